@@ -1,0 +1,133 @@
+// Package feed holds feedd's domain types: posts, threaded comments, the
+// feeds they appear in, and the error kinds shared by every layer. It imports
+// only the standard library.
+package feed
+
+import (
+	"time"
+)
+
+// Post is an entry of the site's posts feed. Its ID is opaque, URL-safe and
+// never changes, even when the post is edited.
+type Post struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Content    string    `json:"content"` // HTML
+	Summary    string    `json:"summary,omitempty"`
+	AuthorName string    `json:"author,omitempty"`
+	AuthorURI  string    `json:"author_uri,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	Published  time.Time `json:"published"`
+	Updated    time.Time `json:"updated"`
+}
+
+// Comment is a reader's comment on a post. ParentID is empty for a comment on
+// the post itself and names another comment of the same post for a reply.
+type Comment struct {
+	ID         string    `json:"id"`
+	PostID     string    `json:"post_id"`
+	ParentID   string    `json:"parent_id,omitempty"`
+	AuthorName string    `json:"author"`
+	AuthorURI  string    `json:"author_uri,omitempty"`
+	Content    string    `json:"content"` // HTML
+	Published  time.Time `json:"published"`
+	Updated    time.Time `json:"updated"`
+
+	// PostTitle is the title of the post the comment belongs to. Stores fill
+	// it in on reads so that feeds can name the post without a second query.
+	PostTitle string `json:"-"`
+}
+
+// Kind says which of feedd's feeds a Ref names.
+type Kind string
+
+// The feeds feedd serves.
+const (
+	KindPosts    Kind = "posts"    // the site's posts
+	KindComments Kind = "comments" // every comment on the site
+	KindThread   Kind = "thread"   // the comments of one post
+)
+
+// Format is a syndication format a feed is rendered in.
+type Format string
+
+// The formats feedd renders, named by their URL extension.
+const (
+	Atom Format = "atom"
+	RSS  Format = "rss"
+	JSON Format = "json"
+)
+
+// Formats lists every format, in the order feedd renders them.
+var Formats = []Format{Atom, RSS, JSON}
+
+// ParseFormat returns the format named by a URL extension.
+func ParseFormat(s string) (Format, bool) {
+	switch Format(s) {
+	case Atom, RSS, JSON:
+		return Format(s), true
+	}
+	return "", false
+}
+
+// Ref names one feed independently of its format: the posts feed, the site
+// comments feed, or the thread feed of one post.
+type Ref struct {
+	Kind   Kind
+	PostID string // only for KindThread
+}
+
+// String returns a stable key for the feed, used in logs and cache keys.
+func (r Ref) String() string {
+	if r.Kind == KindThread {
+		return string(r.Kind) + "/" + r.PostID
+	}
+	return string(r.Kind)
+}
+
+// PostsFeed, CommentsFeed and ThreadFeed build Refs.
+var (
+	PostsFeed    = Ref{Kind: KindPosts}
+	CommentsFeed = Ref{Kind: KindComments}
+)
+
+// ThreadFeed names the comment feed of one post.
+func ThreadFeed(postID string) Ref { return Ref{Kind: KindThread, PostID: postID} }
+
+// Change describes a write to the store. Touched derives from it the feeds
+// whose bytes the write can change; it is the one place that knows.
+type Change struct {
+	Post    *Post    // a post was created, edited or deleted
+	Comment *Comment // a comment was created, edited or deleted
+}
+
+// Touched returns the feeds a change can alter. commentCounts says whether
+// the posts feed carries live comment counts (feeds.comment_counts), in which
+// case a comment changes the posts feed too.
+func Touched(c Change, commentCounts bool) []Ref {
+	var refs []Ref
+	if c.Post != nil {
+		// A post shows in the posts feed; its title shows in every comment
+		// entry about it (thread and site comments feeds).
+		refs = append(refs, PostsFeed, CommentsFeed, ThreadFeed(c.Post.ID))
+	}
+	if c.Comment != nil {
+		refs = append(refs, ThreadFeed(c.Comment.PostID), CommentsFeed)
+		if commentCounts {
+			refs = append(refs, PostsFeed)
+		}
+	}
+	return dedupe(refs)
+}
+
+func dedupe(refs []Ref) []Ref {
+	out := refs[:0]
+	seen := make(map[Ref]bool, len(refs))
+	for _, r := range refs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+// Package store defines the persistence interface that every feedd backend
+// (SQLite, PostgreSQL) satisfies. Implementations live in sub-packages and
+// are tested by the shared suite in store/storetest.
+package store
+
+import (
+	"context"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// Store keeps posts and their threaded comments.
+//
+// Absence is reported as a *feed.Error with code feed.ENOTFOUND, rule
+// violations (a parent comment of another post) as feed.EINVALID.
+// Implementations truncate times to whole seconds in UTC on write, so that
+// what is read back is exactly what every feed format can express.
+type Store interface {
+	// CreatePost stores p. An empty ID gets a fresh random one, a zero
+	// Published becomes the store's clock, a zero Updated becomes Published.
+	// On success p holds the stored values. A duplicate ID is ECONFLICT.
+	CreatePost(ctx context.Context, p *feed.Post) error
+	// Post returns one post.
+	Post(ctx context.Context, id string) (*feed.Post, error)
+	// Posts returns posts newest first (by Published, then ID).
+	Posts(ctx context.Context, f PostFilter) ([]*feed.Post, error)
+
+	// CreateComment stores c under its post, with the same defaults as
+	// CreatePost. The post must exist (ENOTFOUND) and a ParentID must name
+	// a comment of the same post (EINVALID).
+	CreateComment(ctx context.Context, c *feed.Comment) error
+	// Comment returns one comment, with PostTitle filled in.
+	Comment(ctx context.Context, id string) (*feed.Comment, error)
+	// Comments returns comments newest first (by Published, then ID), with
+	// PostTitle filled in. With PostID set it returns one thread and fails
+	// with ENOTFOUND when that post does not exist.
+	Comments(ctx context.Context, f CommentFilter) ([]*feed.Comment, error)
+	// CommentCounts returns the number of comments of each of the given
+	// posts; posts without comments are absent from the map.
+	CommentCounts(ctx context.Context, postIDs []string) (map[string]int, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// PostFilter selects posts. A zero Limit means no limit.
+type PostFilter struct {
+	Limit int
+}
+
+// CommentFilter selects comments. A zero Limit means no limit.
+type CommentFilter struct {
+	PostID string // only this post's thread, when set
+	Limit  int
+}
