@@ -5,6 +5,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
 
 	"github.com/feedd/feedd/feed"
 )
@@ -52,4 +55,17 @@ type PostFilter struct {
 type CommentFilter struct {
 	PostID string // only this post's thread, when set
 	Limit  int
+}
+
+// idEncoding spells ids in lowercase base32 without padding: URL-safe,
+// case-insensitive to read, and within feed.ValidID's alphabet.
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewID returns a fresh opaque entry id: 80 random bits from crypto/rand as
+// 16 lowercase base32 characters. Backends give it to posts and comments
+// created without an ID; it always satisfies feed.ValidID.
+func NewID() string {
+	var b [10]byte
+	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
+	return strings.ToLower(idEncoding.EncodeToString(b[:]))
 }

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is feedd's configuration, read from config.yaml. Every key has a
+// built-in default, so an empty file (or none) is a valid configuration.
+type Config struct {
+	Listen     string         `yaml:"listen"`
+	Site       SiteConfig     `yaml:"site"`
+	Store      StoreConfig    `yaml:"store"`
+	AdminToken string         `yaml:"admin_token"`
+	Feeds      FeedsConfig    `yaml:"feeds"`
+	Schedule   ScheduleConfig `yaml:"schedule"`
+	HTTP       HTTPConfig     `yaml:"http"`
+	Log        LogConfig      `yaml:"log"`
+	// Demo seeds an empty store with a demo post and its conversation.
+	Demo bool `yaml:"demo"`
+}
+
+// SiteConfig describes the site the feeds belong to.
+type SiteConfig struct {
+	Title   string `yaml:"title"`
+	BaseURL string `yaml:"base_url"` // absolute; defaults to http://<listen>
+}
+
+// StoreConfig selects and locates the store.
+type StoreConfig struct {
+	Driver string `yaml:"driver"` // sqlite
+	DSN    string `yaml:"dsn"`    // for sqlite, a file path
+}
+
+// FeedsConfig shapes the rendered feeds.
+type FeedsConfig struct {
+	PageSize      int           `yaml:"page_size"`
+	MaxAge        time.Duration `yaml:"max_age"` // Cache-Control max-age and RSS <ttl>
+	CommentCounts bool          `yaml:"comment_counts"`
+}
+
+// ScheduleConfig holds cron specs (standard 5-field specs or descriptors
+// such as "@every 10m" and "@hourly").
+type ScheduleConfig struct {
+	Regenerate string `yaml:"regenerate"`
+}
+
+// HTTPConfig holds limits of the HTTP server.
+type HTTPConfig struct {
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// LogConfig selects the log output.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// DefaultConfig returns the built-in defaults.
+func DefaultConfig() Config {
+	return Config{
+		Listen: "127.0.0.1:8080",
+		Site:   SiteConfig{Title: "feedd"},
+		Store:  StoreConfig{Driver: "sqlite", DSN: "feedd.db"},
+		Feeds:  FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute},
+		Schedule: ScheduleConfig{
+			Regenerate: "@every 10m",
+		},
+		HTTP: HTTPConfig{MaxBodyBytes: 1 << 20, ShutdownTimeout: 15 * time.Second},
+		Log:  LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// envRef matches ${VAR} references, which ParseConfig replaces with the
+// environment's value so that secrets and DSNs need not sit in the file.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// ParseConfig reads YAML over the defaults. An unknown key or a value of the
+// wrong type is an error naming the key and its line.
+func ParseConfig(r io.Reader) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return cfg, err
+	}
+	data = envRef.ReplaceAllFunc(data, func(m []byte) []byte {
+		return []byte(os.Getenv(string(envRef.FindSubmatch(m)[1])))
+	})
+	if len(bytes.TrimSpace(data)) == 0 {
+		return cfg, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return cfg, err
+	}
+	if len(doc.Content) == 0 {
+		return cfg, nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return cfg, nil
+	}
+	// Check every key and value against the struct first, so that the error
+	// names the key (yaml's own errors name only Go types).
+	if err := checkNode(root, reflect.TypeOf(cfg), ""); err != nil {
+		return cfg, err
+	}
+	if err := root.Decode(&cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// checkNode walks a YAML mapping against the struct type t and reports the
+// first unknown key or undecodable value by its dotted path.
+func checkNode(n *yaml.Node, t reflect.Type, prefix string) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: %s must be a mapping", n.Line, nameOr(prefix, "the document"))
+	}
+	fields := make(map[string]reflect.StructField)
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag := strings.Split(f.Tag.Get("yaml"), ",")[0]; tag != "" {
+			fields[tag] = f
+		}
+	}
+	seen := make(map[string]bool)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := prefix + k.Value
+		f, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("line %d: unknown key %q", k.Line, key)
+		}
+		if seen[k.Value] {
+			return fmt.Errorf("line %d: key %q given twice", k.Line, key)
+		}
+		seen[k.Value] = true
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Time{}) {
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				continue
+			}
+			if err := checkNode(v, f.Type, key+"."); err != nil {
+				return err
+			}
+			continue
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			return fmt.Errorf("line %d: %s: a value is required", v.Line, key)
+		}
+		if err := v.Decode(reflect.New(f.Type).Interface()); err != nil {
+			return fmt.Errorf("line %d: %s: invalid value %q (want %s)", v.Line, key, v.Value, typeName(f.Type))
+		}
+	}
+	return nil
+}
+
+func nameOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return strings.TrimSuffix(s, ".")
+}
+
+func typeName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		return "a duration such as 30s or 5m"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		return "an integer"
+	case t.Kind() == reflect.String:
+		return "a string"
+	}
+	return t.String()
+}
+
+// cronParser accepts the standard 5-field specs and descriptors (@every,
+// @hourly, ...), as the scheduler does.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Validate fills derived defaults and checks every value, naming the key of
+// the first bad one.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "want HOST:PORT, got %q", c.Listen)
+	}
+	if strings.TrimSpace(c.Site.Title) == "" {
+		bad("site.title", "must not be empty")
+	}
+	if c.Site.BaseURL == "" {
+		c.Site.BaseURL = baseURLFromListen(c.Listen)
+	}
+	if u, err := url.Parse(c.Site.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("site.base_url", "want an absolute http(s) URL without query or fragment, got %q", c.Site.BaseURL)
+	}
+	switch c.Store.Driver {
+	case "sqlite":
+		if c.Store.DSN == "" {
+			bad("store.dsn", "must name the SQLite database file")
+		}
+	default:
+		bad("store.driver", "unsupported driver %q (supported: sqlite)", c.Store.Driver)
+	}
+	if v := os.Getenv("FEEDD_ADMIN_TOKEN"); v != "" {
+		c.AdminToken = v
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		bad("admin_token", "must be at least 16 characters")
+	}
+	if c.Feeds.PageSize < 1 || c.Feeds.PageSize > 500 {
+		bad("feeds.page_size", "must be between 1 and 500, got %d", c.Feeds.PageSize)
+	}
+	if c.Feeds.MaxAge < 0 || c.Feeds.MaxAge > 24*time.Hour || c.Feeds.MaxAge%time.Second != 0 {
+		bad("feeds.max_age", "must be whole seconds between 0s and 24h, got %s", c.Feeds.MaxAge)
+	}
+	if _, err := cronParser.Parse(c.Schedule.Regenerate); err != nil {
+		bad("schedule.regenerate", "invalid cron spec %q: %v", c.Schedule.Regenerate, err)
+	}
+	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 64<<20 {
+		bad("http.max_body_bytes", "must be between 1024 and 67108864, got %d", c.HTTP.MaxBodyBytes)
+	}
+	if c.HTTP.ShutdownTimeout <= 0 {
+		bad("http.shutdown_timeout", "must be positive, got %s", c.HTTP.ShutdownTimeout)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "want text or json, got %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// baseURLFromListen derives the site URL from the listen address, for a
+// local run without site.base_url.
+func baseURLFromListen(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// LoadConfig reads the file at path. A missing file is not an error when
+// path is the default and was not given explicitly: the built-in defaults
+// apply then.
+func LoadConfig(path string, explicit bool) (Config, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return DefaultConfig(), nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	cfg, err := ParseConfig(f)
+	if err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}

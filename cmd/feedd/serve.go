@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedd/feedd/cache"
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/sqlite"
+)
+
+// runServe implements 'feedd serve'.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "serve [--config FILE] [--addr HOST:PORT]", stderr)
+	configPath := fs.String("config", "config.yaml", "configuration `file`; the built-in defaults apply when the default file is absent")
+	addr := fs.String("addr", "", "listen on `HOST:PORT` (overrides listen in the config)")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "config" {
+			explicit = true
+		}
+	})
+	cfg, err := LoadConfig(*configPath, explicit)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Listen = *addr
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", *configPath, err)
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, ln, log)
+}
+
+// app is a wired feedd: the store and everything that reads or writes it.
+type app struct {
+	store    store.Store
+	renderer *render.Renderer
+	cache    *cache.Cache
+	server   *server.Server
+}
+
+// openStore opens the configured store.
+func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
+	switch cfg.Driver {
+	case "sqlite":
+		return sqlite.Open(ctx, cfg.DSN)
+	}
+	return nil, fmt.Errorf("store.driver: unsupported driver %q", cfg.Driver)
+}
+
+// newApp wires the components for cfg over an open store.
+func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
+	r, err := render.New(render.Options{
+		Title:         cfg.Site.Title,
+		BaseURL:       cfg.Site.BaseURL,
+		TTL:           cfg.Feeds.MaxAge,
+		CommentCounts: cfg.Feeds.CommentCounts,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("site.base_url: %w", err)
+	}
+	c := cache.New(st, r, cache.Options{PageSize: cfg.Feeds.PageSize, CommentCounts: cfg.Feeds.CommentCounts}, log)
+	srv := server.New(st, c, r, server.Config{
+		AdminToken:    cfg.AdminToken,
+		MaxAge:        cfg.Feeds.MaxAge,
+		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
+		CommentCounts: cfg.Feeds.CommentCounts,
+	}, log)
+	return &app{store: st, renderer: r, cache: c, server: srv}, nil
+}
+
+// serve runs the daemon on ln until ctx is cancelled, then shuts down in
+// order: stop accepting and finish in-flight requests, stop the scheduler
+// and wait for running jobs, close the store.
+func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (err error) {
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
+	if cfg.Demo {
+		created, err := seedDemo(ctx, st)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+		if created {
+			log.Info("created demo content on the empty store", "post_id", demoPostID)
+		}
+	}
+	a, err := newApp(cfg, st, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	sched, err := newScheduler(cfg.Schedule, a, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sched.Start()
+
+	hs := &http.Server{
+		Handler:           a.server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("feedd listening", "version", version, "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL,
+		"posts_feed", a.renderer.FeedURL(feed.PostsFeed, feed.Atom),
+		"comments_feed", a.renderer.FeedURL(feed.CommentsFeed, feed.Atom))
+
+	select {
+	case err = <-errc:
+		err = fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+		log.Info("shutting down")
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if serr := hs.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", serr)
+	}
+	select {
+	case <-sched.Stop().Done():
+	case <-sctx.Done():
+		log.Warn("scheduled jobs still running at shutdown timeout")
+	}
+	return err
+}
+
+// newScheduler registers the configured jobs. Each job recovers from panics
+// and is skipped, not stacked, while its previous run is still going.
+func newScheduler(cfg ScheduleConfig, a *app, log *slog.Logger) (*cron.Cron, error) {
+	cl := cronLogger{log.With("component", "scheduler")}
+	c := cron.New(
+		cron.WithParser(cronParser),
+		cron.WithLogger(cl),
+		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
+	)
+	if _, err := c.AddFunc(cfg.Regenerate, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := a.cache.Sweep(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("regenerate sweep failed", "err", err)
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("schedule.regenerate: %w", err)
+	}
+	return c, nil
+}
+
+// cronLogger adapts slog to cron's logger, keeping cron's routine chatter at
+// debug level.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug(msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error(msg, append(kv, "err", err)...)
+}
