@@ -1,0 +1,62 @@
+package storetest
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/feedd/feedd/store"
+)
+
+func testCommentCounts(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("OK", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "p", "P", at(0))
+		createPost(t, s, "q", "Q", at(0))
+		createPost(t, s, "r", "R", at(0))
+		createComment(t, s, "p1", "p", "", at(1))
+		createComment(t, s, "p2", "p", "p1", at(2))
+		createComment(t, s, "p3", "p", "", at(3))
+		createComment(t, s, "q1", "q", "", at(1))
+		counts, err := s.CommentCounts(t.Context(), []string{"p", "r", "nope", "p"})
+		if err != nil {
+			t.Fatalf("CommentCounts: %v", err)
+		}
+		// q is not asked for; r has no comments; nope does not exist.
+		if want := map[string]int{"p": 3}; !maps.Equal(counts, want) {
+			t.Errorf("CommentCounts = %v, want %v", counts, want)
+		}
+	})
+
+	t.Run("Empty", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "p", "P", at(0))
+		createComment(t, s, "c", "p", "", at(1))
+		for _, ids := range [][]string{nil, {}} {
+			counts, err := s.CommentCounts(t.Context(), ids)
+			if err != nil {
+				t.Fatalf("CommentCounts(%q): %v", ids, err)
+			}
+			if counts == nil || len(counts) != 0 {
+				t.Errorf("CommentCounts(%q) = %#v, want an empty map", ids, counts)
+			}
+		}
+	})
+
+	t.Run("Many", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "p", "P", at(0))
+		createComment(t, s, "c", "p", "", at(1))
+		ids := make([]string, 40000) // more than a statement's parameter limit
+		for i := range ids {
+			ids[i] = idf("id%d", i)
+		}
+		ids[len(ids)-1] = "p"
+		counts, err := s.CommentCounts(t.Context(), ids)
+		if err != nil {
+			t.Fatalf("CommentCounts: %v", err)
+		}
+		if want := map[string]int{"p": 1}; !maps.Equal(counts, want) {
+			t.Errorf("CommentCounts = %v, want %v", counts, want)
+		}
+	})
+}

@@ -1,0 +1,182 @@
+// Package storetest is the conformance suite every store.Store backend
+// passes: the behaviour store.Store documents, written once and run against
+// SQLite, PostgreSQL and any backend to come.
+package storetest
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// Run runs the suite, one subtest per Store method ("CreatePost/OK",
+// "Comments/ThreadOrder", ...).
+//
+// open returns a store for the test t. Its first call for a given t must
+// return a store over an empty database; a later call for the same t must
+// return a store over that same database, as a restarted feedd would see it.
+// The suite calls open again only after closing the earlier store, and it
+// closes every store it opens.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("CreatePost", func(t *testing.T) { testCreatePost(t, open) })
+	t.Run("Post", func(t *testing.T) { testPost(t, open) })
+	t.Run("Posts", func(t *testing.T) { testPosts(t, open) })
+	t.Run("CreateComment", func(t *testing.T) { testCreateComment(t, open) })
+	t.Run("Comment", func(t *testing.T) { testComment(t, open) })
+	t.Run("Comments", func(t *testing.T) { testComments(t, open) })
+	t.Run("CommentCounts", func(t *testing.T) { testCommentCounts(t, open) })
+	t.Run("Reopen", func(t *testing.T) { testReopen(t, open) })
+}
+
+// t0 is a whole second in UTC that test entries are dated from.
+var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// at returns t0 plus n minutes.
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
+
+// newStore opens a store for t and closes it when t ends.
+func newStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// createPost stores a post with the given id, title and publication time,
+// failing the test on error.
+func createPost(t *testing.T, s store.Store, id, title string, published time.Time) *feed.Post {
+	t.Helper()
+	p := &feed.Post{ID: id, Title: title, Content: "<p>" + title + "</p>", Published: published}
+	if err := s.CreatePost(t.Context(), p); err != nil {
+		t.Fatalf("CreatePost(%q): %v", id, err)
+	}
+	return p
+}
+
+// createComment stores a comment, failing the test on error.
+func createComment(t *testing.T, s store.Store, id, postID, parentID string, published time.Time) *feed.Comment {
+	t.Helper()
+	c := &feed.Comment{ID: id, PostID: postID, ParentID: parentID, AuthorName: "Ann",
+		Content: "comment " + id, Published: published}
+	if err := s.CreateComment(t.Context(), c); err != nil {
+		t.Fatalf("CreateComment(%q): %v", id, err)
+	}
+	return c
+}
+
+// wantCode fails the test unless err carries the feed error code want.
+func wantCode(t *testing.T, err error, want string) {
+	t.Helper()
+	if got := feed.ErrorCode(err); got != want {
+		t.Fatalf("error code = %q (err %v), want %q", got, err, want)
+	}
+}
+
+// checkTime fails the test unless got is want, in UTC, in whole seconds.
+func checkTime(t *testing.T, name string, got, want time.Time) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Errorf("%s = %v, want %v", name, got, want)
+	}
+	if got.Location() != time.UTC {
+		t.Errorf("%s location = %v, want UTC", name, got.Location())
+	}
+	if got.Nanosecond() != 0 {
+		t.Errorf("%s = %v, want whole seconds", name, got)
+	}
+}
+
+// checkPost fails the test unless got and want are the same post. Times are
+// compared as instants, and must be UTC.
+func checkPost(t *testing.T, got, want *feed.Post) {
+	t.Helper()
+	checkTime(t, "Published", got.Published, want.Published)
+	checkTime(t, "Updated", got.Updated, want.Updated)
+	g, w := *got, *want
+	g.Published, g.Updated, w.Published, w.Updated = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if len(g.Categories) == 0 && len(w.Categories) == 0 {
+		g.Categories, w.Categories = nil, nil // nil and empty are alike
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("post = %+v\nwant %+v", g, w)
+	}
+}
+
+// checkComment is checkPost for comments.
+func checkComment(t *testing.T, got, want *feed.Comment) {
+	t.Helper()
+	checkTime(t, "Published", got.Published, want.Published)
+	checkTime(t, "Updated", got.Updated, want.Updated)
+	g, w := *got, *want
+	g.Published, g.Updated, w.Published, w.Updated = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if g != w {
+		t.Errorf("comment = %+v\nwant %+v", g, w)
+	}
+}
+
+// postIDs lists the ids of posts, in order.
+func postIDs(posts []*feed.Post) string {
+	ids := make([]string, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	return strings.Join(ids, " ")
+}
+
+// commentIDs lists the ids of comments, in order.
+func commentIDs(comments []*feed.Comment) string {
+	ids := make([]string, len(comments))
+	for i, c := range comments {
+		ids[i] = c.ID
+	}
+	return strings.Join(ids, " ")
+}
+
+// checkDefaultTimes fails the test unless published fell within [before,
+// after] (as whole seconds) and updated equals it, both in UTC.
+func checkDefaultTimes(t *testing.T, published, updated, before, after time.Time) {
+	t.Helper()
+	if published.Before(before.Truncate(time.Second)) || published.After(after) {
+		t.Errorf("Published = %v, want the store's clock, between %v and %v", published, before, after)
+	}
+	checkTime(t, "Published", published, published.Truncate(time.Second))
+	checkTime(t, "Updated", updated, published)
+}
+
+// checkNewID fails the test unless id looks store-generated.
+func checkNewID(t *testing.T, id string) {
+	t.Helper()
+	if !feed.ValidID(id) {
+		t.Errorf("generated id %q is not a valid id", id)
+	}
+	if len(id) < 16 {
+		t.Errorf("generated id %q: want at least 16 characters", id)
+	}
+}
+
+// concurrently runs f(i) for i in [0, n) on n goroutines and reports every
+// error.
+func concurrently(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- f(i) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// idf formats an id from a pattern and numbers.
+func idf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
