@@ -187,7 +187,7 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*Entry, error) {
 	}
 	if err != nil {
 		if feed.ErrorCode(err) != feed.ENOTFOUND {
-			c.log.Error("render feed", "feed", k.String(), "error", err)
+			c.log.Error("render feed", "feed", k.String(), "err", err)
 		}
 		return nil, err
 	}

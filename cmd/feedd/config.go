@@ -229,8 +229,9 @@ func (c *Config) Validate() error {
 	if c.Feeds.PageSize < 1 || c.Feeds.PageSize > 500 {
 		bad("feeds.page_size", "must be between 1 and 500, got %d", c.Feeds.PageSize)
 	}
-	if c.Feeds.MaxAge < 0 || c.Feeds.MaxAge > 24*time.Hour || c.Feeds.MaxAge%time.Second != 0 {
-		bad("feeds.max_age", "must be whole seconds between 0s and 24h, got %s", c.Feeds.MaxAge)
+	// RSS <ttl> counts minutes, so whole minutes keep it equal to max-age.
+	if c.Feeds.MaxAge < time.Minute || c.Feeds.MaxAge > 24*time.Hour || c.Feeds.MaxAge%time.Minute != 0 {
+		bad("feeds.max_age", "must be whole minutes between 1m and 24h, got %s", c.Feeds.MaxAge)
 	}
 	if _, err := cronParser.Parse(c.Schedule.Regenerate); err != nil {
 		bad("schedule.regenerate", "invalid cron spec %q: %v", c.Schedule.Regenerate, err)

@@ -49,7 +49,7 @@ func TestParseConfig_Values(t *testing.T) {
 listen: 0.0.0.0:9000
 site: {title: "My blog", base_url: "https://blog.example.org/"}
 store: {driver: sqlite, dsn: "${FEEDD_TEST_DSN}"}
-feeds: {page_size: 10, max_age: 90s, comment_counts: true}
+feeds: {page_size: 10, max_age: 2m, comment_counts: true}
 schedule: {regenerate: "*/5 * * * *"}
 `))
 	if err != nil {
@@ -61,7 +61,7 @@ schedule: {regenerate: "*/5 * * * *"}
 	if cfg.Store.DSN != "/tmp/x.db" {
 		t.Errorf("dsn = %q, want env expansion", cfg.Store.DSN)
 	}
-	if cfg.Feeds.MaxAge != 90*time.Second || !cfg.Feeds.CommentCounts || cfg.Feeds.PageSize != 10 {
+	if cfg.Feeds.MaxAge != 2*time.Minute || !cfg.Feeds.CommentCounts || cfg.Feeds.PageSize != 10 {
 		t.Errorf("feeds = %+v", cfg.Feeds)
 	}
 	if cfg.Site.Title != "My blog" || cfg.Listen != "0.0.0.0:9000" {
@@ -101,6 +101,7 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"page size zero", "feeds: {page_size: 0}\n", "feeds.page_size: must be between"},
 		{"page size huge", "feeds: {page_size: 100000}\n", "feeds.page_size"},
 		{"negative max age", "feeds: {max_age: -1s}\n", "feeds.max_age"},
+		{"max age not whole minutes", "feeds: {max_age: 90s}\n", "feeds.max_age"},
 		{"bad cron", "schedule: {regenerate: every now and then}\n", "schedule.regenerate"},
 		{"bad cron field", "schedule: {regenerate: \"61 * * * *\"}\n", "schedule.regenerate"},
 		{"bad driver", "store: {driver: mysql}\n", "store.driver"},

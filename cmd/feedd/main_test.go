@@ -248,4 +248,3 @@ func TestRun_Usage(t *testing.T) {
 		t.Errorf("explicit missing config: %v", err)
 	}
 }
-

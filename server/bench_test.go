@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// newBenchEnv is newEnv with a full page of posts, each with comments, so
+// that documents have a realistic size.
+func newBenchEnv(b *testing.B) *env {
+	e := newEnv(b, envOptions{})
+	ctx := context.Background()
+	start := date("2026-01-01T00:00:00Z")
+	for i := 0; i < 30; i++ {
+		p := feed.Post{
+			ID:         fmt.Sprintf("post-%02d", i),
+			Title:      fmt.Sprintf("Post number %d", i),
+			Content:    strings.Repeat(fmt.Sprintf("<p>Paragraph of post %d, with some words in it.</p>", i), 8),
+			AuthorName: "Bench Author",
+			Categories: []string{"bench", "feeds"},
+			Published:  start.Add(time.Duration(i) * time.Hour),
+		}
+		if err := e.db.CreatePost(ctx, &p); err != nil {
+			b.Fatal(err)
+		}
+		for j := 0; j < 3; j++ {
+			c := feed.Comment{PostID: p.ID, AuthorName: "Reader", Content: fmt.Sprintf("<p>Comment %d on %d.</p>", j, i),
+				Published: p.Published.Add(time.Duration(j+1) * time.Minute)}
+			if err := e.db.CreateComment(ctx, &c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return e
+}
+
+func BenchmarkServeCached(b *testing.B) {
+	e := newBenchEnv(b)
+	feeds := []struct{ name, prefix string }{
+		{"posts", "/feeds/posts."},
+		{"comments", "/feeds/comments."},
+		{"thread", "/feeds/posts/post-07/comments."},
+	}
+	for _, f := range feeds {
+		for _, ext := range []string{"atom", "rss", "json"} {
+			for _, enc := range []string{"identity", "gzip"} {
+				b.Run(f.name+"/"+ext+"/"+enc, func(b *testing.B) {
+					req := httptest.NewRequest("GET", f.prefix+ext, nil)
+					if enc == "gzip" {
+						req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+					}
+					w := httptest.NewRecorder()
+					e.handler.ServeHTTP(w, req) // warm the cache
+					if w.Code != 200 {
+						b.Fatalf("status %d", w.Code)
+					}
+					b.SetBytes(int64(w.Body.Len()))
+					b.ReportAllocs()
+					for b.Loop() {
+						w := httptest.NewRecorder()
+						e.handler.ServeHTTP(w, req)
+						if w.Code != 200 {
+							b.Fatalf("status %d", w.Code)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkConditional304(b *testing.B) {
+	e := newBenchEnv(b)
+	for _, enc := range []string{"identity", "gzip"} {
+		b.Run(enc, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/feeds/posts.atom", nil)
+			if enc == "gzip" {
+				req.Header.Set("Accept-Encoding", "gzip")
+			}
+			w := httptest.NewRecorder()
+			e.handler.ServeHTTP(w, req)
+			req.Header.Set("If-None-Match", w.Header().Get("ETag"))
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				e.handler.ServeHTTP(w, req)
+				if w.Code != 304 {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+}

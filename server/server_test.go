@@ -1,0 +1,286 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/cache"
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/sqlite"
+)
+
+const (
+	testToken = "s3cret-admin-token-0123456789"
+	baseURL   = "https://blog.example.org"
+)
+
+// countingStore wraps the real SQLite store and counts the calls made to
+// it, by method. It delegates every call; it fakes nothing.
+type countingStore struct {
+	store.Store
+
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (s *countingStore) count(method string) {
+	s.mu.Lock()
+	s.calls[method]++
+	s.mu.Unlock()
+}
+
+// n returns the number of calls to method, or to every method for "".
+func (s *countingStore) n(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if method != "" {
+		return s.calls[method]
+	}
+	total := 0
+	for _, v := range s.calls {
+		total += v
+	}
+	return total
+}
+
+func (s *countingStore) CreatePost(ctx context.Context, p *feed.Post) error {
+	s.count("CreatePost")
+	return s.Store.CreatePost(ctx, p)
+}
+
+func (s *countingStore) Post(ctx context.Context, id string) (*feed.Post, error) {
+	s.count("Post")
+	return s.Store.Post(ctx, id)
+}
+
+func (s *countingStore) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
+	s.count("Posts")
+	return s.Store.Posts(ctx, f)
+}
+
+func (s *countingStore) CreateComment(ctx context.Context, c *feed.Comment) error {
+	s.count("CreateComment")
+	return s.Store.CreateComment(ctx, c)
+}
+
+func (s *countingStore) Comment(ctx context.Context, id string) (*feed.Comment, error) {
+	s.count("Comment")
+	return s.Store.Comment(ctx, id)
+}
+
+func (s *countingStore) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
+	s.count("Comments")
+	return s.Store.Comments(ctx, f)
+}
+
+func (s *countingStore) CommentCounts(ctx context.Context, ids []string) (map[string]int, error) {
+	s.count("CommentCounts")
+	return s.Store.CommentCounts(ctx, ids)
+}
+
+// env is a server over a fresh SQLite store in a temp dir, seeded with two
+// posts ("alpha" with two comments, "beta" with one).
+type env struct {
+	db      *sqlite.DB     // the real store, for direct writes
+	st      *countingStore // what the cache and server use
+	cache   *cache.Cache
+	handler http.Handler
+}
+
+type envOptions struct {
+	commentCounts bool
+	maxBodyBytes  int64
+	adminToken    *string // testToken when nil
+}
+
+func newEnv(t testing.TB, o envOptions) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "feedd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	seed(t, db)
+
+	r, err := render.New(render.Options{
+		Title:         "Test blog",
+		BaseURL:       baseURL,
+		TTL:           5 * time.Minute,
+		CommentCounts: o.commentCounts,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	st := &countingStore{Store: db, calls: map[string]int{}}
+	c := cache.New(st, r, cache.Options{PageSize: 25, CommentCounts: o.commentCounts}, log)
+	token := testToken
+	if o.adminToken != nil {
+		token = *o.adminToken
+	}
+	srv := server.New(st, c, r, server.Config{
+		AdminToken:    token,
+		MaxAge:        5 * time.Minute,
+		MaxBodyBytes:  o.maxBodyBytes,
+		CommentCounts: o.commentCounts,
+	}, log)
+	return &env{db: db, st: st, cache: c, handler: srv.Handler()}
+}
+
+func date(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func seed(t testing.TB, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for _, p := range []feed.Post{
+		{ID: "alpha", Title: "Alpha post", Content: "<p>alpha body</p>", AuthorName: "Ann",
+			Categories: []string{"one"}, Published: date("2026-03-01T10:00:00Z")},
+		{ID: "beta", Title: "Beta post", Content: "<p>beta body</p>", AuthorName: "Ann",
+			Published: date("2026-03-02T10:00:00Z")},
+	} {
+		if err := st.CreatePost(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []feed.Comment{
+		{ID: "a1", PostID: "alpha", AuthorName: "Bob", Content: "first on alpha", Published: date("2026-03-03T10:00:00Z")},
+		{ID: "a2", PostID: "alpha", ParentID: "a1", AuthorName: "Cy", Content: "reply on alpha", Published: date("2026-03-04T10:00:00Z")},
+		{ID: "b1", PostID: "beta", AuthorName: "Dee", Content: "first on beta", Published: date("2026-03-05T10:00:00Z")},
+	} {
+		if err := st.CreateComment(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// do runs one request through h. Header pairs follow the body.
+func do(t testing.TB, h http.Handler, method, target, body string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	var rb io.Reader
+	if body != "" {
+		rb = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rb)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// feedPaths maps each of the demo's nine feed paths to its Content-Type.
+func feedPaths(postID string) map[string]string {
+	m := map[string]string{}
+	for ext, ct := range map[string]string{
+		"atom": "application/atom+xml; charset=utf-8",
+		"rss":  "application/rss+xml; charset=utf-8",
+		"json": "application/feed+json; charset=utf-8",
+	} {
+		m["/feeds/posts."+ext] = ct
+		m["/feeds/comments."+ext] = ct
+		m["/feeds/posts/"+postID+"/comments."+ext] = ct
+	}
+	return m
+}
+
+func jsonError(t testing.TB, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	var v struct {
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("error body %q: %v", w.Body.String(), err)
+	}
+	return v.Error
+}
+
+func TestHealthz(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	w := do(t, e.handler, "GET", "/healthz", "")
+	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != "ok" {
+		t.Errorf("GET /healthz = %d %q, want 200 ok", w.Code, w.Body.String())
+	}
+	if n := e.st.n(""); n != 0 {
+		t.Errorf("healthz made %d store calls", n)
+	}
+}
+
+func TestRoutes_NotFoundAndMethods(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/feeds/posts.xml", 404},
+		{"GET", "/feeds/posts.atom/", 404},
+		{"GET", "/feeds/post.atom", 404},
+		{"GET", "/feeds/posts/nope/comments.atom", 404},
+		{"GET", "/feeds/posts/alpha/comments.xml", 404},
+		{"GET", "/feeds/posts/alpha/comments", 404},
+		{"GET", "/feeds/posts/alpha/replies.atom", 404},
+		{"GET", "/feeds/posts/alpha/comments.atom.gz", 404},
+		{"GET", "/feeds/posts/al%20pha/comments.atom", 404},
+		{"GET", "/feeds/posts/alpha/comments.atom/x", 404},
+		{"GET", "/", 404},
+		{"PUT", "/feeds/posts.atom", 405},
+		{"DELETE", "/feeds/posts/alpha/comments.rss", 405},
+		{"GET", "/api/posts", 405},
+		{"GET", "/feeds/posts/alpha/comments.atom", 200},
+	} {
+		w := do(t, e.handler, tc.method, tc.path, "")
+		if w.Code != tc.want {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, w.Code, tc.want)
+		}
+	}
+}
+
+func TestMiddleware_LogsWithoutToken(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), nil))
+	e := newEnv(t, envOptions{})
+	r, _ := render.New(render.Options{Title: "t", BaseURL: baseURL})
+	h := server.New(e.st, e.cache, r, server.Config{AdminToken: testToken}, log).Handler()
+	do(t, h, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", "Bearer "+testToken)
+	do(t, h, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", "Bearer wrong-"+testToken)
+	do(t, h, "GET", "/feeds/posts.atom?x=1", "")
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{"method=POST", "path=/api/posts", "status=201", "status=401", "path=/feeds/posts.atom", "bytes=", "duration="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, testToken) || strings.Contains(out, "Bearer") {
+		t.Errorf("log shows the token:\n%s", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
