@@ -1,11 +1,19 @@
 // Package render turns feedd's domain types into Atom, RSS 2.0 and JSON Feed
 // 1.1 documents. It is the only place feed bytes are produced.
+//
+// Documents are built with the structs of github.com/gorilla/feeds, embedded
+// in this package's own types where a feed needs more (threading, several
+// links, categories, JSON Feed extensions) and written with encoding/xml and
+// encoding/json. Rendering is deterministic: the same input gives the same
+// bytes, with no clock and no random ids. Every string is cleaned of
+// characters XML forbids, so any stored text gives well-formed XML and valid
+// JSON, and the output is meant to pass the W3C Feed Validation Service
+// without errors or warnings.
 package render
 
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -22,7 +30,9 @@ type Options struct {
 // Renderer renders feeds for one site. It is safe for concurrent use.
 type Renderer struct {
 	opts Options
-	base *url.URL // BaseURL parsed, without a trailing slash in Path
+	root string // canonical base URL that every URL starts with, see canonicalBase
+	site person // the site as an author: its title (or host) and home page
+	ttl  int    // RSS <ttl>: Options.TTL in minutes
 }
 
 // New returns a Renderer, or an error if the options are unusable.
@@ -31,24 +41,103 @@ func New(o Options) (*Renderer, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("base URL %q: must be an absolute http or https URL", o.BaseURL)
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawQuery, u.Fragment = "", ""
-	return &Renderer{opts: o, base: u}, nil
+	r := &Renderer{opts: o, root: canonicalBase(u), ttl: ttlMinutes(o.TTL)}
+	r.site = person{name: line(o.Title), uri: r.HomeURL()}
+	if r.site.name == "" {
+		r.site.name = u.Hostname() // feeds and Atom authors need a non-blank name
+	}
+	return r, nil
+}
+
+// ttlMinutes returns d in whole minutes, rounded up and at least 1, as RSS
+// <ttl> wants a positive number of minutes.
+func ttlMinutes(d time.Duration) int {
+	m := int((d + time.Minute - 1) / time.Minute)
+	return max(m, 1)
 }
 
 // Posts renders the posts feed. counts holds comment counts per post and is
 // used only with Options.CommentCounts. It returns the document and the
 // feed's last change (the newest Updated among its entries).
+//
+// The posts are rendered in the order given, which should be newest first.
+// Without entries the feed's last change is the Unix epoch. Times are
+// returned as rendered: in UTC, truncated to seconds.
 func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, counts map[string]int) ([]byte, time.Time, error) {
-	panic("TODO")
+	d := &document{
+		ref:         feed.PostsFeed,
+		title:       r.site.name,
+		description: "Latest posts on " + r.site.name,
+	}
+	for _, p := range posts {
+		if p != nil {
+			d.entries = append(d.entries, r.postEntry(p, counts))
+		}
+	}
+	d.finish(epoch)
+	return r.render(f, d)
 }
 
-// Comments renders the site-wide comments feed.
+// Comments renders the site-wide comments feed. Each comment's PostTitle
+// names its post in the entry title. Like Posts, it returns the document
+// and its last change, the Unix epoch without entries.
 func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment) ([]byte, time.Time, error) {
-	panic("TODO")
+	d := &document{
+		ref:         feed.CommentsFeed,
+		title:       "Comments on " + r.site.name,
+		description: "Latest comments on " + r.site.name,
+	}
+	for _, c := range comments {
+		if c != nil {
+			d.entries = append(d.entries, r.commentEntry(c, c.PostID, c.PostTitle))
+		}
+	}
+	d.finish(epoch)
+	return r.render(f, d)
 }
 
-// Thread renders the comment feed of one post.
+// Thread renders the comment feed of one post. The comments are taken to
+// belong to post, whose id and title their entries use. Like Posts, it
+// returns the document and its last change, which without comments is the
+// post's Updated.
 func (r *Renderer) Thread(f feed.Format, post *feed.Post, comments []*feed.Comment) ([]byte, time.Time, error) {
-	panic("TODO")
+	if post == nil {
+		return nil, time.Time{}, feed.Errorf(feed.EINVALID, "thread feed: no post")
+	}
+	title := postTitle(post)
+	d := &document{
+		ref:         feed.ThreadFeed(post.ID),
+		title:       "Comments on \u2018" + title + "\u2019",
+		description: "Comments on \u2018" + title + "\u2019 on " + r.site.name,
+	}
+	for _, c := range comments {
+		if c != nil {
+			d.entries = append(d.entries, r.commentEntry(c, post.ID, title))
+		}
+	}
+	_, updated := entryDates(post.Published, post.Updated)
+	d.finish(updated)
+	return r.render(f, d)
+}
+
+// render writes d in format f and returns it with its last change.
+func (r *Renderer) render(f feed.Format, d *document) ([]byte, time.Time, error) {
+	var (
+		b   []byte
+		err error
+	)
+	switch f {
+	case feed.Atom:
+		b, err = r.atom(d)
+	case feed.RSS:
+		b, err = r.rss(d)
+	case feed.JSON:
+		b, err = r.json(d)
+	default:
+		return nil, time.Time{}, feed.Errorf(feed.EINVALID, "unknown feed format %q", f)
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("render %s feed as %s: %w", d.ref, f, err)
+	}
+	return b, d.updated, nil
 }

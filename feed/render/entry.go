@@ -1,0 +1,185 @@
+package render
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// document is a feed in a format-neutral form, built once from the domain
+// types and then written as Atom, RSS or JSON Feed. Its text is clean (see
+// clean), its URLs absolute and its times normalized (see normTime).
+type document struct {
+	ref         feed.Ref
+	title       string
+	description string    // RSS channel description, JSON Feed description
+	updated     time.Time // the newest entry update, or a fixed fallback
+	entries     []*entry
+}
+
+// entry is a post or a comment in a document.
+type entry struct {
+	id         string // permalink: the Atom id, RSS guid, JSON id and alternate link
+	title      string
+	author     person
+	published  time.Time
+	updated    time.Time
+	content    string // HTML with absolute URLs
+	summary    string // plain text; posts only
+	categories []string
+
+	// thread is a post's comment feed (a zero Ref for comments) and count
+	// its number of comments, set with Options.CommentCounts only.
+	thread feed.Ref
+	count  *int
+
+	// inReplyTo is a comment's parent: the id, which is also the
+	// permalink, of its post or of the comment it answers.
+	inReplyTo string
+}
+
+// person is an entry's or a feed's author.
+type person struct {
+	name string
+	uri  string // absolute, or empty
+}
+
+// epoch is the time of a site feed without entries: fixed, so that an empty
+// feed renders the same bytes every time.
+var epoch = time.Unix(0, 0).UTC()
+
+// Bounds of the times every format can write: RFC 3339 and RFC 822 need a
+// four-digit year.
+var (
+	minTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// normTime returns t in UTC, truncated to whole seconds (the precision of
+// RFC 822 dates and of Last-Modified) and clamped to four-digit years. The
+// zero time stays zero.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	t = t.UTC().Truncate(time.Second)
+	switch {
+	case t.Before(minTime):
+		return time.Time{}
+	case t.After(maxTime):
+		return maxTime
+	}
+	return t
+}
+
+// entryDates returns the normalized published and updated times of an
+// entry. Every format needs both, so a missing one takes the other's value,
+// and an entry with neither gets the epoch rather than the clock.
+func entryDates(published, updated time.Time) (time.Time, time.Time) {
+	p, u := normTime(published), normTime(updated)
+	switch {
+	case p.IsZero() && u.IsZero():
+		return epoch, epoch
+	case p.IsZero():
+		return u, u
+	case u.IsZero():
+		return p, p
+	}
+	return p, u
+}
+
+// finish sets d.updated to the newest update among the entries, or to
+// fallback for a feed without entries. The newest update need not be the
+// first entry's, as entries come sorted by publication.
+func (d *document) finish(fallback time.Time) {
+	if len(d.entries) == 0 {
+		d.updated = fallback
+		return
+	}
+	d.updated = d.entries[0].updated
+	for _, e := range d.entries[1:] {
+		if e.updated.After(d.updated) {
+			d.updated = e.updated
+		}
+	}
+}
+
+// size estimates the bytes d takes in any format, so that the output buffer
+// grows once: RSS writes content twice, and escaping adds a little.
+func (d *document) size() int {
+	n := 1024
+	for _, e := range d.entries {
+		n += 1024 + 2*len(e.content) + len(e.summary) + len(e.content)/8
+	}
+	return n
+}
+
+// postEntry returns the entry of a post. counts is used only with
+// Options.CommentCounts, so that the posts feed otherwise depends on posts
+// alone.
+func (r *Renderer) postEntry(p *feed.Post, counts map[string]int) *entry {
+	e := &entry{
+		id:      r.PostURL(p.ID),
+		title:   postTitle(p),
+		author:  r.author(p.AuthorName, p.AuthorURI),
+		summary: clean(p.Summary),
+		thread:  feed.ThreadFeed(p.ID),
+	}
+	e.content = absolutize(clean(p.Content), e.id)
+	e.published, e.updated = entryDates(p.Published, p.Updated)
+	for _, c := range p.Categories {
+		if c = line(c); c != "" {
+			e.categories = append(e.categories, c)
+		}
+	}
+	if r.opts.CommentCounts {
+		n := counts[p.ID] // absent means none
+		e.count = &n
+	}
+	return e
+}
+
+// postTitle returns the title of p as feeds show it: every format wants a
+// title, and the validator a non-blank one.
+func postTitle(p *feed.Post) string {
+	if t := line(p.Title); t != "" {
+		return t
+	}
+	return "Untitled"
+}
+
+// commentEntry returns the entry of a comment on the post with the given
+// id and title.
+func (r *Renderer) commentEntry(c *feed.Comment, postID, postTitle string) *entry {
+	e := &entry{
+		id:        r.CommentURL(postID, c.ID),
+		author:    r.author(c.AuthorName, c.AuthorURI),
+		inReplyTo: r.PostURL(postID),
+	}
+	if c.ParentID != "" {
+		e.inReplyTo = r.CommentURL(postID, c.ParentID)
+	}
+	if t := line(postTitle); t != "" {
+		e.title = "Comment on \u2018" + t + "\u2019 by " + e.author.name
+	} else {
+		e.title = "Comment by " + e.author.name
+	}
+	e.content = absolutize(clean(c.Content), e.id)
+	e.published, e.updated = entryDates(c.Published, c.Updated)
+	return e
+}
+
+// author returns the author with the given name and URI, or the site when
+// the name is empty: Atom needs an author for every entry, and a URI alone
+// names nobody. A URI that is not absolute is left out.
+func (r *Renderer) author(name, uri string) person {
+	if name = line(name); name == "" {
+		return r.site
+	}
+	uri = line(uri)
+	if u, err := url.Parse(uri); err != nil || !u.IsAbs() {
+		uri = ""
+	}
+	return person{name: name, uri: uri}
+}

@@ -1,0 +1,329 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/<case>.{atom,rss,json} from the current output")
+
+// The site of every test: BaseURL is given in a non-canonical spelling
+// (upper-case host, default port, trailing slash) on purpose.
+const (
+	siteTitle = "Field Notes"
+	baseURL   = "https://Example.com:443/blog/"
+	root      = "https://example.com/blog" // what every URL must start with
+)
+
+func newTestRenderer(t testing.TB, commentCounts bool) *Renderer {
+	t.Helper()
+	r, err := New(Options{Title: siteTitle, BaseURL: baseURL, TTL: 15 * time.Minute, CommentCounts: commentCounts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func date(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// site is the data of the golden cases: three posts and a thread on the
+// first with a reply to a reply. Every call returns fresh values.
+type site struct {
+	posts    []*feed.Post    // newest first
+	p1, p2   *feed.Post      // p1 has a thread, p2 none
+	comments []*feed.Comment // site-wide, newest first
+	thread   []*feed.Comment // p1's, newest first
+	counts   map[string]int
+}
+
+func newSite() site {
+	p1 := &feed.Post{
+		ID:         "hello",
+		Title:      "Hello, world",
+		Content:    "<p>First post of <a href=\"https://example.org/\">Field Notes</a>.</p>\n<p>More to come.</p>",
+		AuthorName: "Ben Okafor",
+		Categories: []string{"meta"},
+		Published:  date("2024-01-10T08:00:00Z"),
+		Updated:    date("2024-01-10T08:00:00Z"),
+	}
+	p2 := &feed.Post{
+		ID:        "second",
+		Title:     "Second post",
+		Content:   "<p>A post without an author,\nso the site signs it.</p>",
+		Summary:   "A short summary.",
+		Published: date("2024-02-01T12:00:00+01:00"), // not UTC on purpose
+		Updated:   date("2024-02-02T12:00:00.75+01:00"),
+	}
+	p3 := &feed.Post{
+		ID:         "fish",
+		Title:      "Fish & Chips <3",
+		Content:    "<p>Cod &amp; chips, with <em>lots</em> of vinegar.</p>",
+		AuthorName: "Ana Lima",
+		AuthorURI:  "https://ana.example.net/",
+		Categories: []string{"food", "uk"},
+		Published:  date("2024-03-03T09:00:00Z"),
+		Updated:    date("2024-03-05T12:30:00Z"), // edited: the newest update of the feed
+	}
+	c1 := &feed.Comment{
+		ID: "c1", PostID: "hello", PostTitle: p1.Title,
+		AuthorName: "Carla", AuthorURI: "mailto:carla@example.org",
+		Content:   "<p>Welcome!</p>",
+		Published: date("2024-01-11T10:00:00Z"), Updated: date("2024-01-11T10:00:00Z"),
+	}
+	c2 := &feed.Comment{
+		ID: "c2", PostID: "hello", ParentID: "c1", PostTitle: p1.Title,
+		AuthorName: "Ben Okafor",
+		Content:    "<p>Thanks, Carla.</p>",
+		Published:  date("2024-01-11T11:00:00Z"), Updated: date("2024-01-11T11:00:00Z"),
+	}
+	c3 := &feed.Comment{
+		ID: "c3", PostID: "hello", ParentID: "c2", PostTitle: p1.Title,
+		AuthorName: "Carla",
+		Content:    "<p>Any time.</p>\n<p>Really.</p>",
+		Published:  date("2024-01-12T09:15:00Z"), Updated: date("2024-01-12T09:20:00Z"),
+	}
+	c4 := &feed.Comment{
+		ID: "c4", PostID: "fish", PostTitle: p3.Title,
+		AuthorName: "Dev",
+		Content:    "<p>Mushy peas or nothing.</p>",
+		Published:  date("2024-03-04T07:00:00Z"), Updated: date("2024-03-04T07:00:00Z"),
+	}
+	return site{
+		posts:    []*feed.Post{p3, p2, p1},
+		p1:       p1,
+		p2:       p2,
+		comments: []*feed.Comment{c4, c3, c2, c1},
+		thread:   []*feed.Comment{c3, c2, c1},
+		counts:   map[string]int{"hello": 3, "fish": 1},
+	}
+}
+
+// Text for the nasty cases: characters XML forbids, CDATA's end, markup
+// characters, an emoji, invalid UTF-8, and relative URLs in content.
+const (
+	nastyTitle   = "Fish & Chips <3 \x00\x01\ufffe ]]> \U0001F41F \xff\xfeend"
+	nastyContent = "<p>Tricky ]]> &amp; <b>bold</b> \U0001F41F\x00\x01\ufffe\xc3\x28.</p>\n" +
+		"<p><a href=\"/about\">About</a> <a href=\"#top\">top</a> <a href=\"mailto:x@example.org\">mail</a>\n" +
+		"<img src=\"img/fish.png\" srcset=\"img/fish.png 1x, /img/fish@2x.png 2x, https://cdn.example.net/f.png 3x\" alt=\"A &lt;fish&gt;\"></p>"
+	nastySummary        = "Summary with <tags> & a bell\x07."
+	nastyCommentContent = "<p>Nice ]]> one &lt;3\uffff <a href=\"../posts/other\">other</a></p>"
+)
+
+// Cleaned and absolutized, as a reader must get them back.
+const (
+	nastyTitleWant   = "Fish & Chips <3  ]]> \U0001F41F end"
+	nastyContentWant = "<p>Tricky ]]> &amp; <b>bold</b> \U0001F41F(.</p>\n" +
+		"<p><a href=\"https://example.com/about\">About</a> <a href=\"" + root + "/posts/nasty#top\">top</a> <a href=\"mailto:x@example.org\">mail</a>\n" +
+		"<img src=\"" + root + "/posts/img/fish.png\" srcset=\"" + root + "/posts/img/fish.png 1x, https://example.com/img/fish@2x.png 2x, https://cdn.example.net/f.png 3x\" alt=\"A &lt;fish&gt;\"></p>"
+	nastySummaryWant        = "Summary with <tags> & a bell."
+	nastyCommentContentWant = "<p>Nice ]]> one &lt;3 <a href=\"" + root + "/posts/other\">other</a></p>"
+)
+
+func nastyPost() *feed.Post {
+	return &feed.Post{
+		ID:         "nasty",
+		Title:      nastyTitle,
+		Content:    nastyContent,
+		Summary:    nastySummary,
+		AuthorName: "Zo\u00eb \x01\U0001F41F",
+		Categories: []string{"fish & chips", "\x00", "<tag>"},
+		Published:  date("2024-04-01T00:00:00Z"),
+		Updated:    date("2024-04-01T00:00:00Z"),
+	}
+}
+
+// cdataPost has no relative URL, so its content, ]]> and all, must reach
+// readers byte for byte; and a title that looks like markup.
+func cdataPost() *feed.Post {
+	return &feed.Post{
+		ID:         "cdata",
+		Title:      cdataTitle,
+		Content:    cdataContent,
+		AuthorName: "Ana Lima",
+		Published:  date("2024-03-31T00:00:00Z"),
+		Updated:    date("2024-03-31T00:00:00Z"),
+	}
+}
+
+const (
+	cdataTitle   = "Use <b> & &amp; sparingly"
+	cdataContent = "<pre>if a[b[0]]>1 { return }</pre>\n<p>]]> twice: ]]></p>"
+)
+
+func nastyComment() *feed.Comment {
+	return &feed.Comment{
+		ID: "n1", PostID: "nasty", PostTitle: nastyTitle,
+		AuthorName: "Eve\x1b ]]>",
+		Content:    nastyCommentContent,
+		Published:  date("2024-04-02T00:00:00Z"), Updated: date("2024-04-02T00:00:00Z"),
+	}
+}
+
+// goldenCase is one feed rendered in every format and kept in testdata.
+type goldenCase struct {
+	name          string
+	commentCounts bool
+	render        func(r *Renderer, f feed.Format) ([]byte, time.Time, error)
+	want          wantFeed
+}
+
+func goldenCases() []goldenCase {
+	s := newSite()
+	return []goldenCase{
+		{
+			name: "posts",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Posts(f, s.posts, s.counts)
+			},
+			want: wantPosts(s.posts, nil),
+		},
+		{
+			name:          "posts_counts",
+			commentCounts: true,
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Posts(f, s.posts, s.counts)
+			},
+			want: wantPosts(s.posts, s.counts),
+		},
+		{
+			name: "comments",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Comments(f, s.comments)
+			},
+			want: wantComments(feed.CommentsFeed, "Comments on "+siteTitle, s.comments, ""),
+		},
+		{
+			name: "thread",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Thread(f, s.p1, s.thread)
+			},
+			want: wantComments(feed.ThreadFeed("hello"), "Comments on \u2018Hello, world\u2019", s.thread, s.p1.Title),
+		},
+		{
+			name: "thread_empty",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Thread(f, s.p2, nil)
+			},
+			want: wantFeed{
+				ref:     feed.ThreadFeed("second"),
+				title:   "Comments on \u2018Second post\u2019",
+				updated: date("2024-02-02T11:00:00Z"), // the post's Updated, in UTC, truncated
+			},
+		},
+		{
+			name: "nasty",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Posts(f, []*feed.Post{nastyPost(), cdataPost()}, nil)
+			},
+			want: wantFeed{
+				ref:     feed.PostsFeed,
+				title:   siteTitle,
+				updated: date("2024-04-01T00:00:00Z"),
+				entries: []wantEntry{{
+					id:         root + "/posts/nasty",
+					title:      nastyTitleWant,
+					author:     "Zo\u00eb \U0001F41F",
+					published:  date("2024-04-01T00:00:00Z"),
+					updated:    date("2024-04-01T00:00:00Z"),
+					content:    nastyContentWant,
+					summary:    nastySummaryWant,
+					categories: []string{"fish & chips", "<tag>"},
+					thread:     feed.ThreadFeed("nasty"),
+				}, {
+					id:        root + "/posts/cdata",
+					title:     cdataTitle,
+					author:    "Ana Lima",
+					published: date("2024-03-31T00:00:00Z"),
+					updated:   date("2024-03-31T00:00:00Z"),
+					content:   cdataContent,
+					thread:    feed.ThreadFeed("cdata"),
+				}},
+			},
+		},
+		{
+			name: "nasty_thread",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Thread(f, nastyPost(), []*feed.Comment{nastyComment()})
+			},
+			want: wantFeed{
+				ref:     feed.ThreadFeed("nasty"),
+				title:   "Comments on \u2018" + nastyTitleWant + "\u2019",
+				updated: date("2024-04-02T00:00:00Z"),
+				entries: []wantEntry{{
+					id:        root + "/posts/nasty#comment-n1",
+					title:     "Comment on \u2018" + nastyTitleWant + "\u2019 by Eve ]]>",
+					author:    "Eve ]]>",
+					published: date("2024-04-02T00:00:00Z"),
+					updated:   date("2024-04-02T00:00:00Z"),
+					content:   nastyCommentContentWant,
+					inReplyTo: root + "/posts/nasty",
+				}},
+			},
+		},
+	}
+}
+
+// TestGolden renders every case in every format, compares the bytes with
+// testdata/<case>.<format> (rewritten with -update), and reads each
+// document back as a feed reader would.
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases() {
+		for _, f := range feed.Formats {
+			t.Run(c.name+"/"+string(f), func(t *testing.T) {
+				r := newTestRenderer(t, c.commentCounts)
+				got, lastMod, err := c.render(r, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !lastMod.Equal(c.want.updated) || lastMod.Location() != time.UTC {
+					t.Errorf("last change = %v, want %v in UTC", lastMod, c.want.updated)
+				}
+				checkGolden(t, filepath.Join("testdata", c.name+"."+string(f)), got)
+				checkFeed(t, f, got, c.want)
+			})
+		}
+	}
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./feed/render -update to create it)", err)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := range max(len(gotLines), len(wantLines)) {
+		var g, w string
+		if i < len(gotLines) {
+			g = gotLines[i]
+		}
+		if i < len(wantLines) {
+			w = wantLines[i]
+		}
+		if g != w {
+			t.Fatalf("%s differs at line %d:\ngot:  %q\nwant: %q\n(run go test ./feed/render -update if the change is intended)", path, i+1, g, w)
+		}
+	}
+}

@@ -1,0 +1,488 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
+	"github.com/mmcdole/gofeed/rss"
+)
+
+// wantFeed is what a reader must get back from a rendered feed.
+type wantFeed struct {
+	ref     feed.Ref
+	title   string
+	updated time.Time
+	entries []wantEntry
+}
+
+type wantEntry struct {
+	id, title         string
+	author, authorURI string
+	published         time.Time
+	updated           time.Time
+	content, summary  string
+	categories        []string
+	thread            feed.Ref // a post's comment feed
+	count             string   // a post's comment count, "" without CommentCounts
+	inReplyTo         string   // a comment's parent entry
+}
+
+// wantPosts derives the expectations of a posts feed from its posts. counts
+// is nil without CommentCounts.
+func wantPosts(posts []*feed.Post, counts map[string]int) wantFeed {
+	w := wantFeed{ref: feed.PostsFeed, title: siteTitle}
+	for _, p := range posts {
+		e := wantEntry{
+			id:         root + "/posts/" + p.ID,
+			title:      p.Title,
+			author:     p.AuthorName,
+			authorURI:  p.AuthorURI,
+			published:  p.Published.UTC().Truncate(time.Second),
+			updated:    p.Updated.UTC().Truncate(time.Second),
+			content:    p.Content,
+			summary:    p.Summary,
+			categories: p.Categories,
+			thread:     feed.ThreadFeed(p.ID),
+		}
+		if e.author == "" {
+			e.author, e.authorURI = siteTitle, root+"/"
+		}
+		if counts != nil {
+			e.count = strconv.Itoa(counts[p.ID])
+		}
+		w.updated = latest(w.updated, e.updated)
+		w.entries = append(w.entries, e)
+	}
+	return w
+}
+
+// wantComments derives the expectations of a comment feed. postTitle
+// overrides the comments' PostTitle, as in a thread feed.
+func wantComments(ref feed.Ref, title string, comments []*feed.Comment, postTitle string) wantFeed {
+	w := wantFeed{ref: ref, title: title}
+	for _, c := range comments {
+		pt := c.PostTitle
+		if postTitle != "" {
+			pt = postTitle
+		}
+		e := wantEntry{
+			id:        root + "/posts/" + c.PostID + "#comment-" + c.ID,
+			title:     "Comment on \u2018" + pt + "\u2019 by " + c.AuthorName,
+			author:    c.AuthorName,
+			authorURI: c.AuthorURI,
+			published: c.Published.UTC().Truncate(time.Second),
+			updated:   c.Updated.UTC().Truncate(time.Second),
+			content:   c.Content,
+			inReplyTo: root + "/posts/" + c.PostID,
+		}
+		if c.ParentID != "" {
+			e.inReplyTo = root + "/posts/" + c.PostID + "#comment-" + c.ParentID
+		}
+		w.updated = latest(w.updated, e.updated)
+		w.entries = append(w.entries, e)
+	}
+	return w
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// feedPath returns the URL of a feed without its extension, built here
+// independently of FeedID.
+func feedPath(ref feed.Ref) string {
+	switch ref.Kind {
+	case feed.KindThread:
+		return root + "/feeds/posts/" + ref.PostID + "/comments"
+	case feed.KindComments:
+		return root + "/feeds/comments"
+	}
+	return root + "/feeds/posts"
+}
+
+func alternate(ref feed.Ref) string {
+	if ref.Kind == feed.KindThread {
+		return root + "/posts/" + ref.PostID
+	}
+	return root + "/"
+}
+
+// checkFeed reads a rendered document back and compares it with w.
+func checkFeed(t *testing.T, f feed.Format, data []byte, w wantFeed) {
+	t.Helper()
+	switch f {
+	case feed.Atom:
+		checkWellFormed(t, data)
+		checkAtom(t, data, w)
+	case feed.RSS:
+		checkWellFormed(t, data)
+		checkRSS(t, data, w)
+	case feed.JSON:
+		checkJSON(t, data, w)
+	}
+	checkUniversal(t, f, data, w)
+}
+
+// checkWellFormed reads every token with encoding/xml, which rejects
+// malformed XML and characters XML forbids.
+func checkWellFormed(t *testing.T, data []byte) {
+	t.Helper()
+	if !bytes.HasPrefix(data, []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")) {
+		t.Errorf("document does not start with the XML declaration: %.60q", data)
+	}
+	d := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+	}
+}
+
+// checkUniversal parses data with gofeed's format detection and universal
+// model, as an application using gofeed would see the feed.
+func checkUniversal(t *testing.T, f feed.Format, data []byte, w wantFeed) {
+	t.Helper()
+	got, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("gofeed: %v", err)
+	}
+	if got.FeedType != string(f) {
+		t.Errorf("gofeed detected %q, want %q", got.FeedType, f)
+	}
+	if got.Title != w.title {
+		t.Errorf("feed title = %q, want %q", got.Title, w.title)
+	}
+	if got.Link != alternate(w.ref) {
+		t.Errorf("feed link = %q, want %q", got.Link, alternate(w.ref))
+	}
+	if want := feedPath(w.ref) + "." + string(f); got.FeedLink != want {
+		t.Errorf("feed self link = %q, want %q", got.FeedLink, want)
+	}
+	if f != feed.JSON { // gofeed takes a JSON feed's time from its first item
+		checkTime(t, "feed updated", got.UpdatedParsed, w.updated)
+	}
+	if len(got.Items) != len(w.entries) {
+		t.Fatalf("%d items, want %d", len(got.Items), len(w.entries))
+	}
+	for i, it := range got.Items {
+		e := w.entries[i]
+		if it.GUID != e.id {
+			t.Errorf("item %d id = %q, want %q", i, it.GUID, e.id)
+		}
+		if it.Link != e.id {
+			t.Errorf("item %d link = %q, want %q", i, it.Link, e.id)
+		}
+		if it.Title != e.title {
+			t.Errorf("item %d title = %q, want %q", i, it.Title, e.title)
+		}
+		if len(it.Authors) != 1 || it.Authors[0].Name != e.author {
+			t.Errorf("item %d authors = %v, want %q", i, persons(it.Authors), e.author)
+		}
+		checkTime(t, "item published", it.PublishedParsed, e.published)
+		checkTime(t, "item updated", it.UpdatedParsed, e.updated)
+		if it.Content != e.content {
+			t.Errorf("item %d content = %q, want %q", i, it.Content, e.content)
+		}
+		wantDesc := e.summary // Atom summary, JSON summary
+		if f == feed.RSS {
+			wantDesc = e.content // RSS description carries the full content
+		}
+		if it.Description != wantDesc {
+			t.Errorf("item %d description = %q, want %q", i, it.Description, wantDesc)
+		}
+		if !slices.Equal(it.Categories, e.categories) {
+			t.Errorf("item %d categories = %q, want %q", i, it.Categories, e.categories)
+		}
+		if f != feed.JSON {
+			checkInReplyTo(t, i, it.Extensions, e)
+		}
+	}
+}
+
+func persons(ps []*gofeed.Person) []string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+func checkTime(t *testing.T, what string, got *time.Time, want time.Time) {
+	t.Helper()
+	if got == nil || !got.Equal(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+// checkInReplyTo checks the RFC 4685 element of an Atom entry or RSS item:
+// present on comments only, naming the parent by id and permalink.
+func checkInReplyTo(t *testing.T, i int, exts ext.Extensions, e wantEntry) {
+	t.Helper()
+	irt := exts["thr"]["in-reply-to"]
+	if e.inReplyTo == "" {
+		if len(irt) != 0 {
+			t.Errorf("item %d: thr:in-reply-to on a post", i)
+		}
+		return
+	}
+	if len(irt) != 1 {
+		t.Fatalf("item %d: %d thr:in-reply-to, want 1", i, len(irt))
+	}
+	a := irt[0].Attrs
+	if a["ref"] != e.inReplyTo || a["href"] != e.inReplyTo || a["type"] != "text/html" {
+		t.Errorf("item %d thr:in-reply-to = %v, want ref and href %q, type text/html", i, a, e.inReplyTo)
+	}
+}
+
+// checkAtom checks what gofeed's universal model leaves out of Atom:
+// ids, link relations and types, author URIs, threading links and counts.
+func checkAtom(t *testing.T, data []byte, w wantFeed) {
+	t.Helper()
+	got, err := (&atom.Parser{}).Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("gofeed atom: %v", err)
+	}
+	if got.ID != feedPath(w.ref) {
+		t.Errorf("feed id = %q, want %q", got.ID, feedPath(w.ref))
+	}
+	checkAtomLink(t, "feed", got.Links, "self", feedPath(w.ref)+".atom", "application/atom+xml")
+	checkAtomLink(t, "feed", got.Links, "alternate", alternate(w.ref), "text/html")
+	if len(got.Authors) != 1 || got.Authors[0].Name != siteTitle {
+		t.Errorf("feed authors = %v, want %q", got.Authors, siteTitle)
+	}
+	if bytes.Contains(data, []byte("<updated></updated>")) {
+		t.Error("empty <updated>")
+	}
+
+	// thr:count is an extension attribute gofeed drops.
+	var counts struct {
+		Entries []struct {
+			Links []struct {
+				Rel   string `xml:"rel,attr"`
+				Count *int   `xml:"http://purl.org/syndication/thread/1.0 count,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(data, &counts); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, en := range got.Entries {
+		e := w.entries[i]
+		if a := en.Authors; len(a) != 1 || a[0].URI != e.authorURI {
+			t.Errorf("entry %d authors = %v, want uri %q", i, a, e.authorURI)
+		}
+		checkAtomLink(t, "entry", en.Links, "alternate", e.id, "text/html")
+		if en.Content == nil || en.Content.Type != "html" {
+			t.Errorf("entry %d content = %+v, want type html", i, en.Content)
+		}
+		var replies []string
+		for _, l := range en.Links {
+			if l.Rel == "replies" {
+				replies = append(replies, l.Href+" "+l.Type)
+			}
+		}
+		var wantReplies []string
+		if e.thread.Kind != "" {
+			wantReplies = []string{feedPath(e.thread) + ".atom application/atom+xml"}
+		}
+		if !slices.Equal(replies, wantReplies) {
+			t.Errorf("entry %d replies links = %q, want %q", i, replies, wantReplies)
+		}
+		var count string
+		for _, l := range counts.Entries[i].Links {
+			if l.Rel == "replies" && l.Count != nil {
+				count = strconv.Itoa(*l.Count)
+			}
+		}
+		if count != e.count {
+			t.Errorf("entry %d thr:count = %q, want %q", i, count, e.count)
+		}
+	}
+}
+
+func checkAtomLink(t *testing.T, where string, links []*atom.Link, rel, href, typ string) {
+	t.Helper()
+	n := 0
+	for _, l := range links {
+		if l.Rel == rel {
+			n++
+			if l.Href != href || l.Type != typ {
+				t.Errorf("%s link rel=%s = %s (%s), want %s (%s)", where, rel, l.Href, l.Type, href, typ)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%s has %d links rel=%s, want 1", where, n, rel)
+	}
+}
+
+// checkRSS checks the RSS specifics: guid permalinks, no <author>, names
+// in dc:creator, RFC 822 dates, ttl, self link and comment extensions.
+func checkRSS(t *testing.T, data []byte, w wantFeed) {
+	t.Helper()
+	got, err := (&rss.Parser{}).Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("gofeed rss: %v", err)
+	}
+	if got.Version != "2.0" {
+		t.Errorf("version = %q, want 2.0", got.Version)
+	}
+	if got.TTL != "15" {
+		t.Errorf("ttl = %q, want 15", got.TTL)
+	}
+	if want := w.updated.Format("Mon, 02 Jan 2006 15:04:05 +0000"); got.LastBuildDate != want {
+		t.Errorf("lastBuildDate = %q, want %q", got.LastBuildDate, want)
+	}
+	self := got.Extensions["atom"]["link"]
+	if len(self) != 1 || self[0].Attrs["rel"] != "self" || self[0].Attrs["type"] != "application/rss+xml" || self[0].Attrs["href"] != feedPath(w.ref)+".rss" {
+		t.Errorf("atom:link = %+v, want one self link of type application/rss+xml", self)
+	}
+	if bytes.Contains(data, []byte("<author>")) {
+		t.Error("RSS <author> must be an e-mail address, and feedd has none")
+	}
+	for i, it := range got.Items {
+		e := w.entries[i]
+		if it.GUID == nil || it.GUID.Value != e.id || it.GUID.IsPermalink != "true" {
+			t.Errorf("item %d guid = %+v, want %q, isPermaLink true", i, it.GUID, e.id)
+		}
+		if want := e.published.Format("Mon, 02 Jan 2006 15:04:05 +0000"); it.PubDate != want {
+			t.Errorf("item %d pubDate = %q, want %q", i, it.PubDate, want)
+		}
+		if it.DublinCoreExt == nil || !slices.Equal(it.DublinCoreExt.Creator, []string{e.author}) {
+			t.Errorf("item %d dc:creator = %+v, want %q", i, it.DublinCoreExt, e.author)
+		}
+		var comments, commentRSS, count string
+		if e.thread.Kind != "" {
+			comments, commentRSS = e.id+"#comments", feedPath(e.thread)+".rss"
+		}
+		if it.Comments != comments {
+			t.Errorf("item %d comments = %q, want %q", i, it.Comments, comments)
+		}
+		if got := extValue(it.Extensions, "wfw", "commentRss"); got != commentRSS {
+			t.Errorf("item %d wfw:commentRss = %q, want %q", i, got, commentRSS)
+		}
+		if count = extValue(it.Extensions, "slash", "comments"); count != e.count {
+			t.Errorf("item %d slash:comments = %q, want %q", i, count, e.count)
+		}
+	}
+}
+
+func extValue(exts ext.Extensions, prefix, name string) string {
+	if es := exts[prefix][name]; len(es) > 0 {
+		return es[0].Value
+	}
+	return ""
+}
+
+// jsonDoc is a JSON Feed 1.1 document as encoding/json reads it. The
+// deprecated author objects are kept raw to check their absence.
+type jsonDoc struct {
+	Version     string           `json:"version"`
+	Title       string           `json:"title"`
+	HomePageURL string           `json:"home_page_url"`
+	FeedURL     string           `json:"feed_url"`
+	Authors     []jsonDocAuthor  `json:"authors"`
+	Author      *json.RawMessage `json:"author"`
+	Items       *[]struct {
+		ID            string           `json:"id"`
+		URL           string           `json:"url"`
+		Title         string           `json:"title"`
+		ContentHTML   string           `json:"content_html"`
+		Summary       string           `json:"summary"`
+		DatePublished string           `json:"date_published"`
+		DateModified  string           `json:"date_modified"`
+		Authors       []jsonDocAuthor  `json:"authors"`
+		Author        *json.RawMessage `json:"author"`
+		Tags          []string         `json:"tags"`
+		Feedd         *struct {
+			InReplyTo    string `json:"in_reply_to"`
+			InReplyToURL string `json:"in_reply_to_url"`
+			CommentsFeed string `json:"comments_feed"`
+			CommentCount *int   `json:"comment_count"`
+		} `json:"_feedd"`
+	} `json:"items"`
+}
+
+type jsonDocAuthor struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+func checkJSON(t *testing.T, data []byte, w wantFeed) {
+	t.Helper()
+	var doc jsonDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("not valid JSON: %v", err)
+	}
+	if doc.Version != "https://jsonfeed.org/version/1.1" {
+		t.Errorf("version = %q", doc.Version)
+	}
+	if doc.HomePageURL != alternate(w.ref) || doc.FeedURL != feedPath(w.ref)+".json" {
+		t.Errorf("home_page_url, feed_url = %q, %q", doc.HomePageURL, doc.FeedURL)
+	}
+	if len(doc.Authors) != 1 || doc.Authors[0] != (jsonDocAuthor{siteTitle, root + "/"}) || doc.Author != nil {
+		t.Errorf("feed authors = %+v, author = %s; want the site in authors only", doc.Authors, raw(doc.Author))
+	}
+	if doc.Items == nil {
+		t.Fatal("no items array: JSON Feed requires one, empty or not")
+	}
+	for i, it := range *doc.Items {
+		e := w.entries[i]
+		if it.ID != e.id || it.URL != e.id || it.Title != e.title || it.ContentHTML != e.content || it.Summary != e.summary {
+			t.Errorf("item %d id, url, title, content_html, summary = %q, %q, %q, %q, %q", i, it.ID, it.URL, it.Title, it.ContentHTML, it.Summary)
+		}
+		if it.DatePublished != e.published.Format(time.RFC3339) || it.DateModified != e.updated.Format(time.RFC3339) {
+			t.Errorf("item %d dates = %q, %q, want %s, %s", i, it.DatePublished, it.DateModified, e.published.Format(time.RFC3339), e.updated.Format(time.RFC3339))
+		}
+		wantAuthor := jsonDocAuthor{e.author, e.authorURI}
+		if len(it.Authors) != 1 || it.Authors[0] != wantAuthor || it.Author != nil {
+			t.Errorf("item %d authors = %+v, author = %s; want %+v in authors only", i, it.Authors, raw(it.Author), wantAuthor)
+		}
+		if !slices.Equal(it.Tags, e.categories) {
+			t.Errorf("item %d tags = %q, want %q", i, it.Tags, e.categories)
+		}
+		var inReplyTo, commentsFeed, count string
+		if x := it.Feedd; x != nil {
+			if x.InReplyTo != x.InReplyToURL {
+				t.Errorf("item %d _feedd in_reply_to %q and in_reply_to_url %q differ", i, x.InReplyTo, x.InReplyToURL)
+			}
+			inReplyTo, commentsFeed = x.InReplyTo, x.CommentsFeed
+			if x.CommentCount != nil {
+				count = strconv.Itoa(*x.CommentCount)
+			}
+		}
+		var wantFeed string
+		if e.thread.Kind != "" {
+			wantFeed = feedPath(e.thread) + ".json"
+		}
+		if inReplyTo != e.inReplyTo || commentsFeed != wantFeed || count != e.count {
+			t.Errorf("item %d _feedd = %q, %q, %q; want %q, %q, %q", i, inReplyTo, commentsFeed, count, e.inReplyTo, wantFeed, e.count)
+		}
+	}
+}
+
+func raw(m *json.RawMessage) string {
+	if m == nil {
+		return "absent"
+	}
+	return string(*m)
+}

@@ -1,0 +1,286 @@
+package render
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+func TestNew(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		for _, tc := range []struct{ base, root string }{
+			{"https://example.com", "https://example.com"},
+			{"https://example.com/", "https://example.com"},
+			{"HTTP://Example.COM:80/Blog//", "http://example.com/Blog"},
+			{"https://example.com:8443/a/./b/../c/?q=1#f", "https://example.com:8443/a/c"},
+			{"https://example.com:/x", "https://example.com/x"},
+		} {
+			r, err := New(Options{BaseURL: tc.base})
+			if err != nil {
+				t.Fatalf("New(%q): %v", tc.base, err)
+			}
+			if got := r.HomeURL(); got != tc.root+"/" {
+				t.Errorf("New(%q).HomeURL() = %q, want %q", tc.base, got, tc.root+"/")
+			}
+		}
+	})
+	t.Run("Invalid", func(t *testing.T) {
+		for _, base := range []string{"", "example.com", "/blog", "ftp://example.com/", "https://", "https://exa mple.com/"} {
+			if _, err := New(Options{BaseURL: base}); err == nil {
+				t.Errorf("New(%q) succeeded, want an error", base)
+			}
+		}
+	})
+	t.Run("SiteTitleFallback", func(t *testing.T) {
+		r, err := New(Options{Title: " \x00 ", BaseURL: "https://example.com:8443/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := r.Posts(feed.Atom, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("<title>example.com</title>")) {
+			t.Errorf("a blank site title should fall back to the host:\n%s", b)
+		}
+	})
+}
+
+func TestRenderer_URLs(t *testing.T) {
+	r := newTestRenderer(t, false)
+	for _, tc := range []struct{ got, want string }{
+		{r.HomeURL(), root + "/"},
+		{r.PostURL("p1"), root + "/posts/p1"},
+		{r.CommentURL("p1", "c1"), root + "/posts/p1#comment-c1"},
+		{r.CommentsURL("p1"), root + "/posts/p1#comments"},
+		{r.FeedID(feed.PostsFeed), root + "/feeds/posts"},
+		{r.FeedID(feed.CommentsFeed), root + "/feeds/comments"},
+		{r.FeedID(feed.ThreadFeed("p1")), root + "/feeds/posts/p1/comments"},
+		{r.FeedURL(feed.PostsFeed, feed.Atom), root + "/feeds/posts.atom"},
+		{r.FeedURL(feed.PostsFeed, feed.RSS), root + "/feeds/posts.rss"},
+		{r.FeedURL(feed.PostsFeed, feed.JSON), root + "/feeds/posts.json"},
+		{r.FeedURL(feed.CommentsFeed, feed.RSS), root + "/feeds/comments.rss"},
+		{r.FeedURL(feed.ThreadFeed("p1"), feed.JSON), root + "/feeds/posts/p1/comments.json"},
+		// Ids are URL-safe by validation; anything else is escaped.
+		{r.PostURL("a b/c"), root + "/posts/a%20b%2Fc"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestContentType(t *testing.T) {
+	for f, want := range map[feed.Format]string{
+		feed.Atom: "application/atom+xml; charset=utf-8",
+		feed.RSS:  "application/rss+xml; charset=utf-8",
+		feed.JSON: "application/feed+json; charset=utf-8",
+	} {
+		if got := ContentType(f); got != want {
+			t.Errorf("ContentType(%q) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+func TestTTL(t *testing.T) {
+	for _, tc := range []struct {
+		ttl  time.Duration
+		want string
+	}{
+		{0, "<ttl>1</ttl>"},
+		{-time.Hour, "<ttl>1</ttl>"},
+		{30 * time.Second, "<ttl>1</ttl>"},
+		{time.Minute, "<ttl>1</ttl>"},
+		{61 * time.Second, "<ttl>2</ttl>"},
+		{90 * time.Second, "<ttl>2</ttl>"},
+		{time.Hour, "<ttl>60</ttl>"},
+	} {
+		r, err := New(Options{BaseURL: baseURL, TTL: tc.ttl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := r.Posts(feed.RSS, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(tc.want)) {
+			t.Errorf("TTL %v: want %s in\n%s", tc.ttl, tc.want, b)
+		}
+	}
+}
+
+// TestDeterminism renders every golden case twice, and concurrently, and
+// wants the same bytes each time.
+func TestDeterminism(t *testing.T) {
+	for _, c := range goldenCases() {
+		for _, f := range feed.Formats {
+			r := newTestRenderer(t, c.commentCounts)
+			first, firstMod, err := c.render(r, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					again, mod, err := c.render(r, f)
+					if err != nil || !bytes.Equal(again, first) || !mod.Equal(firstMod) {
+						t.Errorf("%s/%s: a second rendering differs (err %v)", c.name, f, err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+	}
+}
+
+// TestPosts_CommentCountsOff checks that without CommentCounts the posts
+// feed does not depend on comments at all.
+func TestPosts_CommentCountsOff(t *testing.T) {
+	s := newSite()
+	r := newTestRenderer(t, false)
+	for _, f := range feed.Formats {
+		want, _, err := r.Posts(f, s.posts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, counts := range []map[string]int{s.counts, {"hello": 99, "fish": 0}, {}} {
+			got, _, err := r.Posts(f, s.posts, counts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: posts feed changed with comment counts %v", f, counts)
+			}
+		}
+	}
+
+	r = newTestRenderer(t, true)
+	a, _, _ := r.Posts(feed.Atom, s.posts, map[string]int{"hello": 1})
+	b, _, _ := r.Posts(feed.Atom, s.posts, map[string]int{"hello": 2})
+	if bytes.Equal(a, b) {
+		t.Error("with CommentCounts, different counts gave the same bytes")
+	}
+}
+
+// TestEmptySiteFeeds: site feeds without entries date from the epoch,
+// never from the clock.
+func TestEmptySiteFeeds(t *testing.T) {
+	r := newTestRenderer(t, false)
+	epoch := time.Unix(0, 0).UTC()
+	for _, f := range feed.Formats {
+		for name, render := range map[string]func() ([]byte, time.Time, error){
+			"posts":    func() ([]byte, time.Time, error) { return r.Posts(f, nil, nil) },
+			"comments": func() ([]byte, time.Time, error) { return r.Comments(f, nil) },
+		} {
+			b, mod, err := render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mod.Equal(epoch) {
+				t.Errorf("%s/%s: last change %v, want the epoch", name, f, mod)
+			}
+			want := map[feed.Format]string{
+				feed.Atom: "<updated>1970-01-01T00:00:00Z</updated>",
+				feed.RSS:  "<lastBuildDate>Thu, 01 Jan 1970 00:00:00 +0000</lastBuildDate>",
+				feed.JSON: `"items": []`,
+			}[f]
+			if !bytes.Contains(b, []byte(want)) {
+				t.Errorf("%s/%s: want %s in\n%s", name, f, want, b)
+			}
+		}
+	}
+}
+
+// TestEntryDates covers missing and out-of-range times: every entry gets a
+// published and an updated time, in four-digit years, never the clock.
+func TestEntryDates(t *testing.T) {
+	r := newTestRenderer(t, false)
+	for _, tc := range []struct {
+		name               string
+		published, updated time.Time
+		wantPub, wantUpd   string
+	}{
+		{"no updated", date("2024-01-01T10:00:00Z"), time.Time{}, "2024-01-01T10:00:00Z", "2024-01-01T10:00:00Z"},
+		{"no published", time.Time{}, date("2024-01-02T10:00:00Z"), "2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z"},
+		{"neither", time.Time{}, time.Time{}, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"},
+		{"zone and fraction", date("2024-01-01T10:00:00.999+02:00"), date("2024-01-01T10:00:01.5-01:00"), "2024-01-01T08:00:00Z", "2024-01-01T11:00:01Z"},
+		{"year 10000", date("2024-01-01T10:00:00Z"), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "2024-01-01T10:00:00Z", "9999-12-31T23:59:59Z"},
+	} {
+		p := &feed.Post{ID: "p", Title: "T", Content: "c", Published: tc.published, Updated: tc.updated}
+		b, mod, err := r.Posts(feed.Atom, []*feed.Post{p}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "<updated>" + tc.wantUpd + "</updated>\n    <id>" + root + "/posts/p</id>\n    <published>" + tc.wantPub + "</published>"
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("%s: want\n%s\nin\n%s", tc.name, want, b)
+		}
+		if got := mod.Format(time.RFC3339); got != tc.wantUpd {
+			t.Errorf("%s: last change %s, want %s", tc.name, got, tc.wantUpd)
+		}
+	}
+}
+
+// TestNoDoubleEscape: markup characters in a title are escaped once.
+func TestNoDoubleEscape(t *testing.T) {
+	r := newTestRenderer(t, false)
+	p := &feed.Post{ID: "p", Title: "Fish & Chips <3", Content: "<p>x</p>", Published: date("2024-01-01T00:00:00Z")}
+	for f, want := range map[feed.Format]string{
+		feed.Atom: "<title>Fish &amp; Chips &lt;3</title>",
+		feed.RSS:  "<title>Fish &amp; Chips &lt;3</title>",
+		feed.JSON: `"title": "Fish & Chips <3"`,
+	} {
+		b, _, err := r.Posts(f, []*feed.Post{p}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("%s: want %s in\n%s", f, want, b)
+		}
+	}
+}
+
+func TestRenderer_Errors(t *testing.T) {
+	r := newTestRenderer(t, false)
+	if _, _, err := r.Posts("xml", nil, nil); feed.ErrorCode(err) != feed.EINVALID {
+		t.Errorf("unknown format: err = %v, want code %s", err, feed.EINVALID)
+	}
+	if _, _, err := r.Thread(feed.Atom, nil, nil); feed.ErrorCode(err) != feed.EINVALID {
+		t.Errorf("no post: err = %v, want code %s", err, feed.EINVALID)
+	}
+}
+
+// TestRender_InputUnchanged: rendering reads its input and never writes it.
+func TestRender_InputUnchanged(t *testing.T) {
+	s, before := newSite(), newSite()
+	n, nBefore := []*feed.Post{nastyPost()}, []*feed.Post{nastyPost()}
+	r := newTestRenderer(t, true)
+	for _, f := range feed.Formats {
+		r.Posts(f, s.posts, s.counts)
+		r.Posts(f, n, nil)
+		r.Comments(f, s.comments)
+		r.Thread(f, s.p1, s.thread)
+	}
+	if !reflect.DeepEqual(s, before) || !reflect.DeepEqual(n, nBefore) {
+		t.Error("rendering changed its input")
+	}
+}
+
+// TestComments_NoPostTitle: a comment whose post title is unknown still
+// gets a title.
+func TestComments_NoPostTitle(t *testing.T) {
+	r := newTestRenderer(t, false)
+	c := &feed.Comment{ID: "c", PostID: "p", AuthorName: "Ann", Content: "hi", Published: date("2024-01-01T00:00:00Z")}
+	b, _, err := r.Comments(feed.Atom, []*feed.Comment{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "<title>Comment by Ann</title>") {
+		t.Errorf("want the title \"Comment by Ann\" in\n%s", b)
+	}
+}

@@ -1,0 +1,126 @@
+package render
+
+import (
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/gorilla/feeds"
+)
+
+// Namespaces of the RSS extensions feedd uses.
+const (
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+	nsDC      = "http://purl.org/dc/elements/1.1/"
+	nsSlash   = "http://purl.org/rss/1.0/modules/slash/"
+	nsWfw     = "http://wellformedweb.org/CommentAPI/"
+	rssType   = "application/rss+xml"
+	rssDates  = time.RFC1123Z // RFC 822 with a four-digit year and a numeric zone
+)
+
+// rssFeed is gorilla's RssFeedXml, the <rss> element, declaring the
+// extension namespaces once for the whole document.
+type rssFeed struct {
+	feeds.RssFeedXml
+	NSAtom  string      `xml:"xmlns:atom,attr"`
+	NSDC    string      `xml:"xmlns:dc,attr"`
+	NSSlash string      `xml:"xmlns:slash,attr"`
+	NSThr   string      `xml:"xmlns:thr,attr"`
+	NSWfw   string      `xml:"xmlns:wfw,attr"`
+	Channel *rssChannel `xml:"channel"`
+}
+
+// rssChannel is gorilla's RssFeed with the atom:link to itself that the
+// validator asks for, and text written with plainText. Fields declared
+// here shadow gorilla's of the same XML name and are written where they
+// are declared; Items come last, as the validator wants every channel
+// element before the first item.
+type rssChannel struct {
+	Title       plainText `xml:"title"`
+	Link        string    `xml:"link"`
+	Description plainText `xml:"description"`
+	feeds.RssFeed
+	Self  rssAtomLink `xml:"atom:link"`
+	Items []*rssItem  `xml:"item"`
+}
+
+type rssAtomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+// rssItem is gorilla's RssItem with the author's name in dc:creator (RSS
+// <author> must be an e-mail address, and gorilla puts the name there;
+// feedd leaves it empty), several categories, the update time as
+// atom:updated, and threading: wfw:commentRss and slash:comments on posts,
+// thr:in-reply-to on comments. Description comes before content:encoded,
+// as the validator wants.
+type rssItem struct {
+	Title plainText `xml:"title"`
+	feeds.RssItem
+	Description  xmlText           `xml:"description"`
+	Content      *feeds.RssContent // content:encoded, as CDATA
+	Creator      string            `xml:"dc:creator"`
+	Categories   []plainText       `xml:"category"`
+	Updated      string            `xml:"atom:updated"`
+	CommentRSS   string            `xml:"wfw:commentRss,omitempty"`
+	CommentCount *int              `xml:"slash:comments,omitempty"`
+	InReplyTo    *inReplyTo        `xml:"thr:in-reply-to"`
+}
+
+// rss writes d as an RSS 2.0 feed.
+func (r *Renderer) rss(d *document) ([]byte, error) {
+	c := &rssChannel{
+		Title:       plainText(d.title),
+		Link:        r.alternateURL(d.ref),
+		Description: plainText(d.description),
+		RssFeed: feeds.RssFeed{
+			LastBuildDate: d.updated.UTC().Format(rssDates),
+			Ttl:           r.ttl,
+		},
+		Self:  rssAtomLink{Href: r.FeedURL(d.ref, feed.RSS), Rel: "self", Type: rssType},
+		Items: make([]*rssItem, 0, len(d.entries)),
+	}
+	for _, e := range d.entries {
+		c.Items = append(c.Items, r.rssItem(e))
+	}
+	f := &rssFeed{
+		RssFeedXml: feeds.RssFeedXml{Version: "2.0", ContentNamespace: nsContent},
+		NSAtom:     nsAtom,
+		NSDC:       nsDC,
+		NSSlash:    nsSlash,
+		NSThr:      nsThr,
+		NSWfw:      nsWfw,
+		Channel:    c,
+	}
+	return encodeXML(f, d)
+}
+
+// rssItem returns e as an RSS item. The guid is the permalink, so it is a
+// permalink in RSS's sense too.
+func (r *Renderer) rssItem(e *entry) *rssItem {
+	it := &rssItem{
+		Title: plainText(e.title),
+		RssItem: feeds.RssItem{
+			Link:    e.id,
+			Guid:    &feeds.RssGuid{Id: e.id, IsPermaLink: "true"},
+			PubDate: e.published.UTC().Format(rssDates),
+		},
+		Description:  xmlText{Text: e.content},
+		Content:      &feeds.RssContent{Content: e.content},
+		Creator:      e.author.name,
+		Updated:      atomTime(e.updated),
+		CommentCount: e.count,
+	}
+	for _, c := range e.categories {
+		it.Categories = append(it.Categories, plainText(c))
+	}
+	if e.thread.Kind != "" {
+		it.Comments = r.CommentsURL(e.thread.PostID)
+		it.CommentRSS = r.FeedURL(e.thread, feed.RSS)
+	}
+	if e.inReplyTo != "" {
+		it.InReplyTo = &inReplyTo{Ref: e.inReplyTo, Href: e.inReplyTo, Type: htmlType}
+	}
+	return it
+}

@@ -1,0 +1,184 @@
+package render
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"unicode/utf8"
+)
+
+// clean returns s without the characters that XML 1.0 forbids or that the
+// W3C Feed Validation Service flags, so that any stored text renders as
+// well-formed, warning-free XML and the same text in JSON:
+//
+//   - C0 controls other than tab, newline and carriage return, and DEL;
+//   - C1 controls U+0080 to U+009F (the validator's "BadCharacters");
+//   - U+FFFE and U+FFFF;
+//   - bytes that are not valid UTF-8, lone surrogates included, and U+FFFD
+//     itself, which the validator also flags: a replacement character only
+//     says that something was lost, so dropping it loses nothing more.
+//
+// Text that needs no change is returned as is, without allocating.
+func clean(s string) string {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !keepASCII(c) {
+				return cleanFrom(s, i)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !keepRune(r) {
+			return cleanFrom(s, i)
+		}
+		i += n
+	}
+	return s
+}
+
+// cleanFrom is clean's slow path: s[:i] is known to be clean.
+func cleanFrom(s string, i int) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if keepASCII(c) {
+				b.WriteByte(c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if keepRune(r) {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func keepASCII(c byte) bool {
+	return c >= 0x20 && c != 0x7f || c == '\t' || c == '\n' || c == '\r'
+}
+
+// keepRune reports whether a non-ASCII rune may stay. Invalid UTF-8 decodes
+// as utf8.RuneError, so it goes with U+FFFD.
+func keepRune(r rune) bool {
+	return !(r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff)
+}
+
+// line cleans single-line text (titles, names, categories): clean, tabs and
+// line breaks become spaces so that a stray newline cannot split a title,
+// and surrounding space goes.
+func line(s string) string {
+	s = clean(s)
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s)
+}
+
+// xmlText is an element holding character data, with an optional type
+// attribute (Atom text constructs). encoding/xml escapes newlines in struct
+// fields as &#xA;, which is valid but bloats and obscures HTML content; a
+// CharData token keeps them as they are.
+type xmlText struct {
+	Type string
+	Text string
+}
+
+// MarshalXML writes t as start, t.Text escaped as character data, and the
+// end tag.
+func (t xmlText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if t.Type != "" {
+		start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Local: "type"}, Value: t.Type})
+	}
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := e.EncodeToken(xml.CharData(t.Text)); err != nil {
+		return err
+	}
+	return e.EncodeToken(start.End())
+}
+
+// xmlHeader starts every XML document, with the newline Go's xml.Header has.
+const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
+
+// encodeXML returns v as an indented XML document for d, with its
+// declaration and a final newline.
+func encodeXML(v any, d *document) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(d.size())
+	b.WriteString(xmlHeader)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// plainText is a plain-text element (a title, a category) that looks like
+// markup only when escaped as markup. The W3C validator reads such text
+// for HTML: in "Use <b> sparingly" or "Escaping &amp;" it sees a tag or an
+// entity and warns, unless the line carries a hexadecimal character
+// reference, which is how the RSS Best Practices Profile says to write
+// such characters. So text that looks like markup is written with &#x26;
+// and &#x3C;; any other text is escaped as usual (Fish &amp; Chips).
+// Either way it reads back the same.
+type plainText string
+
+// MarshalXML writes t as start, its text, and the end tag.
+func (t plainText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	s := string(t)
+	if !looksLikeMarkup(s) {
+		return xmlText{Text: s}.MarshalXML(e, start)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&#x26;")
+		case '<':
+			b.WriteString("&#x3C;")
+		case '>':
+			b.WriteString("&#x3E;")
+		case '\r':
+			b.WriteString("&#xD;") // kept, as encoding/xml does
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return e.EncodeElement(struct {
+		Text string `xml:",innerxml"` // escaped above
+	}{b.String()}, start)
+}
+
+// looksLikeMarkup reports whether s holds "<" before a letter or "/", or
+// "&" before a letter, digit or "#": what the validator takes for a tag or
+// a character reference.
+func looksLikeMarkup(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		c := s[i+1] | 0x20 // ASCII lower case; '/' and '#' do not change
+		switch s[i] {
+		case '<':
+			if 'a' <= c && c <= 'z' || s[i+1] == '/' {
+				return true
+			}
+		case '&':
+			if 'a' <= c && c <= 'z' || '0' <= s[i+1] && s[i+1] <= '9' || s[i+1] == '#' {
+				return true
+			}
+		}
+	}
+	return false
+}

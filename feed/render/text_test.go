@@ -1,0 +1,78 @@
+package render
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+)
+
+func TestClean(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"plain text, é, 日本, \U0001F41F", "plain text, é, 日本, \U0001F41F"},
+		{"tab\tnewline\ncr\r", "tab\tnewline\ncr\r"},
+		{"nul\x00 soh\x01 esc\x1b del\x7f", "nul soh esc del"},
+		{"c1\u0080\u0085\u009f", "c1"},
+		{"nonchars\ufffe\uffff", "nonchars"},
+		{"replacement\ufffd", "replacement"},
+		{"invalid\xff\xfe bytes\xc3\x28", "invalid bytes("},
+		{"surrogate\xed\xa0\x80!", "surrogate!"},
+		{"truncated\xe2\x82", "truncated"},
+		{"\x00", ""},
+	} {
+		if got := clean(tc.in); got != tc.want {
+			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestClean_NoAllocation(t *testing.T) {
+	s := strings.Repeat("Clean text with é and \U0001F41F.\n", 100)
+	if n := testing.AllocsPerRun(10, func() { clean(s) }); n != 0 {
+		t.Errorf("clean allocated %v times on clean text", n)
+	}
+}
+
+func TestLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"  Title  ", "Title"},
+		{"two\nlines\r\nand\ttab", "two lines  and tab"},
+		{"\x00", ""},
+	} {
+		if got := line(tc.in); got != tc.want {
+			t.Errorf("line(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPlainText: text that looks like markup is written with hexadecimal
+// references, other text as usual, and both read back unchanged.
+func TestPlainText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Fish & Chips <3", "<t>Fish &amp; Chips &lt;3</t>"},
+		{"a < b > c", "<t>a &lt; b &gt; c</t>"},
+		{"Use <b> here", "<t>Use &#x3C;b&#x3E; here</t>"},
+		{"</em>", "<t>&#x3C;/em&#x3E;</t>"},
+		{"AT&T", "<t>AT&#x26;T</t>"},
+		{"&amp; &#38;", "<t>&#x26;amp; &#x26;#38;</t>"},
+		{"two\nlines", "<t>two\nlines</t>"},
+	} {
+		var buf bytes.Buffer
+		enc := xml.NewEncoder(&buf)
+		if err := enc.EncodeElement(plainText(tc.in), xml.StartElement{Name: xml.Name{Local: "t"}}); err != nil {
+			t.Fatal(err)
+		}
+		enc.Close()
+		b := buf.Bytes()
+		if string(b) != tc.want {
+			t.Errorf("%q: got %s, want %s", tc.in, b, tc.want)
+		}
+		var back struct {
+			Text string `xml:",chardata"`
+		}
+		if err := xml.Unmarshal(b, &back); err != nil || back.Text != tc.in {
+			t.Errorf("%q: read back %q, %v", tc.in, back.Text, err)
+		}
+	}
+}

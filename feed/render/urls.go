@@ -1,0 +1,102 @@
+package render
+
+import (
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// The URL scheme, relative to Options.BaseURL (called base):
+//
+//	{base}/                                    home page, the site feeds' alternate link
+//	{base}/posts/{post}                        post permalink and entry id
+//	{base}/posts/{post}#comment-{comment}      comment permalink and entry id
+//	{base}/feeds/posts.{ext}                   posts feed
+//	{base}/feeds/comments.{ext}                site comments feed
+//	{base}/feeds/posts/{post}/comments.{ext}   thread feed of a post
+//
+// where ext is a feed.Format (atom, rss, json). A feed's Atom id is its URL
+// without the extension, the same for every format.
+
+// canonicalBase returns u as the canonical prefix of every URL built: scheme
+// and host in lower case, no default port, no dot segments, no trailing
+// slash, no query or fragment. The W3C validator warns about ids that are
+// not in canonical form.
+func canonicalBase(u *url.URL) string {
+	c := url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host)}
+	switch port := c.Port(); {
+	case port == "", c.Scheme == "http" && port == "80", c.Scheme == "https" && port == "443":
+		c.Host = strings.TrimSuffix(c.Host, ":"+port) // also "host:" with an empty port
+	}
+	if p := u.Path; p != "" && p != "/" {
+		c.Path = strings.TrimRight(path.Clean("/"+p), "/")
+	}
+	return c.String()
+}
+
+// HomeURL returns the site's home page, {base}/: the alternate link of the
+// posts and site comments feeds.
+func (r *Renderer) HomeURL() string { return r.root + "/" }
+
+// PostURL returns a post's permalink, {base}/posts/{id}, which is also the
+// id of its entry in every format.
+func (r *Renderer) PostURL(id string) string {
+	return r.root + "/posts/" + url.PathEscape(id)
+}
+
+// CommentURL returns a comment's permalink, {base}/posts/{post}#comment-{id},
+// which is also the id of its entry in every format.
+func (r *Renderer) CommentURL(postID, id string) string {
+	return r.PostURL(postID) + "#comment-" + url.PathEscape(id)
+}
+
+// CommentsURL returns where a post's comments are shown, the post
+// permalink with the fragment #comments: the RSS <comments> element.
+func (r *Renderer) CommentsURL(postID string) string {
+	return r.PostURL(postID) + "#comments"
+}
+
+// FeedURL returns the URL a feed is served at in format f, e.g.
+// {base}/feeds/posts/{post}/comments.atom for a thread feed in Atom.
+func (r *Renderer) FeedURL(ref feed.Ref, f feed.Format) string {
+	return r.FeedID(ref) + "." + string(f)
+}
+
+// FeedID returns the Atom id of a feed, {base}/feeds/posts,
+// {base}/feeds/comments or {base}/feeds/posts/{post}/comments: its URL
+// without the format extension.
+func (r *Renderer) FeedID(ref feed.Ref) string {
+	switch ref.Kind {
+	case feed.KindThread:
+		return r.root + "/feeds/posts/" + url.PathEscape(ref.PostID) + "/comments"
+	case feed.KindComments:
+		return r.root + "/feeds/comments"
+	}
+	return r.root + "/feeds/posts"
+}
+
+// alternateURL returns the page a feed stands for: the home page for the
+// site feeds, the post's permalink for a thread.
+func (r *Renderer) alternateURL(ref feed.Ref) string {
+	if ref.Kind == feed.KindThread {
+		return r.PostURL(ref.PostID)
+	}
+	return r.HomeURL()
+}
+
+// ContentType returns the media type a feed in format f is served with.
+// The server sets it; Atom and RSS feeds declare UTF-8 in their XML
+// declaration too.
+func ContentType(f feed.Format) string {
+	switch f {
+	case feed.Atom:
+		return "application/atom+xml; charset=utf-8"
+	case feed.RSS:
+		return "application/rss+xml; charset=utf-8"
+	case feed.JSON:
+		return "application/feed+json; charset=utf-8"
+	}
+	return "application/octet-stream"
+}
