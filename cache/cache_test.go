@@ -69,9 +69,9 @@ func (s *hookStore) Comments(ctx context.Context, f store.CommentFilter) ([]*fee
 	return c, err
 }
 
-func (s *hookStore) CommentCounts(ctx context.Context, ids []string) (map[string]int, error) {
-	m, err := s.Store.CommentCounts(ctx, ids)
-	s.read("CommentCounts")
+func (s *hookStore) ThreadStats(ctx context.Context, ids []string) (map[string]feed.ThreadStats, error) {
+	m, err := s.Store.ThreadStats(ctx, ids)
+	s.read("ThreadStats")
 	return m, err
 }
 

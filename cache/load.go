@@ -11,10 +11,10 @@ import (
 
 // feedData is what one feed is rendered from, loaded once for all formats.
 type feedData struct {
-	posts    []*feed.Post    // KindPosts
-	counts   map[string]int  // KindPosts with Options.CommentCounts
-	post     *feed.Post      // KindThread
-	comments []*feed.Comment // KindComments, KindThread
+	posts    []*feed.Post                // KindPosts
+	stats    map[string]feed.ThreadStats // KindPosts with Options.CommentCounts
+	post     *feed.Post                  // KindThread
+	comments []*feed.Comment             // KindComments, KindThread
 }
 
 // load reads the entries of feed ref from the store. A thread of an unknown
@@ -33,7 +33,7 @@ func (c *Cache) load(ctx context.Context, ref feed.Ref) (*feedData, error) {
 			for i, p := range d.posts {
 				ids[i] = p.ID
 			}
-			if d.counts, err = c.st.CommentCounts(ctx, ids); err != nil {
+			if d.stats, err = c.st.ThreadStats(ctx, ids); err != nil {
 				return nil, fmt.Errorf("load comment counts: %w", err)
 			}
 		}
@@ -69,7 +69,7 @@ func (c *Cache) render(d *feedData, ref feed.Ref, f feed.Format) (body []byte, m
 	}()
 	switch ref.Kind {
 	case feed.KindPosts:
-		body, mod, err = c.r.Posts(f, d.posts, d.counts)
+		body, mod, err = c.r.Posts(f, d.posts, d.stats)
 	case feed.KindComments:
 		body, mod, err = c.r.Comments(f, d.comments)
 	case feed.KindThread:

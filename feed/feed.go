@@ -33,9 +33,17 @@ type Comment struct {
 	Published  time.Time `json:"published"`
 	Updated    time.Time `json:"updated"`
 
-	// PostTitle is the title of the post the comment belongs to. Stores fill
-	// it in on reads so that feeds can name the post without a second query.
-	PostTitle string `json:"-"`
+	// PostTitle and PostUpdated describe the post the comment belongs to.
+	// Stores fill them in on reads so that feeds can name the post without
+	// a second query, and date a feed that changes when the post's title does.
+	PostTitle   string    `json:"-"`
+	PostUpdated time.Time `json:"-"`
+}
+
+// ThreadStats summarizes the comments of one post.
+type ThreadStats struct {
+	Count   int       // number of comments
+	Updated time.Time // the newest Updated among them
 }
 
 // Kind says which of feedd's feeds a Ref names.

@@ -111,7 +111,7 @@ func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 			if got := after.Renders - before.Renders; got != 1 {
 				t.Errorf("%d renders, want 1", got)
 			}
-			want := map[string]int{"Posts": 1, "CommentCounts": 1}
+			want := map[string]int{"Posts": 1, "ThreadStats": 1}
 			switch {
 			case strings.HasPrefix(path, "/feeds/comments"):
 				want = map[string]int{"Comments": 1}

@@ -33,10 +33,6 @@ type Config struct {
 	// MaxBodyBytes limits API request bodies; larger ones get 413.
 	// DefaultMaxBodyBytes when zero or negative.
 	MaxBodyBytes int64
-	// CommentCounts mirrors feeds.comment_counts. Which feeds a write
-	// invalidates is the cache's decision (cache.Options.CommentCounts);
-	// New logs a warning when the two disagree.
-	CommentCounts bool
 }
 
 // Server answers feedd's HTTP requests. Build it with New.
@@ -74,10 +70,6 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 		// so that the comparison does not even leak the token's length.
 		tokenSum:     sha256.Sum256([]byte(cfg.AdminToken)),
 		cacheControl: "public, max-age=" + strconv.FormatInt(int64(max(cfg.MaxAge, 0)/time.Second), 10),
-	}
-	if cfg.CommentCounts != c.Options().CommentCounts {
-		log.Warn("server and cache disagree on comment_counts; the cache's setting decides invalidation",
-			"server", cfg.CommentCounts, "cache", c.Options().CommentCounts)
 	}
 	s.handler = s.routes()
 	return s

@@ -85,9 +85,9 @@ func (s *countingStore) Comments(ctx context.Context, f store.CommentFilter) ([]
 	return s.Store.Comments(ctx, f)
 }
 
-func (s *countingStore) CommentCounts(ctx context.Context, ids []string) (map[string]int, error) {
-	s.count("CommentCounts")
-	return s.Store.CommentCounts(ctx, ids)
+func (s *countingStore) ThreadStats(ctx context.Context, ids []string) (map[string]feed.ThreadStats, error) {
+	s.count("ThreadStats")
+	return s.Store.ThreadStats(ctx, ids)
 }
 
 // env is a server over a fresh SQLite store in a temp dir, seeded with two
@@ -132,10 +132,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		token = *o.adminToken
 	}
 	srv := server.New(st, c, r, server.Config{
-		AdminToken:    token,
-		MaxAge:        5 * time.Minute,
-		MaxBodyBytes:  o.maxBodyBytes,
-		CommentCounts: o.commentCounts,
+		AdminToken:   token,
+		MaxAge:       5 * time.Minute,
+		MaxBodyBytes: o.maxBodyBytes,
 	}, log)
 	return &env{db: db, st: st, cache: c, handler: srv.Handler()}
 }

@@ -38,9 +38,10 @@ type Store interface {
 	// PostTitle filled in. With PostID set it returns one thread and fails
 	// with ENOTFOUND when that post does not exist.
 	Comments(ctx context.Context, f CommentFilter) ([]*feed.Comment, error)
-	// CommentCounts returns the number of comments of each of the given
-	// posts; posts without comments are absent from the map.
-	CommentCounts(ctx context.Context, postIDs []string) (map[string]int, error)
+	// ThreadStats returns the number of comments of each of the given posts
+	// and the newest Updated among them; posts without comments are absent
+	// from the map.
+	ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error)
 
 	// Close releases the store's resources.
 	Close() error

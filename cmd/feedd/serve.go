@@ -84,10 +84,9 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	}
 	c := cache.New(st, r, cache.Options{PageSize: cfg.Feeds.PageSize, CommentCounts: cfg.Feeds.CommentCounts}, log)
 	srv := server.New(st, c, r, server.Config{
-		AdminToken:    cfg.AdminToken,
-		MaxAge:        cfg.Feeds.MaxAge,
-		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
-		CommentCounts: cfg.Feeds.CommentCounts,
+		AdminToken:   cfg.AdminToken,
+		MaxAge:       cfg.Feeds.MaxAge,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 	}, log)
 	return &app{store: st, renderer: r, cache: c, server: srv}, nil
 }

@@ -78,7 +78,7 @@ func benchSite() ([]*feed.Post, []*feed.Comment) {
 func BenchmarkRender(b *testing.B) {
 	posts, comments := benchSite()
 	r := newTestRenderer(b, true)
-	counts := map[string]int{posts[0].ID: len(comments)}
+	counts := map[string]feed.ThreadStats{posts[0].ID: {Count: len(comments), Updated: comments[0].Updated}}
 	feeds := []struct {
 		name   string
 		render func(feed.Format) ([]byte, time.Time, error)

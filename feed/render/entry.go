@@ -46,8 +46,9 @@ type person struct {
 }
 
 // epoch is the time of a site feed without entries: fixed, so that an empty
-// feed renders the same bytes every time.
-var epoch = time.Unix(0, 0).UTC()
+// feed renders the same bytes every time, and after 1990, which the W3C
+// validator takes as the earliest plausible date.
+var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Bounds of the times every format can write: RFC 3339 and RFC 822 need a
 // four-digit year.
@@ -89,19 +90,25 @@ func entryDates(published, updated time.Time) (time.Time, time.Time) {
 	return p, u
 }
 
-// finish sets d.updated to the newest update among the entries, or to
-// fallback for a feed without entries. The newest update need not be the
-// first entry's, as entries come sorted by publication.
-func (d *document) finish(fallback time.Time) {
-	if len(d.entries) == 0 {
-		d.updated = fallback
-		return
-	}
-	d.updated = d.entries[0].updated
-	for _, e := range d.entries[1:] {
+// finish sets d.updated to the feed's last change: the newest update among
+// its entries and the times in also (changes that show in the feed without
+// being an entry's update, such as a post title that every comment entry
+// repeats), or fallback when there are none. The newest update need not be
+// the first entry's, as entries come sorted by publication.
+func (d *document) finish(fallback time.Time, also ...time.Time) {
+	d.updated = time.Time{}
+	for _, e := range d.entries {
 		if e.updated.After(d.updated) {
 			d.updated = e.updated
 		}
+	}
+	for _, t := range also {
+		if t = normTime(t); t.After(d.updated) {
+			d.updated = t
+		}
+	}
+	if d.updated.IsZero() {
+		d.updated = fallback
 	}
 }
 
@@ -115,10 +122,10 @@ func (d *document) size() int {
 	return n
 }
 
-// postEntry returns the entry of a post. counts is used only with
+// postEntry returns the entry of a post. stats is used only with
 // Options.CommentCounts, so that the posts feed otherwise depends on posts
 // alone.
-func (r *Renderer) postEntry(p *feed.Post, counts map[string]int) *entry {
+func (r *Renderer) postEntry(p *feed.Post, stats map[string]feed.ThreadStats) *entry {
 	e := &entry{
 		id:      r.PostURL(p.ID),
 		title:   postTitle(p),
@@ -134,7 +141,7 @@ func (r *Renderer) postEntry(p *feed.Post, counts map[string]int) *entry {
 		}
 	}
 	if r.opts.CommentCounts {
-		n := counts[p.ID] // absent means none
+		n := stats[p.ID].Count // absent means none
 		e.count = &n
 	}
 	return e

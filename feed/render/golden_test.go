@@ -46,7 +46,7 @@ type site struct {
 	p1, p2   *feed.Post      // p1 has a thread, p2 none
 	comments []*feed.Comment // site-wide, newest first
 	thread   []*feed.Comment // p1's, newest first
-	counts   map[string]int
+	counts   map[string]feed.ThreadStats
 }
 
 func newSite() site {
@@ -107,7 +107,7 @@ func newSite() site {
 		p2:       p2,
 		comments: []*feed.Comment{c4, c3, c2, c1},
 		thread:   []*feed.Comment{c3, c2, c1},
-		counts:   map[string]int{"hello": 3, "fish": 1},
+		counts:   map[string]feed.ThreadStats{"hello": {Count: 3, Updated: time.Date(2026, 4, 2, 8, 0, 0, 0, time.UTC)}, "fish": {Count: 1}},
 	}
 }
 

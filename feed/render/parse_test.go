@@ -40,7 +40,7 @@ type wantEntry struct {
 
 // wantPosts derives the expectations of a posts feed from its posts. counts
 // is nil without CommentCounts.
-func wantPosts(posts []*feed.Post, counts map[string]int) wantFeed {
+func wantPosts(posts []*feed.Post, counts map[string]feed.ThreadStats) wantFeed {
 	w := wantFeed{ref: feed.PostsFeed, title: siteTitle}
 	for _, p := range posts {
 		e := wantEntry{
@@ -59,7 +59,8 @@ func wantPosts(posts []*feed.Post, counts map[string]int) wantFeed {
 			e.author, e.authorURI = siteTitle, root+"/"
 		}
 		if counts != nil {
-			e.count = strconv.Itoa(counts[p.ID])
+			e.count = strconv.Itoa(counts[p.ID].Count)
+			w.updated = latest(w.updated, counts[p.ID].Updated)
 		}
 		w.updated = latest(w.updated, e.updated)
 		w.entries = append(w.entries, e)
@@ -89,7 +90,7 @@ func wantComments(ref feed.Ref, title string, comments []*feed.Comment, postTitl
 		if c.ParentID != "" {
 			e.inReplyTo = root + "/posts/" + c.PostID + "#comment-" + c.ParentID
 		}
-		w.updated = latest(w.updated, e.updated)
+		w.updated = latest(w.updated, latest(e.updated, c.PostUpdated))
 		w.entries = append(w.entries, e)
 	}
 	return w

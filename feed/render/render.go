@@ -56,14 +56,16 @@ func ttlMinutes(d time.Duration) int {
 	return max(m, 1)
 }
 
-// Posts renders the posts feed. counts holds comment counts per post and is
-// used only with Options.CommentCounts. It returns the document and the
-// feed's last change (the newest Updated among its entries).
+// Posts renders the posts feed. stats holds each post's comment count and
+// newest comment and is used only with Options.CommentCounts. It returns the
+// document and the feed's last change: the newest Updated among its entries
+// and, with comment counts, among their comments, so that it moves whenever
+// the bytes change.
 //
 // The posts are rendered in the order given, which should be newest first.
-// Without entries the feed's last change is the Unix epoch. Times are
-// returned as rendered: in UTC, truncated to seconds.
-func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, counts map[string]int) ([]byte, time.Time, error) {
+// Without entries the feed's last change is a fixed date (2000-01-01). Times
+// are returned as rendered: in UTC, truncated to seconds.
+func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, stats map[string]feed.ThreadStats) ([]byte, time.Time, error) {
 	d := &document{
 		ref:         feed.PostsFeed,
 		title:       r.site.name,
@@ -71,16 +73,25 @@ func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, counts map[string]in
 	}
 	for _, p := range posts {
 		if p != nil {
-			d.entries = append(d.entries, r.postEntry(p, counts))
+			d.entries = append(d.entries, r.postEntry(p, stats))
 		}
 	}
-	d.finish(epoch)
+	var also []time.Time
+	if r.opts.CommentCounts {
+		for _, p := range posts {
+			if p != nil {
+				also = append(also, stats[p.ID].Updated)
+			}
+		}
+	}
+	d.finish(epoch, also...)
 	return r.render(f, d)
 }
 
 // Comments renders the site-wide comments feed. Each comment's PostTitle
 // names its post in the entry title. Like Posts, it returns the document
-// and its last change, the Unix epoch without entries.
+// and its last change, which counts each comment's PostUpdated too, as an
+// edit of a post's title changes its comments' entry titles.
 func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment) ([]byte, time.Time, error) {
 	d := &document{
 		ref:         feed.CommentsFeed,
@@ -92,14 +103,20 @@ func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment) ([]byte, ti
 			d.entries = append(d.entries, r.commentEntry(c, c.PostID, c.PostTitle))
 		}
 	}
-	d.finish(epoch)
+	also := make([]time.Time, 0, len(comments))
+	for _, c := range comments {
+		if c != nil {
+			also = append(also, c.PostUpdated)
+		}
+	}
+	d.finish(epoch, also...)
 	return r.render(f, d)
 }
 
 // Thread renders the comment feed of one post. The comments are taken to
 // belong to post, whose id and title their entries use. Like Posts, it
-// returns the document and its last change, which without comments is the
-// post's Updated.
+// returns the document and its last change: the newest of the post's and
+// the comments' Updated, as the post's title shows in the feed.
 func (r *Renderer) Thread(f feed.Format, post *feed.Post, comments []*feed.Comment) ([]byte, time.Time, error) {
 	if post == nil {
 		return nil, time.Time{}, feed.Errorf(feed.EINVALID, "thread feed: no post")
@@ -116,7 +133,7 @@ func (r *Renderer) Thread(f feed.Format, post *feed.Post, comments []*feed.Comme
 		}
 	}
 	_, updated := entryDates(post.Published, post.Updated)
-	d.finish(updated)
+	d.finish(updated, updated)
 	return r.render(f, d)
 }
 

@@ -148,7 +148,7 @@ func TestPosts_CommentCountsOff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, counts := range []map[string]int{s.counts, {"hello": 99, "fish": 0}, {}} {
+		for _, counts := range []map[string]feed.ThreadStats{s.counts, {"hello": {Count: 99, Updated: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, "fish": {}}, {}} {
 			got, _, err := r.Posts(f, s.posts, counts)
 			if err != nil {
 				t.Fatal(err)
@@ -160,8 +160,8 @@ func TestPosts_CommentCountsOff(t *testing.T) {
 	}
 
 	r = newTestRenderer(t, true)
-	a, _, _ := r.Posts(feed.Atom, s.posts, map[string]int{"hello": 1})
-	b, _, _ := r.Posts(feed.Atom, s.posts, map[string]int{"hello": 2})
+	a, _, _ := r.Posts(feed.Atom, s.posts, map[string]feed.ThreadStats{"hello": {Count: 1}})
+	b, _, _ := r.Posts(feed.Atom, s.posts, map[string]feed.ThreadStats{"hello": {Count: 2}})
 	if bytes.Equal(a, b) {
 		t.Error("with CommentCounts, different counts gave the same bytes")
 	}
@@ -171,7 +171,7 @@ func TestPosts_CommentCountsOff(t *testing.T) {
 // never from the clock.
 func TestEmptySiteFeeds(t *testing.T) {
 	r := newTestRenderer(t, false)
-	epoch := time.Unix(0, 0).UTC()
+	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, f := range feed.Formats {
 		for name, render := range map[string]func() ([]byte, time.Time, error){
 			"posts":    func() ([]byte, time.Time, error) { return r.Posts(f, nil, nil) },
@@ -185,8 +185,8 @@ func TestEmptySiteFeeds(t *testing.T) {
 				t.Errorf("%s/%s: last change %v, want the epoch", name, f, mod)
 			}
 			want := map[feed.Format]string{
-				feed.Atom: "<updated>1970-01-01T00:00:00Z</updated>",
-				feed.RSS:  "<lastBuildDate>Thu, 01 Jan 1970 00:00:00 +0000</lastBuildDate>",
+				feed.Atom: "<updated>2000-01-01T00:00:00Z</updated>",
+				feed.RSS:  "<lastBuildDate>Sat, 01 Jan 2000 00:00:00 +0000</lastBuildDate>",
 				feed.JSON: `"items": []`,
 			}[f]
 			if !bytes.Contains(b, []byte(want)) {
@@ -207,7 +207,7 @@ func TestEntryDates(t *testing.T) {
 	}{
 		{"no updated", date("2024-01-01T10:00:00Z"), time.Time{}, "2024-01-01T10:00:00Z", "2024-01-01T10:00:00Z"},
 		{"no published", time.Time{}, date("2024-01-02T10:00:00Z"), "2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z"},
-		{"neither", time.Time{}, time.Time{}, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"},
+		{"neither", time.Time{}, time.Time{}, "2000-01-01T00:00:00Z", "2000-01-01T00:00:00Z"},
 		{"zone and fraction", date("2024-01-01T10:00:00.999+02:00"), date("2024-01-01T10:00:01.5-01:00"), "2024-01-01T08:00:00Z", "2024-01-01T11:00:01Z"},
 		{"year 10000", date("2024-01-01T10:00:00Z"), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "2024-01-01T10:00:00Z", "9999-12-31T23:59:59Z"},
 	} {
@@ -282,5 +282,50 @@ func TestComments_NoPostTitle(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "<title>Comment by Ann</title>") {
 		t.Errorf("want the title \"Comment by Ann\" in\n%s", b)
+	}
+}
+
+// TestLastChangeFollowsBytes: every change that alters a feed's bytes moves
+// its last change (Last-Modified), including changes that are not an
+// entry's own update: a post title repeated in comment entries, and comment
+// counts on the posts feed.
+func TestLastChangeFollowsBytes(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	post := &feed.Post{ID: "p", Title: "Old title", Content: "c", Published: day(1), Updated: day(1)}
+	comment := &feed.Comment{ID: "c", PostID: "p", AuthorName: "Ann", Content: "hi",
+		Published: day(2), Updated: day(2), PostTitle: post.Title, PostUpdated: post.Updated}
+	edited := *post
+	edited.Title, edited.Updated = "New title", day(5)
+	editedComment := *comment
+	editedComment.PostTitle, editedComment.PostUpdated = edited.Title, edited.Updated
+
+	r := newTestRenderer(t, true)
+	for _, f := range feed.Formats {
+		check := func(name string, render func(*feed.Post, *feed.Comment) ([]byte, time.Time, error)) {
+			b1, m1, err1 := render(post, comment)
+			b2, m2, err2 := render(&edited, &editedComment)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			if bytes.Equal(b1, b2) {
+				t.Fatalf("%s/%s: the title edit did not change the bytes", name, f)
+			}
+			if !m2.Equal(day(5)) || !m2.After(m1) {
+				t.Errorf("%s/%s: last change %v then %v, want it to move to %v", name, f, m1, m2, day(5))
+			}
+		}
+		check("thread", func(p *feed.Post, c *feed.Comment) ([]byte, time.Time, error) {
+			return r.Thread(f, p, []*feed.Comment{c})
+		})
+		check("comments", func(_ *feed.Post, c *feed.Comment) ([]byte, time.Time, error) {
+			return r.Comments(f, []*feed.Comment{c})
+		})
+
+		// A new comment changes the count on the posts feed, and its date.
+		_, m1, _ := r.Posts(f, []*feed.Post{post}, map[string]feed.ThreadStats{"p": {Count: 1, Updated: day(2)}})
+		_, m2, _ := r.Posts(f, []*feed.Post{post}, map[string]feed.ThreadStats{"p": {Count: 2, Updated: day(7)}})
+		if !m1.Equal(day(2)) || !m2.Equal(day(7)) {
+			t.Errorf("posts/%s with counts: last change %v then %v, want %v then %v", f, m1, m2, day(2), day(7))
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // CreateComment stores c under its post, applying the defaults of
-// store.Store. On success c holds the stored values, PostTitle included.
+// store.Store. On success c holds the stored values, PostTitle and PostUpdated included.
 func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	// Work on a copy so that a failed write leaves c as the caller gave it.
 	q := *c
@@ -35,13 +35,15 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	}
 	defer tx.Rollback()
 
-	err = tx.QueryRowContext(ctx, `SELECT title FROM posts WHERE id = ?`, q.PostID).Scan(&q.PostTitle)
+	var postUpdated int64
+	err = tx.QueryRowContext(ctx, `SELECT title, updated FROM posts WHERE id = ?`, q.PostID).Scan(&q.PostTitle, &postUpdated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return feed.Errorf(feed.ENOTFOUND, "post %q not found", q.PostID)
 	}
 	if err != nil {
 		return fmt.Errorf("insert comment %q: select post %q: %w", q.ID, q.PostID, err)
 	}
+	q.PostUpdated = fromUnix(postUpdated)
 	var parent any // NULL for a comment on the post itself
 	if q.ParentID != "" {
 		var parentPost string
@@ -77,20 +79,20 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 
 // commentColumns selects a comment from comments c joined with its post p.
 const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
-	c.published, c.updated, p.title`
+	c.published, c.updated, p.title, p.updated`
 
 // scanComment reads a row of commentColumns.
 func scanComment(row scanner) (*feed.Comment, error) {
 	var (
-		c                  feed.Comment
-		published, updated int64
+		c                               feed.Comment
+		published, updated, postUpdated int64
 	)
 	err := row.Scan(&c.ID, &c.PostID, &c.ParentID, &c.AuthorName, &c.AuthorURI, &c.Content,
-		&published, &updated, &c.PostTitle)
+		&published, &updated, &c.PostTitle, &postUpdated)
 	if err != nil {
 		return nil, err
 	}
-	c.Published, c.Updated = fromUnix(published), fromUnix(updated)
+	c.Published, c.Updated, c.PostUpdated = fromUnix(published), fromUnix(updated), fromUnix(postUpdated)
 	return &c, nil
 }
 
@@ -147,10 +149,10 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 	return comments, nil
 }
 
-// CommentCounts returns the number of comments of each of the given posts;
-// posts without comments are absent from the map.
-func (db *DB) CommentCounts(ctx context.Context, postIDs []string) (map[string]int, error) {
-	counts := make(map[string]int)
+// ThreadStats returns the number of comments of each of the given posts and
+// their newest update; posts without comments are absent from the map.
+func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error) {
+	counts := make(map[string]feed.ThreadStats)
 	if len(postIDs) == 0 {
 		return counts, nil
 	}
@@ -160,7 +162,7 @@ func (db *DB) CommentCounts(ctx context.Context, postIDs []string) (map[string]i
 	if err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)
 	}
-	const query = `SELECT post_id, COUNT(*) FROM comments
+	const query = `SELECT post_id, COUNT(*), MAX(updated) FROM comments
 		WHERE post_id IN (SELECT value FROM json_each(?)) GROUP BY post_id`
 	rows, err := db.db.QueryContext(ctx, query, string(ids))
 	if err != nil {
@@ -169,13 +171,14 @@ func (db *DB) CommentCounts(ctx context.Context, postIDs []string) (map[string]i
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id string
-			n  int
+			id      string
+			n       int
+			updated int64
 		)
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&id, &n, &updated); err != nil {
 			return nil, fmt.Errorf("count comments: %w", err)
 		}
-		counts[id] = n
+		counts[id] = feed.ThreadStats{Count: n, Updated: fromUnix(updated)}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)

@@ -19,7 +19,7 @@ func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("CreateComment: %v", err)
 		}
 		want := &feed.Comment{ID: "c1", PostID: "p", AuthorName: "Bob", AuthorURI: "mailto:bob@example.com",
-			Content: "<p>Nice.</p>", Published: at(10), Updated: at(11), PostTitle: "The Post"}
+			Content: "<p>Nice.</p>", Published: at(10), Updated: at(11), PostTitle: "The Post", PostUpdated: at(0)}
 		checkComment(t, c, want)
 		got, err := s.Comment(t.Context(), "c1")
 		if err != nil {
@@ -167,11 +167,11 @@ func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 			return nil
 		})
-		counts, err := s.CommentCounts(t.Context(), []string{"p"})
+		counts, err := s.ThreadStats(t.Context(), []string{"p"})
 		if err != nil {
-			t.Fatalf("CommentCounts: %v", err)
+			t.Fatalf("ThreadStats: %v", err)
 		}
-		if got, want := counts["p"], writers*each+1; got != want {
+		if got, want := counts["p"].Count, writers*each+1; got != want {
 			t.Errorf("got %d comments, want %d", got, want)
 		}
 	})
@@ -270,7 +270,7 @@ func testComments(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatal("thread q is empty")
 		}
 		want := &feed.Comment{ID: "q5", PostID: "q", AuthorName: "Ann", Content: "comment q5",
-			Published: at(5), Updated: at(5), PostTitle: "Post Q"}
+			Published: at(5), Updated: at(5), PostTitle: "Post Q", PostUpdated: at(0)}
 		checkComment(t, comments[0], want)
 	})
 

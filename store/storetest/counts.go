@@ -4,10 +4,11 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 )
 
-func testCommentCounts(t *testing.T, open func(t *testing.T) store.Store) {
+func testThreadStats(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("OK", func(t *testing.T) {
 		s := newStore(t, open)
 		createPost(t, s, "p", "P", at(0))
@@ -17,13 +18,13 @@ func testCommentCounts(t *testing.T, open func(t *testing.T) store.Store) {
 		createComment(t, s, "p2", "p", "p1", at(2))
 		createComment(t, s, "p3", "p", "", at(3))
 		createComment(t, s, "q1", "q", "", at(1))
-		counts, err := s.CommentCounts(t.Context(), []string{"p", "r", "nope", "p"})
+		counts, err := s.ThreadStats(t.Context(), []string{"p", "r", "nope", "p"})
 		if err != nil {
-			t.Fatalf("CommentCounts: %v", err)
+			t.Fatalf("ThreadStats: %v", err)
 		}
 		// q is not asked for; r has no comments; nope does not exist.
-		if want := map[string]int{"p": 3}; !maps.Equal(counts, want) {
-			t.Errorf("CommentCounts = %v, want %v", counts, want)
+		if want := map[string]feed.ThreadStats{"p": {Count: 3, Updated: at(3)}}; !maps.Equal(counts, want) {
+			t.Errorf("ThreadStats = %v, want %v", counts, want)
 		}
 	})
 
@@ -32,12 +33,12 @@ func testCommentCounts(t *testing.T, open func(t *testing.T) store.Store) {
 		createPost(t, s, "p", "P", at(0))
 		createComment(t, s, "c", "p", "", at(1))
 		for _, ids := range [][]string{nil, {}} {
-			counts, err := s.CommentCounts(t.Context(), ids)
+			counts, err := s.ThreadStats(t.Context(), ids)
 			if err != nil {
-				t.Fatalf("CommentCounts(%q): %v", ids, err)
+				t.Fatalf("ThreadStats(%q): %v", ids, err)
 			}
 			if counts == nil || len(counts) != 0 {
-				t.Errorf("CommentCounts(%q) = %#v, want an empty map", ids, counts)
+				t.Errorf("ThreadStats(%q) = %#v, want an empty map", ids, counts)
 			}
 		}
 	})
@@ -51,12 +52,12 @@ func testCommentCounts(t *testing.T, open func(t *testing.T) store.Store) {
 			ids[i] = idf("id%d", i)
 		}
 		ids[len(ids)-1] = "p"
-		counts, err := s.CommentCounts(t.Context(), ids)
+		counts, err := s.ThreadStats(t.Context(), ids)
 		if err != nil {
-			t.Fatalf("CommentCounts: %v", err)
+			t.Fatalf("ThreadStats: %v", err)
 		}
-		if want := map[string]int{"p": 1}; !maps.Equal(counts, want) {
-			t.Errorf("CommentCounts = %v, want %v", counts, want)
+		if want := map[string]feed.ThreadStats{"p": {Count: 1, Updated: at(1)}}; !maps.Equal(counts, want) {
+			t.Errorf("ThreadStats = %v, want %v", counts, want)
 		}
 	})
 }

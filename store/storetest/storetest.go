@@ -29,7 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("CreateComment", func(t *testing.T) { testCreateComment(t, open) })
 	t.Run("Comment", func(t *testing.T) { testComment(t, open) })
 	t.Run("Comments", func(t *testing.T) { testComments(t, open) })
-	t.Run("CommentCounts", func(t *testing.T) { testCommentCounts(t, open) })
+	t.Run("ThreadStats", func(t *testing.T) { testThreadStats(t, open) })
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, open) })
 }
 
@@ -116,8 +116,10 @@ func checkComment(t *testing.T, got, want *feed.Comment) {
 	t.Helper()
 	checkTime(t, "Published", got.Published, want.Published)
 	checkTime(t, "Updated", got.Updated, want.Updated)
+	checkTime(t, "PostUpdated", got.PostUpdated, want.PostUpdated)
 	g, w := *got, *want
-	g.Published, g.Updated, w.Published, w.Updated = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	g.Published, g.Updated, g.PostUpdated = time.Time{}, time.Time{}, time.Time{}
+	w.Published, w.Updated, w.PostUpdated = time.Time{}, time.Time{}, time.Time{}
 	if g != w {
 		t.Errorf("comment = %+v\nwant %+v", g, w)
 	}
