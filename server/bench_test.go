@@ -40,7 +40,15 @@ func newBenchEnv(b *testing.B) *env {
 	return e
 }
 
-func BenchmarkServeCached(b *testing.B) {
+// BenchmarkServeCached serves feeds from the cache; BenchmarkServeCold is
+// the baseline on the same data, purging the cache before every request so
+// that each one reads the store, renders and gzips.
+func BenchmarkServeCached(b *testing.B) { benchServe(b, false) }
+
+// BenchmarkServeCold: see BenchmarkServeCached.
+func BenchmarkServeCold(b *testing.B) { benchServe(b, true) }
+
+func benchServe(b *testing.B, cold bool) {
 	e := newBenchEnv(b)
 	feeds := []struct{ name, prefix string }{
 		{"posts", "/feeds/posts."},
@@ -63,6 +71,9 @@ func BenchmarkServeCached(b *testing.B) {
 					b.SetBytes(int64(w.Body.Len()))
 					b.ReportAllocs()
 					for b.Loop() {
+						if cold {
+							e.cache.Purge()
+						}
 						w := httptest.NewRecorder()
 						e.handler.ServeHTTP(w, req)
 						if w.Code != 200 {
