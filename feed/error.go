@@ -11,6 +11,7 @@ const (
 	EINVALID  = "invalid"   // the input is malformed or breaks a rule
 	ENOTFOUND = "not_found" // the thing asked for does not exist
 	ECONFLICT = "conflict"  // the write clashes with stored data
+	EGONE     = "gone"      // the thing asked for was deleted
 	EINTERNAL = "internal"  // anything else
 )
 

@@ -12,7 +12,8 @@ import (
 type Post struct {
 	ID         string    `json:"id"`
 	Title      string    `json:"title"`
-	Content    string    `json:"content"` // HTML
+	Content    string    `json:"content"` // as given; see Format
+	Format     string    `json:"format"`  // FormatHTML or FormatMarkdown
 	Summary    string    `json:"summary,omitempty"`
 	AuthorName string    `json:"author,omitempty"`
 	AuthorURI  string    `json:"author_uri,omitempty"`
@@ -20,6 +21,24 @@ type Post struct {
 	Published  time.Time `json:"published"`
 	Updated    time.Time `json:"updated"`
 }
+
+// Post content formats. Content is stored as given and turned into
+// sanitized HTML when rendered (see package feed/content).
+const (
+	FormatHTML     = "html"
+	FormatMarkdown = "markdown"
+)
+
+// Status is a comment's moderation state. Only approved comments appear in
+// feeds and the public API.
+type Status string
+
+// The moderation states.
+const (
+	StatusApproved Status = "approved"
+	StatusPending  Status = "pending"
+	StatusSpam     Status = "spam"
+)
 
 // Comment is a reader's comment on a post. ParentID is empty for a comment on
 // the post itself and names another comment of the same post for a reply.
@@ -29,9 +48,14 @@ type Comment struct {
 	ParentID   string    `json:"parent_id,omitempty"`
 	AuthorName string    `json:"author"`
 	AuthorURI  string    `json:"author_uri,omitempty"`
-	Content    string    `json:"content"` // HTML
+	Content    string    `json:"content"` // as given: HTML or plain text
+	Status     Status    `json:"status"`
 	Published  time.Time `json:"published"`
 	Updated    time.Time `json:"updated"`
+
+	// Depth is the comment's place in its thread: 0 for a comment on the
+	// post, its parent's Depth+1 for a reply. Stores fill it in.
+	Depth int `json:"depth"`
 
 	// PostTitle and PostUpdated describe the post the comment belongs to.
 	// Stores fill them in on reads so that feeds can name the post without
@@ -40,7 +64,15 @@ type Comment struct {
 	PostUpdated time.Time `json:"-"`
 }
 
-// ThreadStats summarizes the comments of one post.
+// Tombstone records a deleted post or comment (RFC 6721), so that feeds can
+// tell consumers to drop their copy. CommentID is empty for a post.
+type Tombstone struct {
+	PostID    string
+	CommentID string
+	Deleted   time.Time
+}
+
+// ThreadStats summarizes the approved comments of one post.
 type ThreadStats struct {
 	Count   int       // number of comments
 	Updated time.Time // the newest Updated among them

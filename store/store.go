@@ -8,54 +8,146 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"strings"
+	"time"
 
 	"github.com/feedd/feedd/feed"
 )
 
 // Store keeps posts and their threaded comments.
 //
-// Absence is reported as a *feed.Error with code feed.ENOTFOUND, rule
+// Absence is reported as a *feed.Error with code feed.ENOTFOUND, a deleted
+// (soft-deleted, not yet purged) post or comment as feed.EGONE, rule
 // violations (a parent comment of another post) as feed.EINVALID.
 // Implementations truncate times to whole seconds in UTC on write, so that
 // what is read back is exactly what every feed format can express.
+//
+// Every successful write also appends to the store's change log (see
+// Changes), in the same transaction, so that other processes sharing the
+// store learn which feeds to invalidate.
 type Store interface {
 	// CreatePost stores p. An empty ID gets a fresh random one, a zero
-	// Published becomes the store's clock, a zero Updated becomes Published.
-	// On success p holds the stored values. A duplicate ID is ECONFLICT.
+	// Published becomes the store's clock, a zero Updated becomes Published,
+	// an empty Format becomes feed.FormatHTML. On success p holds the stored
+	// values. A duplicate ID (even of a deleted post) is ECONFLICT.
 	CreatePost(ctx context.Context, p *feed.Post) error
-	// Post returns one post.
+	// Post returns one post; EGONE when it was deleted.
 	Post(ctx context.Context, id string) (*feed.Post, error)
-	// Posts returns posts newest first (by Published, then ID).
+	// Posts returns live posts newest first (by Published, then ID).
 	Posts(ctx context.Context, f PostFilter) ([]*feed.Post, error)
+	// UpdatePost applies the non-nil fields of u to a live post. It keeps
+	// the ID and Published and moves Updated to the clock (at least one
+	// second past the old Updated, so every edit is visible in the dates).
+	// The result is validated like a new post.
+	UpdatePost(ctx context.Context, id string, u PostUpdate) (*feed.Post, error)
+	// DeletePost soft-deletes a live post and all its live comments at the
+	// clock's time; they leave every read at once and become tombstones
+	// until purged. It returns the post as it was.
+	DeletePost(ctx context.Context, id string) (*feed.Post, error)
 
 	// CreateComment stores c under its post, with the same defaults as
-	// CreatePost. The post must exist (ENOTFOUND) and a ParentID must name
-	// a comment of the same post (EINVALID).
+	// CreatePost; an empty Status becomes feed.StatusApproved, and Depth is
+	// computed. The post must be live (ENOTFOUND, or EGONE when deleted)
+	// and a ParentID must name an approved, live comment of the same post
+	// (EINVALID otherwise).
 	CreateComment(ctx context.Context, c *feed.Comment) error
-	// Comment returns one comment, with PostTitle filled in.
+	// Comment returns one comment, whatever its status, with PostTitle and
+	// PostUpdated filled in; EGONE when it or its post was deleted.
 	Comment(ctx context.Context, id string) (*feed.Comment, error)
-	// Comments returns comments newest first (by Published, then ID), with
-	// PostTitle filled in. With PostID set it returns one thread and fails
-	// with ENOTFOUND when that post does not exist.
+	// Comments returns live comments newest first (by Published, then ID),
+	// with PostTitle and PostUpdated filled in. With PostID set it returns
+	// one thread and fails with ENOTFOUND (EGONE) when that post does not
+	// exist (was deleted).
 	Comments(ctx context.Context, f CommentFilter) ([]*feed.Comment, error)
-	// ThreadStats returns the number of comments of each of the given posts
-	// and the newest Updated among them; posts without comments are absent
-	// from the map.
+	// UpdateComment applies the non-nil fields of u to a live comment and
+	// moves Updated like UpdatePost. Setting Status to approved makes a
+	// pending comment public (its Updated moves, as it is new to readers);
+	// setting it to spam hides it: an approved comment marked spam is
+	// deleted as well, so that feeds carry its tombstone.
+	UpdateComment(ctx context.Context, id string, u CommentUpdate) (*feed.Comment, error)
+	// DeleteComment soft-deletes a live comment at the clock's time. Its
+	// replies stay. It returns the comment as it was.
+	DeleteComment(ctx context.Context, id string) (*feed.Comment, error)
+	// HasApprovedComment reports whether the author (matched on name, case
+	// insensitively, and URI) has a live approved comment: the test of
+	// first-time moderation.
+	HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error)
+
+	// ThreadStats returns the number of live approved comments of each of
+	// the given posts and the newest Updated among them; posts without such
+	// comments are absent from the map.
 	ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error)
+
+	// Tombstones returns the deleted, not yet purged entries that the feed
+	// ref showed, newest deletion first, at most limit (0: no limit): for
+	// the posts feed deleted posts; for the site comments feed deleted
+	// approved comments (also those deleted with their post); for a thread
+	// the post's deleted approved comments.
+	Tombstones(ctx context.Context, ref feed.Ref, limit int) ([]feed.Tombstone, error)
+	// Purge removes for good the posts and comments deleted before cutoff,
+	// and change-log records older than cutoff. It returns what it removed
+	// and the feeds whose tombstones went.
+	Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error)
+
+	// Changes returns change-log records with Seq > after, oldest first, at
+	// most limit (0: no limit). A process polls it to invalidate feeds
+	// written by other processes. LastChange returns the newest Seq (0 on
+	// an empty log), where a new poller starts.
+	Changes(ctx context.Context, after int64, limit int) ([]ChangeRecord, error)
+	LastChange(ctx context.Context) (int64, error)
 
 	// Close releases the store's resources.
 	Close() error
 }
 
-// PostFilter selects posts. A zero Limit means no limit.
+// PostFilter selects posts. A zero Limit means no limit. Before, when set,
+// pages: only posts older than the cursor (by Published, then ID).
 type PostFilter struct {
-	Limit int
+	Limit  int
+	Before *Cursor
+}
+
+// Cursor is a position in a newest-first list: the Published and ID of the
+// last entry of the previous page.
+type Cursor struct {
+	Published time.Time
+	ID        string
 }
 
 // CommentFilter selects comments. A zero Limit means no limit.
 type CommentFilter struct {
 	PostID string // only this post's thread, when set
 	Limit  int
+	// Statuses lists the statuses to return; nil means approved only.
+	Statuses []feed.Status
+}
+
+// PostUpdate holds the fields of a post to change; nil leaves one alone.
+type PostUpdate struct {
+	Title, Content, Format, Summary, AuthorName, AuthorURI *string
+	Categories                                             *[]string
+}
+
+// CommentUpdate holds the fields of a comment to change; nil leaves one
+// alone.
+type CommentUpdate struct {
+	Content, AuthorName, AuthorURI *string
+	Status                         *feed.Status
+}
+
+// ChangeRecord is one entry of the change log: a write and what it touched.
+// Change carries only ids (Post.ID, or Comment.ID and Comment.PostID).
+type ChangeRecord struct {
+	Seq    int64
+	At     time.Time
+	Change feed.Change
+}
+
+// PurgeResult reports what Purge removed.
+type PurgeResult struct {
+	Posts, Comments int
+	// Touched lists the feeds whose documents changed because tombstones
+	// left them.
+	Touched []feed.Ref
 }
 
 // idEncoding spells ids in lowercase base32 without padding: URL-safe,

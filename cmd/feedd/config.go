@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedd/feedd/feed"
 )
 
 // Config is feedd's configuration, read from config.yaml. Every key has a
@@ -26,8 +29,12 @@ type Config struct {
 	AdminToken string         `yaml:"admin_token"`
 	Feeds      FeedsConfig    `yaml:"feeds"`
 	Schedule   ScheduleConfig `yaml:"schedule"`
+	Comments   CommentsConfig `yaml:"comments"`
 	HTTP       HTTPConfig     `yaml:"http"`
-	Log        LogConfig      `yaml:"log"`
+	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
+	// prefixes) whose X-Forwarded-For header names the client.
+	TrustedProxies []string  `yaml:"trusted_proxies"`
+	Log            LogConfig `yaml:"log"`
 	// Demo seeds an empty store with a demo post and its conversation.
 	Demo bool `yaml:"demo"`
 }
@@ -49,12 +56,27 @@ type FeedsConfig struct {
 	PageSize      int           `yaml:"page_size"`
 	MaxAge        time.Duration `yaml:"max_age"` // Cache-Control max-age and RSS <ttl>
 	CommentCounts bool          `yaml:"comment_counts"`
+	// TombstoneDays is how long deleted entries stay as RFC 6721
+	// tombstones in the Atom feeds before the purge removes them.
+	TombstoneDays int `yaml:"tombstone_days"`
+}
+
+// CommentsConfig holds moderation and the abuse limits of comment posting.
+type CommentsConfig struct {
+	Moderation      string `yaml:"moderation"`        // none, first-time or all
+	RatePerMinute   int    `yaml:"rate_per_minute"`   // per client IP
+	Burst           int    `yaml:"burst"`             // per client IP
+	MaxLength       int    `yaml:"max_length"`        // characters of content
+	MaxDepth        int    `yaml:"max_depth"`         // levels of replies
+	MaxAuthorLength int    `yaml:"max_author_length"` // characters of the name
+	HoneypotField   string `yaml:"honeypot_field"`    // a field only bots fill in
 }
 
 // ScheduleConfig holds cron specs (standard 5-field specs or descriptors
 // such as "@every 10m" and "@hourly").
 type ScheduleConfig struct {
 	Regenerate string `yaml:"regenerate"`
+	Purge      string `yaml:"purge"`
 }
 
 // HTTPConfig holds limits of the HTTP server.
@@ -75,9 +97,19 @@ func DefaultConfig() Config {
 		Listen: "127.0.0.1:8080",
 		Site:   SiteConfig{Title: "feedd"},
 		Store:  StoreConfig{Driver: "sqlite", DSN: "feedd.db"},
-		Feeds:  FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute},
+		Feeds:  FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute, TombstoneDays: 30},
 		Schedule: ScheduleConfig{
 			Regenerate: "@every 10m",
+			Purge:      "@daily",
+		},
+		Comments: CommentsConfig{
+			Moderation:      "first-time",
+			RatePerMinute:   6,
+			Burst:           3,
+			MaxLength:       5000,
+			MaxDepth:        8,
+			MaxAuthorLength: 80,
+			HoneypotField:   "website",
 		},
 		HTTP: HTTPConfig{MaxBodyBytes: 1 << 20, ShutdownTimeout: 15 * time.Second},
 		Log:  LogConfig{Level: "info", Format: "text"},
@@ -233,8 +265,40 @@ func (c *Config) Validate() error {
 	if c.Feeds.MaxAge < time.Minute || c.Feeds.MaxAge > 24*time.Hour || c.Feeds.MaxAge%time.Minute != 0 {
 		bad("feeds.max_age", "must be whole minutes between 1m and 24h, got %s", c.Feeds.MaxAge)
 	}
+	if c.Feeds.TombstoneDays < 1 || c.Feeds.TombstoneDays > 3650 {
+		bad("feeds.tombstone_days", "must be between 1 and 3650, got %d", c.Feeds.TombstoneDays)
+	}
 	if _, err := cronParser.Parse(c.Schedule.Regenerate); err != nil {
 		bad("schedule.regenerate", "invalid cron spec %q: %v", c.Schedule.Regenerate, err)
+	}
+	if _, err := cronParser.Parse(c.Schedule.Purge); err != nil {
+		bad("schedule.purge", "invalid cron spec %q: %v", c.Schedule.Purge, err)
+	}
+	switch c.Comments.Moderation {
+	case "none", "first-time", "all":
+	default:
+		bad("comments.moderation", "want none, first-time or all, got %q", c.Comments.Moderation)
+	}
+	if c.Comments.RatePerMinute < 1 || c.Comments.RatePerMinute > 100000 {
+		bad("comments.rate_per_minute", "must be between 1 and 100000, got %d", c.Comments.RatePerMinute)
+	}
+	if c.Comments.Burst < 1 || c.Comments.Burst > 100000 {
+		bad("comments.burst", "must be between 1 and 100000, got %d", c.Comments.Burst)
+	}
+	if c.Comments.MaxLength < 1 || c.Comments.MaxLength > feed.MaxCommentLen {
+		bad("comments.max_length", "must be between 1 and %d, got %d", feed.MaxCommentLen, c.Comments.MaxLength)
+	}
+	if c.Comments.MaxDepth < 1 || c.Comments.MaxDepth > 100 {
+		bad("comments.max_depth", "must be between 1 and 100, got %d", c.Comments.MaxDepth)
+	}
+	if c.Comments.MaxAuthorLength < 1 || c.Comments.MaxAuthorLength > feed.MaxNameLen {
+		bad("comments.max_author_length", "must be between 1 and %d, got %d", feed.MaxNameLen, c.Comments.MaxAuthorLength)
+	}
+	if f := c.Comments.HoneypotField; f != "" && !feed.ValidID(f) {
+		bad("comments.honeypot_field", "must be a plain field name ([A-Za-z0-9_-]), got %q", f)
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		bad("trusted_proxies", "%v", err)
 	}
 	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 64<<20 {
 		bad("http.max_body_bytes", "must be between 1024 and 67108864, got %d", c.HTTP.MaxBodyBytes)
@@ -253,6 +317,23 @@ func (c *Config) Validate() error {
 		bad("log.format", "want text or json, got %q", c.Log.Format)
 	}
 	return errors.Join(errs...)
+}
+
+// trustedProxies parses TrustedProxies: each an IP address or a CIDR prefix.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // baseURLFromListen derives the site URL from the listen address, for a

@@ -112,6 +112,15 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"bad listen", "listen: nowhere\n", "listen"},
 		{"short token", "admin_token: abc\n", "admin_token"},
 		{"bad log level", "log: {level: loud}\n", "log.level"},
+		{"bad moderation", "comments: {moderation: sometimes}\n", "comments.moderation"},
+		{"zero rate", "comments: {rate_per_minute: 0}\n", "comments.rate_per_minute"},
+		{"zero depth", "comments: {max_depth: 0}\n", "comments.max_depth"},
+		{"huge comment length", "comments: {max_length: 100000000}\n", "comments.max_length"},
+		{"bad honeypot", "comments: {honeypot_field: \"a b\"}\n", "comments.honeypot_field"},
+		{"bad proxy", "trusted_proxies: [\"10.0.0.0/33\"]\n", "trusted_proxies"},
+		{"proxies not a list", "trusted_proxies: {a: b}\n", "trusted_proxies"},
+		{"zero tombstone days", "feeds: {tombstone_days: 0}\n", "feeds.tombstone_days"},
+		{"bad purge spec", "schedule: {purge: sometimes}\n", "schedule.purge"},
 		{"bad yaml", "site: [\n", "yaml"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,5 +135,28 @@ func TestParseConfig_Bad(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestConfig_TrustedProxies(t *testing.T) {
+	cfg, err := ParseConfig(strings.NewReader("trusted_proxies: [10.0.0.0/8, 192.168.1.7, \"::1\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cfg.trustedProxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.168.1.7/32", "::1/128"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("proxy %d = %s, want %s", i, got[i], want[i])
+		}
 	}
 }

@@ -27,7 +27,7 @@ var errHelp = errors.New("help")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	switch {
 	case err == nil, errors.Is(err, errHelp):
@@ -43,13 +43,15 @@ const usage = `feedd is a feed and syndication daemon.
 
 Usage:
   feedd serve [--config FILE] [--addr HOST:PORT]   run the daemon
+  feedd post create|edit|delete|list ...           manage posts
+  feedd comment list|approve|spam|delete ...       moderate comments
   feedd version                                    print the version
 
 Run 'feedd COMMAND -h' for a command's flags.
 `
 
 // run dispatches a command line; it is main without the process exits.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
+	case "post":
+		return runPost(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
+	case "comment":
+		return runComment(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "feedd", version)
 		return nil

@@ -179,7 +179,7 @@ func TestServe_DemoRestartIdentical(t *testing.T) {
 // SIGKILL as soon as the 201 arrives, restarts it and finds the comment.
 func TestServe_CommentSurvivesSIGKILL(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, "")
+	cfg := writeConfig(t, dir, "comments: {moderation: none, burst: 10}\n")
 	addr := freeAddr(t)
 	d := startDaemon(t, cfg, addr)
 	var ids []string
@@ -234,7 +234,7 @@ func TestRun_Usage(t *testing.T) {
 		{"serve", "--config"},
 	} {
 		var stderr bytes.Buffer
-		err := run(context.Background(), args, io.Discard, &stderr)
+		err := run(context.Background(), args, strings.NewReader(""), io.Discard, &stderr)
 		if err != errUsage {
 			t.Errorf("run(%q) = %v, want usage error", args, err)
 		}
@@ -243,7 +243,7 @@ func TestRun_Usage(t *testing.T) {
 		}
 	}
 	var stderr bytes.Buffer
-	err := run(context.Background(), []string{"serve", "--config", filepath.Join(t.TempDir(), "missing.yaml")}, io.Discard, &stderr)
+	err := run(context.Background(), []string{"serve", "--config", filepath.Join(t.TempDir(), "missing.yaml")}, strings.NewReader(""), io.Discard, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("explicit missing config: %v", err)
 	}

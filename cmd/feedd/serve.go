@@ -21,6 +21,10 @@ import (
 	"github.com/feedd/feedd/store/sqlite"
 )
 
+// followInterval is how often the daemon polls the store's change log for
+// writes made by other processes.
+const followInterval = time.Second
+
 // runServe implements 'feedd serve'.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--config FILE] [--addr HOST:PORT]", stderr)
@@ -56,10 +60,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // app is a wired feedd: the store and everything that reads or writes it.
 type app struct {
-	store    store.Store
-	renderer *render.Renderer
-	cache    *cache.Cache
-	server   *server.Server
+	store         store.Store
+	renderer      *render.Renderer
+	cache         *cache.Cache
+	server        *server.Server
+	log           *slog.Logger
+	tombstoneDays int
 }
 
 // openStore opens the configured store.
@@ -88,7 +94,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		MaxAge:       cfg.Feeds.MaxAge,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 	}, log)
-	return &app{store: st, renderer: r, cache: c, server: srv}, nil
+	return &app{store: st, renderer: r, cache: c, server: srv, log: log, tombstoneDays: cfg.Feeds.TombstoneDays}, nil
 }
 
 // serve runs the daemon on ln until ctx is cancelled, then shuts down in
@@ -127,6 +133,18 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		return err
 	}
 	sched.Start()
+
+	// Writes by other processes sharing the store (the CLI) reach the
+	// cache through the store's change log within a second.
+	followCtx, stopFollow := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		if err := a.cache.Follow(followCtx, followInterval); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("following store changes stopped", "err", err)
+		}
+	}()
+	defer func() { stopFollow(); <-followed }()
 
 	hs := &http.Server{
 		Handler:           a.server.Handler(),
@@ -179,7 +197,30 @@ func newScheduler(cfg ScheduleConfig, a *app, log *slog.Logger) (*cron.Cron, err
 	}); err != nil {
 		return nil, fmt.Errorf("schedule.regenerate: %w", err)
 	}
+	if _, err := c.AddFunc(cfg.Purge, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := a.purge(ctx, time.Now()); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("purge failed", "err", err)
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("schedule.purge: %w", err)
+	}
 	return c, nil
+}
+
+// purge removes deleted entries whose tombstones are older than the
+// tombstone window and drops the feeds that carried them.
+func (a *app) purge(ctx context.Context, now time.Time) error {
+	res, err := a.store.Purge(ctx, now.Add(-time.Duration(a.tombstoneDays)*24*time.Hour))
+	if err != nil {
+		return err
+	}
+	a.cache.Invalidate(res.Touched...)
+	if res.Posts+res.Comments > 0 {
+		a.log.Info("purged deleted entries", "posts", res.Posts, "comments", res.Comments)
+	}
+	return nil
 }
 
 // cronLogger adapts slog to cron's logger, keeping cron's routine chatter at

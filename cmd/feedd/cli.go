@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// cli is what the store commands (post, comment) share: where they write,
+// how they print, and the store they open from the configuration.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	configPath     string
+	explicitConfig bool
+	json           bool
+}
+
+// commonFlags registers --config and --json on fs.
+func (c *cli) commonFlags(fs *flag.FlagSet) {
+	fs.Func("config", "configuration `file` (default config.yaml)", func(s string) error {
+		c.configPath, c.explicitConfig = s, true
+		return nil
+	})
+	fs.BoolVar(&c.json, "json", false, "print JSON for scripts instead of a table")
+}
+
+// openStore loads the configuration and opens its store. The caller closes
+// the store.
+func (c *cli) openStore(ctx context.Context) (store.Store, Config, error) {
+	path := c.configPath
+	if path == "" {
+		path = "config.yaml"
+	}
+	cfg, err := LoadConfig(path, c.explicitConfig)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("open store: %w", err)
+	}
+	return st, cfg, nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("post edit ID --title T" as well as "post edit --title T ID")
+// and checks the number of positionals. Mistakes print the usage and return
+// errUsage.
+func parseInterspersed(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != positional {
+		if len(pos) < positional {
+			fmt.Fprintf(fs.Output(), "feedd %s: missing argument\n", fs.Name())
+		} else {
+			fmt.Fprintf(fs.Output(), "feedd %s: unexpected argument %q\n", fs.Name(), pos[positional])
+		}
+		fs.Usage()
+		return nil, errUsage
+	}
+	return pos, nil
+}
+
+// usageError prints msg and the usage of fs and returns errUsage.
+func usageError(fs *flag.FlagSet, format string, args ...any) error {
+	fmt.Fprintf(fs.Output(), "feedd %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return errUsage
+}
+
+// printJSON writes v as indented JSON.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table writes rows aligned in columns under a header.
+func (c *cli) table(header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		for i := range r {
+			r[i] = cell(r[i])
+		}
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// cell makes s fit a table cell: one line, no tabs or control characters
+// (a terminal must not obey escape sequences from stored text), at most 60
+// characters.
+func cell(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > 60 {
+		s = string([]rune(s)[:59]) + "…"
+	}
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// when formats a time for a table.
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+// readContent reads a body from the named file, or standard input for "-".
+func (c *cli) readContent(path string) (string, error) {
+	var (
+		b   []byte
+		err error
+	)
+	if path == "-" {
+		b, err = io.ReadAll(io.LimitReader(c.stdin, feed.MaxContentLen*4+1))
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read content: %w", err)
+	}
+	return string(b), nil
+}
+
+// storeError turns a store error into a message for the terminal: the
+// client-safe message for known codes, the full error otherwise.
+func storeError(err error) error {
+	if code := feed.ErrorCode(err); code != feed.EINTERNAL && code != "" {
+		return errors.New(feed.ErrorMessage(err))
+	}
+	return err
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
