@@ -62,7 +62,8 @@ type Store interface {
 	// moves Updated like UpdatePost. Setting Status to approved makes a
 	// pending comment public (its Updated moves, as it is new to readers);
 	// setting it to spam hides it: an approved comment marked spam is
-	// deleted as well, so that feeds carry its tombstone.
+	// deleted as well, so that feeds carry its tombstone. An approved
+	// comment cannot go back to pending (EINVALID).
 	UpdateComment(ctx context.Context, id string, u CommentUpdate) (*feed.Comment, error)
 	// DeleteComment soft-deletes a live comment at the clock's time. Its
 	// replies stay. It returns the comment as it was.
@@ -85,7 +86,9 @@ type Store interface {
 	Tombstones(ctx context.Context, ref feed.Ref, limit int) ([]feed.Tombstone, error)
 	// Purge removes for good the posts and comments deleted before cutoff,
 	// and change-log records older than cutoff. It returns what it removed
-	// and the feeds whose tombstones went.
+	// and the feeds whose tombstones went, and logs changes for them. A
+	// deleted comment that live replies still name as their parent loses
+	// its tombstone and its text, but may keep an empty row until they go.
 	Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error)
 
 	// Changes returns change-log records with Seq > after, oldest first, at

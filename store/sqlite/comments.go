@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
@@ -22,6 +23,12 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	if q.PostID == "" {
 		return feed.Errorf(feed.EINVALID, "post_id: required")
 	}
+	if q.Status == "" {
+		q.Status = feed.StatusApproved
+	}
+	if err := checkStatus(q.Status); err != nil {
+		return err
+	}
 	q.Published, q.Updated = db.times(q.Published, q.Updated)
 	if err := q.Validate(); err != nil {
 		return err
@@ -35,39 +42,48 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	}
 	defer tx.Rollback()
 
-	var postUpdated int64
-	err = tx.QueryRowContext(ctx, `SELECT title, updated FROM posts WHERE id = ?`, q.PostID).Scan(&q.PostTitle, &postUpdated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return feed.Errorf(feed.ENOTFOUND, "post %q not found", q.PostID)
-	}
+	post, err := livePost(ctx, tx, q.PostID)
 	if err != nil {
-		return fmt.Errorf("insert comment %q: select post %q: %w", q.ID, q.PostID, err)
+		return err
 	}
-	q.PostUpdated = fromUnix(postUpdated)
+	q.PostTitle, q.PostUpdated = post.Title, post.Updated
 	var parent any // NULL for a comment on the post itself
+	q.Depth = 0
 	if q.ParentID != "" {
-		var parentPost string
-		err := tx.QueryRowContext(ctx, `SELECT post_id FROM comments WHERE id = ?`, q.ParentID).Scan(&parentPost)
-		if errors.Is(err, sql.ErrNoRows) {
+		var (
+			parentPost string
+			status     feed.Status
+			deleted    sql.NullInt64
+			depth      int
+		)
+		const query = `SELECT post_id, status, deleted_at, depth FROM comments WHERE id = ?`
+		err := tx.QueryRowContext(ctx, query, q.ParentID).Scan(&parentPost, &status, &deleted, &depth)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
 			return feed.Errorf(feed.EINVALID, "parent_id: comment %q not found", q.ParentID)
-		}
-		if err != nil {
+		case err != nil:
 			return fmt.Errorf("insert comment %q: select parent %q: %w", q.ID, q.ParentID, err)
-		}
-		if parentPost != q.PostID {
+		case parentPost != q.PostID:
 			return feed.Errorf(feed.EINVALID, "parent_id: comment %q belongs to another post", q.ParentID)
+		case deleted.Valid:
+			return feed.Errorf(feed.EINVALID, "parent_id: comment %q was deleted", q.ParentID)
+		case status != feed.StatusApproved:
+			return feed.Errorf(feed.EINVALID, "parent_id: comment %q is not approved", q.ParentID)
 		}
-		parent = q.ParentID
+		parent, q.Depth = q.ParentID, depth+1
 	}
 
-	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, content, published, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key, content,
+		status, depth, published, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err = tx.ExecContext(ctx, insert, q.ID, q.PostID, parent, q.AuthorName, q.AuthorURI,
-		q.Content, q.Published.Unix(), q.Updated.Unix())
+		authorKey(q.AuthorName, q.AuthorURI), q.Content, q.Status, q.Depth, q.Published.Unix(), q.Updated.Unix())
 	if isDuplicate(err) {
 		return feed.Errorf(feed.ECONFLICT, "comment %q already exists", q.ID)
 	}
 	if err != nil {
+		return fmt.Errorf("insert comment %q: %w", q.ID, err)
+	}
+	if err := logChange(ctx, tx, db.now(), q.PostID, q.ID); err != nil {
 		return fmt.Errorf("insert comment %q: %w", q.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -77,49 +93,92 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	return nil
 }
 
-// commentColumns selects a comment from comments c joined with its post p.
-const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
-	c.published, c.updated, p.title, p.updated`
-
-// scanComment reads a row of commentColumns.
-func scanComment(row scanner) (*feed.Comment, error) {
-	var (
-		c                               feed.Comment
-		published, updated, postUpdated int64
-	)
-	err := row.Scan(&c.ID, &c.PostID, &c.ParentID, &c.AuthorName, &c.AuthorURI, &c.Content,
-		&published, &updated, &c.PostTitle, &postUpdated)
-	if err != nil {
-		return nil, err
+// checkStatus rejects a status that is none of feed's.
+func checkStatus(s feed.Status) error {
+	switch s {
+	case feed.StatusApproved, feed.StatusPending, feed.StatusSpam:
+		return nil
 	}
-	c.Published, c.Updated, c.PostUpdated = fromUnix(published), fromUnix(updated), fromUnix(postUpdated)
-	return &c, nil
+	return feed.Errorf(feed.EINVALID, "status: must be %q, %q or %q", feed.StatusApproved, feed.StatusPending, feed.StatusSpam)
 }
 
-// Comment returns the comment with the given id, with PostTitle filled in.
-func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
-	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = ?`
-	c, err := scanComment(db.db.QueryRowContext(ctx, query, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
-	}
+// authorKey names a comment's author for HasApprovedComment: the name
+// lowercased (with Unicode rules), and the URI as given.
+func authorKey(name, uri string) string {
+	return strings.ToLower(strings.TrimSpace(name)) + "|" + strings.TrimSpace(uri)
+}
+
+// commentColumns selects a comment from comments c joined with its post p,
+// then whether either was deleted.
+const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
+	c.status, c.depth, c.published, c.updated, p.title, p.updated,
+	c.deleted_at IS NOT NULL OR p.deleted_at IS NOT NULL`
+
+// scanComment reads a row of commentColumns. deleted tells whether the
+// comment or its post was deleted.
+func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
+	var (
+		q                               feed.Comment
+		published, updated, postUpdated int64
+	)
+	err = row.Scan(&q.ID, &q.PostID, &q.ParentID, &q.AuthorName, &q.AuthorURI, &q.Content,
+		&q.Status, &q.Depth, &published, &updated, &q.PostTitle, &postUpdated, &deleted)
 	if err != nil {
+		return nil, false, err
+	}
+	q.Published, q.Updated, q.PostUpdated = fromUnix(published), fromUnix(updated), fromUnix(postUpdated)
+	return &q, deleted, nil
+}
+
+// liveComment reads a comment of any status through db or a transaction:
+// ENOTFOUND when there is none, EGONE when it or its post was deleted.
+func liveComment(ctx context.Context, db queryer, id string) (*feed.Comment, error) {
+	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = ?`
+	c, deleted, err := scanComment(db.QueryRowContext(ctx, query, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
+	case err != nil:
 		return nil, fmt.Errorf("select comment %q: %w", id, err)
+	case deleted:
+		return nil, feed.Errorf(feed.EGONE, "comment %q was deleted", id)
 	}
 	return c, nil
 }
 
-// Comments returns comments newest first, by Published and then ID, with
-// PostTitle filled in: one post's thread when f.PostID is set, else all.
+// Comment returns the comment with the given id, whatever its status, with
+// PostTitle and PostUpdated filled in.
+func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
+	return liveComment(ctx, db.db, id)
+}
+
+// Comments returns live comments newest first, by Published and then ID,
+// with PostTitle filled in: one post's thread when f.PostID is set, else
+// all; approved ones unless f.Statuses says otherwise.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
 	n, err := limit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	// Optional conditions append to where and args.
-	where, args := "", []any{}
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []feed.Status{feed.StatusApproved}
+	}
+	// Optional conditions append to where and args. "deleted_at IS NULL"
+	// is a literal, which SQLite matches to the partial indexes on it.
+	where, args := `WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL AND c.status IN (`, []any{}
+	for i, s := range statuses {
+		if err := checkStatus(s); err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			where += `, `
+		}
+		where, args = where+`?`, append(args, s)
+	}
+	where += `)`
 	if f.PostID != "" {
-		where, args = `WHERE c.post_id = ?`, append(args, f.PostID)
+		where, args = where+` AND c.post_id = ?`, append(args, f.PostID)
 	}
 	query := `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id ` + where +
 		` ORDER BY c.published DESC, c.id DESC LIMIT ?`
@@ -130,7 +189,7 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 	defer rows.Close()
 	var comments []*feed.Comment
 	for rows.Next() {
-		c, err := scanComment(rows)
+		c, _, err := scanComment(rows)
 		if err != nil {
 			return nil, fmt.Errorf("select comments: %w", err)
 		}
@@ -140,8 +199,9 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 		return nil, fmt.Errorf("select comments: %w", err)
 	}
 	if len(comments) == 0 && f.PostID != "" {
-		// An empty thread: tell a post without comments from no post.
-		// Posts are never removed, so it cannot have vanished since.
+		// An empty thread: tell a post without comments from no post, or
+		// a deleted one. A post with live comments is itself live, as
+		// deleting a post deletes its comments in the same transaction.
 		if _, err := db.Post(ctx, f.PostID); err != nil {
 			return nil, err
 		}
@@ -149,8 +209,107 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 	return comments, nil
 }
 
-// ThreadStats returns the number of comments of each of the given posts and
-// their newest update; posts without comments are absent from the map.
+// deleteComments soft-deletes comments, given the time and then a WHERE
+// clause: a comment public until now (approved) leaves a tombstone. SQLite
+// evaluates the whole SET list on the row as it was, so a statement that
+// also changes the status (marking spam) still sees the old one.
+const deleteComments = `UPDATE comments SET deleted_at = ?, tombstone = (status = 'approved')`
+
+// UpdateComment applies the set fields of u to a live comment, in one
+// transaction, and returns the comment as stored.
+func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdate) (*feed.Comment, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update comment %q: begin: %w", id, err)
+	}
+	defer tx.Rollback()
+
+	old, err := liveComment(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := *old
+	set(&c.Content, u.Content)
+	set(&c.AuthorName, u.AuthorName)
+	set(&c.AuthorURI, u.AuthorURI)
+	set(&c.Status, u.Status)
+	if err := checkStatus(c.Status); err != nil {
+		return nil, err
+	}
+	if c.Status == feed.StatusPending && old.Status == feed.StatusApproved {
+		// Feeds may have carried it; taking it back to the queue would
+		// need a tombstone for a comment that is not deleted.
+		return nil, feed.Errorf(feed.EINVALID, "status: an approved comment cannot go back to pending; mark it spam or delete it")
+	}
+	now := db.now()
+	c.Updated = edited(now, old.Updated)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+
+	const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
+		status = ?, updated = ? WHERE id = ?`
+	if _, err := tx.ExecContext(ctx, update, c.Content, c.AuthorName, c.AuthorURI,
+		authorKey(c.AuthorName, c.AuthorURI), c.Status, c.Updated.Unix(), id); err != nil {
+		return nil, fmt.Errorf("update comment %q: %w", id, err)
+	}
+	if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
+		// Spam that feeds showed is withdrawn from them like a deleted
+		// comment, tombstone and all. Its replies stay, as on delete.
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET deleted_at = ?, tombstone = 1 WHERE id = ?`, now.Unix(), id); err != nil {
+			return nil, fmt.Errorf("update comment %q: delete spam: %w", id, err)
+		}
+	}
+	if err := logChange(ctx, tx, now, c.PostID, id); err != nil {
+		return nil, fmt.Errorf("update comment %q: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("update comment %q: commit: %w", id, err)
+	}
+	return &c, nil
+}
+
+// DeleteComment soft-deletes a live comment, leaving its replies, and
+// returns the comment as it was.
+func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("delete comment %q: begin: %w", id, err)
+	}
+	defer tx.Rollback()
+
+	c, err := liveComment(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	if _, err := tx.ExecContext(ctx, deleteComments+` WHERE id = ?`, now.Unix(), id); err != nil {
+		return nil, fmt.Errorf("delete comment %q: %w", id, err)
+	}
+	if err := logChange(ctx, tx, now, c.PostID, id); err != nil {
+		return nil, fmt.Errorf("delete comment %q: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("delete comment %q: commit: %w", id, err)
+	}
+	return c, nil
+}
+
+// HasApprovedComment reports whether the author has a live approved
+// comment, matching the name case-insensitively and the URI exactly.
+func (db *DB) HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error) {
+	const query = `SELECT EXISTS (SELECT 1 FROM comments
+		WHERE author_key = ? AND status = 'approved' AND deleted_at IS NULL)`
+	var ok bool
+	if err := db.db.QueryRowContext(ctx, query, authorKey(authorName, authorURI)).Scan(&ok); err != nil {
+		return false, fmt.Errorf("select approved comment: %w", err)
+	}
+	return ok, nil
+}
+
+// ThreadStats returns the number of live approved comments of each of the
+// given posts and their newest update; posts without such comments are
+// absent from the map.
 func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error) {
 	counts := make(map[string]feed.ThreadStats)
 	if len(postIDs) == 0 {
@@ -163,7 +322,8 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 		return nil, fmt.Errorf("count comments: %w", err)
 	}
 	const query = `SELECT post_id, COUNT(*), MAX(updated) FROM comments
-		WHERE post_id IN (SELECT value FROM json_each(?)) GROUP BY post_id`
+		WHERE post_id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL AND status = 'approved'
+		GROUP BY post_id`
 	rows, err := db.db.QueryContext(ctx, query, string(ids))
 	if err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)

@@ -20,11 +20,8 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 		return err
 	}
 	q.Published, q.Updated = db.times(q.Published, q.Updated)
-	if err := q.Validate(); err != nil {
+	if err := validatePost(&q); err != nil {
 		return err
-	}
-	if len(q.Categories) == 0 {
-		q.Categories = nil // as reads return it
 	}
 
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -33,21 +30,22 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	}
 	defer tx.Rollback()
 
-	const insert = `INSERT INTO posts (id, title, content, summary, author_name, author_uri, published, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err = tx.ExecContext(ctx, insert, q.ID, q.Title, q.Content, q.Summary,
+	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri, published, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	_, err = tx.ExecContext(ctx, insert, q.ID, q.Title, q.Content, q.Format, q.Summary,
 		q.AuthorName, q.AuthorURI, q.Published.Unix(), q.Updated.Unix())
 	if isDuplicate(err) {
+		// A deleted post keeps its id until purged: its tombstone names it.
 		return feed.Errorf(feed.ECONFLICT, "post %q already exists", q.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("insert post %q: %w", q.ID, err)
 	}
-	const insertCategory = `INSERT INTO post_categories (post_id, position, name) VALUES (?, ?, ?)`
-	for i, c := range q.Categories {
-		if _, err := tx.ExecContext(ctx, insertCategory, q.ID, i, c); err != nil {
-			return fmt.Errorf("insert post %q: category %q: %w", q.ID, c, err)
-		}
+	if err := insertCategories(ctx, tx, q.ID, q.Categories); err != nil {
+		return err
+	}
+	if err := logChange(ctx, tx, db.now(), q.ID, ""); err != nil {
+		return fmt.Errorf("insert post %q: %w", q.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("insert post %q: commit: %w", q.ID, err)
@@ -56,63 +54,111 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	return nil
 }
 
-// postColumns selects a post from posts p, its categories as a JSON array in
-// their stored order. One statement reads both, so they are consistent
-// without a read transaction.
-const postColumns = `p.id, p.title, p.content, p.summary, p.author_name, p.author_uri, p.published, p.updated,
-	(SELECT json_group_array(c.name ORDER BY c.position) FROM post_categories c WHERE c.post_id = p.id)`
-
-// scanPost reads a row of postColumns.
-func scanPost(row scanner) (*feed.Post, error) {
-	var (
-		p                  feed.Post
-		published, updated int64
-		categories         string
-	)
-	err := row.Scan(&p.ID, &p.Title, &p.Content, &p.Summary, &p.AuthorName, &p.AuthorURI,
-		&published, &updated, &categories)
-	if err != nil {
-		return nil, err
+// validatePost applies the format default and checks p as a new post.
+func validatePost(p *feed.Post) error {
+	if p.Format == "" {
+		p.Format = feed.FormatHTML
 	}
-	p.Published, p.Updated = fromUnix(published), fromUnix(updated)
-	if err := json.Unmarshal([]byte(categories), &p.Categories); err != nil {
-		return nil, fmt.Errorf("decode categories: %w", err)
+	if p.Format != feed.FormatHTML && p.Format != feed.FormatMarkdown {
+		return feed.Errorf(feed.EINVALID, "format: must be %q or %q", feed.FormatHTML, feed.FormatMarkdown)
+	}
+	if err := p.Validate(); err != nil {
+		return err
 	}
 	if len(p.Categories) == 0 {
-		p.Categories = nil
+		p.Categories = nil // as reads return it
 	}
-	return &p, nil
+	return nil
 }
 
-// Post returns the post with the given id.
-func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
-	row := db.db.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts p WHERE p.id = ?`, id)
-	p, err := scanPost(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", id)
+// insertCategories stores a post's categories in their order.
+func insertCategories(ctx context.Context, tx *sql.Tx, postID string, categories []string) error {
+	const insert = `INSERT INTO post_categories (post_id, position, name) VALUES (?, ?, ?)`
+	for i, c := range categories {
+		if _, err := tx.ExecContext(ctx, insert, postID, i, c); err != nil {
+			return fmt.Errorf("post %q: insert category %q: %w", postID, c, err)
+		}
 	}
+	return nil
+}
+
+// postColumns selects a post from posts p, its categories as a JSON array in
+// their stored order, and its deletion time. One statement reads both, so
+// they are consistent without a read transaction.
+const postColumns = `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
+	(SELECT json_group_array(c.name ORDER BY c.position) FROM post_categories c WHERE c.post_id = p.id),
+	p.deleted_at`
+
+// scanPost reads a row of postColumns. deleted tells whether the post was
+// deleted.
+func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
+	var (
+		q                  feed.Post
+		published, updated int64
+		categories         string
+		deletedAt          sql.NullInt64
+	)
+	err = row.Scan(&q.ID, &q.Title, &q.Content, &q.Format, &q.Summary, &q.AuthorName, &q.AuthorURI,
+		&published, &updated, &categories, &deletedAt)
 	if err != nil {
+		return nil, false, err
+	}
+	q.Published, q.Updated = fromUnix(published), fromUnix(updated)
+	if err := json.Unmarshal([]byte(categories), &q.Categories); err != nil {
+		return nil, false, fmt.Errorf("decode categories: %w", err)
+	}
+	if len(q.Categories) == 0 {
+		q.Categories = nil
+	}
+	return &q, deletedAt.Valid, nil
+}
+
+// livePost reads a post through db or a transaction: ENOTFOUND when there
+// is none, EGONE when it was deleted.
+func livePost(ctx context.Context, db queryer, id string) (*feed.Post, error) {
+	p, deleted, err := scanPost(db.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts p WHERE p.id = ?`, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", id)
+	case err != nil:
 		return nil, fmt.Errorf("select post %q: %w", id, err)
+	case deleted:
+		return nil, feed.Errorf(feed.EGONE, "post %q was deleted", id)
 	}
 	return p, nil
 }
 
-// Posts returns posts newest first, by Published and then ID.
+// Post returns the post with the given id.
+func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
+	return livePost(ctx, db.db, id)
+}
+
+// Posts returns live posts newest first, by Published and then ID.
 func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
 	n, err := limit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	const query = `SELECT ` + postColumns + ` FROM posts p
+	// Optional conditions append to where and args. The literal
+	// "deleted_at IS NULL" lets SQLite use the partial index posts_live_idx.
+	where, args := `WHERE p.deleted_at IS NULL`, []any{}
+	if c := f.Before; c != nil {
+		// (published, id) < (cursor), spelled out: SQLite walks the index
+		// from the cursor on either way, and this form reads plainly.
+		published := c.Published.Unix()
+		where += ` AND (p.published < ? OR (p.published = ? AND p.id < ?))`
+		args = append(args, published, published, c.ID)
+	}
+	query := `SELECT ` + postColumns + ` FROM posts p ` + where + `
 		ORDER BY p.published DESC, p.id DESC LIMIT ?`
-	rows, err := db.db.QueryContext(ctx, query, n)
+	rows, err := db.db.QueryContext(ctx, query, append(args, n)...)
 	if err != nil {
 		return nil, fmt.Errorf("select posts: %w", err)
 	}
 	defer rows.Close()
 	var posts []*feed.Post
 	for rows.Next() {
-		p, err := scanPost(rows)
+		p, _, err := scanPost(rows)
 		if err != nil {
 			return nil, fmt.Errorf("select posts: %w", err)
 		}
@@ -122,4 +168,93 @@ func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, erro
 		return nil, fmt.Errorf("select posts: %w", err)
 	}
 	return posts, nil
+}
+
+// UpdatePost applies the set fields of u to a live post, in one
+// transaction, and returns the post as stored.
+func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*feed.Post, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update post %q: begin: %w", id, err)
+	}
+	defer tx.Rollback()
+
+	old, err := livePost(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	p := *old
+	set(&p.Title, u.Title)
+	set(&p.Content, u.Content)
+	set(&p.Format, u.Format)
+	set(&p.Summary, u.Summary)
+	set(&p.AuthorName, u.AuthorName)
+	set(&p.AuthorURI, u.AuthorURI)
+	if u.Categories != nil {
+		p.Categories = append([]string(nil), *u.Categories...)
+	}
+	now := db.now()
+	p.Updated = edited(now, old.Updated)
+	if err := validatePost(&p); err != nil {
+		return nil, err
+	}
+
+	const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
+		author_uri = ?, updated = ? WHERE id = ?`
+	if _, err := tx.ExecContext(ctx, update, p.Title, p.Content, p.Format, p.Summary, p.AuthorName,
+		p.AuthorURI, p.Updated.Unix(), id); err != nil {
+		return nil, fmt.Errorf("update post %q: %w", id, err)
+	}
+	if u.Categories != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_categories WHERE post_id = ?`, id); err != nil {
+			return nil, fmt.Errorf("update post %q: delete categories: %w", id, err)
+		}
+		if err := insertCategories(ctx, tx, id, p.Categories); err != nil {
+			return nil, err
+		}
+	}
+	if err := logChange(ctx, tx, now, id, ""); err != nil {
+		return nil, fmt.Errorf("update post %q: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("update post %q: commit: %w", id, err)
+	}
+	return &p, nil
+}
+
+// DeletePost soft-deletes a live post and its live comments, of every
+// status, at one time, and returns the post as it was. A comment deleted
+// this way leaves a tombstone when it was public (approved).
+func (db *DB) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("delete post %q: begin: %w", id, err)
+	}
+	defer tx.Rollback()
+
+	p, err := livePost(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET deleted_at = ? WHERE id = ?`, now.Unix(), id); err != nil {
+		return nil, fmt.Errorf("delete post %q: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, deleteComments+` WHERE post_id = ? AND deleted_at IS NULL`, now.Unix(), id); err != nil {
+		return nil, fmt.Errorf("delete post %q: comments: %w", id, err)
+	}
+	if err := logChange(ctx, tx, now, id, ""); err != nil {
+		return nil, fmt.Errorf("delete post %q: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("delete post %q: commit: %w", id, err)
+	}
+	return p, nil
+}
+
+// set copies *from to *to when from is set: how updates merge.
+func set[T any](to *T, from *T) {
+	if from != nil {
+		*to = *from
+	}
 }

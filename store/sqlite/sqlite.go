@@ -99,18 +99,32 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// now reads the clock as the store keeps times: UTC, whole seconds.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Second) }
+
 // times applies the store's defaults to a new entry's times: a zero
 // published is now, a zero updated is published. Both come back in UTC,
 // truncated to whole seconds, as they are stored.
 func (db *DB) times(published, updated time.Time) (time.Time, time.Time) {
 	if published.IsZero() {
-		published = db.Now()
+		published = db.now()
 	}
 	published = published.UTC().Truncate(time.Second)
 	if updated.IsZero() {
 		return published, published
 	}
 	return published, updated.UTC().Truncate(time.Second)
+}
+
+// edited returns the Updated time of an edit made now to an entry last
+// updated at old: the clock, but at least a second past old, so that every
+// edit shows in the dates even within one second or under a clock behind
+// the stored times.
+func edited(now, old time.Time) time.Time {
+	if next := old.Add(time.Second); now.Before(next) {
+		return next
+	}
+	return now
 }
 
 // fromUnix turns a stored time back into a time.Time in UTC.
@@ -128,10 +142,14 @@ func limit(n int) (int, error) {
 	return n, nil
 }
 
-// isDuplicate reports whether err is a primary key violation.
+// isDuplicate reports whether err is a primary key or unique violation. A
+// comment whose id is taken on the same post breaks UNIQUE (post_id, id)
+// before the primary key; no other unique key can fail on an insert here
+// (categories are deduplicated first).
 func isDuplicate(err error) bool {
 	var e *sqlite.Error
-	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	return errors.As(err, &e) &&
+		(e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
 }
 
 // checkNewID gives an entry without an ID a fresh one and rejects an ID the
@@ -150,4 +168,10 @@ func checkNewID(id *string) error {
 // scanner is the Scan method shared by *sql.Row and *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
+}
+
+// queryer is what *sql.DB and *sql.Tx share, so that one read serves both
+// a plain read and the checks inside a write transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -19,7 +19,7 @@ func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("CreateComment: %v", err)
 		}
 		want := &feed.Comment{ID: "c1", PostID: "p", AuthorName: "Bob", AuthorURI: "mailto:bob@example.com",
-			Content: "<p>Nice.</p>", Published: at(10), Updated: at(11), PostTitle: "The Post", PostUpdated: at(0)}
+			Content: "<p>Nice.</p>", Status: feed.StatusApproved, Published: at(10), Updated: at(11), PostTitle: "The Post", PostUpdated: at(0)}
 		checkComment(t, c, want)
 		got, err := s.Comment(t.Context(), "c1")
 		if err != nil {
@@ -78,6 +78,33 @@ func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
 		checkNoComments(t, s)
 	})
 
+	t.Run("DeletedPost", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "p", "P", at(0))
+		deletePost(t, s, "p")
+		c := &feed.Comment{PostID: "p", AuthorName: "Bob", Content: "hi"}
+		wantCode(t, s.CreateComment(t.Context(), c), feed.EGONE)
+	})
+
+	t.Run("Status", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "p", "P", at(0))
+		if c := createComment(t, s, "a", "p", "", at(1)); c.Status != feed.StatusApproved {
+			t.Errorf("Status = %q by default, want approved", c.Status)
+		}
+		for _, st := range []feed.Status{feed.StatusPending, feed.StatusSpam, feed.StatusApproved} {
+			c := &feed.Comment{ID: "c-" + string(st), PostID: "p", AuthorName: "Bob", Content: "hi", Status: st}
+			if err := s.CreateComment(t.Context(), c); err != nil {
+				t.Fatalf("CreateComment(%s): %v", st, err)
+			}
+			got, err := s.Comment(t.Context(), c.ID)
+			if err != nil {
+				t.Fatalf("Comment: %v", err)
+			}
+			checkComment(t, got, c)
+		}
+	})
+
 	t.Run("ParentFromOtherPost", func(t *testing.T) {
 		s := newStore(t, open)
 		createPost(t, s, "p", "P", at(0))
@@ -120,6 +147,8 @@ func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
 		if got.PostID != "p" || got.AuthorName != "Ann" {
 			t.Errorf("after a duplicate, comment = %+v, want the first one", got)
 		}
+		c = &feed.Comment{ID: "c", PostID: "p", AuthorName: "Eve", Content: "same post"}
+		wantCode(t, s.CreateComment(t.Context(), c), feed.ECONFLICT)
 	})
 
 	t.Run("InvalidID", func(t *testing.T) {
@@ -212,6 +241,21 @@ func testComment(t *testing.T, open func(t *testing.T) store.Store) {
 		_, err := s.Comment(t.Context(), "p") // a post id is no comment id
 		wantCode(t, err, feed.ENOTFOUND)
 	})
+
+	t.Run("Gone", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "p", "P", at(0))
+		createPost(t, s, "q", "Q", at(0))
+		createComment(t, s, "c", "p", "", at(1))
+		createComment(t, s, "d", "q", "", at(1))
+		createPending(t, s, "w", "q", at(2))
+		deleteComment(t, s, "c")
+		deletePost(t, s, "q") // and with it d and w
+		for _, id := range []string{"c", "d", "w"} {
+			_, err := s.Comment(t.Context(), id)
+			wantCode(t, err, feed.EGONE)
+		}
+	})
 }
 
 func testComments(t *testing.T, open func(t *testing.T) store.Store) {
@@ -269,7 +313,7 @@ func testComments(t *testing.T, open func(t *testing.T) store.Store) {
 		if len(comments) == 0 {
 			t.Fatal("thread q is empty")
 		}
-		want := &feed.Comment{ID: "q5", PostID: "q", AuthorName: "Ann", Content: "comment q5",
+		want := &feed.Comment{ID: "q5", PostID: "q", AuthorName: "Ann", Content: "comment q5", Status: feed.StatusApproved,
 			Published: at(5), Updated: at(5), PostTitle: "Post Q", PostUpdated: at(0)}
 		checkComment(t, comments[0], want)
 	})
@@ -306,6 +350,34 @@ func testComments(t *testing.T, open func(t *testing.T) store.Store) {
 		seed(t, s)
 		_, err := s.Comments(t.Context(), store.CommentFilter{PostID: "nope"})
 		wantCode(t, err, feed.ENOTFOUND)
+	})
+
+	t.Run("DeletedPost", func(t *testing.T) {
+		s := newStore(t, open)
+		seed(t, s)
+		deletePost(t, s, "q")
+		_, err := s.Comments(t.Context(), store.CommentFilter{PostID: "q"})
+		wantCode(t, err, feed.EGONE)
+		_, err = s.Comments(t.Context(), store.CommentFilter{PostID: "q", Statuses: allStatuses})
+		wantCode(t, err, feed.EGONE)
+		if got, want := commentIDs(list(t, s, store.CommentFilter{})), "p4 p3b p3a p2 p1"; got != want {
+			t.Errorf("comments = %s, want %s", got, want)
+		}
+		deletePost(t, s, "r") // no comments
+		_, err = s.Comments(t.Context(), store.CommentFilter{PostID: "r"})
+		wantCode(t, err, feed.EGONE)
+	})
+
+	t.Run("DeletedComment", func(t *testing.T) {
+		s := newStore(t, open)
+		seed(t, s)
+		deleteComment(t, s, "p3a") // p4 replies to it, and stays
+		if got, want := commentIDs(list(t, s, store.CommentFilter{PostID: "p"})), "p4 p3b p2 p1"; got != want {
+			t.Errorf("thread = %s, want %s", got, want)
+		}
+		if got, want := commentIDs(list(t, s, store.CommentFilter{Limit: 3})), "q5 p4 p3b"; got != want {
+			t.Errorf("comments = %s, want %s", got, want)
+		}
 	})
 
 	t.Run("Empty", func(t *testing.T) {

@@ -27,7 +27,7 @@ func testCreatePost(t *testing.T, open func(t *testing.T) store.Store) {
 		if err := s.CreatePost(t.Context(), p); err != nil {
 			t.Fatalf("CreatePost: %v", err)
 		}
-		want := &feed.Post{ID: "hello-world", Title: "Hello, world", Content: "<p>Hi.</p>\n",
+		want := &feed.Post{ID: "hello-world", Title: "Hello, world", Content: "<p>Hi.</p>\n", Format: feed.FormatHTML,
 			Summary: "Greetings", AuthorName: "Ann", AuthorURI: "https://ann.example/",
 			Categories: []string{"go", "news"}, Published: at(0), Updated: at(90)}
 		checkPost(t, p, want)
@@ -153,6 +153,29 @@ func testCreatePost(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("Format", func(t *testing.T) {
+		s := newStore(t, open)
+		p := &feed.Post{ID: "m", Title: "M", Content: "# M", Format: feed.FormatMarkdown}
+		if err := s.CreatePost(t.Context(), p); err != nil {
+			t.Fatalf("CreatePost: %v", err)
+		}
+		got, err := s.Post(t.Context(), "m")
+		if err != nil {
+			t.Fatalf("Post: %v", err)
+		}
+		if got.Format != feed.FormatMarkdown || got.Content != "# M" {
+			t.Errorf("post = %+v, want markdown stored as given", got)
+		}
+		if h := createPost(t, s, "h", "H", at(0)); h.Format != feed.FormatHTML {
+			t.Errorf("Format = %q by default, want html", h.Format)
+		}
+		for _, f := range []string{"rtf", "HTML", "text"} {
+			p := &feed.Post{ID: "x", Title: "X", Content: "x", Format: f}
+			wantCode(t, s.CreatePost(t.Context(), p), feed.EINVALID)
+		}
+		checkPostIDs(t, s, store.PostFilter{}, "m h")
+	})
+
 	t.Run("Concurrent", func(t *testing.T) {
 		s := newStore(t, open)
 		const writers, each = 8, 5
@@ -207,6 +230,14 @@ func testPost(t *testing.T, open func(t *testing.T) store.Store) {
 		_, err = s.Post(t.Context(), "A") // ids are case-sensitive
 		wantCode(t, err, feed.ENOTFOUND)
 	})
+
+	t.Run("Gone", func(t *testing.T) {
+		s := newStore(t, open)
+		createPost(t, s, "a", "A", at(0))
+		deletePost(t, s, "a")
+		_, err := s.Post(t.Context(), "a")
+		wantCode(t, err, feed.EGONE)
+	})
 }
 
 func testPosts(t *testing.T, open func(t *testing.T) store.Store) {
@@ -231,7 +262,8 @@ func testPosts(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("Posts = %s, want %s", got, want)
 		}
 		if len(posts) > 0 {
-			checkPost(t, posts[0], &feed.Post{ID: "e", Title: "E", Content: "<p>E</p>", Published: at(3), Updated: at(3)})
+			checkPost(t, posts[0], &feed.Post{ID: "e", Title: "E", Content: "<p>E</p>", Format: feed.FormatHTML,
+				Published: at(3), Updated: at(3)})
 		}
 	})
 
@@ -269,6 +301,67 @@ func testPosts(t *testing.T, open func(t *testing.T) store.Store) {
 			if !slices.Equal(p.Categories, want[p.ID]) {
 				t.Errorf("post %s categories = %q, want %q", p.ID, p.Categories, want[p.ID])
 			}
+		}
+	})
+
+	t.Run("Deleted", func(t *testing.T) {
+		s := newStore(t, open)
+		seed(t, s)
+		deletePost(t, s, "d")
+		deletePost(t, s, "a")
+		checkPostIDs(t, s, store.PostFilter{}, "e c b")
+		checkPostIDs(t, s, store.PostFilter{Limit: 2}, "e c")
+	})
+
+	t.Run("Cursor", func(t *testing.T) {
+		s := newStore(t, open)
+		seed(t, s)
+		// Page through two at a time, each page after the last entry of
+		// the one before.
+		var pages []string
+		f := store.PostFilter{Limit: 2}
+		for range 5 {
+			posts, err := s.Posts(t.Context(), f)
+			if err != nil {
+				t.Fatalf("Posts: %v", err)
+			}
+			pages = append(pages, postIDs(posts))
+			if len(posts) == 0 {
+				break
+			}
+			last := posts[len(posts)-1]
+			f.Before = &store.Cursor{Published: last.Published, ID: last.ID}
+		}
+		if got, want := strings.Join(pages, " | "), "e d | c b | a | "; got != want {
+			t.Errorf("pages = %q, want %q", got, want)
+		}
+		for _, tt := range []struct {
+			cursor store.Cursor
+			want   string
+		}{
+			{store.Cursor{Published: at(2), ID: "d"}, "c b a"}, // c shares d's time, lower id
+			{store.Cursor{Published: at(2), ID: "c"}, "b a"},
+			{store.Cursor{Published: at(2), ID: "zz"}, "d c b a"}, // not an entry: a position
+			{store.Cursor{Published: at(9), ID: ""}, "e d c b a"},
+			{store.Cursor{Published: at(0), ID: "a"}, ""},
+			{store.Cursor{Published: at(2).In(time.FixedZone("X", 3600)), ID: "d"}, "c b a"},
+		} {
+			posts, err := s.Posts(t.Context(), store.PostFilter{Before: &tt.cursor})
+			if err != nil {
+				t.Fatalf("Posts: %v", err)
+			}
+			if got := postIDs(posts); got != tt.want {
+				t.Errorf("Posts(Before %v %q) = %s, want %s", tt.cursor.Published, tt.cursor.ID, got, tt.want)
+			}
+		}
+		// A deleted post is skipped, and may still serve as the cursor.
+		deletePost(t, s, "c")
+		posts, err := s.Posts(t.Context(), store.PostFilter{Before: &store.Cursor{Published: at(2), ID: "c"}, Limit: 1})
+		if err != nil {
+			t.Fatalf("Posts: %v", err)
+		}
+		if got := postIDs(posts); got != "b" {
+			t.Errorf("Posts after deleted c = %s, want b", got)
 		}
 	})
 

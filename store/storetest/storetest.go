@@ -15,21 +15,37 @@ import (
 )
 
 // Run runs the suite, one subtest per Store method ("CreatePost/OK",
-// "Comments/ThreadOrder", ...).
+// "Comments/ThreadOrder", ...), and a few across methods ("Moderation",
+// "Depth").
 //
 // open returns a store for the test t. Its first call for a given t must
 // return a store over an empty database; a later call for the same t must
 // return a store over that same database, as a restarted feedd would see it.
 // The suite calls open again only after closing the earlier store, and it
 // closes every store it opens.
+//
+// The store's clock must be the real one (time.Now): the suite checks the
+// times a store takes from it against the time around the call, and where
+// it needs two writes in different seconds (deletions, for the order of
+// tombstones and for Purge's cutoff) it sleeps into the next second.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("CreatePost", func(t *testing.T) { testCreatePost(t, open) })
 	t.Run("Post", func(t *testing.T) { testPost(t, open) })
 	t.Run("Posts", func(t *testing.T) { testPosts(t, open) })
+	t.Run("UpdatePost", func(t *testing.T) { testUpdatePost(t, open) })
+	t.Run("DeletePost", func(t *testing.T) { testDeletePost(t, open) })
 	t.Run("CreateComment", func(t *testing.T) { testCreateComment(t, open) })
 	t.Run("Comment", func(t *testing.T) { testComment(t, open) })
 	t.Run("Comments", func(t *testing.T) { testComments(t, open) })
+	t.Run("UpdateComment", func(t *testing.T) { testUpdateComment(t, open) })
+	t.Run("DeleteComment", func(t *testing.T) { testDeleteComment(t, open) })
+	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
+	t.Run("HasApprovedComment", func(t *testing.T) { testHasApprovedComment(t, open) })
+	t.Run("Depth", func(t *testing.T) { testDepth(t, open) })
 	t.Run("ThreadStats", func(t *testing.T) { testThreadStats(t, open) })
+	t.Run("Tombstones", func(t *testing.T) { testTombstones(t, open) })
+	t.Run("Purge", func(t *testing.T) { testPurge(t, open) })
+	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, open) })
 }
 
@@ -182,3 +198,84 @@ func concurrently(t *testing.T, n int, f func(i int) error) {
 
 // idf formats an id from a pattern and numbers.
 func idf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// ptr returns a pointer to a copy of v, for the fields of updates.
+func ptr[T any](v T) *T { return &v }
+
+// checkClock fails the test unless got is a time the store's clock gave
+// between before and after: in UTC, in whole seconds (truncated, so it may
+// fall before before by less than a second).
+func checkClock(t *testing.T, name string, got, before, after time.Time) {
+	t.Helper()
+	checkTime(t, name, got, got.Truncate(time.Second))
+	if got.Before(before.Truncate(time.Second)) || got.After(after) {
+		t.Errorf("%s = %v, want the store's clock, between %v and %v", name, got, before, after)
+	}
+}
+
+// sleepPast sleeps until the clock is a whole second past the second of
+// tm, so that the store dates its next write at least a second later.
+func sleepPast(tm time.Time) {
+	next := tm.Truncate(time.Second).Add(time.Second + 10*time.Millisecond)
+	time.Sleep(time.Until(next))
+}
+
+// tombstones returns the tombstones of ref, failing the test on error.
+func tombstones(t *testing.T, s store.Store, ref feed.Ref, limit int) []feed.Tombstone {
+	t.Helper()
+	stones, err := s.Tombstones(t.Context(), ref, limit)
+	if err != nil {
+		t.Fatalf("Tombstones(%s, %d): %v", ref, limit, err)
+	}
+	for _, st := range stones {
+		checkTime(t, "Tombstone.Deleted", st.Deleted, st.Deleted.Truncate(time.Second))
+	}
+	return stones
+}
+
+// stoneIDs lists tombstones as "post" or "post/comment", in order.
+func stoneIDs(stones []feed.Tombstone) string {
+	ids := make([]string, len(stones))
+	for i, s := range stones {
+		ids[i] = s.PostID
+		if s.CommentID != "" {
+			ids[i] += "/" + s.CommentID
+		}
+	}
+	return strings.Join(ids, " ")
+}
+
+// comments returns the comments f selects, failing the test on error.
+func comments(t *testing.T, s store.Store, f store.CommentFilter) []*feed.Comment {
+	t.Helper()
+	comments, err := s.Comments(t.Context(), f)
+	if err != nil {
+		t.Fatalf("Comments(%+v): %v", f, err)
+	}
+	return comments
+}
+
+// threadStats returns the ThreadStats of ids, failing the test on error.
+func threadStats(t *testing.T, s store.Store, ids ...string) map[string]feed.ThreadStats {
+	t.Helper()
+	stats, err := s.ThreadStats(t.Context(), ids)
+	if err != nil {
+		t.Fatalf("ThreadStats(%q): %v", ids, err)
+	}
+	return stats
+}
+
+// allStatuses selects comments of every status.
+var allStatuses = []feed.Status{feed.StatusApproved, feed.StatusPending, feed.StatusSpam}
+
+// createPending stores a comment awaiting moderation, failing the test on
+// error.
+func createPending(t *testing.T, s store.Store, id, postID string, published time.Time) *feed.Comment {
+	t.Helper()
+	c := &feed.Comment{ID: id, PostID: postID, AuthorName: "Pat", Content: "pending " + id,
+		Status: feed.StatusPending, Published: published}
+	if err := s.CreateComment(t.Context(), c); err != nil {
+		t.Fatalf("CreateComment(%q, pending): %v", id, err)
+	}
+	return c
+}
