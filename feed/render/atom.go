@@ -7,10 +7,12 @@ import (
 	"github.com/gorilla/feeds"
 )
 
-// Namespaces and media types of Atom feeds and of RFC 4685 threading.
+// Namespaces and media types of Atom feeds, of RFC 4685 threading and of
+// RFC 6721 tombstones.
 const (
 	nsAtom   = "http://www.w3.org/2005/Atom"
 	nsThr    = "http://purl.org/syndication/thread/1.0"
+	nsAt     = "http://purl.org/atompub/tombstones/1.0"
 	atomType = "application/atom+xml"
 	htmlType = "text/html"
 )
@@ -18,14 +20,26 @@ const (
 // atomFeed is gorilla's AtomFeed with a self and an alternate link where
 // gorilla has one link, and with threaded entries. A field declared here
 // shadows gorilla's of the same XML name, and is written where it is
-// declared: Title first, and Entries last, as the validator wants every
-// feed element before the first entry.
+// declared: Title first, and Entries after every other feed element, as
+// the validator wants. Tombstones (RFC 6721 allows them anywhere among the
+// feed's children) come after the entries, and only a feed with tombstones
+// declares their namespace, so that other feeds read as they did before.
 type atomFeed struct {
 	Title plainText `xml:"title"`
 	feeds.AtomFeed
-	NSThr   string       `xml:"xmlns:thr,attr"`
-	Links   []atomLink   `xml:"link"`
-	Entries []*atomEntry `xml:"entry"`
+	NSThr   string         `xml:"xmlns:thr,attr"`
+	NSAt    string         `xml:"xmlns:at,attr,omitempty"`
+	Links   []atomLink     `xml:"link"`
+	Entries []*atomEntry   `xml:"entry"`
+	Deleted []deletedEntry `xml:"at:deleted-entry"`
+}
+
+// deletedEntry is RFC 6721's at:deleted-entry: ref is the id the entry
+// had, when the time it was deleted. Since the id is also the permalink,
+// no link is added; neither at:by nor at:comment is.
+type deletedEntry struct {
+	Ref  string `xml:"ref,attr"`
+	When string `xml:"when,attr"`
 }
 
 // atomEntry is gorilla's AtomEntry with several links and categories (one
@@ -82,6 +96,12 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 	}
 	for _, e := range d.entries {
 		f.Entries = append(f.Entries, r.atomEntry(e))
+	}
+	if len(d.gone) > 0 {
+		f.NSAt = nsAt
+		for _, t := range d.gone {
+			f.Deleted = append(f.Deleted, deletedEntry{Ref: t.ref, When: atomTime(t.when)})
+		}
 	}
 	return encodeXML(f, d)
 }

@@ -83,9 +83,9 @@ func BenchmarkRender(b *testing.B) {
 		name   string
 		render func(feed.Format) ([]byte, time.Time, error)
 	}{
-		{"posts", func(f feed.Format) ([]byte, time.Time, error) { return r.Posts(f, posts, counts) }},
-		{"comments", func(f feed.Format) ([]byte, time.Time, error) { return r.Comments(f, comments) }},
-		{"thread", func(f feed.Format) ([]byte, time.Time, error) { return r.Thread(f, posts[0], comments) }},
+		{"posts", func(f feed.Format) ([]byte, time.Time, error) { return r.Posts(f, posts, counts, nil) }},
+		{"comments", func(f feed.Format) ([]byte, time.Time, error) { return r.Comments(f, comments, nil) }},
+		{"thread", func(f feed.Format) ([]byte, time.Time, error) { return r.Thread(f, posts[0], comments, nil) }},
 	}
 	for _, fd := range feeds {
 		for _, f := range feed.Formats {

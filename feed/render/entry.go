@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 )
 
 // document is a feed in a format-neutral form, built once from the domain
@@ -14,8 +15,16 @@ type document struct {
 	ref         feed.Ref
 	title       string
 	description string    // RSS channel description, JSON Feed description
-	updated     time.Time // the newest entry update, or a fixed fallback
+	updated     time.Time // the newest entry update or deletion, or a fixed fallback
 	entries     []*entry
+	gone        []tombstone // deleted entries; Atom only (RFC 6721)
+}
+
+// tombstone is a deleted entry: its id (the permalink it had) and when it
+// was deleted.
+type tombstone struct {
+	ref  string
+	when time.Time
 }
 
 // entry is a post or a comment in a document.
@@ -25,7 +34,7 @@ type entry struct {
 	author     person
 	published  time.Time
 	updated    time.Time
-	content    string // HTML with absolute URLs
+	content    string // sanitized HTML (package content) with absolute URLs
 	summary    string // plain text; posts only
 	categories []string
 
@@ -91,15 +100,22 @@ func entryDates(published, updated time.Time) (time.Time, time.Time) {
 }
 
 // finish sets d.updated to the feed's last change: the newest update among
-// its entries and the times in also (changes that show in the feed without
-// being an entry's update, such as a post title that every comment entry
-// repeats), or fallback when there are none. The newest update need not be
-// the first entry's, as entries come sorted by publication.
+// its entries, the newest deletion among its tombstones, and the times in
+// also (changes that show in the feed without being an entry's update, such
+// as a post title that every comment entry repeats), or fallback when there
+// are none. The newest update need not be the first entry's, as entries
+// come sorted by publication. Deletions count in every format: RSS and JSON
+// Feed carry no tombstones, but the deleted entry left them.
 func (d *document) finish(fallback time.Time, also ...time.Time) {
 	d.updated = time.Time{}
 	for _, e := range d.entries {
 		if e.updated.After(d.updated) {
 			d.updated = e.updated
+		}
+	}
+	for _, t := range d.gone {
+		if t.when.After(d.updated) {
+			d.updated = t.when
 		}
 	}
 	for _, t := range also {
@@ -119,7 +135,7 @@ func (d *document) size() int {
 	for _, e := range d.entries {
 		n += 1024 + 2*len(e.content) + len(e.summary) + len(e.content)/8
 	}
-	return n
+	return n + 160*len(d.gone)
 }
 
 // postEntry returns the entry of a post. stats is used only with
@@ -133,7 +149,7 @@ func (r *Renderer) postEntry(p *feed.Post, stats map[string]feed.ThreadStats) *e
 		summary: clean(p.Summary),
 		thread:  feed.ThreadFeed(p.ID),
 	}
-	e.content = absolutize(clean(p.Content), e.id)
+	e.content = absolutize(content.PostHTML(p), e.id)
 	e.published, e.updated = entryDates(p.Published, p.Updated)
 	for _, c := range p.Categories {
 		if c = line(c); c != "" {
@@ -172,21 +188,66 @@ func (r *Renderer) commentEntry(c *feed.Comment, postID, postTitle string) *entr
 	} else {
 		e.title = "Comment by " + e.author.name
 	}
-	e.content = absolutize(clean(c.Content), e.id)
+	e.content = absolutize(content.CommentHTML(c), e.id)
 	e.published, e.updated = entryDates(c.Published, c.Updated)
 	return e
 }
 
 // author returns the author with the given name and URI, or the site when
 // the name is empty: Atom needs an author for every entry, and a URI alone
-// names nobody. A URI that is not absolute is left out.
+// names nobody. A URI that is not an absolute http or https URL with a
+// host, or a mailto URL, is left out: readers link it, and a javascript:
+// URI there would run when clicked.
 func (r *Renderer) author(name, uri string) person {
 	if name = line(name); name == "" {
 		return r.site
 	}
-	uri = line(uri)
-	if u, err := url.Parse(uri); err != nil || !u.IsAbs() {
+	if uri = line(uri); !linkable(uri) {
 		uri = ""
 	}
 	return person{name: name, uri: uri}
+}
+
+// linkable reports whether s is an absolute http or https URL with a host,
+// or a mailto URL.
+func linkable(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme { // lower case, as url.Parse returns it
+	case "http", "https":
+		return u.Host != ""
+	case "mailto":
+		return u.Opaque != ""
+	}
+	return false
+}
+
+// tombstones returns the tombstones of the deleted posts and comments in
+// gone, in the order given (stores give the newest deletion first). A
+// tombstone's ref is the id its entry had: a comment's permalink when it
+// names a comment, else its post's. postID stands in for an empty PostID
+// (a thread's tombstones belong to its post); tombstones naming no post are
+// skipped. A missing deletion time becomes the epoch, never the clock.
+func (r *Renderer) tombstones(gone []feed.Tombstone, postID string) []tombstone {
+	ts := make([]tombstone, 0, len(gone))
+	for _, g := range gone {
+		p := g.PostID
+		if p == "" {
+			p = postID
+		}
+		if p == "" {
+			continue
+		}
+		t := tombstone{ref: r.PostURL(p), when: normTime(g.Deleted)}
+		if g.CommentID != "" {
+			t.ref = r.CommentURL(p, g.CommentID)
+		}
+		if t.when.IsZero() {
+			t.when = epoch
+		}
+		ts = append(ts, t)
+	}
+	return ts
 }

@@ -122,14 +122,17 @@ const (
 	nastyCommentContent = "<p>Nice ]]> one &lt;3\uffff <a href=\"../posts/other\">other</a></p>"
 )
 
-// Cleaned and absolutized, as a reader must get them back.
+// Cleaned, sanitized and absolutized, as a reader must get them back. The
+// sanitizer writes every ">" in text as "&gt;", so no "]]>" survives in
+// content, and void elements as "<img/>"; comment links get rel="nofollow
+// ugc".
 const (
 	nastyTitleWant   = "Fish & Chips <3  ]]> \U0001F41F end"
-	nastyContentWant = "<p>Tricky ]]> &amp; <b>bold</b> \U0001F41F(.</p>\n" +
+	nastyContentWant = "<p>Tricky ]]&gt; &amp; <b>bold</b> \U0001F41F(.</p>\n" +
 		"<p><a href=\"https://example.com/about\">About</a> <a href=\"" + root + "/posts/nasty#top\">top</a> <a href=\"mailto:x@example.org\">mail</a>\n" +
-		"<img src=\"" + root + "/posts/img/fish.png\" srcset=\"" + root + "/posts/img/fish.png 1x, https://example.com/img/fish@2x.png 2x, https://cdn.example.net/f.png 3x\" alt=\"A &lt;fish&gt;\"></p>"
+		"<img src=\"" + root + "/posts/img/fish.png\" srcset=\"" + root + "/posts/img/fish.png 1x, https://example.com/img/fish@2x.png 2x, https://cdn.example.net/f.png 3x\" alt=\"A &lt;fish&gt;\"/></p>"
 	nastySummaryWant        = "Summary with <tags> & a bell."
-	nastyCommentContentWant = "<p>Nice ]]> one &lt;3 <a href=\"" + root + "/posts/other\">other</a></p>"
+	nastyCommentContentWant = "<p>Nice ]]&gt; one &lt;3 <a href=\"" + root + "/posts/other\" rel=\"nofollow ugc\">other</a></p>"
 )
 
 func nastyPost() *feed.Post {
@@ -145,8 +148,10 @@ func nastyPost() *feed.Post {
 	}
 }
 
-// cdataPost has no relative URL, so its content, ]]> and all, must reach
-// readers byte for byte; and a title that looks like markup.
+// cdataPost has no relative URL and a title that looks like markup. Its
+// content had "]]>" reach readers byte for byte before content was
+// sanitized; now it comes out as "]]&gt;", which RSS's CDATA must carry
+// all the same.
 func cdataPost() *feed.Post {
 	return &feed.Post{
 		ID:         "cdata",
@@ -159,8 +164,9 @@ func cdataPost() *feed.Post {
 }
 
 const (
-	cdataTitle   = "Use <b> & &amp; sparingly"
-	cdataContent = "<pre>if a[b[0]]>1 { return }</pre>\n<p>]]> twice: ]]></p>"
+	cdataTitle       = "Use <b> & &amp; sparingly"
+	cdataContent     = "<pre>if a[b[0]]>1 { return }</pre>\n<p>]]> twice: ]]></p>"
+	cdataContentWant = "<pre>if a[b[0]]&gt;1 { return }</pre>\n<p>]]&gt; twice: ]]&gt;</p>"
 )
 
 func nastyComment() *feed.Comment {
@@ -171,6 +177,69 @@ func nastyComment() *feed.Comment {
 		Published:  date("2024-04-02T00:00:00Z"), Updated: date("2024-04-02T00:00:00Z"),
 	}
 }
+
+// Deletions for the golden cases: posts deleted after and before the
+// feed's newest update, and a comment of p1's thread deleted after its
+// newest comment, so that the deletions move the feeds' last change.
+func gonePosts() []feed.Tombstone {
+	return []feed.Tombstone{
+		{PostID: "draft", Deleted: date("2024-03-06T10:00:00.5+01:00")}, // 09:00:00Z, after fish's update
+		{PostID: "old", Deleted: date("2024-01-02T00:00:00Z")},
+	}
+}
+
+func goneThread() []feed.Tombstone {
+	return []feed.Tombstone{{PostID: "hello", CommentID: "c0", Deleted: date("2024-01-13T00:00:00Z")}}
+}
+
+// markdownPost is a Markdown post with a table, code, a relative link, raw
+// HTML that authors may use (a figure) and raw HTML they may not.
+func markdownPost() *feed.Post {
+	return &feed.Post{
+		ID:     "md",
+		Title:  "Markdown *post*",
+		Format: feed.FormatMarkdown,
+		Content: "## Notes\n\nSome *emphasis*, ~~old~~ and a [relative link](../about \"About\").\n\n" +
+			"| a | b |\n|:--|--:|\n| 1 | 2 |\n\n" +
+			"```go\nif a < b && c {}\n```\n\n" +
+			"<figure><img src=\"img/x.png\" alt=\"X\"><figcaption>A figure</figcaption></figure>\n\n" +
+			"<script>alert(1)</script><p onclick=\"alert(1)\">Raw [not markdown](javascript:alert(1))</p>\n\n" +
+			"[click](javascript:alert(1)) https://example.org/auto",
+		AuthorName: "Ana Lima",
+		Published:  date("2024-05-01T08:00:00Z"),
+		Updated:    date("2024-05-01T08:00:00Z"),
+	}
+}
+
+const markdownContentWant = "<h2>Notes</h2>\n<p>Some <em>emphasis</em>, <del>old</del> and a <a href=\"" + root + "/about\" title=\"About\">relative link</a>.</p>\n" +
+	"<table>\n<thead>\n<tr>\n<th align=\"left\">a</th>\n<th align=\"right\">b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td align=\"left\">1</td>\n<td align=\"right\">2</td>\n</tr>\n</tbody>\n</table>\n" +
+	"<pre><code class=\"language-go\">if a &lt; b &amp;&amp; c {}\n</code></pre>\n" +
+	"<figure><img src=\"" + root + "/posts/img/x.png\" alt=\"X\"/><figcaption>A figure</figcaption></figure>\n" +
+	"<p>Raw [not markdown](javascript:alert(1))</p>\n" +
+	"<p>click <a href=\"https://example.org/auto\">https://example.org/auto</a></p>"
+
+// ugcComments are strangers' comments on p3: one in plain text with a URL
+// and an ampersand, one with markup that must not survive, by an author
+// whose name holds a right-to-left override and whose URI is javascript:.
+func ugcComments() []*feed.Comment {
+	return []*feed.Comment{{
+		ID: "x1", PostID: "fish", PostTitle: "Fish & Chips <3",
+		AuthorName: "Mallory\u202egnp.exe", AuthorURI: "javascript:alert(1)",
+		Content: `<p onclick="alert(1)">Hi <a href="javascript:alert(1)">there</a><script>alert(1)</script>` +
+			`<img src=x onerror=alert(1)> <a href="https://x.example/" target="_blank" rel="opener">link</a> <b>bold`,
+		Published: date("2024-03-06T10:00:00Z"), Updated: date("2024-03-06T10:00:00Z"),
+	}, {
+		ID: "p1", PostID: "fish", PostTitle: "Fish & Chips <3",
+		AuthorName: "Ivan",
+		Content:    "Great post!\nSee https://example.com/fish?a=1&b=2.\n\nCheers & thanks <3",
+		Published:  date("2024-03-06T09:00:00Z"), Updated: date("2024-03-06T09:00:00Z"),
+	}}
+}
+
+const (
+	ugcXSSContentWant   = `<p>Hi there <a href="https://x.example/" rel="nofollow ugc">link</a> <b>bold</b></p>`
+	ugcPlainContentWant = "<p>Great post!<br/>\nSee <a href=\"https://example.com/fish?a=1&amp;b=2\" rel=\"nofollow ugc\">https://example.com/fish?a=1&amp;b=2</a>.</p>\n<p>Cheers &amp; thanks &lt;3</p>"
+)
 
 // goldenCase is one feed rendered in every format and kept in testdata.
 type goldenCase struct {
@@ -186,7 +255,7 @@ func goldenCases() []goldenCase {
 		{
 			name: "posts",
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Posts(f, s.posts, s.counts)
+				return r.Posts(f, s.posts, s.counts, nil)
 			},
 			want: wantPosts(s.posts, nil),
 		},
@@ -194,28 +263,28 @@ func goldenCases() []goldenCase {
 			name:          "posts_counts",
 			commentCounts: true,
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Posts(f, s.posts, s.counts)
+				return r.Posts(f, s.posts, s.counts, nil)
 			},
 			want: wantPosts(s.posts, s.counts),
 		},
 		{
 			name: "comments",
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Comments(f, s.comments)
+				return r.Comments(f, s.comments, nil)
 			},
 			want: wantComments(feed.CommentsFeed, "Comments on "+siteTitle, s.comments, ""),
 		},
 		{
 			name: "thread",
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Thread(f, s.p1, s.thread)
+				return r.Thread(f, s.p1, s.thread, nil)
 			},
 			want: wantComments(feed.ThreadFeed("hello"), "Comments on \u2018Hello, world\u2019", s.thread, s.p1.Title),
 		},
 		{
 			name: "thread_empty",
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Thread(f, s.p2, nil)
+				return r.Thread(f, s.p2, nil, nil)
 			},
 			want: wantFeed{
 				ref:     feed.ThreadFeed("second"),
@@ -226,7 +295,7 @@ func goldenCases() []goldenCase {
 		{
 			name: "nasty",
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Posts(f, []*feed.Post{nastyPost(), cdataPost()}, nil)
+				return r.Posts(f, []*feed.Post{nastyPost(), cdataPost()}, nil, nil)
 			},
 			want: wantFeed{
 				ref:     feed.PostsFeed,
@@ -248,7 +317,7 @@ func goldenCases() []goldenCase {
 					author:    "Ana Lima",
 					published: date("2024-03-31T00:00:00Z"),
 					updated:   date("2024-03-31T00:00:00Z"),
-					content:   cdataContent,
+					content:   cdataContentWant,
 					thread:    feed.ThreadFeed("cdata"),
 				}},
 			},
@@ -256,7 +325,7 @@ func goldenCases() []goldenCase {
 		{
 			name: "nasty_thread",
 			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
-				return r.Thread(f, nastyPost(), []*feed.Comment{nastyComment()})
+				return r.Thread(f, nastyPost(), []*feed.Comment{nastyComment()}, nil)
 			},
 			want: wantFeed{
 				ref:     feed.ThreadFeed("nasty"),
@@ -272,6 +341,58 @@ func goldenCases() []goldenCase {
 					inReplyTo: root + "/posts/nasty",
 				}},
 			},
+		},
+		{
+			name: "posts_gone",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Posts(f, s.posts, nil, gonePosts())
+			},
+			want: func() wantFeed {
+				w := wantPosts(s.posts, nil)
+				w.updated = date("2024-03-06T09:00:00Z") // the newest deletion
+				w.gone = []wantGone{
+					{root + "/posts/draft", date("2024-03-06T09:00:00Z")},
+					{root + "/posts/old", date("2024-01-02T00:00:00Z")},
+				}
+				return w
+			}(),
+		},
+		{
+			name: "thread_gone",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Thread(f, s.p1, s.thread, goneThread())
+			},
+			want: func() wantFeed {
+				w := wantComments(feed.ThreadFeed("hello"), "Comments on \u2018Hello, world\u2019", s.thread, s.p1.Title)
+				w.updated = date("2024-01-13T00:00:00Z")
+				w.gone = []wantGone{{root + "/posts/hello#comment-c0", date("2024-01-13T00:00:00Z")}}
+				return w
+			}(),
+		},
+		{
+			name: "markdown",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Posts(f, []*feed.Post{markdownPost()}, nil, nil)
+			},
+			want: func() wantFeed {
+				w := wantPosts([]*feed.Post{markdownPost()}, nil)
+				w.entries[0].content = markdownContentWant
+				return w
+			}(),
+		},
+		{
+			name: "comments_ugc",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Comments(f, ugcComments(), nil)
+			},
+			want: func() wantFeed {
+				w := wantComments(feed.CommentsFeed, "Comments on "+siteTitle, ugcComments(), "")
+				w.entries[0].title = "Comment on \u2018Fish & Chips <3\u2019 by Mallorygnp.exe"
+				w.entries[0].author, w.entries[0].authorURI = "Mallorygnp.exe", ""
+				w.entries[0].content = ugcXSSContentWant
+				w.entries[1].content = ugcPlainContentWant
+				return w
+			}(),
 		},
 	}
 }

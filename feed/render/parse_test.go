@@ -24,6 +24,13 @@ type wantFeed struct {
 	title   string
 	updated time.Time
 	entries []wantEntry
+	gone    []wantGone // Atom tombstones
+}
+
+// wantGone is an RFC 6721 tombstone: the deleted entry's id and when.
+type wantGone struct {
+	ref  string
+	when time.Time
 }
 
 type wantEntry struct {
@@ -129,13 +136,50 @@ func checkFeed(t *testing.T, f feed.Format, data []byte, w wantFeed) {
 	case feed.Atom:
 		checkWellFormed(t, data)
 		checkAtom(t, data, w)
+		checkTombstones(t, data, w.gone)
 	case feed.RSS:
 		checkWellFormed(t, data)
 		checkRSS(t, data, w)
 	case feed.JSON:
 		checkJSON(t, data, w)
 	}
+	if f != feed.Atom && bytes.Contains(data, []byte("deleted-entry")) {
+		t.Errorf("tombstones in %s, which has no standard for them", f)
+	}
 	checkUniversal(t, f, data, w)
+}
+
+// checkTombstones reads the RFC 6721 at:deleted-entry elements of an Atom
+// feed with encoding/xml, by namespace, and wants exactly those of want,
+// in order, after every entry; without tombstones the feed declares no
+// tombstone namespace.
+func checkTombstones(t *testing.T, data []byte, want []wantGone) {
+	t.Helper()
+	var doc struct {
+		Deleted []struct {
+			Ref  string `xml:"ref,attr"`
+			When string `xml:"when,attr"`
+		} `xml:"http://purl.org/atompub/tombstones/1.0 deleted-entry"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Deleted) != len(want) {
+		t.Fatalf("%d tombstones, want %d", len(doc.Deleted), len(want))
+	}
+	for i, d := range doc.Deleted {
+		when, err := time.Parse(time.RFC3339, d.When)
+		if d.Ref != want[i].ref || err != nil || !when.Equal(want[i].when) {
+			t.Errorf("tombstone %d = ref %q when %q, want %q %s", i, d.Ref, d.When, want[i].ref, want[i].when.Format(time.RFC3339))
+		}
+	}
+	ns := bytes.Contains(data, []byte(`xmlns:at="http://purl.org/atompub/tombstones/1.0"`))
+	if ns != (len(want) > 0) {
+		t.Errorf("tombstone namespace declared: %v, with %d tombstones", ns, len(want))
+	}
+	if len(want) > 0 && bytes.LastIndex(data, []byte("<entry>")) > bytes.Index(data, []byte("<at:deleted-entry")) {
+		t.Error("tombstones before an entry")
+	}
 }
 
 // checkWellFormed reads every token with encoding/xml, which rejects

@@ -9,6 +9,12 @@
 // characters XML forbids, so any stored text gives well-formed XML and valid
 // JSON, and the output is meant to pass the W3C Feed Validation Service
 // without errors or warnings.
+//
+// Content is made safe by package content (posts under a rich HTML policy,
+// Markdown converted first; comments under a small one), then its relative
+// URLs are resolved; the same HTML goes to every format. Names and titles
+// are written as text, cleaned by content.Line. Atom feeds carry deleted
+// entries as RFC 6721 tombstones.
 package render
 
 import (
@@ -57,19 +63,26 @@ func ttlMinutes(d time.Duration) int {
 }
 
 // Posts renders the posts feed. stats holds each post's comment count and
-// newest comment and is used only with Options.CommentCounts. It returns the
-// document and the feed's last change: the newest Updated among its entries
-// and, with comment counts, among their comments, so that it moves whenever
-// the bytes change.
+// newest comment and is used only with Options.CommentCounts. gone lists
+// deleted posts, which Atom feeds carry as RFC 6721 tombstones. It returns
+// the document and the feed's last change: the newest Updated among its
+// entries, the newest deletion in gone and, with comment counts, the newest
+// comment of each post, so that it moves whenever the bytes change (in any
+// format: a deletion removes an entry from RSS and JSON Feed too).
 //
-// The posts are rendered in the order given, which should be newest first.
-// Without entries the feed's last change is a fixed date (2000-01-01). Times
-// are returned as rendered: in UTC, truncated to seconds.
-func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, stats map[string]feed.ThreadStats) ([]byte, time.Time, error) {
+// The posts are rendered in the order given, which should be newest first,
+// and so are the tombstones. Without entries and tombstones the feed's last
+// change is a fixed date (2000-01-01). Times are returned as rendered: in
+// UTC, truncated to seconds.
+//
+// Content is sanitized on the way (content.PostHTML), and its relative URLs
+// resolved against the entry's permalink.
+func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, stats map[string]feed.ThreadStats, gone []feed.Tombstone) ([]byte, time.Time, error) {
 	d := &document{
 		ref:         feed.PostsFeed,
 		title:       r.site.name,
 		description: "Latest posts on " + r.site.name,
+		gone:        r.tombstones(gone, ""),
 	}
 	for _, p := range posts {
 		if p != nil {
@@ -89,14 +102,17 @@ func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, stats map[string]fee
 }
 
 // Comments renders the site-wide comments feed. Each comment's PostTitle
-// names its post in the entry title. Like Posts, it returns the document
-// and its last change, which counts each comment's PostUpdated too, as an
-// edit of a post's title changes its comments' entry titles.
-func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment) ([]byte, time.Time, error) {
+// names its post in the entry title. gone lists deleted comments (and the
+// comments of deleted posts). Like Posts, it returns the document and its
+// last change, which counts each comment's PostUpdated too, as an edit of a
+// post's title changes its comments' entry titles. Content is sanitized
+// with content.CommentHTML.
+func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment, gone []feed.Tombstone) ([]byte, time.Time, error) {
 	d := &document{
 		ref:         feed.CommentsFeed,
 		title:       "Comments on " + r.site.name,
 		description: "Latest comments on " + r.site.name,
+		gone:        r.tombstones(gone, ""),
 	}
 	for _, c := range comments {
 		if c != nil {
@@ -114,10 +130,11 @@ func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment) ([]byte, ti
 }
 
 // Thread renders the comment feed of one post. The comments are taken to
-// belong to post, whose id and title their entries use. Like Posts, it
-// returns the document and its last change: the newest of the post's and
-// the comments' Updated, as the post's title shows in the feed.
-func (r *Renderer) Thread(f feed.Format, post *feed.Post, comments []*feed.Comment) ([]byte, time.Time, error) {
+// belong to post, whose id and title their entries use; gone lists the
+// post's deleted comments. Like Posts, it returns the document and its last
+// change: the newest of the post's and the comments' Updated and of the
+// deletions, as the post's title shows in the feed.
+func (r *Renderer) Thread(f feed.Format, post *feed.Post, comments []*feed.Comment, gone []feed.Tombstone) ([]byte, time.Time, error) {
 	if post == nil {
 		return nil, time.Time{}, feed.Errorf(feed.EINVALID, "thread feed: no post")
 	}
@@ -126,6 +143,7 @@ func (r *Renderer) Thread(f feed.Format, post *feed.Post, comments []*feed.Comme
 		ref:         feed.ThreadFeed(post.ID),
 		title:       "Comments on \u2018" + title + "\u2019",
 		description: "Comments on \u2018" + title + "\u2019 on " + r.site.name,
+		gone:        r.tombstones(gone, post.ID),
 	}
 	for _, c := range comments {
 		if c != nil {

@@ -2,13 +2,17 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/mmcdole/gofeed"
 )
 
 func TestNew(t *testing.T) {
@@ -41,7 +45,7 @@ func TestNew(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, err := r.Posts(feed.Atom, nil, nil)
+		b, _, err := r.Posts(feed.Atom, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +108,7 @@ func TestTTL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, err := r.Posts(feed.RSS, nil, nil)
+		b, _, err := r.Posts(feed.RSS, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,12 +148,12 @@ func TestPosts_CommentCountsOff(t *testing.T) {
 	s := newSite()
 	r := newTestRenderer(t, false)
 	for _, f := range feed.Formats {
-		want, _, err := r.Posts(f, s.posts, nil)
+		want, _, err := r.Posts(f, s.posts, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, counts := range []map[string]feed.ThreadStats{s.counts, {"hello": {Count: 99, Updated: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, "fish": {}}, {}} {
-			got, _, err := r.Posts(f, s.posts, counts)
+			got, _, err := r.Posts(f, s.posts, counts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,8 +164,8 @@ func TestPosts_CommentCountsOff(t *testing.T) {
 	}
 
 	r = newTestRenderer(t, true)
-	a, _, _ := r.Posts(feed.Atom, s.posts, map[string]feed.ThreadStats{"hello": {Count: 1}})
-	b, _, _ := r.Posts(feed.Atom, s.posts, map[string]feed.ThreadStats{"hello": {Count: 2}})
+	a, _, _ := r.Posts(feed.Atom, s.posts, map[string]feed.ThreadStats{"hello": {Count: 1}}, nil)
+	b, _, _ := r.Posts(feed.Atom, s.posts, map[string]feed.ThreadStats{"hello": {Count: 2}}, nil)
 	if bytes.Equal(a, b) {
 		t.Error("with CommentCounts, different counts gave the same bytes")
 	}
@@ -174,8 +178,8 @@ func TestEmptySiteFeeds(t *testing.T) {
 	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, f := range feed.Formats {
 		for name, render := range map[string]func() ([]byte, time.Time, error){
-			"posts":    func() ([]byte, time.Time, error) { return r.Posts(f, nil, nil) },
-			"comments": func() ([]byte, time.Time, error) { return r.Comments(f, nil) },
+			"posts":    func() ([]byte, time.Time, error) { return r.Posts(f, nil, nil, nil) },
+			"comments": func() ([]byte, time.Time, error) { return r.Comments(f, nil, nil) },
 		} {
 			b, mod, err := render()
 			if err != nil {
@@ -212,7 +216,7 @@ func TestEntryDates(t *testing.T) {
 		{"year 10000", date("2024-01-01T10:00:00Z"), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "2024-01-01T10:00:00Z", "9999-12-31T23:59:59Z"},
 	} {
 		p := &feed.Post{ID: "p", Title: "T", Content: "c", Published: tc.published, Updated: tc.updated}
-		b, mod, err := r.Posts(feed.Atom, []*feed.Post{p}, nil)
+		b, mod, err := r.Posts(feed.Atom, []*feed.Post{p}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +239,7 @@ func TestNoDoubleEscape(t *testing.T) {
 		feed.RSS:  "<title>Fish &amp; Chips &lt;3</title>",
 		feed.JSON: `"title": "Fish & Chips <3"`,
 	} {
-		b, _, err := r.Posts(f, []*feed.Post{p}, nil)
+		b, _, err := r.Posts(f, []*feed.Post{p}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,10 +251,10 @@ func TestNoDoubleEscape(t *testing.T) {
 
 func TestRenderer_Errors(t *testing.T) {
 	r := newTestRenderer(t, false)
-	if _, _, err := r.Posts("xml", nil, nil); feed.ErrorCode(err) != feed.EINVALID {
+	if _, _, err := r.Posts("xml", nil, nil, nil); feed.ErrorCode(err) != feed.EINVALID {
 		t.Errorf("unknown format: err = %v, want code %s", err, feed.EINVALID)
 	}
-	if _, _, err := r.Thread(feed.Atom, nil, nil); feed.ErrorCode(err) != feed.EINVALID {
+	if _, _, err := r.Thread(feed.Atom, nil, nil, nil); feed.ErrorCode(err) != feed.EINVALID {
 		t.Errorf("no post: err = %v, want code %s", err, feed.EINVALID)
 	}
 }
@@ -261,10 +265,10 @@ func TestRender_InputUnchanged(t *testing.T) {
 	n, nBefore := []*feed.Post{nastyPost()}, []*feed.Post{nastyPost()}
 	r := newTestRenderer(t, true)
 	for _, f := range feed.Formats {
-		r.Posts(f, s.posts, s.counts)
-		r.Posts(f, n, nil)
-		r.Comments(f, s.comments)
-		r.Thread(f, s.p1, s.thread)
+		r.Posts(f, s.posts, s.counts, nil)
+		r.Posts(f, n, nil, nil)
+		r.Comments(f, s.comments, nil)
+		r.Thread(f, s.p1, s.thread, nil)
 	}
 	if !reflect.DeepEqual(s, before) || !reflect.DeepEqual(n, nBefore) {
 		t.Error("rendering changed its input")
@@ -276,7 +280,7 @@ func TestRender_InputUnchanged(t *testing.T) {
 func TestComments_NoPostTitle(t *testing.T) {
 	r := newTestRenderer(t, false)
 	c := &feed.Comment{ID: "c", PostID: "p", AuthorName: "Ann", Content: "hi", Published: date("2024-01-01T00:00:00Z")}
-	b, _, err := r.Comments(feed.Atom, []*feed.Comment{c})
+	b, _, err := r.Comments(feed.Atom, []*feed.Comment{c}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,17 +319,140 @@ func TestLastChangeFollowsBytes(t *testing.T) {
 			}
 		}
 		check("thread", func(p *feed.Post, c *feed.Comment) ([]byte, time.Time, error) {
-			return r.Thread(f, p, []*feed.Comment{c})
+			return r.Thread(f, p, []*feed.Comment{c}, nil)
 		})
 		check("comments", func(_ *feed.Post, c *feed.Comment) ([]byte, time.Time, error) {
-			return r.Comments(f, []*feed.Comment{c})
+			return r.Comments(f, []*feed.Comment{c}, nil)
 		})
 
 		// A new comment changes the count on the posts feed, and its date.
-		_, m1, _ := r.Posts(f, []*feed.Post{post}, map[string]feed.ThreadStats{"p": {Count: 1, Updated: day(2)}})
-		_, m2, _ := r.Posts(f, []*feed.Post{post}, map[string]feed.ThreadStats{"p": {Count: 2, Updated: day(7)}})
+		_, m1, _ := r.Posts(f, []*feed.Post{post}, map[string]feed.ThreadStats{"p": {Count: 1, Updated: day(2)}}, nil)
+		_, m2, _ := r.Posts(f, []*feed.Post{post}, map[string]feed.ThreadStats{"p": {Count: 2, Updated: day(7)}}, nil)
 		if !m1.Equal(day(2)) || !m2.Equal(day(7)) {
 			t.Errorf("posts/%s with counts: last change %v then %v, want %v then %v", f, m1, m2, day(2), day(7))
+		}
+	}
+}
+
+// TestTombstones: Atom feeds carry RFC 6721 tombstones, RSS and JSON Feed
+// none; in every format the last change is the newest of the entries'
+// updates and the deletions.
+func TestTombstones(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 2, d, 0, 0, 0, 0, time.UTC) }
+	post := &feed.Post{ID: "p", Title: "T", Content: "c", Published: day(2), Updated: day(3)}
+	comment := &feed.Comment{ID: "c", PostID: "p", AuthorName: "Ann", Content: "hi", Published: day(4), Updated: day(4),
+		PostTitle: post.Title, PostUpdated: post.Updated}
+	r := newTestRenderer(t, false)
+	type render func(f feed.Format, gone []feed.Tombstone) ([]byte, time.Time, error)
+	for _, tc := range []struct {
+		name     string
+		render   render
+		gone     []feed.Tombstone
+		wantMod  time.Time
+		wantRefs []string
+	}{
+		{"posts, older deletion",
+			func(f feed.Format, g []feed.Tombstone) ([]byte, time.Time, error) {
+				return r.Posts(f, []*feed.Post{post}, nil, g)
+			},
+			[]feed.Tombstone{{PostID: "gone", Deleted: day(1)}}, day(3), []string{root + "/posts/gone"}},
+		{"posts, newer deletion",
+			func(f feed.Format, g []feed.Tombstone) ([]byte, time.Time, error) {
+				return r.Posts(f, []*feed.Post{post}, nil, g)
+			},
+			[]feed.Tombstone{{PostID: "new", Deleted: day(9).Add(1500 * time.Millisecond)}, {PostID: "old", Deleted: day(1)}},
+			day(9).Add(time.Second), []string{root + "/posts/new", root + "/posts/old"}},
+		{"posts, deletions only",
+			func(f feed.Format, g []feed.Tombstone) ([]byte, time.Time, error) { return r.Posts(f, nil, nil, g) },
+			[]feed.Tombstone{{PostID: "gone", Deleted: day(5)}}, day(5), []string{root + "/posts/gone"}},
+		{"posts, deletion without time or post",
+			func(f feed.Format, g []feed.Tombstone) ([]byte, time.Time, error) { return r.Posts(f, nil, nil, g) },
+			[]feed.Tombstone{{PostID: "gone"}, {Deleted: day(9)}}, epoch, []string{root + "/posts/gone"}},
+		{"comments",
+			func(f feed.Format, g []feed.Tombstone) ([]byte, time.Time, error) {
+				return r.Comments(f, []*feed.Comment{comment}, g)
+			},
+			[]feed.Tombstone{{PostID: "p", CommentID: "x", Deleted: day(6)}, {PostID: "q", CommentID: "y", Deleted: day(5)}},
+			day(6), []string{root + "/posts/p#comment-x", root + "/posts/q#comment-y"}},
+		{"thread",
+			func(f feed.Format, g []feed.Tombstone) ([]byte, time.Time, error) {
+				return r.Thread(f, post, []*feed.Comment{comment}, g)
+			},
+			[]feed.Tombstone{{PostID: "p", CommentID: "x", Deleted: day(7)}, {CommentID: "y", Deleted: day(1)}},
+			day(7), []string{root + "/posts/p#comment-x", root + "/posts/p#comment-y"}},
+	} {
+		for _, f := range feed.Formats {
+			b, mod, err := tc.render(f, tc.gone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mod.Equal(tc.wantMod) {
+				t.Errorf("%s/%s: last change %v, want %v", tc.name, f, mod, tc.wantMod)
+			}
+			if _, err := gofeed.NewParser().Parse(bytes.NewReader(b)); err != nil {
+				t.Errorf("%s/%s: gofeed: %v", tc.name, f, err)
+			}
+			if f != feed.Atom {
+				if bytes.Contains(b, []byte("deleted-entry")) || bytes.Contains(b, []byte("tombstones")) {
+					t.Errorf("%s/%s: tombstones outside Atom:\n%s", tc.name, f, b)
+				}
+				continue
+			}
+			var doc struct {
+				Updated string `xml:"updated"`
+				Deleted []struct {
+					Ref  string `xml:"ref,attr"`
+					When string `xml:"when,attr"`
+				} `xml:"http://purl.org/atompub/tombstones/1.0 deleted-entry"`
+			}
+			if err := xml.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			var refs []string
+			for _, d := range doc.Deleted {
+				refs = append(refs, d.Ref)
+				if w, err := time.Parse(time.RFC3339, d.When); err != nil || w.After(mod) || w.Location() != time.UTC {
+					t.Errorf("%s: tombstone when = %q, want an RFC 3339 time in UTC, not after %v", tc.name, d.When, mod)
+				}
+			}
+			if !slices.Equal(refs, tc.wantRefs) {
+				t.Errorf("%s: tombstone refs = %q, want %q", tc.name, refs, tc.wantRefs)
+			}
+			if doc.Updated != mod.Format(time.RFC3339) {
+				t.Errorf("%s: feed updated = %q, want the last change %v", tc.name, doc.Updated, mod)
+			}
+		}
+	}
+}
+
+// TestAuthorURI: only http(s) and mailto author URIs reach the feeds, which
+// readers turn into links.
+func TestAuthorURI(t *testing.T) {
+	r := newTestRenderer(t, false)
+	for uri, want := range map[string]string{
+		"https://ana.example.net/": "https://ana.example.net/",
+		"HTTP://ana.example.net/":  "HTTP://ana.example.net/",
+		"mailto:ana@example.net":   "mailto:ana@example.net",
+		"javascript:alert(1)":      "",
+		" JavaScript:alert(1)":     "",
+		"data:text/html,x":         "",
+		"vbscript:msgbox(1)":       "",
+		"//ana.example.net/":       "",
+		"/about":                   "",
+		"https:///x":               "",
+		"mailto:":                  "",
+	} {
+		c := &feed.Comment{ID: "c", PostID: "p", AuthorName: "Ann", AuthorURI: uri, Content: "hi", Published: date("2024-01-01T00:00:00Z")}
+		b, _, err := r.Comments(feed.JSON, []*feed.Comment{c}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc jsonDoc
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := (*doc.Items)[0].Authors[0].URL; got != want {
+			t.Errorf("author URI %q rendered as %q, want %q", uri, got, want)
 		}
 	}
 }

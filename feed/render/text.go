@@ -4,86 +4,20 @@ import (
 	"bytes"
 	"encoding/xml"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/feedd/feedd/feed/content"
 )
 
 // clean returns s without the characters that XML 1.0 forbids or that the
-// W3C Feed Validation Service flags, so that any stored text renders as
-// well-formed, warning-free XML and the same text in JSON:
-//
-//   - C0 controls other than tab, newline and carriage return, and DEL;
-//   - C1 controls U+0080 to U+009F (the validator's "BadCharacters");
-//   - U+FFFE and U+FFFF;
-//   - bytes that are not valid UTF-8, lone surrogates included, and U+FFFD
-//     itself, which the validator also flags: a replacement character only
-//     says that something was lost, so dropping it loses nothing more.
-//
-// Text that needs no change is returned as is, without allocating.
-func clean(s string) string {
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if !keepASCII(c) {
-				return cleanFrom(s, i)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if !keepRune(r) {
-			return cleanFrom(s, i)
-		}
-		i += n
-	}
-	return s
-}
+// W3C Feed Validation Service flags (see content.Clean), so that any stored
+// text renders as well-formed, warning-free XML and the same text in JSON.
+func clean(s string) string { return content.Clean(s) }
 
-// cleanFrom is clean's slow path: s[:i] is known to be clean.
-func cleanFrom(s string, i int) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for i < len(s) {
-		if c := s[i]; c < utf8.RuneSelf {
-			if keepASCII(c) {
-				b.WriteByte(c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if keepRune(r) {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func keepASCII(c byte) bool {
-	return c >= 0x20 && c != 0x7f || c == '\t' || c == '\n' || c == '\r'
-}
-
-// keepRune reports whether a non-ASCII rune may stay. Invalid UTF-8 decodes
-// as utf8.RuneError, so it goes with U+FFFD.
-func keepRune(r rune) bool {
-	return !(r <= 0x9f || r == utf8.RuneError || r == 0xfffe || r == 0xffff)
-}
-
-// line cleans single-line text (titles, names, categories): clean, tabs and
-// line breaks become spaces so that a stray newline cannot split a title,
-// and surrounding space goes.
-func line(s string) string {
-	s = clean(s)
-	if strings.ContainsAny(s, "\t\n\r") {
-		s = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
-				return ' '
-			}
-			return r
-		}, s)
-	}
-	return strings.TrimSpace(s)
-}
+// line cleans single-line text (titles, names, categories) with
+// content.Line: clean, without bidi controls that could make a title read
+// as something else, tabs and line breaks as spaces so that a stray newline
+// cannot split a title, and no surrounding space.
+func line(s string) string { return content.Line(s) }
 
 // xmlText is an element holding character data, with an optional type
 // attribute (Atom text constructs). encoding/xml escapes newlines in struct

@@ -3,42 +3,17 @@ package render
 import (
 	"bytes"
 	"encoding/xml"
-	"strings"
 	"testing"
 )
 
-func TestClean(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"plain text, é, 日本, \U0001F41F", "plain text, é, 日本, \U0001F41F"},
-		{"tab\tnewline\ncr\r", "tab\tnewline\ncr\r"},
-		{"nul\x00 soh\x01 esc\x1b del\x7f", "nul soh esc del"},
-		{"c1\u0080\u0085\u009f", "c1"},
-		{"nonchars\ufffe\uffff", "nonchars"},
-		{"replacement\ufffd", "replacement"},
-		{"invalid\xff\xfe bytes\xc3\x28", "invalid bytes("},
-		{"surrogate\xed\xa0\x80!", "surrogate!"},
-		{"truncated\xe2\x82", "truncated"},
-		{"\x00", ""},
-	} {
-		if got := clean(tc.in); got != tc.want {
-			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestClean_NoAllocation(t *testing.T) {
-	s := strings.Repeat("Clean text with é and \U0001F41F.\n", 100)
-	if n := testing.AllocsPerRun(10, func() { clean(s) }); n != 0 {
-		t.Errorf("clean allocated %v times on clean text", n)
-	}
-}
-
+// clean and line are content.Clean and content.Line, tested there; line
+// must strip bidi controls from titles and names.
 func TestLine(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"  Title  ", "Title"},
 		{"two\nlines\r\nand\ttab", "two lines  and tab"},
 		{"\x00", ""},
+		{"Eve\u202egnp.exe \u2067x\u2069", "Evegnp.exe x"},
 	} {
 		if got := line(tc.in); got != tc.want {
 			t.Errorf("line(%q) = %q, want %q", tc.in, got, tc.want)

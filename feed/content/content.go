@@ -1,0 +1,154 @@
+// Package content makes the content of posts and comments safe to show: it
+// is the single place where stored text becomes HTML for feeds and pages.
+//
+// Posts and comments are stored as given. PostHTML and CommentHTML turn
+// them into HTML with github.com/yuin/goldmark (Markdown posts) and
+// github.com/microcosm-cc/bluemonday (every path), under two allowlist
+// policies: a rich one for posts, which the site's authors write, and a
+// small one for comments, which strangers write. Their output never holds
+// scripts, styles, event handlers, frames, forms, SVG or MathML, nor URLs
+// of schemes other than http, https and mailto (tests assert this with
+// CheckHarmless); it is valid UTF-8 without characters XML forbids (see
+// Clean), with tags balanced, and may hold relative URLs, which the
+// renderer resolves against the entry's permalink.
+//
+// Line cleans single-line text (titles, names) to be written as text.
+package content
+
+import (
+	"bytes"
+	"html"
+	"strings"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	nethtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// markdown converts Markdown posts: CommonMark with GitHub's tables,
+// strikethrough and autolinks. Raw HTML passes through (WithUnsafe) so that
+// authors can embed what Markdown lacks, such as <figure>; the rich policy
+// then removes whatever is unsafe, as it does for HTML posts. Task lists are
+// left out: their checkboxes are form inputs, which the policy drops.
+// goldmark's Markdown is safe for concurrent use.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough,
+		extension.Linkify,
+	),
+	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
+)
+
+// PostHTML returns the content of p as safe HTML: Markdown (p.Format
+// feed.FormatMarkdown) is converted first; HTML (feed.FormatHTML, or an
+// empty or unknown format) goes straight to the rich policy (see
+// newRichPolicy).
+func PostHTML(p *feed.Post) string {
+	if p == nil {
+		return ""
+	}
+	s := Clean(p.Content)
+	if p.Format == feed.FormatMarkdown {
+		var b bytes.Buffer
+		b.Grow(len(s) + len(s)/4)
+		if err := markdown.Convert([]byte(s), &b); err != nil {
+			// Only a failing writer makes goldmark fail, and a Buffer
+			// does not; still, show the text rather than nothing.
+			return finish(plainToHTML(s), richPolicy, false)
+		}
+		s = b.String()
+	}
+	return finish(s, richPolicy, false)
+}
+
+// CommentHTML returns the content of c as safe HTML under the comment
+// policy (see newCommentPolicy), every link marked rel="nofollow ugc".
+// Content with HTML tags (of known HTML elements) is taken as HTML; any
+// other content as plain text, in which blank lines separate paragraphs,
+// line breaks are kept and http(s) URLs become links (see plainToHTML).
+func CommentHTML(c *feed.Comment) string {
+	if c == nil {
+		return ""
+	}
+	s := Clean(c.Content)
+	if !looksLikeHTML(s) {
+		s = plainToHTML(s)
+	}
+	return finish(s, commentPolicy, true)
+}
+
+// finish sanitizes s with policy and then parses the result as an HTML
+// fragment and writes it back, which balances its tags, so that an unclosed
+// <b> or <blockquote> cannot spill over what follows the content on a page.
+// On the way it drops, as a second line of defense, any attribute that
+// CheckHarmless would refuse, and for comments (ugc) sets rel="nofollow
+// ugc" on links and removes their target. Character references in the
+// input may name characters XML forbids (&#1;), which come out raw, so the
+// result is cleaned once more, and white space around it, which HTML
+// ignores (goldmark ends with a newline), is trimmed.
+func finish(s string, policy *bluemonday.Policy, ugc bool) string {
+	s = policy.Sanitize(s)
+	if s == "" {
+		return ""
+	}
+	nodes, err := nethtml.ParseFragment(strings.NewReader(s), bodyContext())
+	if err != nil {
+		return "" // a strings.Reader never fails, so neither does parsing
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/16)
+	for _, n := range nodes {
+		harden(n, ugc)
+		if err := nethtml.Render(&b, n); err != nil {
+			return ""
+		}
+	}
+	return strings.Trim(Clean(b.String()), htmlSpace)
+}
+
+// htmlSpace is ASCII white space as HTML defines it.
+const htmlSpace = "\t\n\f\r "
+
+// bodyContext returns the element that content is parsed inside: a <div>,
+// as pages show it.
+func bodyContext() *nethtml.Node {
+	return &nethtml.Node{Type: nethtml.ElementNode, Data: "div", DataAtom: atom.Div}
+}
+
+// harden walks the tree under n, removing comments and doctypes (the
+// policies drop them already), and attributes that look like event
+// handlers, styles or dangerous URLs. With ugc, links get rel="nofollow
+// ugc" and lose any target.
+func harden(n *nethtml.Node, ugc bool) {
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		if c.Type == nethtml.CommentNode || c.Type == nethtml.DoctypeNode {
+			n.RemoveChild(c)
+		} else {
+			harden(c, ugc)
+		}
+		c = next
+	}
+	if n.Type != nethtml.ElementNode {
+		return
+	}
+	attrs := n.Attr[:0]
+	for _, a := range n.Attr {
+		if attrProblem(a) != "" || (ugc && n.DataAtom == atom.A && (a.Key == "rel" || a.Key == "target")) {
+			continue
+		}
+		attrs = append(attrs, a)
+	}
+	n.Attr = attrs
+	if ugc && n.DataAtom == atom.A {
+		n.Attr = append(n.Attr, nethtml.Attribute{Key: "rel", Val: "nofollow ugc"})
+	}
+}
+
+// escape escapes text for HTML: & < > " and ', once.
+func escape(s string) string { return html.EscapeString(s) }

@@ -1,0 +1,204 @@
+package content
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/feedd/feedd/feed"
+)
+
+func TestPostHTML(t *testing.T) {
+	for _, tc := range []struct {
+		name, format, in, want string
+	}{
+		{"empty", "", "", ""},
+		{"plain HTML kept", feed.FormatHTML,
+			"<p>First post of <a href=\"https://example.org/\">Field Notes</a>.</p>\n<p>More to come.</p>",
+			"<p>First post of <a href=\"https://example.org/\">Field Notes</a>.</p>\n<p>More to come.</p>"},
+		{"empty format is HTML", "", "<p>x</p>", "<p>x</p>"},
+		{"unknown format is HTML", "textile", "<p>x<script>y</script></p>", "<p>x</p>"},
+		{"entities escaped once", feed.FormatHTML, "<p>Cod &amp; chips &lt;3 ]]></p>", "<p>Cod &amp; chips &lt;3 ]]&gt;</p>"},
+		{"figure and image", feed.FormatHTML,
+			`<figure><img src="/i.png" srcset="/i.png 1x, https://cdn.example/i2.png 2x" alt="Map: A &amp; B" width="640" height="480" loading="lazy"><figcaption>Cap</figcaption></figure>`,
+			`<figure><img src="/i.png" srcset="/i.png 1x, https://cdn.example/i2.png 2x" alt="Map: A &amp; B" width="640" height="480" loading="lazy"/><figcaption>Cap</figcaption></figure>`},
+		{"relative URLs kept", feed.FormatHTML, `<a href="../about">a</a> <a href="#top">t</a> <a href="mailto:x@example.org">m</a>`,
+			`<a href="../about">a</a> <a href="#top">t</a> <a href="mailto:x@example.org">m</a>`},
+		{"no nofollow on posts", feed.FormatHTML, `<a href="https://x.example/" rel="me" target="_blank">x</a>`, `<a href="https://x.example/">x</a>`},
+		{"headings and ids", feed.FormatHTML, `<h2 id="notes" class="x" style="color:red">Notes</h2>`, `<h2 id="notes">Notes</h2>`},
+		{"code class", feed.FormatHTML, `<pre class="language-go"><code class="language-go hljs">x</code></pre>`, `<pre class="language-go"><code>x</code></pre>`},
+		{"table", feed.FormatHTML, `<table><tr><th scope="col" align="left">a</th></tr><tr><td colspan="2" bgcolor="red">1</td></tr></table>`,
+			`<table><tbody><tr><th scope="col" align="left">a</th></tr><tr><td colspan="2">1</td></tr></tbody></table>`},
+		{"data image dropped", feed.FormatHTML, `<img src="data:image/png;base64,iVBORw0KGgo=" alt="x">`, `<img alt="x"/>`},
+		{"srcset with data URL dropped", feed.FormatHTML, `<img src="a.png" srcset="a.png 1x, data:image/png;base64,AA 2x">`, `<img src="a.png"/>`},
+		{"srcset with other scheme dropped", feed.FormatHTML, `<img src="a.png" srcset="ftp://x/a.png 1x">`, `<img src="a.png"/>`},
+		{"scripts and handlers", feed.FormatHTML, `<p onclick="x()">a<script>alert(1)</script><img src="x.png" onerror="y()"></p>`, `<p>a<img src="x.png"/></p>`},
+		{"unbalanced tags closed", feed.FormatHTML, `<p><b>bold<blockquote>quote`, `<p><b>bold</b></p><blockquote><b>quote</b></blockquote>`},
+		{"alt that looks like a URL dropped", feed.FormatHTML, `<img src="x.png" alt="javascript:alert(1)">`, `<img src="x.png"/>`},
+		{"character reference to a control character", feed.FormatHTML, `<p title="a&#1;b">c&#1;d&#xFFFE;e</p>`, `<p title="ab">cde</p>`},
+		{"invalid UTF-8", feed.FormatHTML, "<p>a\xffb\x00c</p>", "<p>abc</p>"},
+
+		{"markdown", feed.FormatMarkdown, "# Title\n\nSome *em* and ~~old~~ text, www.example.com.",
+			"<h1>Title</h1>\n<p>Some <em>em</em> and <del>old</del> text, <a href=\"http://www.example.com\">www.example.com</a>.</p>"},
+		{"markdown table", feed.FormatMarkdown, "| a | b |\n|:--|--:|\n| 1 | 2 |",
+			"<table>\n<thead>\n<tr>\n<th align=\"left\">a</th>\n<th align=\"right\">b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td align=\"left\">1</td>\n<td align=\"right\">2</td>\n</tr>\n</tbody>\n</table>"},
+		{"markdown code fence", feed.FormatMarkdown, "```go\nif a < b {}\n```",
+			"<pre><code class=\"language-go\">if a &lt; b {}\n</code></pre>"},
+		{"markdown raw figure", feed.FormatMarkdown, "<figure><img src=\"/i.png\" alt=\"i\"><figcaption>*Cap*</figcaption></figure>",
+			"<figure><img src=\"/i.png\" alt=\"i\"/><figcaption>*Cap*</figcaption></figure>"},
+		{"markdown raw script", feed.FormatMarkdown, "Hi\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>",
+			"<p>Hi</p>\n\n<img src=\"x\"/>"},
+		{"markdown javascript link", feed.FormatMarkdown, "[click](javascript:alert(1)) ![i](data:image/png;base64,AA)",
+			"<p>click <img alt=\"i\"/></p>"},
+		{"markdown task list stays text", feed.FormatMarkdown, "- [ ] todo",
+			"<ul>\n<li>[ ] todo</li>\n</ul>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := PostHTML(&feed.Post{Content: tc.in, Format: tc.format})
+			if got != tc.want {
+				t.Errorf("PostHTML(%q):\ngot  %q\nwant %q", tc.in, got, tc.want)
+			}
+			if err := CheckHarmless(got); err != nil {
+				t.Errorf("not harmless: %v", err)
+			}
+		})
+	}
+	if got := PostHTML(nil); got != "" {
+		t.Errorf("PostHTML(nil) = %q", got)
+	}
+}
+
+func TestCommentHTML(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", "", ""},
+		{"blank", " \n\n ", ""},
+		{"plain", "Nice post!", "<p>Nice post!</p>"},
+		{"plain escaped once", `Fish & Chips <3, a<b, "q" 'a' &amp; &lt;b&gt;`,
+			`<p>Fish &amp; Chips &lt;3, a&lt;b, &#34;q&#34; &#39;a&#39; &amp;amp; &amp;lt;b&amp;gt;</p>`},
+		{"unknown tag is text", "I <grin> at </grin>", "<p>I &lt;grin&gt; at &lt;/grin&gt;</p>"},
+		{"paragraphs and breaks", "one\ntwo\r\nthree\n\n  \nfour\rfive\n",
+			"<p>one<br/>\ntwo<br/>\nthree</p>\n<p>four<br/>\nfive</p>"},
+		{"plain URL", "See https://example.com/a?b=1&c=2. Thanks",
+			`<p>See <a href="https://example.com/a?b=1&amp;c=2" rel="nofollow ugc">https://example.com/a?b=1&amp;c=2</a>. Thanks</p>`},
+		{"plain URL in brackets", "(see <https://example.com/x>) and https://en.wikipedia.org/wiki/Go_(game),",
+			`<p>(see &lt;<a href="https://example.com/x" rel="nofollow ugc">https://example.com/x</a>&gt;) and <a href="https://en.wikipedia.org/wiki/Go_(game)" rel="nofollow ugc">https://en.wikipedia.org/wiki/Go_(game)</a>,</p>`},
+		{"plain URL with quote", `https://example.com/"onmouseover="alert(1)`,
+			`<p><a href="https://example.com/" rel="nofollow ugc">https://example.com/</a>&#34;onmouseover=&#34;alert(1)</p>`},
+		{"plain non-http URLs stay text", "javascript:alert(1) ftp://x.example/ xhttp://y.example/",
+			"<p>javascript:alert(1) ftp://x.example/ xhttp://y.example/</p>"},
+		{"plain URL without host", "https:// and http:///x", "<p>https:// and http:///x</p>"},
+		{"HTML", "<p>Hi <em>there</em></p>", "<p>Hi <em>there</em></p>"},
+		{"HTML newlines stay", "<b>a</b>\nb", "<b>a</b>\nb"},
+		{"link gets nofollow ugc", `<a href="https://x.example/" rel="me opener" target="_blank" title="t">x</a>`,
+			`<a href="https://x.example/" rel="nofollow ugc">x</a>`},
+		{"relative link", `<a href="../posts/other">o</a>`, `<a href="../posts/other" rel="nofollow ugc">o</a>`},
+		{"javascript link", `<a href="javascript:alert(1)">x</a>`, `x`},
+		{"no images", `<p>a<img src="https://tracker.example/p.gif">b</p>`, `<p>ab</p>`},
+		{"no headings or tables", `<h1>Big</h1><table><tr><td>c</td></tr></table>`, `Bigc`},
+		{"allowed tags", `<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`,
+			`<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`},
+		{"attributes dropped", `<p class="x" id="y" style="color:red" title="t">p</p>`, `<p>p</p>`},
+		{"unbalanced closed", `<blockquote><b>quote`, `<blockquote><b>quote</b></blockquote>`},
+		{"entities in HTML stay text", `<p>&lt;script&gt;</p>`, `<p>&lt;script&gt;</p>`},
+		{"HTML comment", "a<!-- hidden -->b", "ab"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := CommentHTML(&feed.Comment{Content: tc.in})
+			if got != tc.want {
+				t.Errorf("CommentHTML(%q):\ngot  %q\nwant %q", tc.in, got, tc.want)
+			}
+			if err := CheckHarmless(got); err != nil {
+				t.Errorf("not harmless: %v", err)
+			}
+		})
+	}
+	if got := CommentHTML(nil); got != "" {
+		t.Errorf("CommentHTML(nil) = %q", got)
+	}
+}
+
+func TestLooksLikeHTML(t *testing.T) {
+	for s, want := range map[string]bool{
+		"":                        false,
+		"plain":                   false,
+		"I <3 Go":                 false,
+		"x<y and y>z":             false,
+		"<grin>":                  false,
+		"a < b > c":               false,
+		"<p>para":                 true,
+		"text</b>":                true,
+		"<br/>":                   true,
+		"<!-- c -->":              true,
+		"<!DOCTYPE html>":         true,
+		"<SCRIPT>":                true,
+		"&lt;script&gt;":          false,
+		"see <https://x.example>": false,
+	} {
+		if got := looksLikeHTML(s); got != want {
+			t.Errorf("looksLikeHTML(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestTrimURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://x.example/":          "https://x.example/",
+		"https://x.example/.":         "https://x.example/",
+		"https://x.example/a,;:!?":    "https://x.example/a",
+		"https://x.example/a)":        "https://x.example/a",
+		"https://x.example/a_(b)":     "https://x.example/a_(b)",
+		"https://x.example/a_(b)).":   "https://x.example/a_(b)",
+		"https://x.example/[1]]":      "https://x.example/[1]",
+		"https://x.example/?q=a&b=c.": "https://x.example/?q=a&b=c",
+	} {
+		if got := trimURL(in); got != want {
+			t.Errorf("trimURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFixedPoint: sanitized output goes through again unchanged, so the
+// sanitizers neither lose nor add anything on a second pass.
+func TestFixedPoint(t *testing.T) {
+	for _, c := range loadCorpus(t).Cases {
+		once := PostHTML(&feed.Post{Content: c.Input})
+		if twice := PostHTML(&feed.Post{Content: once}); twice != once {
+			t.Errorf("%s: PostHTML is not a fixed point:\nonce  %q\ntwice %q", c.Name, once, twice)
+		}
+		once = CommentHTML(&feed.Comment{Content: c.Input})
+		if once == "" || !looksLikeHTML(once) {
+			continue // plain text output would be escaped again
+		}
+		if twice := CommentHTML(&feed.Comment{Content: once}); twice != once {
+			t.Errorf("%s: CommentHTML is not a fixed point:\nonce  %q\ntwice %q", c.Name, once, twice)
+		}
+	}
+}
+
+// TestConcurrent runs the sanitizers from several goroutines, for the race
+// detector: the policies and the Markdown converter are shared.
+func TestConcurrent(t *testing.T) {
+	in := strings.Repeat("<p>Some <a href=\"/x\">text</a> https://example.com/ <script>x</script></p>\n\n", 20)
+	want := [3]string{
+		PostHTML(&feed.Post{Content: in}),
+		PostHTML(&feed.Post{Content: in, Format: feed.FormatMarkdown}),
+		CommentHTML(&feed.Comment{Content: in}),
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				got := [3]string{
+					PostHTML(&feed.Post{Content: in}),
+					PostHTML(&feed.Post{Content: in, Format: feed.FormatMarkdown}),
+					CommentHTML(&feed.Comment{Content: in}),
+				}
+				if got != want {
+					t.Error("concurrent sanitizing gave different output")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,119 @@
+package content
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	nethtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// looksLikeHTML reports whether a comment is HTML rather than plain text:
+// whether it holds a start or end tag of a known HTML element, or an HTML
+// comment or doctype. Other uses of "<", as in "I <3 Go", "x<y" or
+// "<grin>", keep a comment plain text, shown as typed.
+func looksLikeHTML(s string) bool {
+	if !strings.Contains(s, "<") {
+		return false
+	}
+	z := nethtml.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case nethtml.ErrorToken:
+			return false // io.EOF: a strings.Reader fails no other way
+		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
+			if name, _ := z.TagName(); atom.Lookup(name) != 0 {
+				return true
+			}
+		case nethtml.CommentToken, nethtml.DoctypeToken:
+			return true
+		}
+	}
+}
+
+// plainToHTML returns plain text as HTML paragraphs: lines with nothing but
+// white space separate paragraphs, other line breaks become <br>, http and
+// https URLs become links, and everything else is escaped once, so that
+// "&lt;" shows as typed and "<" as "<". The result is meant for a policy to
+// sanitize still (see CommentHTML).
+func plainToHTML(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8 + 16)
+	inPara := false
+	for l := range strings.SplitSeq(s, "\n") {
+		l = strings.TrimRight(l, " \t")
+		switch {
+		case strings.TrimSpace(l) == "":
+			if inPara {
+				b.WriteString("</p>\n")
+				inPara = false
+			}
+			continue
+		case inPara:
+			b.WriteString("<br>\n")
+		default:
+			b.WriteString("<p>")
+			inPara = true
+		}
+		linkify(&b, l)
+	}
+	if inPara {
+		b.WriteString("</p>")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// plainURL finds URLs in plain text, conservatively: http:// or https://
+// not glued to a preceding letter or digit, then anything but white space,
+// separators, other invisible characters, quotes and angle brackets (so
+// that "<https://example.com/>" and "see 'https://example.com/'" work).
+var plainURL = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(https?://[^\s\p{Z}\p{C}<>"'` + "`" + `]+)`)
+
+// linkify writes a line of plain text to b, escaped, with its URLs as
+// links.
+func linkify(b *strings.Builder, l string) {
+	for {
+		m := plainURL.FindStringSubmatchIndex(l)
+		if m == nil {
+			break
+		}
+		start, end := m[2], m[3]
+		u := trimURL(l[start:end])
+		end = start + len(u)
+		b.WriteString(escape(l[:start]))
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			b.WriteString(`<a href="`)
+			b.WriteString(escape(u))
+			b.WriteString(`">`)
+			b.WriteString(escape(u))
+			b.WriteString(`</a>`)
+		} else {
+			b.WriteString(escape(u))
+		}
+		l = l[end:]
+	}
+	b.WriteString(escape(l))
+}
+
+// trimURL removes from the end of a URL found in text the punctuation that
+// more likely ends the sentence: "https://example.com/." or
+// "(see https://example.com/)". Closing brackets stay when the URL opens
+// them, as in https://en.wikipedia.org/wiki/Go_(game).
+func trimURL(u string) string {
+	for u != "" {
+		c := u[len(u)-1]
+		switch {
+		case strings.IndexByte(".,:;!?*_~", c) >= 0:
+		case c == ')' && strings.Count(u, "(") < strings.Count(u, ")"):
+		case c == ']' && strings.Count(u, "[") < strings.Count(u, "]"):
+		case c == '}' && strings.Count(u, "{") < strings.Count(u, "}"):
+		default:
+			return u
+		}
+		u = u[:len(u)-1]
+	}
+	return u
+}
