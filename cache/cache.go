@@ -65,7 +65,7 @@ type Cache struct {
 	gens    map[feed.Ref]uint64 // invalidations per feed
 	epoch   uint64              // purges; added to every feed's generation
 
-	hits, misses, loads, renders atomic.Int64
+	hits, misses, loads, renders, followed atomic.Int64
 }
 
 // key names one cached document.
@@ -82,6 +82,7 @@ type Stats struct {
 	Misses  int64 // Get calls that had to wait for a render
 	Loads   int64 // reads of one feed's entries from the store (Get and Sweep)
 	Renders int64 // documents rendered (Get and Sweep)
+	Changes int64 // change-log records applied by Follow
 	Entries int   // documents held now
 }
 
@@ -117,14 +118,16 @@ func (c *Cache) Stats() Stats {
 		Misses:  c.misses.Load(),
 		Loads:   c.loads.Load(),
 		Renders: c.renders.Load(),
+		Changes: c.followed.Load(),
 		Entries: n,
 	}
 }
 
 // Get returns the document of feed ref in format f, rendering it on a miss.
 // A thread feed of an unknown post fails with the store's ENOTFOUND error,
-// and so does an unknown format or kind; failures are not cached. The Entry
-// is shared and must not be modified.
+// and so does an unknown format or kind; the thread feed of a deleted post
+// fails with the store's EGONE error. Failures are not cached. The Entry is
+// shared and must not be modified.
 //
 // Waiting stops when ctx ends, but the render goes on for the other
 // requests waiting on it and is kept if still current.
@@ -186,7 +189,7 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*Entry, error) {
 		}
 	}
 	if err != nil {
-		if feed.ErrorCode(err) != feed.ENOTFOUND {
+		if !isAbsent(err) {
 			c.log.Error("render feed", "feed", k.String(), "err", err)
 		}
 		return nil, err
@@ -202,7 +205,9 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*Entry, error) {
 
 // Changed drops the feeds a write can alter: exactly feed.Touched(ch,
 // Options.CommentCounts), in every format. Call it after the write commits
-// and before answering the request that made it.
+// and before answering the request that made it. Only ids matter: a Change
+// holding just Post.ID, or Comment.ID and Comment.PostID, as the store's
+// change log records them, is enough.
 func (c *Cache) Changed(ch feed.Change) {
 	c.Invalidate(feed.Touched(ch, c.opts.CommentCounts)...)
 }
@@ -230,7 +235,8 @@ func (c *Cache) Purge() {
 
 // Sweep re-renders every cached document from the store and replaces those
 // whose bytes changed, which picks up writes made by another process (the
-// CLI). Documents of a post that no longer exists are dropped. A document
+// CLI); Follow does it sooner and cheaper where the store keeps a change log.
+// Documents of a post that no longer exists or was deleted are dropped. A document
 // invalidated while the sweep renders it is left to the next request. Sweep
 // logs how many documents changed and returns the errors of feeds it could
 // not render; those keep their old document.
@@ -260,7 +266,7 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			break
 		}
 		d, err := c.load(ctx, ref)
-		if feed.ErrorCode(err) == feed.ENOTFOUND {
+		if isAbsent(err) {
 			c.mu.Lock()
 			for f, old := range s.olds {
 				if k := (key{ref, f}); c.entries[k] == old {
@@ -302,6 +308,13 @@ func (c *Cache) Sweep(ctx context.Context) error {
 		"feeds", len(snap), "changed", changed, "dropped", dropped, "failed", failed,
 		"duration", time.Since(start))
 	return errors.Join(errs...)
+}
+
+// isAbsent reports whether err says that a feed does not exist (ENOTFOUND)
+// or no longer does (EGONE): answers to requests, not failures to log.
+func isAbsent(err error) bool {
+	code := feed.ErrorCode(err)
+	return code == feed.ENOTFOUND || code == feed.EGONE
 }
 
 // genLocked returns the generation of ref. Both terms only grow, so the sum

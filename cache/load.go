@@ -15,10 +15,13 @@ type feedData struct {
 	stats    map[string]feed.ThreadStats // KindPosts with Options.CommentCounts
 	post     *feed.Post                  // KindThread
 	comments []*feed.Comment             // KindComments, KindThread
+	gone     []feed.Tombstone            // every kind: deleted entries the feed showed
 }
 
-// load reads the entries of feed ref from the store. A thread of an unknown
-// post fails with the store's ENOTFOUND error.
+// load reads the entries of feed ref from the store, and the tombstones of
+// the entries it lost (at most a page of them, like the entries). A thread
+// of an unknown post fails with the store's ENOTFOUND error, of a deleted
+// post with its EGONE error.
 func (c *Cache) load(ctx context.Context, ref feed.Ref) (*feedData, error) {
 	c.loads.Add(1)
 	var d feedData
@@ -45,13 +48,16 @@ func (c *Cache) load(ctx context.Context, ref feed.Ref) (*feedData, error) {
 		if d.post, err = c.st.Post(ctx, ref.PostID); err != nil {
 			return nil, fmt.Errorf("load post %q: %w", ref.PostID, err)
 		}
-		// The post may vanish between the two reads; Comments then fails
-		// with ENOTFOUND too.
+		// The post may vanish between the reads; Comments then fails with
+		// ENOTFOUND or EGONE too.
 		if d.comments, err = c.st.Comments(ctx, store.CommentFilter{PostID: ref.PostID, Limit: c.opts.PageSize}); err != nil {
 			return nil, fmt.Errorf("load comments of post %q: %w", ref.PostID, err)
 		}
 	default:
 		return nil, feed.Errorf(feed.ENOTFOUND, "unknown feed %q", ref.String())
+	}
+	if d.gone, err = c.st.Tombstones(ctx, ref, c.opts.PageSize); err != nil {
+		return nil, fmt.Errorf("load tombstones of %s: %w", ref, err)
 	}
 	return &d, nil
 }
@@ -69,11 +75,11 @@ func (c *Cache) render(d *feedData, ref feed.Ref, f feed.Format) (body []byte, m
 	}()
 	switch ref.Kind {
 	case feed.KindPosts:
-		body, mod, err = c.r.Posts(f, d.posts, d.stats)
+		body, mod, err = c.r.Posts(f, d.posts, d.stats, d.gone)
 	case feed.KindComments:
-		body, mod, err = c.r.Comments(f, d.comments)
+		body, mod, err = c.r.Comments(f, d.comments, d.gone)
 	case feed.KindThread:
-		body, mod, err = c.r.Thread(f, d.post, d.comments)
+		body, mod, err = c.r.Thread(f, d.post, d.comments, d.gone)
 	default:
 		err = feed.Errorf(feed.ENOTFOUND, "unknown feed %q", ref.String())
 	}

@@ -136,7 +136,9 @@ func TestAPI_BadInput(t *testing.T) {
 		{"newline in author", comments, `{"author":"A\nB","content":"hi"}`, jsonCT, 400, "author"},
 		{"bad author_uri", comments, `{"author":"A","content":"hi","author_uri":"javascript:alert(1)"}`, jsonCT, 400, "author_uri"},
 		{"wrong content type", comments, `{"author":"A","content":"hi"}`, []string{"Content-Type", "text/plain"}, 415, "Content-Type"},
-		{"form content type", comments, `author=A`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "Content-Type"},
+		{"form without content", comments, `author=A`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 400, "content"},
+		{"multipart content type", comments, `author=A`, []string{"Content-Type", "multipart/form-data; boundary=x"}, 415, "Content-Type"},
+		{"post form content type", posts, `title=t&content=c`, append(append([]string{}, auth...), "Content-Type", "application/x-www-form-urlencoded"), 415, "Content-Type"},
 		{"wrong charset", comments, `{"author":"A","content":"hi"}`, []string{"Content-Type", "application/json; charset=latin1"}, 415, "charset"},
 
 		{"post missing title", posts, `{"content":"c"}`, withAuth, 400, "title"},

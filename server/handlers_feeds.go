@@ -39,8 +39,12 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 
 	e, err := s.cache.Get(r.Context(), ref, f)
 	if err != nil {
-		if feed.ErrorCode(err) == feed.ENOTFOUND {
+		switch feed.ErrorCode(err) {
+		case feed.ENOTFOUND:
 			s.feedNotFound(w)
+			return
+		case feed.EGONE:
+			s.feedGone(w)
 			return
 		}
 		if r.Context().Err() != nil {
@@ -101,6 +105,14 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 func (s *Server) feedNotFound(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-cache")
 	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+// feedGone answers the thread feed of a deleted post: 410 tells readers to
+// stop polling it. Like a 404 it may be revalidated, as a post is deleted
+// for good but the answer should not outlive a mistake by long.
+func (s *Server) feedGone(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-cache")
+	http.Error(w, "410 gone: the post was deleted", http.StatusGone)
 }
 
 // acceptsGzip reports whether Accept-Encoding field lines accept the gzip

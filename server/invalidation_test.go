@@ -111,12 +111,12 @@ func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 			if got := after.Renders - before.Renders; got != 1 {
 				t.Errorf("%d renders, want 1", got)
 			}
-			want := map[string]int{"Posts": 1, "ThreadStats": 1}
+			want := map[string]int{"Posts": 1, "ThreadStats": 1, "Tombstones": 1}
 			switch {
 			case strings.HasPrefix(path, "/feeds/comments"):
-				want = map[string]int{"Comments": 1}
+				want = map[string]int{"Comments": 1, "Tombstones": 1}
 			case strings.HasPrefix(path, "/feeds/posts/"):
-				want = map[string]int{"Post": 1, "Comments": 1}
+				want = map[string]int{"Post": 1, "Comments": 1, "Tombstones": 1}
 			}
 			total := 0
 			for m, n := range want {

@@ -1,14 +1,18 @@
 // Package server is feedd's HTTP interface: the feeds, served from the cache
-// with conditional GET and gzip, and a small JSON API to write posts and
-// comments.
+// with conditional GET and gzip, and a JSON API to read, write and moderate
+// posts and comments, with limits against abuse of public comment posting.
 package server
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
@@ -18,14 +22,32 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxAge       = 5 * time.Minute
-	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxAge           = 5 * time.Minute
+	DefaultMaxBodyBytes     = 1 << 20
+	DefaultCommentRate      = 6 // comments per minute and client
+	DefaultCommentBurst     = 3
+	DefaultMaxCommentLength = 5000
+	DefaultMaxAuthorLength  = 80
+	DefaultMaxDepth         = 8
+	DefaultHoneypotField    = "website"
 )
 
-// Config holds the server's settings.
+// Comment moderation policies, the values of Config.Moderation.
+const (
+	// ModerationNone publishes every comment at once.
+	ModerationNone = "none"
+	// ModerationFirstTime holds a comment for review unless its author
+	// (name and URI) already has an approved comment.
+	ModerationFirstTime = "first-time"
+	// ModerationAll holds every comment for review.
+	ModerationAll = "all"
+)
+
+// Config holds the server's settings. The zero value of each field means
+// its default.
 type Config struct {
-	// AdminToken is the bearer token of the admin API (POST /api/posts).
-	// Empty disables the admin API: every request to it gets 401.
+	// AdminToken is the bearer token of the admin API. Empty disables the
+	// admin API: every request to it gets 401.
 	AdminToken string
 	// MaxAge is the Cache-Control max-age of feeds (feeds.max_age):
 	// DefaultMaxAge when zero, max-age=0 when negative.
@@ -33,6 +55,100 @@ type Config struct {
 	// MaxBodyBytes limits API request bodies; larger ones get 413.
 	// DefaultMaxBodyBytes when zero or negative.
 	MaxBodyBytes int64
+
+	// Moderation is the policy for new comments: ModerationNone (also
+	// the zero value), ModerationFirstTime or ModerationAll. An unknown
+	// value holds every comment, as ModerationAll does; see Validate.
+	Moderation string
+	// CommentRate is how many comments one client (IP address; an IPv6
+	// /64) may post per minute, on average, and CommentBurst how many in
+	// a row: a token bucket per client. DefaultCommentRate when zero, and
+	// DefaultCommentBurst when zero or negative; a negative CommentRate
+	// lifts the limit. Requests with the admin token are not limited;
+	// refused ones get 429 with Retry-After.
+	CommentRate  float64
+	CommentBurst int
+	// MaxCommentLength and MaxAuthorLength bound the content and author
+	// name of a new comment, in characters; DefaultMaxCommentLength and
+	// DefaultMaxAuthorLength when zero or negative. feed.Comment.Validate
+	// applies its own, larger limits to every write, the admin's edits
+	// included.
+	MaxCommentLength int
+	MaxAuthorLength  int
+	// MaxDepth bounds reply nesting: a comment on a post has depth 0, a
+	// reply its parent's depth + 1, and a reply whose depth would reach
+	// MaxDepth is refused. DefaultMaxDepth when zero or negative.
+	MaxDepth int
+	// HoneypotField names a comment field that people leave empty (a form
+	// hides it) and bots fill in. A comment that fills it in gets the
+	// answer of a comment held for review, but nothing is stored.
+	// DefaultHoneypotField when empty; it must differ from the real fields.
+	HoneypotField string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client: the client of a request from one of them is the
+	// right-most address of X-Forwarded-For outside these prefixes. Empty
+	// trusts none; the peer address is the client.
+	TrustedProxies []netip.Prefix
+}
+
+// Validate reports settings that New would have to replace: an unknown
+// moderation policy, or a honeypot field that is not a plain name or that
+// clashes with a real comment field.
+func (c Config) Validate() error {
+	switch c.Moderation {
+	case "", ModerationNone, ModerationFirstTime, ModerationAll:
+	default:
+		return fmt.Errorf("moderation %q: must be %s, %s or %s", c.Moderation, ModerationNone, ModerationFirstTime, ModerationAll)
+	}
+	if h := c.HoneypotField; h != "" {
+		if !feed.ValidID(h) {
+			return fmt.Errorf("honeypot field %q: must be 1 to %d characters of A-Z, a-z, 0-9, - and _", h, feed.MaxIDLen)
+		}
+		if isCommentField(h) {
+			return fmt.Errorf("honeypot field %q: is a real comment field", h)
+		}
+	}
+	return nil
+}
+
+// withDefaults returns c with the zero values replaced by defaults, and
+// settings Validate rejects replaced by safe ones, logged to log.
+func (c Config) withDefaults(log *slog.Logger) Config {
+	if err := c.Validate(); err != nil {
+		log.Error("invalid server config; using safe values", "err", err)
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = DefaultMaxAge
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	switch c.Moderation {
+	case "":
+		c.Moderation = ModerationNone
+	case ModerationNone, ModerationFirstTime, ModerationAll:
+	default:
+		c.Moderation = ModerationAll // fail closed
+	}
+	if c.CommentRate == 0 {
+		c.CommentRate = DefaultCommentRate
+	}
+	if c.CommentBurst <= 0 {
+		c.CommentBurst = DefaultCommentBurst
+	}
+	if c.MaxCommentLength <= 0 {
+		c.MaxCommentLength = DefaultMaxCommentLength
+	}
+	if c.MaxAuthorLength <= 0 {
+		c.MaxAuthorLength = DefaultMaxAuthorLength
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.HoneypotField == "" || !feed.ValidID(c.HoneypotField) || isCommentField(c.HoneypotField) {
+		c.HoneypotField = DefaultHoneypotField
+	}
+	return c
 }
 
 // Server answers feedd's HTTP requests. Build it with New.
@@ -43,23 +159,21 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 
-	cacheControl string   // the Cache-Control value of feeds
-	tokenSum     [32]byte // SHA-256 of AdminToken, compared in constant time
+	cacheControl string       // the Cache-Control value of feeds
+	tokenSum     [32]byte     // SHA-256 of AdminToken, compared in constant time
+	limiter      *rateLimiter // comment posting per client; nil when unlimited
 	handler      http.Handler
 }
 
 // New returns a Server that reads feeds through c and writes through st,
 // invalidating c after each write. r builds the URLs of created entries.
+// Settings that Config.Validate rejects are logged and replaced: an unknown
+// moderation policy by ModerationAll, a bad honeypot field by the default.
 func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *slog.Logger) *Server {
-	if cfg.MaxAge == 0 {
-		cfg.MaxAge = DefaultMaxAge
-	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg = cfg.withDefaults(log)
 	s := &Server{
 		st:    st,
 		cache: c,
@@ -71,6 +185,9 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 		tokenSum:     sha256.Sum256([]byte(cfg.AdminToken)),
 		cacheControl: "public, max-age=" + strconv.FormatInt(int64(max(cfg.MaxAge, 0)/time.Second), 10),
 	}
+	if cfg.CommentRate > 0 {
+		s.limiter = newRateLimiter(rate.Limit(cfg.CommentRate/60), cfg.CommentBurst, time.Now)
+	}
 	s.handler = s.routes()
 	return s
 }
@@ -78,14 +195,24 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 // Handler returns the server's HTTP handler: the routes below, wrapped in
 // request logging and panic recovery.
 //
-//	GET  /feeds/posts.{atom,rss,json}
-//	GET  /feeds/comments.{atom,rss,json}
-//	GET  /feeds/posts/{post}/comments.{atom,rss,json}
-//	POST /api/posts                      (admin token)
-//	POST /api/posts/{post}/comments
-//	GET  /healthz
+//	GET    /feeds/posts.{atom,rss,json}
+//	GET    /feeds/comments.{atom,rss,json}
+//	GET    /feeds/posts/{post}/comments.{atom,rss,json}
+//	GET    /api/posts                       ?limit=&cursor=
+//	POST   /api/posts                       (admin token)
+//	GET    /api/posts/{post}
+//	PATCH  /api/posts/{post}                (admin token)
+//	DELETE /api/posts/{post}                (admin token)
+//	GET    /api/posts/{post}/comments       (admin token: all statuses)
+//	POST   /api/posts/{post}/comments       (rate limited, moderated)
+//	PATCH  /api/comments/{comment}          (admin token)
+//	DELETE /api/comments/{comment}          (admin token)
+//	POST   /api/comments/{comment}/approve  (admin token)
+//	POST   /api/comments/{comment}/spam     (admin token)
+//	GET    /healthz
 //
-// GET routes answer HEAD too.
+// GET routes answer HEAD too. API answers are JSON; see apiPost and
+// apiComment for the representation of entries.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
@@ -97,8 +224,17 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("GET /feeds/comments."+string(f), s.feedHandler(feed.CommentsFeed, f))
 	}
 	mux.HandleFunc("GET /feeds/posts/{post}/{file}", s.handleThreadFeed)
+	mux.HandleFunc("GET /api/posts", s.handleListPosts)
 	mux.HandleFunc("POST /api/posts", s.handleCreatePost)
+	mux.HandleFunc("GET /api/posts/{post}", s.handleGetPost)
+	mux.HandleFunc("PATCH /api/posts/{post}", s.handleUpdatePost)
+	mux.HandleFunc("DELETE /api/posts/{post}", s.handleDeletePost)
+	mux.HandleFunc("GET /api/posts/{post}/comments", s.handleThread)
 	mux.HandleFunc("POST /api/posts/{post}/comments", s.handleCreateComment)
+	mux.HandleFunc("PATCH /api/comments/{comment}", s.handleUpdateComment)
+	mux.HandleFunc("DELETE /api/comments/{comment}", s.handleDeleteComment)
+	mux.HandleFunc("POST /api/comments/{comment}/approve", s.handleModerateComment(feed.StatusApproved))
+	mux.HandleFunc("POST /api/comments/{comment}/spam", s.handleModerateComment(feed.StatusSpam))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	// Recovery sits inside the logger, so that the log shows its 500.
 	return s.logRequests(s.recoverPanics(mux))

@@ -90,11 +90,51 @@ func (s *countingStore) ThreadStats(ctx context.Context, ids []string) (map[stri
 	return s.Store.ThreadStats(ctx, ids)
 }
 
+func (s *countingStore) Tombstones(ctx context.Context, ref feed.Ref, limit int) ([]feed.Tombstone, error) {
+	s.count("Tombstones")
+	return s.Store.Tombstones(ctx, ref, limit)
+}
+
+func (s *countingStore) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*feed.Post, error) {
+	s.count("UpdatePost")
+	return s.Store.UpdatePost(ctx, id, u)
+}
+
+func (s *countingStore) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
+	s.count("DeletePost")
+	return s.Store.DeletePost(ctx, id)
+}
+
+func (s *countingStore) UpdateComment(ctx context.Context, id string, u store.CommentUpdate) (*feed.Comment, error) {
+	s.count("UpdateComment")
+	return s.Store.UpdateComment(ctx, id, u)
+}
+
+func (s *countingStore) DeleteComment(ctx context.Context, id string) (*feed.Comment, error) {
+	s.count("DeleteComment")
+	return s.Store.DeleteComment(ctx, id)
+}
+
+func (s *countingStore) HasApprovedComment(ctx context.Context, name, uri string) (bool, error) {
+	s.count("HasApprovedComment")
+	return s.Store.HasApprovedComment(ctx, name, uri)
+}
+
+// writes returns the number of calls to the store's write methods.
+func (s *countingStore) writes() int {
+	n := 0
+	for _, m := range []string{"CreatePost", "UpdatePost", "DeletePost", "CreateComment", "UpdateComment", "DeleteComment"} {
+		n += s.n(m)
+	}
+	return n
+}
+
 // env is a server over a fresh SQLite store in a temp dir, seeded with two
 // posts ("alpha" with two comments, "beta" with one).
 type env struct {
 	db      *sqlite.DB     // the real store, for direct writes
 	st      *countingStore // what the cache and server use
+	r       *render.Renderer
 	cache   *cache.Cache
 	handler http.Handler
 }
@@ -103,6 +143,10 @@ type envOptions struct {
 	commentCounts bool
 	maxBodyBytes  int64
 	adminToken    *string // testToken when nil
+	pageSize      int     // entries per feed; 25 when zero
+	// config adjusts the server's Config. Without it, comment posting is
+	// not rate limited and moderation is off.
+	config func(*server.Config)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -126,17 +170,25 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	log := slog.New(slog.DiscardHandler)
 	st := &countingStore{Store: db, calls: map[string]int{}}
-	c := cache.New(st, r, cache.Options{PageSize: 25, CommentCounts: o.commentCounts}, log)
+	if o.pageSize == 0 {
+		o.pageSize = 25
+	}
+	c := cache.New(st, r, cache.Options{PageSize: o.pageSize, CommentCounts: o.commentCounts}, log)
 	token := testToken
 	if o.adminToken != nil {
 		token = *o.adminToken
 	}
-	srv := server.New(st, c, r, server.Config{
+	cfg := server.Config{
 		AdminToken:   token,
 		MaxAge:       5 * time.Minute,
 		MaxBodyBytes: o.maxBodyBytes,
-	}, log)
-	return &env{db: db, st: st, cache: c, handler: srv.Handler()}
+		CommentRate:  -1,
+	}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	srv := server.New(st, c, r, cfg, log)
+	return &env{db: db, st: st, r: r, cache: c, handler: srv.Handler()}
 }
 
 func date(s string) time.Time {
@@ -243,7 +295,11 @@ func TestRoutes_NotFoundAndMethods(t *testing.T) {
 		{"GET", "/", 404},
 		{"PUT", "/feeds/posts.atom", 405},
 		{"DELETE", "/feeds/posts/alpha/comments.rss", 405},
-		{"GET", "/api/posts", 405},
+		{"PUT", "/api/posts", 405},
+		{"GET", "/api/comments/a1", 405},
+		{"PUT", "/api/posts/alpha", 405},
+		{"GET", "/api/comments/a1/approve", 405},
+		{"GET", "/api/posts", 200},
 		{"GET", "/feeds/posts/alpha/comments.atom", 200},
 	} {
 		w := do(t, e.handler, tc.method, tc.path, "")

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/server"
 )
 
 // Config is feedd's configuration, read from config.yaml. Every key has a
@@ -294,8 +295,8 @@ func (c *Config) Validate() error {
 	if c.Comments.MaxAuthorLength < 1 || c.Comments.MaxAuthorLength > feed.MaxNameLen {
 		bad("comments.max_author_length", "must be between 1 and %d, got %d", feed.MaxNameLen, c.Comments.MaxAuthorLength)
 	}
-	if f := c.Comments.HoneypotField; f != "" && !feed.ValidID(f) {
-		bad("comments.honeypot_field", "must be a plain field name ([A-Za-z0-9_-]), got %q", f)
+	if err := (server.Config{HoneypotField: c.Comments.HoneypotField}).Validate(); err != nil {
+		bad("comments.honeypot_field", "%v", err)
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		bad("trusted_proxies", "%v", err)

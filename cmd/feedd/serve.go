@@ -89,10 +89,22 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("site.base_url: %w", err)
 	}
 	c := cache.New(st, r, cache.Options{PageSize: cfg.Feeds.PageSize, CommentCounts: cfg.Feeds.CommentCounts}, log)
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
 	srv := server.New(st, c, r, server.Config{
-		AdminToken:   cfg.AdminToken,
-		MaxAge:       cfg.Feeds.MaxAge,
-		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		AdminToken:       cfg.AdminToken,
+		MaxAge:           cfg.Feeds.MaxAge,
+		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
+		Moderation:       cfg.Comments.Moderation,
+		CommentRate:      float64(cfg.Comments.RatePerMinute),
+		CommentBurst:     cfg.Comments.Burst,
+		MaxCommentLength: cfg.Comments.MaxLength,
+		MaxAuthorLength:  cfg.Comments.MaxAuthorLength,
+		MaxDepth:         cfg.Comments.MaxDepth,
+		HoneypotField:    cfg.Comments.HoneypotField,
+		TrustedProxies:   proxies,
 	}, log)
 	return &app{store: st, renderer: r, cache: c, server: srv, log: log, tombstoneDays: cfg.Feeds.TombstoneDays}, nil
 }

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// initialStatus decides the moderation status of a new comment from
+// Config.Moderation. The admin's own comments are approved whatever the
+// policy.
+//
+// First-time moderation matches the author on name and URI, which anyone
+// can claim: it spares regular readers the wait, it does not authenticate
+// them. Moderators can still mark a comment spam after the fact.
+func (s *Server) initialStatus(ctx context.Context, c *feed.Comment, admin bool) (feed.Status, error) {
+	if admin {
+		return feed.StatusApproved, nil
+	}
+	switch s.cfg.Moderation {
+	case ModerationNone:
+		return feed.StatusApproved, nil
+	case ModerationFirstTime:
+		known, err := s.st.HasApprovedComment(ctx, c.AuthorName, c.AuthorURI)
+		if err != nil {
+			return "", fmt.Errorf("first-time moderation of %q: %w", c.AuthorName, err)
+		}
+		if known {
+			return feed.StatusApproved, nil
+		}
+	}
+	return feed.StatusPending, nil
+}
+
+// checkCommentLimits applies the server's limits on a new comment, tighter
+// than feed.Comment.Validate's: the lengths of content and author name (as
+// Validate will trim it).
+func (s *Server) checkCommentLimits(c *feed.Comment) error {
+	if n := utf8.RuneCountInString(c.Content); n > s.cfg.MaxCommentLength {
+		return feed.Errorf(feed.EINVALID, "content: longer than %d characters", s.cfg.MaxCommentLength)
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(c.AuthorName)); n > s.cfg.MaxAuthorLength {
+		return feed.Errorf(feed.EINVALID, "author: longer than %d characters", s.cfg.MaxAuthorLength)
+	}
+	return nil
+}
+
+// checkParent checks that a reply answers an approved, live comment of the
+// same post and stays within Config.MaxDepth, and sets c.Depth. The store
+// checks the parent again when it writes; this check gives the reasons
+// without telling whether a comment under moderation exists.
+func (s *Server) checkParent(ctx context.Context, c *feed.Comment) error {
+	if c.ParentID == "" {
+		c.Depth = 0
+		return nil
+	}
+	parent, err := s.st.Comment(ctx, c.ParentID)
+	switch feed.ErrorCode(err) {
+	case "":
+	case feed.ENOTFOUND, feed.EGONE:
+		parent = nil
+	default:
+		return fmt.Errorf("parent of a new comment: %w", err)
+	}
+	if parent == nil || parent.PostID != c.PostID || parent.Status != feed.StatusApproved {
+		return feed.Errorf(feed.EINVALID, "parent_id: no comment %q on this post to reply to", c.ParentID)
+	}
+	if parent.Depth+1 >= s.cfg.MaxDepth {
+		return feed.Errorf(feed.EINVALID, "parent_id: replies nest at most %d levels deep; answer an earlier comment of the thread", s.cfg.MaxDepth-1)
+	}
+	c.Depth = parent.Depth + 1
+	return nil
+}
+
+// answerHoneypot answers a comment that filled in the honeypot field the
+// way a comment held for review is answered, without storing it, so that
+// the bot learns nothing. It still checks that the post exists, as a real
+// comment would.
+func (s *Server) answerHoneypot(w http.ResponseWriter, r *http.Request, c *feed.Comment) {
+	if _, err := s.st.Post(r.Context(), c.PostID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("comment dropped: honeypot field filled in",
+		"post_id", c.PostID, "honeypot_field", s.cfg.HoneypotField, "client", s.clientAddr(r).String())
+	now := time.Now().UTC().Truncate(time.Second)
+	c.ID = store.NewID()
+	c.Status = feed.StatusPending
+	c.Published, c.Updated = now, now
+	writeJSON(w, http.StatusAccepted, s.newAPIComment(c, false))
+}

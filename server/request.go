@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+)
+
+// readBody reads the request body, at most Config.MaxBodyBytes of it, and
+// answers the request itself when it cannot: 413 for a larger body, 400 for
+// one that cannot be read or is not valid UTF-8. It reports whether body
+// holds the whole body.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", tooBig.Limit))
+			return nil, false
+		}
+		writeJSONError(w, http.StatusBadRequest, "body: could not be read")
+		return nil, false
+	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD silently, so check
+	// the raw bytes first.
+	if !utf8.Valid(body) {
+		writeJSONError(w, http.StatusBadRequest, "body: not valid UTF-8")
+		return nil, false
+	}
+	return body, true
+}
+
+// decodeBody reads a JSON object from the request body into dst, which must
+// be a pointer to a struct, and answers the request itself when it cannot:
+// 415 for a non-JSON Content-Type (an absent one is taken for JSON), 413
+// for a body over Config.MaxBodyBytes, 400 for invalid UTF-8, malformed
+// JSON, a value of the wrong type, an unknown field, or data after the
+// object. It reports whether dst was filled.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if msg := checkJSONContentType(r.Header.Get("Content-Type")); msg != "" {
+		writeJSONError(w, http.StatusUnsupportedMediaType, msg)
+		return false
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return false
+	}
+	if msg := decodeJSONObject(body, dst); msg != "" {
+		writeJSONError(w, http.StatusBadRequest, msg)
+		return false
+	}
+	return true
+}
+
+// decodeJSONObject decodes body, which must hold exactly one JSON object,
+// into dst and refuses unknown fields. It returns why it could not, or "".
+func decodeJSONObject(body []byte, dst any) string {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return "body: required: a JSON object"
+	}
+	if trimmed[0] != '{' {
+		return "body: must be a JSON object"
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonErrorMessage(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "body: unexpected data after the JSON object"
+	}
+	return ""
+}
+
+// checkJSONContentType returns why a request Content-Type is not JSON, or
+// "" when it is: application/json, application/*+json, or none at all,
+// with no charset but UTF-8.
+func checkJSONContentType(v string) string {
+	if v == "" {
+		return ""
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || !isJSONMediaType(mt) {
+		return "Content-Type: must be application/json"
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return "Content-Type: charset must be utf-8"
+	}
+	return ""
+}
+
+func isJSONMediaType(mt string) bool {
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
+}
+
+// jsonErrorMessage turns an encoding/json error into a message naming the
+// offending field where there is one.
+func jsonErrorMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("body: malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "body: malformed JSON: unexpected end"
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return "body: must be a JSON object"
+		}
+		return fmt.Sprintf("%s: must be %s, not %s", typ.Field, jsonTypeName(typ.Type), typ.Value)
+	}
+	// DisallowUnknownFields reports `json: unknown field "name"` with no
+	// error type of its own.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "body: unknown field " + name
+	}
+	return "body: malformed JSON"
+}
+
+// jsonTypeName names a Go type of a request field the way a client sees it.
+func jsonTypeName(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			return "a list of strings"
+		}
+		return "a list"
+	}
+	return t.String()
+}

@@ -1,0 +1,291 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/feedd/feedd/feed/content"
+)
+
+// xssCorpus is feed/content/testdata/xss.json: inputs meant as content,
+// titles and names alike, and extra author names.
+type xssCorpus struct {
+	Cases []struct {
+		Name  string `json:"name"`
+		Input string `json:"input"`
+	} `json:"cases"`
+	Authors []string `json:"authors"`
+}
+
+func loadXSSCorpus(t *testing.T) xssCorpus {
+	t.Helper()
+	b, err := os.ReadFile("../feed/content/testdata/xss.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c xssCorpus
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Cases) == 0 || len(c.Authors) == 0 {
+		t.Fatal("empty corpus")
+	}
+	return c
+}
+
+// checkAPIHarmless checks that an API answer is valid JSON and that every
+// content_html in it passes content.CheckHarmless.
+func checkAPIHarmless(t *testing.T, what string, w *httptest.ResponseRecorder) {
+	t.Helper()
+	if !json.Valid(w.Body.Bytes()) {
+		t.Errorf("%s: answer is not valid JSON", what)
+		return
+	}
+	var v any
+	_ = json.Unmarshal(w.Body.Bytes(), &v)
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "content_html" {
+					if err := content.CheckHarmless(s); err != nil {
+						t.Errorf("%s: content_html %q: %v", what, s, err)
+					}
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+}
+
+// TestXSS_Corpus sends the XSS corpus through the API as comment content,
+// post content (HTML and Markdown), post titles and author names. Inputs
+// that validation refuses get 400; everything stored must come out of the
+// API and every feed format harmless and well-formed, and names as text.
+func TestXSS_Corpus(t *testing.T) {
+	corpus := loadXSSCorpus(t)
+	e := newEnv(t, envOptions{pageSize: 2000})
+	accepted := map[string]bool{} // stored author names
+	stored := 0
+	post := func(what, path, body string, header ...string) *httptest.ResponseRecorder {
+		t.Helper()
+		w := do(t, e.handler, "POST", path, body, withJSON(header...)...)
+		switch w.Code {
+		case 201:
+			stored++
+			checkAPIHarmless(t, what, w)
+		case 400:
+			if jsonError(t, w) == "" {
+				t.Errorf("%s: 400 without an error", what)
+			}
+		default:
+			t.Errorf("%s = %d %s, want 201 or 400", what, w.Code, w.Body)
+		}
+		return w
+	}
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	names := append([]string{}, corpus.Authors...)
+	for _, c := range corpus.Cases {
+		names = append(names, c.Input)
+		post(c.Name+" comment", "/api/posts/alpha/comments", enc(map[string]string{"author": "Case " + c.Name, "content": c.Input}))
+		for _, format := range []string{"html", "markdown"} {
+			post(c.Name+" "+format+" post", "/api/posts", enc(map[string]string{"title": "Case " + c.Name, "content": c.Input, "format": format}), adminAuth...)
+		}
+		post(c.Name+" title", "/api/posts", enc(map[string]string{"title": c.Input, "content": "x"}), adminAuth...)
+	}
+	for i, name := range names {
+		w := post("author "+name, "/api/posts/beta/comments", enc(map[string]string{"author": name, "content": "by a tricky name", "author_uri": "https://example.com/"}))
+		if w.Code == 201 {
+			accepted[decode[apiComment](t, w, 201).Author] = true
+		}
+		if i < len(corpus.Authors) {
+			post("post author "+name, "/api/posts", enc(map[string]string{"title": "By", "content": "x", "author": name}), adminAuth...)
+		}
+	}
+	if len(accepted) < len(corpus.Authors)/2 || stored < 3*len(corpus.Cases) {
+		t.Fatalf("only %d tricky names and %d entries stored: the corpus hardly reached the feeds", len(accepted), stored)
+	}
+
+	// Edits take the same path out.
+	for _, c := range corpus.Cases[:min(20, len(corpus.Cases))] {
+		w := do(t, e.handler, "PATCH", "/api/comments/a1", enc(map[string]string{"content": c.Input}), adminAuth...)
+		if w.Code != 200 && w.Code != 400 {
+			t.Errorf("edit %s = %d", c.Name, w.Code)
+		}
+		checkAPIHarmless(t, "edit "+c.Name, w)
+	}
+
+	// Everything readable through the API.
+	checkAPIHarmless(t, "alpha thread", do(t, e.handler, "GET", "/api/posts/alpha/comments", ""))
+	checkAPIHarmless(t, "beta thread", do(t, e.handler, "GET", "/api/posts/beta/comments", ""))
+	checkAPIHarmless(t, "admin alpha thread", do(t, e.handler, "GET", "/api/posts/alpha/comments", "", adminAuth...))
+	target := "/api/posts?limit=100"
+	for pages := 0; target != "" && pages < 50; pages++ {
+		w := do(t, e.handler, "GET", target, "")
+		checkAPIHarmless(t, target, w)
+		list := decode[postList](t, w, 200)
+		target = ""
+		if list.NextCursor != nil {
+			target = "/api/posts?limit=100&cursor=" + *list.NextCursor
+		}
+	}
+
+	// Every feed, in every format.
+	for _, prefix := range []string{"/feeds/posts", "/feeds/comments", "/feeds/posts/alpha/comments", "/feeds/posts/beta/comments"} {
+		for _, ext := range []string{"atom", "rss", "json"} {
+			path := prefix + "." + ext
+			w := do(t, e.handler, "GET", path, "")
+			if w.Code != 200 {
+				t.Fatalf("GET %s = %d", path, w.Code)
+			}
+			checkFeedHarmless(t, path, w.Body.Bytes(), ext)
+		}
+	}
+
+	// Names come out as text: each stored name, as the feeds clean it,
+	// is the text of an Atom author name, and of a JSON Feed author name.
+	atomNames := atomAuthorNames(t, do(t, e.handler, "GET", "/feeds/posts/beta/comments.atom", "").Body.Bytes())
+	jsonNames := jsonAuthorNames(t, do(t, e.handler, "GET", "/feeds/posts/beta/comments.json", "").Body.Bytes())
+	for name := range accepted {
+		want := content.Line(name)
+		if !atomNames[want] {
+			t.Errorf("Atom has no author named %q (from %q)", want, name)
+		}
+		if !jsonNames[want] {
+			t.Errorf("JSON Feed has no author named %q (from %q)", want, name)
+		}
+	}
+}
+
+// checkFeedHarmless checks that a feed document is well-formed (XML
+// decoded to the end, or valid JSON) and that the HTML of every entry, as
+// a feed reader gets it, passes content.CheckHarmless.
+func checkFeedHarmless(t *testing.T, path string, body []byte, ext string) {
+	t.Helper()
+	if ext == "json" {
+		if !json.Valid(body) {
+			t.Errorf("%s: not valid JSON", path)
+			return
+		}
+	} else {
+		dec := xml.NewDecoder(bytes.NewReader(body))
+		for {
+			_, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Errorf("%s: not well-formed XML: %v", path, err)
+				return
+			}
+		}
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Errorf("%s: gofeed: %v", path, err)
+		return
+	}
+	if len(f.Items) == 0 {
+		t.Errorf("%s: no entries", path)
+	}
+	for _, it := range f.Items {
+		for _, html := range []string{it.Content, it.Description} {
+			if err := content.CheckHarmless(html); err != nil {
+				t.Errorf("%s: entry %s: %q: %v", path, it.GUID, html, err)
+			}
+		}
+		for _, a := range it.Authors {
+			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Email)), "javascript:") {
+				t.Errorf("%s: entry %s: author %+v", path, it.GUID, a)
+			}
+		}
+	}
+}
+
+// atomAuthorNames returns the text of every atom:author/atom:name, and
+// fails if a name holds an element: a name must be text.
+func atomAuthorNames(t *testing.T, body []byte) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var stack []string
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			t.Fatalf("Atom: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if n := len(stack); n > 0 && stack[n-1] == "name" {
+				t.Errorf("author name holds an element <%s>", tok.Name.Local)
+			}
+			if tok.Name.Local == "uri" {
+				text.Reset()
+			}
+			stack = append(stack, tok.Name.Local)
+			text.Reset()
+		case xml.CharData:
+			text.Write(tok)
+		case xml.EndElement:
+			n := len(stack)
+			if n >= 2 && stack[n-1] == "name" && stack[n-2] == "author" {
+				names[text.String()] = true
+			}
+			if n >= 1 && stack[n-1] == "uri" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(text.String())), "javascript:") {
+				t.Errorf("author uri %q", text.String())
+			}
+			stack = stack[:n-1]
+			text.Reset()
+		}
+	}
+}
+
+// jsonAuthorNames returns the names of every item author of a JSON Feed.
+func jsonAuthorNames(t *testing.T, body []byte) map[string]bool {
+	t.Helper()
+	var doc struct {
+		Items []struct {
+			Authors []struct {
+				Name string `json:"name"`
+				URL  string `json:"url"`
+			} `json:"authors"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, it := range doc.Items {
+		for _, a := range it.Authors {
+			names[a.Name] = true
+			if strings.HasPrefix(strings.ToLower(a.URL), "javascript:") {
+				t.Errorf("author url %q", a.URL)
+			}
+		}
+	}
+	return names
+}
