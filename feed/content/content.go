@@ -68,16 +68,23 @@ func PostHTML(p *feed.Post) string {
 
 // CommentHTML returns the content of c as safe HTML under the comment
 // policy (see newCommentPolicy), every link marked rel="nofollow ugc".
-// Content with HTML tags (of known HTML elements) is taken as HTML; any
-// other content as plain text, in which blank lines separate paragraphs,
+// Content with HTML tags (of known HTML elements) is taken as HTML, and
+// when it has no block structure of its own (paragraphs, lists, quotes,
+// line breaks) its blank lines separate paragraphs; any other content is
+// plain text, in which blank lines separate paragraphs,
 // line breaks are kept and http(s) URLs become links (see plainToHTML).
 func CommentHTML(c *feed.Comment) string {
 	if c == nil {
 		return ""
 	}
 	s := Clean(c.Content)
-	if !looksLikeHTML(s) {
+	switch {
+	case !looksLikeHTML(s):
 		s = plainToHTML(s)
+	case !hasBlocks(s):
+		// Inline HTML typed into a comment box still means its blank
+		// lines as paragraph breaks, as in plain text.
+		s = autoParagraphs(s)
 	}
 	return finish(s, commentPolicy, true)
 }

@@ -88,11 +88,11 @@ func TestCommentHTML(t *testing.T) {
 			"<p>javascript:alert(1) ftp://x.example/ xhttp://y.example/</p>"},
 		{"plain URL without host", "https:// and http:///x", "<p>https:// and http:///x</p>"},
 		{"HTML", "<p>Hi <em>there</em></p>", "<p>Hi <em>there</em></p>"},
-		{"HTML newlines stay", "<b>a</b>\nb", "<b>a</b>\nb"},
+		{"inline HTML gets paragraphs", "<b>a</b>\nb", "<p><b>a</b><br/>\nb</p>"},
 		{"link gets nofollow ugc", `<a href="https://x.example/" rel="me opener" target="_blank" title="t">x</a>`,
-			`<a href="https://x.example/" rel="nofollow ugc">x</a>`},
-		{"relative link", `<a href="../posts/other">o</a>`, `<a href="../posts/other" rel="nofollow ugc">o</a>`},
-		{"javascript link", `<a href="javascript:alert(1)">x</a>`, `x`},
+			`<p><a href="https://x.example/" rel="nofollow ugc">x</a></p>`},
+		{"relative link", `<a href="../posts/other">o</a>`, `<p><a href="../posts/other" rel="nofollow ugc">o</a></p>`},
+		{"javascript link", `<a href="javascript:alert(1)">x</a>`, `<p>x</p>`},
 		{"no images", `<p>a<img src="https://tracker.example/p.gif">b</p>`, `<p>ab</p>`},
 		{"no headings or tables", `<h1>Big</h1><table><tr><td>c</td></tr></table>`, `Bigc`},
 		{"allowed tags", `<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`,
@@ -100,7 +100,7 @@ func TestCommentHTML(t *testing.T) {
 		{"attributes dropped", `<p class="x" id="y" style="color:red" title="t">p</p>`, `<p>p</p>`},
 		{"unbalanced closed", `<blockquote><b>quote`, `<blockquote><b>quote</b></blockquote>`},
 		{"entities in HTML stay text", `<p>&lt;script&gt;</p>`, `<p>&lt;script&gt;</p>`},
-		{"HTML comment", "a<!-- hidden -->b", "ab"},
+		{"HTML comment", "a<!-- hidden -->b", "<p>ab</p>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := CommentHTML(&feed.Comment{Content: tc.in})
@@ -201,4 +201,21 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestCommentHTML_InlineHTMLParagraphs(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Hello <b>there</b>\n\nsecond <i>para</i>\nline", "<p>Hello <b>there</b></p>\n<p>second <i>para</i><br/>\nline</p>"},
+		{"<b>bold\n\nstill</b> text", "<p><b>bold</b></p><b>\n</b><p><b>still</b> text</p>"},
+		{"<p>own</p>\n\n<p>structure</p>", "<p>own</p>\n\n<p>structure</p>"},
+		{"a <script>x</script>\n\nb", "<p>a </p>\n<p>b</p>"},
+	} {
+		got := CommentHTML(&feed.Comment{Content: tt.in})
+		if got != tt.want {
+			t.Errorf("CommentHTML(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if err := CheckHarmless(got); err != nil {
+			t.Errorf("CommentHTML(%q): %v", tt.in, err)
+		}
+	}
 }

@@ -117,3 +117,46 @@ func trimURL(u string) string {
 	}
 	return u
 }
+
+// blockTags are the elements that give comment HTML a structure of its own,
+// which autoParagraphs must not second-guess.
+var blockTags = map[atom.Atom]bool{
+	atom.P: true, atom.Br: true, atom.Div: true, atom.Ul: true, atom.Ol: true,
+	atom.Li: true, atom.Blockquote: true, atom.Pre: true, atom.Table: true,
+}
+
+// hasBlocks reports whether HTML s holds a block-level tag or a line break.
+func hasBlocks(s string) bool {
+	z := nethtml.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case nethtml.ErrorToken:
+			return false
+		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
+			if name, _ := z.TagName(); blockTags[atom.Lookup(name)] {
+				return true
+			}
+		}
+	}
+}
+
+// autoParagraphs wraps the blank-line separated chunks of inline HTML in
+// <p> elements and turns the remaining line breaks into <br>. It leaves the
+// markup itself alone: the policy and the re-parse in finish balance any
+// element a chunk boundary cuts.
+func autoParagraphs(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	var b strings.Builder
+	b.Grow(len(s) + 32)
+	for chunk := range strings.SplitSeq(s, "\n\n") {
+		chunk = strings.Trim(chunk, " \t\n")
+		if chunk == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(chunk, "\n", "<br>\n"))
+		b.WriteString("</p>\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
