@@ -20,6 +20,8 @@ type Post struct {
 	Categories []string  `json:"categories,omitempty"`
 	Published  time.Time `json:"published"`
 	Updated    time.Time `json:"updated"`
+	// Origin is set on posts mirrored from an upstream source.
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // Post content formats. Content is stored as given and turned into
@@ -56,6 +58,8 @@ type Comment struct {
 	// Depth is the comment's place in its thread: 0 for a comment on the
 	// post, its parent's Depth+1 for a reply. Stores fill it in.
 	Depth int `json:"depth"`
+	// Origin is set on comments mirrored from an upstream source.
+	Origin *Origin `json:"origin,omitempty"`
 
 	// PostTitle and PostUpdated describe the post the comment belongs to.
 	// Stores fill them in on reads so that feeds can name the post without

@@ -91,6 +91,39 @@ type Store interface {
 	// its tombstone and its text, but may keep an empty row until they go.
 	Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error)
 
+	// UpsertPost stores a mirrored post, keyed by (p.Origin.Source,
+	// p.Origin.ID); p.Origin is required (EINVALID). A new one is created
+	// like CreatePost (p.ID may be empty). An existing one is updated in
+	// place when any of its fields (title, content, format, summary,
+	// author, categories, published, Origin.URL, Origin.CommentsURL)
+	// differs (a zero p.Published or p.Updated counts as equal to the
+	// stored one: an upstream entry without dates keeps the time it was
+	// first seen): its ID and Published stay, and Updated becomes p.Updated
+	// when that is later, else moves like UpdatePost. When nothing differs
+	// nothing is written and changed is false. A mirrored post deleted here
+	// is not brought back (changed false, no error). On return p holds the
+	// stored values.
+	UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err error)
+	// UpsertComment stores a mirrored comment of the mirrored post
+	// c.PostID, keyed by (c.Origin.Source, c.Origin.ID), like UpsertPost.
+	// parentUpstreamID names the comment it replies to by its upstream id;
+	// when no comment of the same post and source has that id (or it is
+	// empty, or names the post) the comment is top-level. Mirrored comments
+	// are approved; one deleted here is not brought back.
+	UpsertComment(ctx context.Context, c *feed.Comment, parentUpstreamID string) (changed bool, err error)
+	// Fetch returns the polling state of a source's feed (postID empty) or
+	// of a mirrored post's comment feed; ENOTFOUND when there is none yet.
+	Fetch(ctx context.Context, source, postID string) (*feed.Fetch, error)
+	// SaveFetch stores the polling state f, replacing the previous one of
+	// (f.Source, f.PostID). It logs no change: no feed shows it.
+	SaveFetch(ctx context.Context, f *feed.Fetch) error
+	// Fetches returns the polling states of one source, or of every source
+	// when source is empty, ordered by source and post.
+	Fetches(ctx context.Context, source string) ([]*feed.Fetch, error)
+	// SourceCounts returns the live posts and approved comments stored
+	// from each source.
+	SourceCounts(ctx context.Context) (map[string]feed.SourceCounts, error)
+
 	// Changes returns change-log records with Seq > after, oldest first, at
 	// most limit (0: no limit). A process polls it to invalidate feeds
 	// written by other processes. LastChange returns the newest Seq (0 on
