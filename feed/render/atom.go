@@ -116,7 +116,7 @@ func (r *Renderer) atomEntry(e *entry) *atomEntry {
 			Updated:   atomTime(e.updated),
 			Author:    atomAuthor(e.author),
 		},
-		Links:   []atomLink{newAtomLink(e.id, "alternate", htmlType)},
+		Links:   []atomLink{newAtomLink(e.link, "alternate", htmlType)},
 		Content: &xmlText{Type: "html", Text: e.content},
 	}
 	if e.thread.Kind != "" {

@@ -29,7 +29,8 @@ type tombstone struct {
 
 // entry is a post or a comment in a document.
 type entry struct {
-	id         string // permalink: the Atom id, RSS guid, JSON id and alternate link
+	id         string // permalink: the Atom id, RSS guid and JSON id
+	link       string // the alternate link: id, or a mirrored post's upstream permalink
 	title      string
 	author     person
 	published  time.Time
@@ -144,10 +145,14 @@ func (d *document) size() int {
 func (r *Renderer) postEntry(p *feed.Post, stats map[string]feed.ThreadStats) *entry {
 	e := &entry{
 		id:      r.PostURL(p.ID),
+		link:    upstreamLink(p.Origin),
 		title:   postTitle(p),
 		author:  r.author(p.AuthorName, p.AuthorURI),
 		summary: clean(p.Summary),
 		thread:  feed.ThreadFeed(p.ID),
+	}
+	if e.link == "" {
+		e.link = e.id
 	}
 	e.content = absolutize(content.PostHTML(p), e.id)
 	e.published, e.updated = entryDates(p.Published, p.Updated)
@@ -177,6 +182,7 @@ func postTitle(p *feed.Post) string {
 func (r *Renderer) commentEntry(c *feed.Comment, postID, postTitle string) *entry {
 	e := &entry{
 		id:        r.CommentURL(postID, c.ID),
+		link:      r.CommentURL(postID, c.ID),
 		author:    r.author(c.AuthorName, c.AuthorURI),
 		inReplyTo: r.PostURL(postID),
 	}
@@ -250,4 +256,17 @@ func (r *Renderer) tombstones(gone []feed.Tombstone, postID string) []tombstone 
 		ts = append(ts, t)
 	}
 	return ts
+}
+
+// upstreamLink returns the upstream permalink of a mirrored post, so that
+// its entries link to the original, or "" when there is none usable.
+func upstreamLink(o *feed.Origin) string {
+	if o == nil || o.URL == "" {
+		return ""
+	}
+	u, err := url.Parse(line(o.URL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
 }

@@ -70,7 +70,7 @@ func (r *Renderer) jsonItem(e *entry) *jsonItem {
 	published, updated := e.published, e.updated
 	it := &jsonItem{JSONItem: feeds.JSONItem{
 		Id:            e.id,
-		Url:           e.id,
+		Url:           e.link,
 		Title:         e.title,
 		ContentHTML:   e.content,
 		Summary:       e.summary,

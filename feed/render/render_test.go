@@ -456,3 +456,35 @@ func TestAuthorURI(t *testing.T) {
 		}
 	}
 }
+
+// TestMirroredPostLinksUpstream: a mirrored post keeps our id but its
+// alternate link is the upstream permalink, in every format.
+func TestMirroredPostLinksUpstream(t *testing.T) {
+	r := newTestRenderer(t, false)
+	p := &feed.Post{ID: "m1", Title: "Mirrored", Content: "<p>x</p>",
+		Published: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
+		Origin:    &feed.Origin{Source: "up", ID: "tag:up,2026:1", URL: "https://upstream.example/2026/01/mirrored.html"}}
+	bad := *p
+	bad.Origin = &feed.Origin{Source: "up", ID: "x", URL: "javascript:alert(1)"}
+	for _, f := range feed.Formats {
+		b, _, err := r.Posts(f, []*feed.Post{p}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := gofeed.NewParser().ParseString(string(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := parsed.Items[0]
+		if it.Link != p.Origin.URL {
+			t.Errorf("%s: link %q, want the upstream permalink", f, it.Link)
+		}
+		if want := root + "/posts/m1"; it.GUID != want {
+			t.Errorf("%s: id %q, want ours %q", f, it.GUID, want)
+		}
+		b, _, _ = r.Posts(f, []*feed.Post{&bad}, nil, nil)
+		if bytes.Contains(b, []byte("javascript:")) {
+			t.Errorf("%s: unusable upstream URL was linked", f)
+		}
+	}
+}

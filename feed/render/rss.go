@@ -102,7 +102,7 @@ func (r *Renderer) rssItem(e *entry) *rssItem {
 	it := &rssItem{
 		Title: plainText(e.title),
 		RssItem: feeds.RssItem{
-			Link:    e.id,
+			Link:    e.link,
 			Guid:    &feeds.RssGuid{Id: e.id, IsPermaLink: "true"},
 			PubDate: e.published.UTC().Format(rssDates),
 		},
