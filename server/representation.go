@@ -23,6 +23,8 @@ type apiPost struct {
 	ContentHTML string    `json:"content_html"`
 	Content     *string   `json:"content,omitempty"` // admin only
 	Format      string    `json:"format,omitempty"`  // admin only
+	// Origin tells where a mirrored post came from.
+	Origin *feed.Origin `json:"origin,omitempty"`
 }
 
 // apiComment is a comment as the API shows it; see apiPost for content.
@@ -40,6 +42,8 @@ type apiComment struct {
 	Updated     time.Time   `json:"updated"`
 	ContentHTML string      `json:"content_html"`
 	Content     *string     `json:"content,omitempty"` // admin only
+	// Origin tells where a mirrored comment came from.
+	Origin *feed.Origin `json:"origin,omitempty"`
 }
 
 // apiPostList is the answer of GET /api/posts.
@@ -67,6 +71,7 @@ func (s *Server) newAPIPost(p *feed.Post, admin bool) apiPost {
 		Published:   p.Published.UTC(),
 		Updated:     p.Updated.UTC(),
 		ContentHTML: content.PostHTML(p),
+		Origin:      p.Origin,
 	}
 	if admin {
 		raw := p.Content
@@ -89,6 +94,7 @@ func (s *Server) newAPIComment(c *feed.Comment, admin bool) apiComment {
 		Published:   c.Published.UTC(),
 		Updated:     c.Updated.UTC(),
 		ContentHTML: content.CommentHTML(c),
+		Origin:      c.Origin,
 	}
 	if c.ParentID != "" {
 		parent := c.ParentID

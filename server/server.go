@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
@@ -89,6 +90,9 @@ type Config struct {
 	// right-most address of X-Forwarded-For outside these prefixes. Empty
 	// trusts none; the peer address is the client.
 	TrustedProxies []netip.Prefix
+	// SourceStatus reports the mirrored sources for GET /api/sources;
+	// nil answers an empty list.
+	SourceStatus func(ctx context.Context) ([]SourceStatus, error)
 }
 
 // Validate reports settings that New would have to replace: an unknown
@@ -209,6 +213,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	DELETE /api/comments/{comment}          (admin token)
 //	POST   /api/comments/{comment}/approve  (admin token)
 //	POST   /api/comments/{comment}/spam     (admin token)
+//	GET    /api/sources                     (admin token)
 //	GET    /healthz
 //
 // GET routes answer HEAD too. API answers are JSON; see apiPost and
@@ -235,6 +240,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /api/comments/{comment}", s.handleDeleteComment)
 	mux.HandleFunc("POST /api/comments/{comment}/approve", s.handleModerateComment(feed.StatusApproved))
 	mux.HandleFunc("POST /api/comments/{comment}/spam", s.handleModerateComment(feed.StatusSpam))
+	mux.HandleFunc("GET /api/sources", s.handleSources)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	// Recovery sits inside the logger, so that the log shows its 500.
 	return s.logRequests(s.recoverPanics(mux))

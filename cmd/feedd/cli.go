@@ -25,6 +25,9 @@ type cli struct {
 	configPath     string
 	explicitConfig bool
 	json           bool
+	// isTerminal tells whether a writer is a terminal (for progress bars);
+	// nil means the real test, which tests replace.
+	isTerminal func(io.Writer) bool
 }
 
 // commonFlags registers --config and --json on fs.
@@ -55,6 +58,17 @@ func (c *cli) openStore(ctx context.Context) (store.Store, Config, error) {
 		return nil, cfg, fmt.Errorf("open store: %w", err)
 	}
 	return st, cfg, nil
+}
+
+// withStore opens the configured store, runs fn on it and closes it. Errors
+// from fn are reported as storeError does.
+func (c *cli) withStore(ctx context.Context, fn func(st store.Store) error) error {
+	st, _, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return storeError(fn(st))
 }
 
 // parseInterspersed parses flags that may come before or after positional
@@ -161,6 +175,9 @@ func (c *cli) readContent(path string) (string, error) {
 // storeError turns a store error into a message for the terminal: the
 // client-safe message for known codes, the full error otherwise.
 func storeError(err error) error {
+	if err == nil {
+		return nil
+	}
 	if code := feed.ErrorCode(err); code != feed.EINTERNAL && code != "" {
 		return errors.New(feed.ErrorMessage(err))
 	}

@@ -56,14 +56,12 @@ func (c *cli) commentList(ctx context.Context, args []string) error {
 	if *pending {
 		f.Statuses = []feed.Status{feed.StatusPending}
 	}
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	var comments []*feed.Comment
+	if err := c.withStore(ctx, func(st store.Store) (err error) {
+		comments, err = st.Comments(ctx, f)
 		return err
-	}
-	defer st.Close()
-	comments, err := st.Comments(ctx, f)
-	if err != nil {
-		return storeError(err)
+	}); err != nil {
+		return err
 	}
 	return c.printComments(comments)
 }
@@ -75,14 +73,12 @@ func (c *cli) commentSetStatus(ctx context.Context, args []string, verb string, 
 	if err != nil {
 		return err
 	}
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	var cm *feed.Comment
+	if err := c.withStore(ctx, func(st store.Store) (err error) {
+		cm, err = st.UpdateComment(ctx, pos[0], store.CommentUpdate{Status: &status})
 		return err
-	}
-	defer st.Close()
-	cm, err := st.UpdateComment(ctx, pos[0], store.CommentUpdate{Status: &status})
-	if err != nil {
-		return storeError(err)
+	}); err != nil {
+		return err
 	}
 	return c.printComments([]*feed.Comment{cm})
 }
@@ -94,14 +90,12 @@ func (c *cli) commentDelete(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	var cm *feed.Comment
+	if err := c.withStore(ctx, func(st store.Store) (err error) {
+		cm, err = st.DeleteComment(ctx, pos[0])
 		return err
-	}
-	defer st.Close()
-	cm, err := st.DeleteComment(ctx, pos[0])
-	if err != nil {
-		return storeError(err)
+	}); err != nil {
+		return err
 	}
 	if c.json {
 		return c.printJSON(map[string]any{"deleted": cm.ID})

@@ -94,13 +94,8 @@ func (c *cli) postCreate(ctx context.Context, args []string) error {
 	}
 	p.Content = content
 
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	if err := c.withStore(ctx, func(st store.Store) error { return st.CreatePost(ctx, p) }); err != nil {
 		return err
-	}
-	defer st.Close()
-	if err := st.CreatePost(ctx, p); err != nil {
-		return storeError(err)
 	}
 	return c.printPosts([]*feed.Post{p})
 }
@@ -154,14 +149,12 @@ func (c *cli) postEdit(ctx context.Context, args []string) error {
 	if u == (store.PostUpdate{}) {
 		return usageError(fs, "nothing to change: give at least one of --title, --file, --markdown, --html, --summary, --author, --author-uri, --category")
 	}
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	var p *feed.Post
+	if err := c.withStore(ctx, func(st store.Store) (err error) {
+		p, err = st.UpdatePost(ctx, pos[0], u)
 		return err
-	}
-	defer st.Close()
-	p, err := st.UpdatePost(ctx, pos[0], u)
-	if err != nil {
-		return storeError(err)
+	}); err != nil {
+		return err
 	}
 	return c.printPosts([]*feed.Post{p})
 }
@@ -173,14 +166,12 @@ func (c *cli) postDelete(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	var p *feed.Post
+	if err := c.withStore(ctx, func(st store.Store) (err error) {
+		p, err = st.DeletePost(ctx, pos[0])
 		return err
-	}
-	defer st.Close()
-	p, err := st.DeletePost(ctx, pos[0])
-	if err != nil {
-		return storeError(err)
+	}); err != nil {
+		return err
 	}
 	if c.json {
 		return c.printJSON(map[string]any{"deleted": p.ID})
@@ -199,14 +190,12 @@ func (c *cli) postList(ctx context.Context, args []string) error {
 	if *limit < 1 {
 		return usageError(fs, "--limit must be at least 1")
 	}
-	st, _, err := c.openStore(ctx)
-	if err != nil {
+	var posts []*feed.Post
+	if err := c.withStore(ctx, func(st store.Store) (err error) {
+		posts, err = st.Posts(ctx, store.PostFilter{Limit: *limit})
 		return err
-	}
-	defer st.Close()
-	posts, err := st.Posts(ctx, store.PostFilter{Limit: *limit})
-	if err != nil {
-		return storeError(err)
+	}); err != nil {
+		return err
 	}
 	return c.printPosts(posts)
 }

@@ -32,6 +32,9 @@ type Config struct {
 	Schedule   ScheduleConfig `yaml:"schedule"`
 	Comments   CommentsConfig `yaml:"comments"`
 	HTTP       HTTPConfig     `yaml:"http"`
+	// Sources are the upstream blogs mirrored into the store.
+	Sources []SourceConfig `yaml:"sources"`
+	Poll    PollConfig     `yaml:"poll"`
 	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
 	// prefixes) whose X-Forwarded-For header names the client.
 	TrustedProxies []string  `yaml:"trusted_proxies"`
@@ -78,6 +81,39 @@ type CommentsConfig struct {
 type ScheduleConfig struct {
 	Regenerate string `yaml:"regenerate"`
 	Purge      string `yaml:"purge"`
+	// Poll is the schedule of a source that names none.
+	Poll string `yaml:"poll"`
+}
+
+// SourceConfig is one mirrored upstream blog.
+type SourceConfig struct {
+	// Name identifies the source in the store and in status; like an entry
+	// id it is 1 to 64 characters of A-Z, a-z, 0-9, - and _.
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"` // the upstream feed, absolute http(s)
+	// Schedule is a cron spec; schedule.poll when empty.
+	Schedule string `yaml:"schedule"`
+	// Comments mirrors the comment feed of each mirrored post, when the
+	// upstream announces one.
+	Comments bool `yaml:"comments"`
+	// MaxEntries keeps at most this many of the newest entries of each
+	// fetch; 0 takes every entry the feed holds.
+	MaxEntries int `yaml:"max_entries"`
+}
+
+// PollConfig bounds the fetching of upstream feeds.
+type PollConfig struct {
+	Timeout        time.Duration `yaml:"timeout"`         // a whole fetch, body included
+	ConnectTimeout time.Duration `yaml:"connect_timeout"` // dialling and the TLS handshake
+	MaxBodyBytes   int64         `yaml:"max_body_bytes"`  // a larger feed is an error
+	MaxConcurrent  int           `yaml:"max_concurrent"`  // fetches at once, over all sources
+	// MaxBackoff caps the growing delay after consecutive failures.
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+	// RecentWindow is how long after its publication a mirrored post's
+	// comment feed is polled on every run; older ones are polled every
+	// OldInterval.
+	RecentWindow time.Duration `yaml:"recent_window"`
+	OldInterval  time.Duration `yaml:"old_interval"`
 }
 
 // HTTPConfig holds limits of the HTTP server.
@@ -102,6 +138,16 @@ func DefaultConfig() Config {
 		Schedule: ScheduleConfig{
 			Regenerate: "@every 10m",
 			Purge:      "@daily",
+			Poll:       "@every 30m",
+		},
+		Poll: PollConfig{
+			Timeout:        30 * time.Second,
+			ConnectTimeout: 10 * time.Second,
+			MaxBodyBytes:   10 << 20,
+			MaxConcurrent:  8,
+			MaxBackoff:     6 * time.Hour,
+			RecentWindow:   72 * time.Hour,
+			OldInterval:    24 * time.Hour,
 		},
 		Comments: CommentsConfig{
 			Moderation:      "first-time",
@@ -191,11 +237,34 @@ func checkNode(n *yaml.Node, t reflect.Type, prefix string) error {
 			}
 			continue
 		}
+		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
+			if err := checkList(v, f.Type.Elem(), key); err != nil {
+				return err
+			}
+			continue
+		}
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 			return fmt.Errorf("line %d: %s: a value is required", v.Line, key)
 		}
 		if err := v.Decode(reflect.New(f.Type).Interface()); err != nil {
 			return fmt.Errorf("line %d: %s: invalid value %q (want %s)", v.Line, key, v.Value, typeName(f.Type))
+		}
+	}
+	return nil
+}
+
+// checkList checks a YAML sequence of mappings against the struct type t,
+// naming an item's keys by index: sources[1].url.
+func checkList(n *yaml.Node, t reflect.Type, key string) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // an empty list
+	}
+	if n.Kind != yaml.SequenceNode {
+		return fmt.Errorf("line %d: %s must be a list", n.Line, key)
+	}
+	for i, item := range n.Content {
+		if err := checkNode(item, t, fmt.Sprintf("%s[%d].", key, i)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -275,6 +344,11 @@ func (c *Config) Validate() error {
 	if _, err := cronParser.Parse(c.Schedule.Purge); err != nil {
 		bad("schedule.purge", "invalid cron spec %q: %v", c.Schedule.Purge, err)
 	}
+	if _, err := cronParser.Parse(c.Schedule.Poll); err != nil {
+		bad("schedule.poll", "invalid cron spec %q: %v", c.Schedule.Poll, err)
+	}
+	c.validateSources(bad)
+	c.Poll.validate(bad)
 	switch c.Comments.Moderation {
 	case "none", "first-time", "all":
 	default:

@@ -161,3 +161,108 @@ func TestConfig_TrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+func TestParseConfig_Sources(t *testing.T) {
+	cfg, err := ParseConfig(strings.NewReader(`
+schedule: {poll: "@every 15m"}
+sources:
+  - name: friend
+    url: https://friend.example.org/feed.atom
+  - name: other_blog-2
+    url: http://other.example.net/rss
+    schedule: "0 * * * *"
+    comments: true
+    max_entries: 50
+poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurrent: 2, max_backoff: 1h, recent_window: 0s, old_interval: 12h}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := []SourceConfig{
+		{Name: "friend", URL: "https://friend.example.org/feed.atom", Schedule: "@every 15m"},
+		{Name: "other_blog-2", URL: "http://other.example.net/rss", Schedule: "0 * * * *", Comments: true, MaxEntries: 50},
+	}
+	if len(cfg.Sources) != len(want) {
+		t.Fatalf("sources = %+v", cfg.Sources)
+	}
+	for i := range want {
+		if cfg.Sources[i] != want[i] {
+			t.Errorf("sources[%d] = %+v, want %+v", i, cfg.Sources[i], want[i])
+		}
+	}
+	wantPoll := PollConfig{Timeout: 20 * time.Second, ConnectTimeout: 5 * time.Second, MaxBodyBytes: 2 << 20,
+		MaxConcurrent: 2, MaxBackoff: time.Hour, RecentWindow: 0, OldInterval: 12 * time.Hour}
+	if cfg.Poll != wantPoll {
+		t.Errorf("poll = %+v, want %+v", cfg.Poll, wantPoll)
+	}
+
+	// Defaults, and an empty list.
+	cfg, err = ParseConfig(strings.NewReader("sources:\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Sources) != 0 || cfg.Schedule.Poll != "@every 30m" || cfg.Poll.Timeout != 30*time.Second ||
+		cfg.Poll.MaxBodyBytes != 10<<20 || cfg.Poll.MaxConcurrent != 8 || cfg.Poll.MaxBackoff != 6*time.Hour ||
+		cfg.Poll.RecentWindow != 72*time.Hour || cfg.Poll.OldInterval != 24*time.Hour || cfg.Poll.ConnectTimeout != 10*time.Second {
+		t.Errorf("defaults: sources %+v, schedule %+v, poll %+v", cfg.Sources, cfg.Schedule, cfg.Poll)
+	}
+}
+
+// TestParseConfig_BadSources checks that a bad source or poll setting is
+// named by its key, a source's by its index.
+func TestParseConfig_BadSources(t *testing.T) {
+	const ok = "  - {name: a, url: \"https://a.example.org/feed\"}\n"
+	for _, tt := range []struct {
+		name, in, want string
+	}{
+		{"sources not a list", "sources: {name: a}\n", "sources must be a list"},
+		{"source not a mapping", "sources: [a]\n", "sources[0] must be a mapping"},
+		{"unknown key in source", "sources:\n" + ok + "  - {name: b, urll: \"https://b.example.org/\"}\n", `line 3: unknown key "sources[1].urll"`},
+		{"duplicate key in source", "sources:\n  - {name: a, name: b, url: \"https://a.example.org/\"}\n", `"sources[0].name" given twice`},
+		{"comments not a bool", "sources:\n  - {name: a, url: \"https://a.example.org/\", comments: maybe}\n", "sources[0].comments: invalid value"},
+		{"max entries not a number", "sources:\n  - {name: a, url: \"https://a.example.org/\", max_entries: lots}\n", "sources[0].max_entries: invalid value"},
+		{"null url", "sources:\n  - name: a\n    url:\n", "sources[0].url: a value is required"},
+		{"missing name", "sources:\n  - {url: \"https://a.example.org/\"}\n", "sources[0].name: is required"},
+		{"bad name", "sources:\n" + ok + "  - {name: \"my blog\", url: \"https://b.example.org/\"}\n", "sources[1].name"},
+		{"long name", "sources:\n  - {name: " + strings.Repeat("x", 65) + ", url: \"https://a.example.org/\"}\n", "sources[0].name"},
+		{"duplicate name", "sources:\n" + ok + ok, `sources[1].name: "a" is already the name of sources[0]`},
+		{"missing url", "sources:\n  - {name: a}\n", "sources[0].url: is required"},
+		{"relative url", "sources:\n  - {name: a, url: /feed.atom}\n", "sources[0].url"},
+		{"ftp url", "sources:\n  - {name: a, url: \"ftp://a.example.org/feed\"}\n", "sources[0].url"},
+		{"url without host", "sources:\n  - {name: a, url: \"https:///feed\"}\n", "sources[0].url"},
+		{"bad schedule", "sources:\n" + ok + "  - {name: b, url: \"https://b.example.org/\", schedule: \"every now and then\"}\n", "sources[1].schedule"},
+		{"bad schedule field", "sources:\n  - {name: a, url: \"https://a.example.org/\", schedule: \"61 * * * *\"}\n", "sources[0].schedule"},
+		{"negative max entries", "sources:\n  - {name: a, url: \"https://a.example.org/\", max_entries: -1}\n", "sources[0].max_entries"},
+		{"bad poll schedule", "schedule: {poll: sometimes}\n", "schedule.poll"},
+		{"unknown poll key", "poll: {timeot: 5s}\n", `unknown key "poll.timeot"`},
+		{"poll timeout zero", "poll: {timeout: 0s}\n", "poll.timeout"},
+		{"poll timeout huge", "poll: {timeout: 1h}\n", "poll.timeout"},
+		{"connect timeout over timeout", "poll: {timeout: 5s, connect_timeout: 10s}\n", "poll.connect_timeout: must not exceed"},
+		{"connect timeout zero", "poll: {connect_timeout: 0s}\n", "poll.connect_timeout"},
+		{"body limit tiny", "poll: {max_body_bytes: 10}\n", "poll.max_body_bytes"},
+		{"body limit not a number", "poll: {max_body_bytes: 10MiB}\n", "poll.max_body_bytes: invalid value"},
+		{"zero concurrency", "poll: {max_concurrent: 0}\n", "poll.max_concurrent"},
+		{"short backoff", "poll: {max_backoff: 1s}\n", "poll.max_backoff"},
+		{"negative recent window", "poll: {recent_window: -1h}\n", "poll.recent_window"},
+		{"old interval zero", "poll: {old_interval: 0s}\n", "poll.old_interval"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(strings.NewReader(tt.in))
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err == nil {
+				t.Fatalf("no error for %q", tt.in)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not mention %q", err, tt.want)
+			}
+		})
+	}
+}

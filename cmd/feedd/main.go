@@ -45,6 +45,8 @@ Usage:
   feedd serve [--config FILE] [--addr HOST:PORT]   run the daemon
   feedd post create|edit|delete|list ...           manage posts
   feedd comment list|approve|spam|delete ...       moderate comments
+  feedd sources [--json]                           show the mirrored sources' state
+  feedd import FILE|URL [--source NAME]            load a feed or a blog export
   feedd version                                    print the version
 
 Run 'feedd COMMAND -h' for a command's flags.
@@ -63,6 +65,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPost(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "comment":
 		return runComment(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
+	case "sources":
+		return runSources(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
+	case "import":
+		return runImport(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "feedd", version)
 		return nil

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -16,6 +17,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlite"
@@ -64,8 +66,18 @@ type app struct {
 	renderer      *render.Renderer
 	cache         *cache.Cache
 	server        *server.Server
+	poller        *poll.Poller
+	sources       []SourceConfig
 	log           *slog.Logger
 	tombstoneDays int
+
+	// sched and sourceJobs (each source's cron entry) are set by serve
+	// before the HTTP server starts, and read by the status of sources.
+	sched      *cron.Cron
+	sourceJobs map[string]cron.EntryID
+	// firstPolls tracks the first polls of new sources, started outside
+	// the scheduler, so that shutdown waits for them too.
+	firstPolls sync.WaitGroup
 }
 
 // openStore opens the configured store.
@@ -93,7 +105,9 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
-	srv := server.New(st, c, r, server.Config{
+	a := &app{store: st, renderer: r, cache: c, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays}
+	a.poller = newPoller(cfg, st, c.Changed, log.With("component", "poll"))
+	a.server = server.New(st, c, r, server.Config{
 		AdminToken:       cfg.AdminToken,
 		MaxAge:           cfg.Feeds.MaxAge,
 		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
@@ -105,13 +119,30 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		MaxDepth:         cfg.Comments.MaxDepth,
 		HoneypotField:    cfg.Comments.HoneypotField,
 		TrustedProxies:   proxies,
+		SourceStatus:     a.sourceStatus,
 	}, log)
-	return &app{store: st, renderer: r, cache: c, server: srv, log: log, tombstoneDays: cfg.Feeds.TombstoneDays}, nil
+	return a, nil
+}
+
+// sourceStatus reports the sources with the scheduler's next runs.
+func (a *app) sourceStatus(ctx context.Context) ([]server.SourceStatus, error) {
+	return sourceStatuses(ctx, a.store, a.sources, a.nextScheduled, time.Now())
+}
+
+// nextScheduled is when the scheduler runs a source next; zero without a
+// scheduler.
+func (a *app) nextScheduled(name string) time.Time {
+	id, ok := a.sourceJobs[name]
+	if a.sched == nil || !ok {
+		return time.Time{}
+	}
+	return a.sched.Entry(id).Next
 }
 
 // serve runs the daemon on ln until ctx is cancelled, then shuts down in
-// order: stop accepting and finish in-flight requests, stop the scheduler
-// and wait for running jobs, close the store.
+// order: cancel the running jobs (polls in flight give up), stop accepting
+// and finish in-flight requests, stop the scheduler and wait for running
+// jobs, close the store.
 func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (err error) {
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
@@ -139,11 +170,16 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		return err
 	}
 
-	sched, err := newScheduler(cfg.Schedule, a, log)
+	// Scheduled jobs run under runCtx, cancelled at shutdown so that polls
+	// in flight give up rather than hold the exit for their timeouts.
+	runCtx, cancelRuns := context.WithCancel(context.Background())
+	defer cancelRuns()
+	sched, err := newScheduler(runCtx, cfg, a, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	a.startFirstPolls(ctx)
 	sched.Start()
 
 	// Writes by other processes sharing the store (the CLI) reach the
@@ -178,30 +214,39 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 	case <-ctx.Done():
 		log.Info("shutting down")
 	}
+	cancelRuns()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if serr := hs.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("http shutdown", "err", serr)
 	}
+	jobsDone := make(chan struct{})
+	go func() {
+		<-sched.Stop().Done()
+		a.firstPolls.Wait()
+		close(jobsDone)
+	}()
 	select {
-	case <-sched.Stop().Done():
+	case <-jobsDone:
 	case <-sctx.Done():
 		log.Warn("scheduled jobs still running at shutdown timeout")
 	}
 	return err
 }
 
-// newScheduler registers the configured jobs. Each job recovers from panics
-// and is skipped, not stacked, while its previous run is still going.
-func newScheduler(cfg ScheduleConfig, a *app, log *slog.Logger) (*cron.Cron, error) {
+// newScheduler registers the configured jobs, one per source besides the
+// regenerate sweep and the purge, and records the sources' entries in a.
+// Each job recovers from panics and is skipped, not stacked, while its
+// previous run is still going; jobs run under contexts derived from ctx.
+func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*cron.Cron, error) {
 	cl := cronLogger{log.With("component", "scheduler")}
 	c := cron.New(
 		cron.WithParser(cronParser),
 		cron.WithLogger(cl),
 		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 	)
-	if _, err := c.AddFunc(cfg.Regenerate, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if _, err := c.AddFunc(cfg.Schedule.Regenerate, func() {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		if err := a.cache.Sweep(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("regenerate sweep failed", "err", err)
@@ -209,8 +254,8 @@ func newScheduler(cfg ScheduleConfig, a *app, log *slog.Logger) (*cron.Cron, err
 	}); err != nil {
 		return nil, fmt.Errorf("schedule.regenerate: %w", err)
 	}
-	if _, err := c.AddFunc(cfg.Purge, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if _, err := c.AddFunc(cfg.Schedule.Purge, func() {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		if err := a.purge(ctx, time.Now()); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("purge failed", "err", err)
@@ -218,7 +263,58 @@ func newScheduler(cfg ScheduleConfig, a *app, log *slog.Logger) (*cron.Cron, err
 	}); err != nil {
 		return nil, fmt.Errorf("schedule.purge: %w", err)
 	}
+	a.sourceJobs = make(map[string]cron.EntryID, len(cfg.Sources))
+	for i, src := range cfg.Sources {
+		id, err := c.AddFunc(src.Schedule, a.pollJob(ctx, src, pollRunTimeout(cfg.Poll)))
+		if err != nil {
+			return nil, fmt.Errorf("sources[%d].schedule: %w", i, err)
+		}
+		a.sourceJobs[src.Name] = id
+	}
+	a.sched = c
 	return c, nil
+}
+
+// pollRunTimeout bounds one run of a source: its feed and the comment
+// feeds of its recent posts, fetched a few at a time.
+func pollRunTimeout(p PollConfig) time.Duration { return 20 * p.Timeout }
+
+// pollJob returns the scheduled job of a source: one poll, whose failure
+// is logged, once per run, without stopping the schedule. (The poller
+// records each failing URL in the store, and logs it, too.)
+func (a *app) pollJob(ctx context.Context, src SourceConfig, timeout time.Duration) func() {
+	s := pollSource(src)
+	return func() {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := a.poller.Poll(ctx, s); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Warn("source poll failed", "source", src.Name, "err", err)
+		}
+	}
+}
+
+// startFirstPolls polls at once each source that was never polled, so that
+// a newly configured source need not wait for its schedule. A source with
+// polling state waits: its stored next poll keeps a restart from polling
+// every source at once. The first poll runs through the source's wrapped
+// job, so a scheduled run skips while it goes on.
+func (a *app) startFirstPolls(ctx context.Context) {
+	for _, src := range a.sources {
+		_, err := a.store.Fetch(ctx, src.Name, "")
+		if err == nil {
+			continue
+		}
+		if feed.ErrorCode(err) != feed.ENOTFOUND {
+			a.log.Warn("reading polling state", "source", src.Name, "err", err)
+			continue
+		}
+		job := a.sched.Entry(a.sourceJobs[src.Name]).WrappedJob
+		a.firstPolls.Add(1)
+		go func() {
+			defer a.firstPolls.Done()
+			job.Run()
+		}()
+	}
 }
 
 // purge removes deleted entries whose tombstones are older than the

@@ -13,7 +13,9 @@ import (
 )
 
 // CreateComment stores c under its post, applying the defaults of
-// store.Store. On success c holds the stored values, PostTitle and PostUpdated included.
+// store.Store. On success c holds the stored values, PostTitle and
+// PostUpdated included. An Origin is stored too, and must be complete;
+// UpsertComment is the usual way in for mirrored comments.
 func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	// Work on a copy so that a failed write leaves c as the caller gave it.
 	q := *c
@@ -28,6 +30,14 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	}
 	if err := checkStatus(q.Status); err != nil {
 		return err
+	}
+	if q.Origin != nil {
+		o := *q.Origin
+		if err := checkOrigin(&o); err != nil {
+			return err
+		}
+		o.CommentsURL = "" // a post's field: not stored for comments
+		q.Origin = &o
 	}
 	q.Published, q.Updated = db.times(q.Published, q.Updated)
 	if err := q.Validate(); err != nil {
@@ -47,7 +57,18 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 		return err
 	}
 	q.PostTitle, q.PostUpdated = post.Title, post.Updated
-	var parent any // NULL for a comment on the post itself
+	if q.Origin != nil {
+		// Tell a taken upstream key from a taken id, which insertComment
+		// reports as the same unique violation.
+		_, _, err := commentByOrigin(ctx, tx, q.PostID, q.Origin.Source, q.Origin.ID)
+		switch {
+		case err == nil:
+			return feed.Errorf(feed.ECONFLICT, "comment %q of source %q already exists on post %q",
+				q.Origin.ID, q.Origin.Source, q.PostID)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("insert comment %q: %w", q.ID, err)
+		}
+	}
 	q.Depth = 0
 	if q.ParentID != "" {
 		var (
@@ -70,13 +91,32 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 		case status != feed.StatusApproved:
 			return feed.Errorf(feed.EINVALID, "parent_id: comment %q is not approved", q.ParentID)
 		}
-		parent, q.Depth = q.ParentID, depth+1
+		q.Depth = depth + 1
 	}
 
+	if err := db.insertComment(ctx, tx, &q); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("insert comment %q: commit: %w", q.ID, err)
+	}
+	*c = q
+	return nil
+}
+
+// insertComment stores q, validated and with its ID, times, parent and
+// depth set, and logs the change, in tx.
+func (db *DB) insertComment(ctx context.Context, tx *sql.Tx, q *feed.Comment) error {
 	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key, content,
-		status, depth, published, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err = tx.ExecContext(ctx, insert, q.ID, q.PostID, parent, q.AuthorName, q.AuthorURI,
-		authorKey(q.AuthorName, q.AuthorURI), q.Content, q.Status, q.Depth, q.Published.Unix(), q.Updated.Unix())
+		status, depth, published, updated, origin_source, origin_id, origin_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var o feed.Origin // all '' for a native comment
+	if q.Origin != nil {
+		o = *q.Origin
+	}
+	_, err := tx.ExecContext(ctx, insert, q.ID, q.PostID, nullable(q.ParentID), q.AuthorName, q.AuthorURI,
+		authorKey(q.AuthorName, q.AuthorURI), q.Content, q.Status, q.Depth, q.Published.Unix(), q.Updated.Unix(),
+		o.Source, o.ID, o.URL)
 	if isDuplicate(err) {
 		return feed.Errorf(feed.ECONFLICT, "comment %q already exists", q.ID)
 	}
@@ -86,11 +126,15 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	if err := logChange(ctx, tx, db.now(), q.PostID, q.ID); err != nil {
 		return fmt.Errorf("insert comment %q: %w", q.ID, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("insert comment %q: commit: %w", q.ID, err)
-	}
-	*c = q
 	return nil
+}
+
+// nullable stores an empty parent id as NULL: a comment on the post itself.
+func nullable(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
 }
 
 // checkStatus rejects a status that is none of feed's.
@@ -109,9 +153,10 @@ func authorKey(name, uri string) string {
 }
 
 // commentColumns selects a comment from comments c joined with its post p,
-// then whether either was deleted.
+// its origin, then whether either was deleted.
 const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
 	c.status, c.depth, c.published, c.updated, p.title, p.updated,
+	c.origin_source, c.origin_id, c.origin_url,
 	c.deleted_at IS NOT NULL OR p.deleted_at IS NOT NULL`
 
 // scanComment reads a row of commentColumns. deleted tells whether the
@@ -120,13 +165,18 @@ func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 	var (
 		q                               feed.Comment
 		published, updated, postUpdated int64
+		o                               feed.Origin
 	)
 	err = row.Scan(&q.ID, &q.PostID, &q.ParentID, &q.AuthorName, &q.AuthorURI, &q.Content,
-		&q.Status, &q.Depth, &published, &updated, &q.PostTitle, &postUpdated, &deleted)
+		&q.Status, &q.Depth, &published, &updated, &q.PostTitle, &postUpdated,
+		&o.Source, &o.ID, &o.URL, &deleted)
 	if err != nil {
 		return nil, false, err
 	}
 	q.Published, q.Updated, q.PostUpdated = fromUnix(published), fromUnix(updated), fromUnix(postUpdated)
+	if o.Source != "" {
+		q.Origin = &o
+	}
 	return &q, deleted, nil
 }
 

@@ -12,12 +12,21 @@ import (
 )
 
 // CreatePost stores p with its categories in one transaction, applying the
-// defaults of store.Store. On success p holds the stored values.
+// defaults of store.Store. On success p holds the stored values. An Origin
+// is stored too, and must be complete; UpsertPost is the usual way in for
+// mirrored posts.
 func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	// Work on a copy so that a failed write leaves p as the caller gave it.
 	q := *p
 	if err := checkNewID(&q.ID); err != nil {
 		return err
+	}
+	if q.Origin != nil {
+		o := *q.Origin
+		if err := checkOrigin(&o); err != nil {
+			return err
+		}
+		q.Origin = &o
 	}
 	q.Published, q.Updated = db.times(q.Published, q.Updated)
 	if err := validatePost(&q); err != nil {
@@ -30,10 +39,40 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	}
 	defer tx.Rollback()
 
-	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri, published, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err = tx.ExecContext(ctx, insert, q.ID, q.Title, q.Content, q.Format, q.Summary,
-		q.AuthorName, q.AuthorURI, q.Published.Unix(), q.Updated.Unix())
+	if q.Origin != nil {
+		// Tell a taken upstream key from a taken id, which insertPost
+		// reports as the same unique violation.
+		_, _, err := postByOrigin(ctx, tx, q.Origin.Source, q.Origin.ID)
+		switch {
+		case err == nil:
+			return feed.Errorf(feed.ECONFLICT, "post %q of source %q already exists", q.Origin.ID, q.Origin.Source)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("insert post %q: %w", q.ID, err)
+		}
+	}
+	if err := db.insertPost(ctx, tx, &q); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("insert post %q: commit: %w", q.ID, err)
+	}
+	*p = q
+	return nil
+}
+
+// insertPost stores q, validated and with its ID and times set, with its
+// categories and origin, and logs the change, in tx.
+func (db *DB) insertPost(ctx context.Context, tx *sql.Tx, q *feed.Post) error {
+	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri, published, updated,
+		origin_source, origin_id, origin_url, origin_comments_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var o feed.Origin // all '' for a native post
+	if q.Origin != nil {
+		o = *q.Origin
+	}
+	_, err := tx.ExecContext(ctx, insert, q.ID, q.Title, q.Content, q.Format, q.Summary,
+		q.AuthorName, q.AuthorURI, q.Published.Unix(), q.Updated.Unix(),
+		o.Source, o.ID, o.URL, o.CommentsURL)
 	if isDuplicate(err) {
 		// A deleted post keeps its id until purged: its tombstone names it.
 		return feed.Errorf(feed.ECONFLICT, "post %q already exists", q.ID)
@@ -47,10 +86,6 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	if err := logChange(ctx, tx, db.now(), q.ID, ""); err != nil {
 		return fmt.Errorf("insert post %q: %w", q.ID, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("insert post %q: commit: %w", q.ID, err)
-	}
-	*p = q
 	return nil
 }
 
@@ -82,10 +117,11 @@ func insertCategories(ctx context.Context, tx *sql.Tx, postID string, categories
 	return nil
 }
 
-// postColumns selects a post from posts p, its categories as a JSON array in
-// their stored order, and its deletion time. One statement reads both, so
-// they are consistent without a read transaction.
+// postColumns selects a post from posts p, its origin, its categories as a
+// JSON array in their stored order, and its deletion time. One statement
+// reads both, so they are consistent without a read transaction.
 const postColumns = `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
+	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url,
 	(SELECT json_group_array(c.name ORDER BY c.position) FROM post_categories c WHERE c.post_id = p.id),
 	p.deleted_at`
 
@@ -96,14 +132,18 @@ func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 		q                  feed.Post
 		published, updated int64
 		categories         string
+		o                  feed.Origin
 		deletedAt          sql.NullInt64
 	)
 	err = row.Scan(&q.ID, &q.Title, &q.Content, &q.Format, &q.Summary, &q.AuthorName, &q.AuthorURI,
-		&published, &updated, &categories, &deletedAt)
+		&published, &updated, &o.Source, &o.ID, &o.URL, &o.CommentsURL, &categories, &deletedAt)
 	if err != nil {
 		return nil, false, err
 	}
 	q.Published, q.Updated = fromUnix(published), fromUnix(updated)
+	if o.Source != "" {
+		q.Origin = &o
+	}
 	if err := json.Unmarshal([]byte(categories), &q.Categories); err != nil {
 		return nil, false, fmt.Errorf("decode categories: %w", err)
 	}

@@ -144,8 +144,9 @@ func limit(n int) (int, error) {
 
 // isDuplicate reports whether err is a primary key or unique violation. A
 // comment whose id is taken on the same post breaks UNIQUE (post_id, id)
-// before the primary key; no other unique key can fail on an insert here
-// (categories are deduplicated first).
+// before the primary key. The only other unique keys an insert can break
+// are the upstream keys of mirrored entries, which the writers check first
+// (categories are deduplicated first too).
 func isDuplicate(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) &&

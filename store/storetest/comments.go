@@ -10,6 +10,8 @@ import (
 )
 
 func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Origin", func(t *testing.T) { testCreateCommentOrigin(t, open) })
+
 	t.Run("OK", func(t *testing.T) {
 		s := newStore(t, open)
 		createPost(t, s, "p", "The Post", at(0))

@@ -11,6 +11,8 @@ import (
 )
 
 func testCreatePost(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Origin", func(t *testing.T) { testCreatePostOrigin(t, open) })
+
 	t.Run("OK", func(t *testing.T) {
 		s := newStore(t, open)
 		p := &feed.Post{

@@ -47,6 +47,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, open) })
+	t.Run("UpsertPost", func(t *testing.T) { testUpsertPost(t, open) })
+	t.Run("UpsertComment", func(t *testing.T) { testUpsertComment(t, open) })
+	t.Run("Fetch", func(t *testing.T) { testFetch(t, open) })
+	t.Run("SourceCounts", func(t *testing.T) { testSourceCounts(t, open) })
 }
 
 // t0 is a whole second in UTC that test entries are dated from.
@@ -136,6 +140,11 @@ func checkComment(t *testing.T, got, want *feed.Comment) {
 	g, w := *got, *want
 	g.Published, g.Updated, g.PostUpdated = time.Time{}, time.Time{}, time.Time{}
 	w.Published, w.Updated, w.PostUpdated = time.Time{}, time.Time{}, time.Time{}
+	// Origins compare by value; != would compare the pointers.
+	if !reflect.DeepEqual(g.Origin, w.Origin) {
+		t.Errorf("comment %s origin = %+v, want %+v", g.ID, g.Origin, w.Origin)
+	}
+	g.Origin, w.Origin = nil, nil
 	if g != w {
 		t.Errorf("comment = %+v\nwant %+v", g, w)
 	}

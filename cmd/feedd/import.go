@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/feedd/feedd/feed"
+)
+
+const importSynopsis = "import FILE|URL [--source NAME] [--config FILE] [--json]"
+
+// defaultImportSource is the source name of imported entries unless
+// --source names another.
+const defaultImportSource = "import"
+
+// runImport implements 'feedd import': it loads a feed or a Blogger-style
+// Atom export, from a file, standard input ("-") or a URL, into the store
+// through the poller's import, the mapping that polls use. Entries are
+// keyed by source and upstream id, so importing again updates rather than
+// duplicates them.
+func runImport(ctx context.Context, args []string, c *cli) error {
+	fs := newFlagSet("import", importSynopsis, c.stderr)
+	c.commonFlags(fs)
+	source := fs.String("source", defaultImportSource, "store the entries as mirrored from source `NAME`; a configured source's URL resolves relative links")
+	pos, err := parseInterspersed(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if !feed.ValidID(*source) {
+		return usageError(fs, "--source %q: must be 1 to %d characters of A-Z, a-z, 0-9, - and _", *source, feed.MaxIDLen)
+	}
+	arg := pos[0]
+	isURL := false
+	switch u, err := url.Parse(arg); {
+	case arg == "":
+		return usageError(fs, "empty FILE or URL")
+	case err == nil && u.Scheme != "" && u.Host != "":
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return usageError(fs, "unsupported URL scheme %q (want http or https)", u.Scheme)
+		}
+		isURL = true
+	}
+
+	// Open a file before the store, so that a wrong path touches nothing.
+	var in io.ReadCloser
+	switch {
+	case arg == "-":
+		in = io.NopCloser(c.stdin)
+	case !isURL:
+		f, err := os.Open(arg)
+		if err != nil {
+			return err
+		}
+		in = f
+	}
+	if in != nil {
+		defer in.Close()
+	}
+
+	st, cfg, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// The daemon, if one runs, learns of the writes from the change log.
+	p := newPoller(cfg, st, func(feed.Change) {}, newLogger(cfg.Log, c.stderr))
+	baseURL := ""
+	if src, ok := cfg.source(*source); ok {
+		baseURL = src.URL
+	}
+	if isURL {
+		in, err = p.FetchURL(ctx, arg)
+		if err != nil {
+			return err // it names the URL
+		}
+		defer in.Close()
+		baseURL = arg
+	}
+
+	prog := c.newProgress()
+	res, err := p.Import(ctx, in, baseURL, *source, prog.update)
+	prog.finish(err == nil)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", arg, storeError(err))
+	}
+	if c.json {
+		return c.printJSON(map[string]int{"posts": res.Posts, "comments": res.Comments, "unchanged": res.Unchanged})
+	}
+	fmt.Fprintf(c.stdout, "imported %d posts, %d comments, %d unchanged\n", res.Posts, res.Comments, res.Unchanged)
+	return nil
+}
+
+// progress shows how far an import got on standard error: a bar on a
+// terminal, else a line at every tenth of the entries, such as "imported
+// 120/450 entries", which logs and pipes keep readable.
+type progress struct {
+	w        io.Writer
+	terminal bool
+
+	mu   sync.Mutex
+	bar  *progressbar.ProgressBar // made at the first update, which tells the total
+	step int                      // entries between plain lines
+	last int                      // entries done at the last plain line
+}
+
+func (c *cli) newProgress() *progress {
+	isTerm := c.isTerminal
+	if isTerm == nil {
+		isTerm = isTerminal
+	}
+	return &progress{w: c.stderr, terminal: isTerm(c.stderr)}
+}
+
+// update is the poller's progress callback. It may be called from several
+// goroutines.
+func (p *progress) update(done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if total <= 0 {
+		return
+	}
+	if p.terminal {
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(total,
+				progressbar.OptionSetWriter(p.w),
+				progressbar.OptionSetDescription("importing"),
+				progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true),
+				progressbar.OptionSetWidth(30),
+				progressbar.OptionClearOnFinish(),
+			)
+		} else if p.bar.GetMax() != total {
+			p.bar.ChangeMax(total)
+		}
+		_ = p.bar.Set(done)
+		return
+	}
+	if p.step == 0 {
+		p.step = max(1, total/10)
+	}
+	if done == p.last || (done < total && done-p.last < p.step) {
+		return
+	}
+	p.last = done
+	fmt.Fprintf(p.w, "imported %d/%d entries\n", done, total)
+}
+
+// finish takes the bar off the screen; after a failure it leaves it where
+// it stopped.
+func (p *progress) finish(ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar == nil {
+		return
+	}
+	if ok {
+		_ = p.bar.Finish()
+	} else {
+		_ = p.bar.Exit()
+		fmt.Fprintln(p.w)
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

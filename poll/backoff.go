@@ -1,0 +1,54 @@
+package poll
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// backoffBase is the wait after a first failure, before jitter.
+const backoffBase = time.Minute
+
+// maxRetryAfter bounds how long a Retry-After can hold a feed back, against
+// a typo or a hostile upstream parking it for years.
+const maxRetryAfter = 7 * 24 * time.Hour
+
+// backoff returns the wait before polling again after the given number of
+// consecutive failures (1 for the first): base·2^(failures-1), at most
+// MaxBackoff, scaled by a random factor in [0.5, 1) so that feeds that
+// failed together (a shared host went down) do not retry together.
+func (p *Poller) backoff(failures int) time.Duration {
+	d := p.o.MaxBackoff
+	if n := failures - 1; n < 32 {
+		if e := backoffBase << max(n, 0); e < d {
+			d = e
+		}
+	}
+	return time.Duration(float64(d) * (0.5 + rand.Float64()/2))
+}
+
+// retryAfter parses a Retry-After header, either delay-seconds or an
+// HTTP-date, into the time to retry at; ok is false when the header is
+// absent or unreadable. A time in the past means now, and the wait is at
+// most maxRetryAfter.
+func retryAfter(v string, now time.Time) (t time.Time, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, false
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return time.Time{}, false
+		}
+		d = time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	} else {
+		return time.Time{}, false
+	}
+	d = min(max(d, 0), maxRetryAfter)
+	return now.Add(d), true
+}

@@ -1,0 +1,387 @@
+// Package poll mirrors upstream blogs: it fetches their feeds (Atom, RSS,
+// JSON Feed) with conditional GETs, maps each entry to a feed.Post, follows
+// each post's comment feed into threaded feed.Comments, and upserts both into
+// the store, keyed by their upstream ids so that a re-poll updates in place.
+// Import loads a feed document or a Blogger export the same way.
+//
+// Each upstream URL has a feed.Fetch row in the store: its validators, when
+// it was polled, its last status and error, and when it may be polled again
+// (exponential back-off after failures, Retry-After after 429 and 503). A
+// source never blocks another: every request has its own timeouts and body
+// limit, and at most Options.MaxConcurrent run at once.
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// Source is an upstream blog to mirror, as configured.
+type Source struct {
+	Name string // the source's name, stored as Origin.Source
+	URL  string // its posts feed
+	// Comments says whether to follow each post's comment feed.
+	Comments bool
+	// MaxEntries keeps only the newest that many entries of each poll of
+	// the posts feed; 0 takes every entry the upstream feed holds.
+	MaxEntries int
+}
+
+// Options configure a Poller. Zero values take the defaults given.
+type Options struct {
+	// UserAgent is sent with every request; default DefaultUserAgent.
+	UserAgent string
+	// ConnectTimeout bounds dialing and the TLS handshake; default 10s.
+	ConnectTimeout time.Duration
+	// Timeout bounds one request from dialing to the last byte of the
+	// body; default 30s.
+	Timeout time.Duration
+	// MaxBodyBytes is the largest body read; a larger one fails the poll
+	// with "body larger than N bytes". Default 10 MiB.
+	MaxBodyBytes int64
+	// MaxConcurrent is the number of polls (requests with their parsing
+	// and storing) in flight across all sources; default 8.
+	MaxConcurrent int
+	// MaxBackoff caps the exponential back-off after failures; default 6h.
+	MaxBackoff time.Duration
+	// RecentWindow: the comment feeds of posts published within it are
+	// polled on every run; default 72h, and a negative value makes no
+	// post recent.
+	RecentWindow time.Duration
+	// OldInterval: the comment feeds of older posts are polled at most
+	// this often; default 24h.
+	OldInterval time.Duration
+	// MaxRedirects is the longest chain of redirects followed; default 5.
+	MaxRedirects int
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Transport makes the requests; default an http.Transport with the
+	// timeouts above and gzip.
+	Transport http.RoundTripper
+}
+
+// Defaults of Options.
+const (
+	DefaultUserAgent      = "feedd/dev (+https://github.com/feedd/feedd)"
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultTimeout        = 30 * time.Second
+	DefaultMaxBodyBytes   = 10 << 20
+	DefaultMaxConcurrent  = 8
+	DefaultMaxBackoff     = 6 * time.Hour
+	DefaultRecentWindow   = 72 * time.Hour
+	DefaultOldInterval    = 24 * time.Hour
+	DefaultMaxRedirects   = 5
+)
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.RecentWindow == 0 {
+		o.RecentWindow = DefaultRecentWindow
+	}
+	if o.OldInterval <= 0 {
+		o.OldInterval = DefaultOldInterval
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = DefaultMaxRedirects
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Transport == nil {
+		o.Transport = newTransport(o)
+	}
+	return o
+}
+
+// Poller polls sources into a store. It is safe for concurrent use: Poll
+// may run for many sources at once.
+type Poller struct {
+	st      store.Store
+	changed func(feed.Change)
+	o       Options
+	log     *slog.Logger
+	client  *http.Client
+
+	sem     chan struct{} // a slot per poll in flight
+	locks   keyedMutex    // one poll of one URL at a time
+	writing sync.Mutex    // one poll storing at a time (see pollURL)
+
+	mu      sync.Mutex
+	polling map[string]bool // sources with a Poll running
+	// configured remembers each source's configured URL as Poll last saw
+	// it, to tell a configuration change from a permanent redirect (see
+	// sourceFetch).
+	configured map[string]string
+}
+
+// New returns a Poller that writes to st and reports every change it makes
+// to changed (cache.Changed; nil for none). A nil log discards.
+func New(st store.Store, changed func(feed.Change), o Options, log *slog.Logger) *Poller {
+	o = o.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if changed == nil {
+		changed = func(feed.Change) {}
+	}
+	p := &Poller{
+		st:         st,
+		changed:    changed,
+		o:          o,
+		log:        log,
+		sem:        make(chan struct{}, o.MaxConcurrent),
+		polling:    make(map[string]bool),
+		configured: make(map[string]string),
+	}
+	p.client = p.newClient()
+	return p
+}
+
+// Poll runs one poll of src: its feed, if due (Fetch.NextPoll has passed)
+// and not disabled, and then, with src.Comments, the due comment feeds of
+// its posts. Failures are recorded in the store's feed.Fetch rows
+// (LastError, LastStatus, Failures, NextPoll) and returned, joined; a
+// failing comment feed does not stop the others. A Poll of a source that
+// is already being polled returns nil at once.
+func (p *Poller) Poll(ctx context.Context, src Source) error {
+	if err := checkSource(src); err != nil {
+		return err
+	}
+	if !p.begin(src.Name) {
+		p.log.Debug("poll already running", "source", src.Name)
+		return nil
+	}
+	defer p.end(src.Name)
+
+	err := p.pollSource(ctx, src)
+	if src.Comments && ctx.Err() == nil {
+		err = errors.Join(err, p.pollComments(ctx, src))
+	}
+	return err
+}
+
+// checkSource rejects a source that cannot be polled.
+func checkSource(src Source) error {
+	if !feed.ValidID(src.Name) {
+		return feed.Errorf(feed.EINVALID, "source name %q: must be 1 to %d characters of A-Z, a-z, 0-9, - and _", src.Name, feed.MaxIDLen)
+	}
+	if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return feed.Errorf(feed.EINVALID, "source %q: url %q is not an absolute http(s) URL", src.Name, src.URL)
+	}
+	if src.MaxEntries < 0 {
+		return feed.Errorf(feed.EINVALID, "source %q: max entries must not be negative", src.Name)
+	}
+	return nil
+}
+
+// begin marks the source as being polled; false if it already was.
+func (p *Poller) begin(source string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.polling[source] {
+		return false
+	}
+	p.polling[source] = true
+	return true
+}
+
+func (p *Poller) end(source string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.polling, source)
+}
+
+// pollSource polls the source's own feed if it is due.
+func (p *Poller) pollSource(ctx context.Context, src Source) error {
+	f, err := p.sourceFetch(ctx, src)
+	if err != nil {
+		return err
+	}
+	now := p.now()
+	if f.Disabled {
+		p.log.Debug("source disabled", "source", src.Name, "url", f.URL, "status", f.LastStatus)
+		return nil
+	}
+	if now.Before(f.NextPoll) {
+		p.log.Debug("source not due", "source", src.Name, "next_poll", f.NextPoll)
+		return nil
+	}
+	return p.pollURL(ctx, f, func(ctx context.Context, d *document) error {
+		return p.storePosts(ctx, src, d)
+	})
+}
+
+// sourceFetch returns the stored polling state of the source's feed, or a
+// fresh one. When the configured URL changed since the state was made, the
+// state starts over: the configured URL, no validators, no back-off, not
+// disabled.
+//
+// The state holds the URL polled, which a permanent redirect moves away
+// from the configured one, so a stored URL that differs from src.URL may
+// mean either. Within this process the configured URL that the previous
+// Poll saw tells them apart. At the first Poll of a source in a process
+// nothing does, and the state starts over: a configuration change must
+// take effect (it is how a 410 is undone), and a moved feed only costs a
+// redirect and an unconditional GET more, after which its URL moves again.
+// (A configured URL kept in feed.Fetch would spare that.)
+func (p *Poller) sourceFetch(ctx context.Context, src Source) (*feed.Fetch, error) {
+	p.mu.Lock()
+	prev, seen := p.configured[src.Name]
+	p.configured[src.Name] = src.URL
+	p.mu.Unlock()
+
+	f, err := p.st.Fetch(ctx, src.Name, "")
+	switch {
+	case feed.ErrorCode(err) == feed.ENOTFOUND:
+		return &feed.Fetch{Source: src.Name, URL: src.URL}, nil
+	case err != nil:
+		return nil, fmt.Errorf("source %q: read fetch state: %w", src.Name, err)
+	}
+	if f.URL != src.URL && (!seen || prev != src.URL) {
+		p.log.Info("source url differs from the configured one: starting over", "source", src.Name, "old_url", f.URL, "url", src.URL)
+		f = &feed.Fetch{Source: src.Name, URL: src.URL, LastPoll: f.LastPoll, LastSuccess: f.LastSuccess}
+	}
+	return f, nil
+}
+
+// now reads the clock in UTC, truncated to whole seconds as the store
+// keeps times.
+func (p *Poller) now() time.Time { return p.o.Now().UTC().Truncate(time.Second) }
+
+// acquire takes a slot of the MaxConcurrent polls in flight.
+func (p *Poller) acquire(ctx context.Context) error {
+	select {
+	case p.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Poller) release() { <-p.sem }
+
+// keyedMutex holds one mutex per key, made on demand and dropped when
+// unused, so that the same URL is never fetched twice at once.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*refMutex
+}
+
+type refMutex struct {
+	sync.Mutex
+	refs int
+}
+
+// Lock locks key and returns the function that unlocks it.
+func (k *keyedMutex) Lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*refMutex)
+	}
+	m := k.locks[key]
+	if m == nil {
+		m = &refMutex{}
+		k.locks[key] = m
+	}
+	m.refs++
+	k.mu.Unlock()
+
+	m.Lock()
+	return func() {
+		m.Unlock()
+		k.mu.Lock()
+		if m.refs--; m.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// storePosts upserts the posts of the source's feed, the newest
+// src.MaxEntries of them when that is set, oldest first. With src.Comments
+// each post's comment feed gets a polling state, which pollComments reads.
+// A post the store refuses as invalid is logged and skipped; any other error
+// stops.
+func (p *Poller) storePosts(ctx context.Context, src Source, d *document) error {
+	now := p.now()
+	for _, e := range newestFirst(d.entries, now, src.MaxEntries, true) {
+		post := d.post(e, src.Name, now)
+		changed, err := p.st.UpsertPost(ctx, post)
+		if feed.ErrorCode(err) == feed.EINVALID {
+			p.log.Warn("entry skipped", "source", src.Name, "upstream_id", post.Origin.ID, "err", err)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("upsert post %q: %w", post.Origin.ID, err)
+		}
+		if changed {
+			p.changed(feed.Change{Post: post})
+		}
+		if src.Comments {
+			if err := p.ensureCommentFetch(ctx, post, time.Time{}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// newestFirst returns the newest n entries (all when n is 0), by their
+// published dates, newest first, or oldest first when reversed. Undated
+// entries count as the newest, as they are new to the store; ties keep the
+// document's order, which feeds give newest first.
+func newestFirst(es []*entry, now time.Time, n int, reversed bool) []*entry {
+	type dated struct {
+		e *entry
+		t time.Time
+	}
+	ds := make([]dated, len(es))
+	for i, e := range es {
+		t, _ := e.dates(now)
+		if t.IsZero() {
+			t = time.Unix(1<<40, 0)
+		}
+		ds[i] = dated{e, t}
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].t.After(ds[j].t) })
+	if n > 0 && len(ds) > n {
+		ds = ds[:n]
+	}
+	out := make([]*entry, len(ds))
+	for i, d := range ds {
+		if reversed {
+			out[len(ds)-1-i] = d.e
+		} else {
+			out[i] = d.e
+		}
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// TestAPI_Origin: mirrored posts and comments show where they came from.
+func TestAPI_Origin(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := t.Context()
+	p := &feed.Post{Title: "Mirrored", Content: "<p>hi</p>", Origin: &feed.Origin{
+		Source: "friend", ID: "tag:friend,2026:1", URL: "https://friend.example.org/1", CommentsURL: "https://friend.example.org/1/comments"}}
+	if _, err := e.db.UpsertPost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	c := &feed.Comment{PostID: p.ID, AuthorName: "Reader", Content: "nice", Origin: &feed.Origin{Source: "friend", ID: "tag:friend,2026:c1"}}
+	if _, err := e.db.UpsertComment(ctx, c, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.cache.Purge()
+
+	type origin struct {
+		Source      string `json:"source"`
+		ID          string `json:"upstream_id"`
+		URL         string `json:"upstream_url"`
+		CommentsURL string `json:"upstream_comments_url"`
+	}
+	got := decode[struct{ Origin *origin }](t, do(t, e.handler, "GET", "/api/posts/"+p.ID, ""), 200)
+	if got.Origin == nil || got.Origin.Source != "friend" || got.Origin.ID != "tag:friend,2026:1" ||
+		got.Origin.URL != "https://friend.example.org/1" || got.Origin.CommentsURL != "https://friend.example.org/1/comments" {
+		t.Errorf("post origin = %+v", got.Origin)
+	}
+	thread := decode[struct {
+		Comments []struct{ Origin *origin }
+	}](t, do(t, e.handler, "GET", "/api/posts/"+p.ID+"/comments", ""), 200)
+	if len(thread.Comments) != 1 || thread.Comments[0].Origin == nil || thread.Comments[0].Origin.ID != "tag:friend,2026:c1" {
+		t.Errorf("thread = %+v", thread)
+	}
+	// Local posts have none.
+	if w := do(t, e.handler, "GET", "/api/posts/alpha", ""); strings.Contains(w.Body.String(), "origin") {
+		t.Errorf("local post shows an origin: %s", w.Body)
+	}
+}

@@ -1,0 +1,438 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// CreateComment stores c under its post, applying the defaults of
+// store.Store. On success c holds the stored values, PostTitle and
+// PostUpdated included. An Origin is stored too, and must be complete;
+// UpsertComment is the usual way in for mirrored comments.
+func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
+	// Work on a copy so that a failed write leaves c as the caller gave it.
+	q := *c
+	if err := checkNewID(&q.ID); err != nil {
+		return err
+	}
+	if q.PostID == "" {
+		return feed.Errorf(feed.EINVALID, "post_id: required")
+	}
+	if q.Status == "" {
+		q.Status = feed.StatusApproved
+	}
+	if err := checkStatus(q.Status); err != nil {
+		return err
+	}
+	if q.Origin != nil {
+		o := *q.Origin
+		if err := checkOrigin(&o); err != nil {
+			return err
+		}
+		o.CommentsURL = "" // a post's field: not stored for comments
+		q.Origin = &o
+	}
+	q.Published, q.Updated = db.times(q.Published, q.Updated)
+	if err := q.Validate(); err != nil {
+		return err
+	}
+
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		// The checks lock the post and the parent (FOR SHARE) until the
+		// commit, so neither can be deleted, nor the parent marked spam,
+		// between the check and the insert: those writes lock the same
+		// rows FOR NO KEY UPDATE, which conflicts. Concurrent comments on
+		// one post or parent share the locks.
+		if _, err := postOfComment(ctx, tx, &q); err != nil {
+			return err
+		}
+		q.Depth = 0
+		if q.ParentID != "" {
+			var (
+				parentPost string
+				status     feed.Status
+				deleted    bool
+				depth      int
+			)
+			const query = `SELECT post_id, status, deleted_at IS NOT NULL, depth FROM comments WHERE id = $1 FOR SHARE`
+			err := tx.QueryRow(ctx, query, q.ParentID).Scan(&parentPost, &status, &deleted, &depth)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return feed.Errorf(feed.EINVALID, "parent_id: comment %q not found", q.ParentID)
+			case err != nil:
+				return fmt.Errorf("select parent %q: %w", q.ParentID, err)
+			case parentPost != q.PostID:
+				return feed.Errorf(feed.EINVALID, "parent_id: comment %q belongs to another post", q.ParentID)
+			case deleted:
+				return feed.Errorf(feed.EINVALID, "parent_id: comment %q was deleted", q.ParentID)
+			case status != feed.StatusApproved:
+				return feed.Errorf(feed.EINVALID, "parent_id: comment %q is not approved", q.ParentID)
+			}
+			q.Depth = depth + 1
+		}
+		b := &pgx.Batch{}
+		queueInsertComment(b, &q)
+		queueChange(b, db.now(), q.PostID, q.ID)
+		return commentConflict(tx.SendBatch(ctx, b).Close(), &q)
+	})
+	if err != nil {
+		return errorf(err, "insert comment %q: %w", q.ID, err)
+	}
+	*c = q
+	return nil
+}
+
+// queueInsertComment adds to b the insert of q, validated and with its ID,
+// times, parent and depth set.
+func queueInsertComment(b *pgx.Batch, q *feed.Comment) {
+	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key, content,
+		status, depth, published, updated, origin_source, origin_id, origin_url)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+	var o feed.Origin // all '' for a native comment
+	if q.Origin != nil {
+		o = *q.Origin
+	}
+	b.Queue(insert, q.ID, q.PostID, nullable(q.ParentID), q.AuthorName, q.AuthorURI,
+		authorKey(q.AuthorName, q.AuthorURI), q.Content, string(q.Status), q.Depth,
+		q.Published.Unix(), q.Updated.Unix(), o.Source, o.ID, o.URL)
+}
+
+// nullable stores an empty parent id as NULL: a comment on the post itself.
+func nullable(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return &id
+}
+
+// commentConflict turns the unique violation of an insert of comment q
+// into ECONFLICT, naming the key that was taken, and passes other errors
+// on.
+func commentConflict(err error, q *feed.Comment) error {
+	switch {
+	case isDuplicateOf(err, "comments_origin_idx"):
+		return feed.Errorf(feed.ECONFLICT, "comment %q of source %q already exists on post %q",
+			q.Origin.ID, q.Origin.Source, q.PostID)
+	case isDuplicate(err):
+		return feed.Errorf(feed.ECONFLICT, "comment %q already exists", q.ID)
+	}
+	return err
+}
+
+// postOfComment locks the post of a new comment c FOR SHARE and fills in
+// c.PostTitle and c.PostUpdated: ENOTFOUND when there is no such post,
+// EGONE when it was deleted. It returns the post's origin, nil for a
+// native post. The columns read are the locked row's own, so under READ
+// COMMITTED they are as committed by any writer it waited for.
+func postOfComment(ctx context.Context, tx pgx.Tx, c *feed.Comment) (*feed.Origin, error) {
+	var (
+		updated int64
+		deleted bool
+		o       feed.Origin
+	)
+	const query = `SELECT title, updated, deleted_at IS NOT NULL, origin_source, origin_id
+		FROM posts WHERE id = $1 FOR SHARE`
+	err := tx.QueryRow(ctx, query, c.PostID).Scan(&c.PostTitle, &updated, &deleted, &o.Source, &o.ID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", c.PostID)
+	case err != nil:
+		return nil, fmt.Errorf("select post %q: %w", c.PostID, err)
+	case deleted:
+		return nil, feed.Errorf(feed.EGONE, "post %q was deleted", c.PostID)
+	}
+	c.PostUpdated = fromUnix(updated)
+	if o.Source == "" {
+		return nil, nil
+	}
+	return &o, nil
+}
+
+// checkStatus rejects a status that is none of feed's.
+func checkStatus(s feed.Status) error {
+	switch s {
+	case feed.StatusApproved, feed.StatusPending, feed.StatusSpam:
+		return nil
+	}
+	return feed.Errorf(feed.EINVALID, "status: must be %q, %q or %q", feed.StatusApproved, feed.StatusPending, feed.StatusSpam)
+}
+
+// authorKey names a comment's author for HasApprovedComment: the name
+// lowercased (with Unicode rules), and the URI as given.
+func authorKey(name, uri string) string {
+	return strings.ToLower(strings.TrimSpace(name)) + "|" + strings.TrimSpace(uri)
+}
+
+// commentColumns selects a comment from comments c joined with its post p,
+// its origin, then whether either was deleted.
+const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
+	c.status, c.depth, c.published, c.updated, p.title, p.updated,
+	c.origin_source, c.origin_id, c.origin_url,
+	c.deleted_at IS NOT NULL OR p.deleted_at IS NOT NULL`
+
+// scanComment reads a row of commentColumns. deleted tells whether the
+// comment or its post was deleted.
+func scanComment(row pgx.Row) (c *feed.Comment, deleted bool, err error) {
+	var (
+		q                               feed.Comment
+		status                          string
+		published, updated, postUpdated int64
+		o                               feed.Origin
+	)
+	err = row.Scan(&q.ID, &q.PostID, &q.ParentID, &q.AuthorName, &q.AuthorURI, &q.Content,
+		&status, &q.Depth, &published, &updated, &q.PostTitle, &postUpdated,
+		&o.Source, &o.ID, &o.URL, &deleted)
+	if err != nil {
+		return nil, false, err
+	}
+	q.Status = feed.Status(status)
+	q.Published, q.Updated, q.PostUpdated = fromUnix(published), fromUnix(updated), fromUnix(postUpdated)
+	if o.Source != "" {
+		q.Origin = &o
+	}
+	return &q, deleted, nil
+}
+
+// liveComment reads a comment of any status through a connection or a
+// transaction: ENOTFOUND when there is none, EGONE when it or its post was
+// deleted.
+func liveComment(ctx context.Context, q querier, id string) (*feed.Comment, error) {
+	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`
+	c, deleted, err := scanComment(q.QueryRow(ctx, query, id))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("select comment %q: %w", id, err)
+	case deleted:
+		return nil, feed.Errorf(feed.EGONE, "comment %q was deleted", id)
+	}
+	return c, nil
+}
+
+// lockComment locks a comment's row for an edit, until tx ends, and then
+// reads it, like lockPost. FOR NO KEY UPDATE conflicts with the FOR SHARE
+// of a reply being created under it and with other edits, but not with the
+// FOR KEY SHARE that the foreign keys of its replies take. The post's row
+// is not locked: DeletePost locks the post first and the comments second,
+// and taking them here the other way round could deadlock. A DeletePost
+// that runs meanwhile waits for this lock in its UPDATE of the comments.
+func lockComment(ctx context.Context, tx pgx.Tx, id string) (*feed.Comment, error) {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM comments WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("lock comment %q: %w", id, err)
+	}
+	return liveComment(ctx, tx, id)
+}
+
+// Comment returns the comment with the given id, whatever its status, with
+// PostTitle and PostUpdated filled in.
+func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
+	var c *feed.Comment
+	err := db.read(ctx, func(q querier) error {
+		var err error
+		c, err = liveComment(ctx, q, id)
+		return err
+	})
+	return c, err
+}
+
+// Comments returns live comments newest first, by Published and then ID,
+// with PostTitle filled in: one post's thread when f.PostID is set, else
+// all; approved ones unless f.Statuses says otherwise.
+func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
+	n, err := limit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	statuses := []string{string(feed.StatusApproved)}
+	if len(f.Statuses) > 0 {
+		statuses = statuses[:0]
+		for _, s := range f.Statuses {
+			if err := checkStatus(s); err != nil {
+				return nil, err
+			}
+			statuses = append(statuses, string(s))
+		}
+	}
+	// Optional conditions append to where and args. "deleted_at IS NULL"
+	// is a literal, which the planner matches to the partial indexes on it.
+	where, args := `WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL AND c.status = ANY ($2)`, []any{n, statuses}
+	if f.PostID != "" {
+		where, args = where+` AND c.post_id = $3`, append(args, f.PostID)
+	}
+	query := `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id ` + where +
+		` ORDER BY c.published DESC, c.id DESC LIMIT $1`
+	var comments []*feed.Comment
+	err = db.read(ctx, func(q querier) error {
+		comments = nil
+		rows, err := q.Query(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("select comments: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, _, err := scanComment(rows)
+			if err != nil {
+				return fmt.Errorf("select comments: %w", err)
+			}
+			comments = append(comments, c)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("select comments: %w", err)
+		}
+		if len(comments) == 0 && f.PostID != "" {
+			// An empty thread: tell a post without comments from no post,
+			// or a deleted one. A post with live comments is itself live,
+			// as deleting a post deletes its comments in the same
+			// transaction.
+			_, err := livePost(ctx, q, f.PostID)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return comments, nil
+}
+
+// deleteComments soft-deletes comments, given the time as $1 and then a
+// WHERE clause: a comment public until now (approved) leaves a tombstone.
+// The SET list reads the row as it was, so a statement that also changes
+// the status (marking spam) still sees the old one.
+const deleteComments = `UPDATE comments SET deleted_at = $1,
+	tombstone = CASE WHEN status = 'approved' THEN 1 ELSE 0 END`
+
+// UpdateComment applies the set fields of u to a live comment, in one
+// transaction, and returns the comment as stored.
+func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdate) (*feed.Comment, error) {
+	var c feed.Comment
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		old, err := lockComment(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		c = *old
+		set(&c.Content, u.Content)
+		set(&c.AuthorName, u.AuthorName)
+		set(&c.AuthorURI, u.AuthorURI)
+		set(&c.Status, u.Status)
+		if err := checkStatus(c.Status); err != nil {
+			return err
+		}
+		if c.Status == feed.StatusPending && old.Status == feed.StatusApproved {
+			// Feeds may have carried it; taking it back to the queue would
+			// need a tombstone for a comment that is not deleted.
+			return feed.Errorf(feed.EINVALID, "status: an approved comment cannot go back to pending; mark it spam or delete it")
+		}
+		now := db.now()
+		c.Updated = edited(now, old.Updated)
+		if err := c.Validate(); err != nil {
+			return err
+		}
+
+		const update = `UPDATE comments SET content = $1, author_name = $2, author_uri = $3, author_key = $4,
+			status = $5, updated = $6 WHERE id = $7`
+		b := &pgx.Batch{}
+		b.Queue(update, c.Content, c.AuthorName, c.AuthorURI, authorKey(c.AuthorName, c.AuthorURI),
+			string(c.Status), c.Updated.Unix(), id)
+		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
+			// Spam that feeds showed is withdrawn from them like a deleted
+			// comment, tombstone and all. Its replies stay, as on delete.
+			b.Queue(`UPDATE comments SET deleted_at = $1, tombstone = 1 WHERE id = $2`, now.Unix(), id)
+		}
+		queueChange(b, now, c.PostID, id)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return nil, errorf(err, "update comment %q: %w", id, err)
+	}
+	return &c, nil
+}
+
+// DeleteComment soft-deletes a live comment, leaving its replies, and
+// returns the comment as it was.
+func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, error) {
+	var c *feed.Comment
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		if c, err = lockComment(ctx, tx, id); err != nil {
+			return err
+		}
+		now := db.now()
+		b := &pgx.Batch{}
+		b.Queue(deleteComments+` WHERE id = $2`, now.Unix(), id)
+		queueChange(b, now, c.PostID, id)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return nil, errorf(err, "delete comment %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// HasApprovedComment reports whether the author has a live approved
+// comment, matching the name case-insensitively and the URI exactly.
+func (db *DB) HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error) {
+	const query = `SELECT EXISTS (SELECT 1 FROM comments
+		WHERE author_key = $1 AND status = 'approved' AND deleted_at IS NULL)`
+	var ok bool
+	err := db.read(ctx, func(q querier) error {
+		return q.QueryRow(ctx, query, authorKey(authorName, authorURI)).Scan(&ok)
+	})
+	if err != nil {
+		return false, fmt.Errorf("select approved comment: %w", err)
+	}
+	return ok, nil
+}
+
+// ThreadStats returns the number of live approved comments of each of the
+// given posts and their newest update; posts without such comments are
+// absent from the map.
+func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error) {
+	counts := make(map[string]feed.ThreadStats)
+	if len(postIDs) == 0 {
+		return counts, nil
+	}
+	// The ids go in as one array parameter: no list of posts can exceed
+	// the protocol's limit of 65535 bound parameters.
+	const query = `SELECT post_id, COUNT(*), MAX(updated) FROM comments
+		WHERE post_id = ANY ($1) AND deleted_at IS NULL AND status = 'approved'
+		GROUP BY post_id`
+	err := db.read(ctx, func(q querier) error {
+		clear(counts)
+		rows, err := q.Query(ctx, query, postIDs)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id      string
+				n       int
+				updated int64
+			)
+			if err := rows.Scan(&id, &n, &updated); err != nil {
+				return err
+			}
+			counts[id] = feed.ThreadStats{Count: n, Updated: fromUnix(updated)}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count comments: %w", err)
+	}
+	return counts, nil
+}

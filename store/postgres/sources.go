@@ -1,0 +1,426 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// checkOrigin checks the origin of a mirrored entry: its key (Source, ID)
+// is required, every field is one line of valid UTF-8 within
+// feed.MaxURILen, and the URLs, when set, are absolute http or https URLs,
+// since feeds and pages link to them.
+func checkOrigin(o *feed.Origin) error {
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{
+		{"origin.source", o.Source, true},
+		{"origin.upstream_id", o.ID, true},
+		{"origin.upstream_url", o.URL, false},
+		{"origin.upstream_comments_url", o.CommentsURL, false},
+	} {
+		switch {
+		case strings.TrimSpace(f.value) == "":
+			if f.required {
+				return feed.Errorf(feed.EINVALID, "%s: required", f.name)
+			}
+			if f.value != "" {
+				return feed.Errorf(feed.EINVALID, "%s: must be empty or a URL", f.name)
+			}
+			continue
+		case !utf8.ValidString(f.value):
+			return feed.Errorf(feed.EINVALID, "%s: not valid UTF-8", f.name)
+		case utf8.RuneCountInString(f.value) > feed.MaxURILen:
+			return feed.Errorf(feed.EINVALID, "%s: longer than %d characters", f.name, feed.MaxURILen)
+		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }):
+			// NUL among them, which PostgreSQL's text cannot hold at all.
+			return feed.Errorf(feed.EINVALID, "%s: contains a control character", f.name)
+		}
+	}
+	for _, f := range []struct{ name, value string }{
+		{"origin.upstream_url", o.URL},
+		{"origin.upstream_comments_url", o.CommentsURL},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return feed.Errorf(feed.EINVALID, "%s: must be an absolute http or https URL", f.name)
+		}
+	}
+	return nil
+}
+
+// mirrorOrigin copies the origin of an entry given to UpsertPost or
+// UpsertComment, which requires one, and checks it.
+func mirrorOrigin(o *feed.Origin) (*feed.Origin, error) {
+	if o == nil {
+		return nil, feed.Errorf(feed.EINVALID, "origin: required for a mirrored entry")
+	}
+	c := *o
+	if err := checkOrigin(&c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// lockPostByOrigin locks the post mirrored from upstream entry id of
+// source, deleted or not, FOR NO KEY UPDATE until tx ends, and reads it
+// (in a second statement, as lockPost does); pgx.ErrNoRows when there is
+// none. Two pollers upserting one entry take turns here, so that the
+// second compares against what the first stored. The literal condition
+// that origin_source is not empty lets the planner use the partial index
+// posts_origin_idx.
+func lockPostByOrigin(ctx context.Context, tx pgx.Tx, source, id string) (*feed.Post, bool, error) {
+	const lock = `SELECT id FROM posts
+		WHERE origin_source = $1 AND origin_id = $2 AND origin_source <> '' FOR NO KEY UPDATE`
+	var postID string
+	if err := tx.QueryRow(ctx, lock, source, id).Scan(&postID); err != nil {
+		return nil, false, err
+	}
+	return scanPost(tx.QueryRow(ctx, `SELECT `+postColumns+` FROM posts p WHERE p.id = $1`, postID))
+}
+
+// lockCommentByOrigin locks the comment of post postID mirrored from
+// upstream comment id of source, deleted or not, and reads it, like
+// lockPostByOrigin; pgx.ErrNoRows when there is none.
+func lockCommentByOrigin(ctx context.Context, tx pgx.Tx, postID, source, id string) (*feed.Comment, bool, error) {
+	const lock = `SELECT id FROM comments
+		WHERE post_id = $1 AND origin_source = $2 AND origin_id = $3 AND origin_source <> '' FOR NO KEY UPDATE`
+	var commentID string
+	if err := tx.QueryRow(ctx, lock, postID, source, id).Scan(&commentID); err != nil {
+		return nil, false, err
+	}
+	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`
+	return scanComment(tx.QueryRow(ctx, query, commentID))
+}
+
+// mirrorTimes returns the Published and Updated of a mirrored entry
+// stored with oldPublished and oldUpdated, that upstream now gives as
+// published and updated, should it have changed. A zero published keeps
+// the stored one: an upstream entry without a date was dated when first
+// seen. Updated is upstream's when later than the stored one, else moves
+// like an edit, and never precedes Published.
+func mirrorTimes(now, oldPublished, oldUpdated, published, updated time.Time) (time.Time, time.Time) {
+	if published.IsZero() {
+		published = oldPublished
+	}
+	published = published.UTC().Truncate(time.Second)
+	if updated = updated.UTC().Truncate(time.Second); !updated.After(oldUpdated) {
+		updated = edited(now, oldUpdated)
+	}
+	if updated.Before(published) {
+		updated = published
+	}
+	return published, updated
+}
+
+// UpsertPost stores a mirrored post, keyed by its origin, in one
+// transaction: it creates it, updates it when upstream changed it, or
+// leaves it alone. See store.Store.
+func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err error) {
+	in := *p
+	if in.Origin, err = mirrorOrigin(p.Origin); err != nil {
+		return false, err
+	}
+	o := in.Origin
+
+	var stored *feed.Post
+	err = db.write(ctx, func(tx pgx.Tx) error {
+		// Each attempt starts from the caller's post (see db.write).
+		q := in
+		stored, changed = nil, false
+		old, deleted, err := lockPostByOrigin(ctx, tx, o.Source, o.ID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			if err := checkNewID(&q.ID); err != nil {
+				return err
+			}
+			q.Published, q.Updated = db.times(q.Published, q.Updated)
+			if err := validatePost(&q); err != nil {
+				return err
+			}
+			b := &pgx.Batch{}
+			queueInsertPost(b, &q)
+			queueChange(b, db.now(), q.ID, "")
+			if err := tx.SendBatch(ctx, b).Close(); isDuplicateOf(err, "posts_origin_idx") {
+				// Another poller created it since the lock found nothing:
+				// the insert waited for its commit. The next attempt finds
+				// its post, and updates it if need be.
+				return raced{err}
+			} else if err != nil {
+				return postConflict(err, &q)
+			}
+			stored, changed = &q, true
+			return nil
+		case err != nil:
+			return fmt.Errorf("select post: %w", err)
+		case deleted:
+			// Deleted here, by someone who did not want it shown: a re-poll
+			// must not undo that.
+			stored = old
+			return nil
+		}
+
+		now := db.now()
+		q.ID = old.ID
+		q.Published, q.Updated = mirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
+		if err := validatePost(&q); err != nil {
+			return err
+		}
+		if samePost(old, &q) {
+			// The usual case on a re-poll: nothing is written or logged, so
+			// no feed is invalidated. Updated alone moving upstream is no
+			// change: nothing a feed shows differs.
+			stored = old
+			return nil
+		}
+		const update = `UPDATE posts SET title = $1, content = $2, format = $3, summary = $4, author_name = $5,
+			author_uri = $6, published = $7, updated = $8, origin_url = $9, origin_comments_url = $10 WHERE id = $11`
+		b := &pgx.Batch{}
+		b.Queue(update, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
+			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.ID)
+		if !slices.Equal(old.Categories, q.Categories) {
+			b.Queue(`DELETE FROM post_categories WHERE post_id = $1`, q.ID)
+			queueCategories(b, q.ID, q.Categories)
+		}
+		queueChange(b, now, q.ID, "")
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		stored, changed = &q, true
+		return nil
+	})
+	if err != nil {
+		return false, errorf(err, "upsert post %q of source %q: %w", o.ID, o.Source, err)
+	}
+	*p = *stored
+	return changed, nil
+}
+
+// samePost reports whether a mirrored post as stored (old) and as upstream
+// now gives it (q, validated) show the same in every feed. Updated is left
+// out: it is the outcome of a change, not one.
+func samePost(old, q *feed.Post) bool {
+	return old.Title == q.Title && old.Content == q.Content && old.Format == q.Format &&
+		old.Summary == q.Summary && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
+		slices.Equal(old.Categories, q.Categories) && old.Published.Equal(q.Published) &&
+		old.Origin.URL == q.Origin.URL && old.Origin.CommentsURL == q.Origin.CommentsURL
+}
+
+// UpsertComment stores a mirrored comment of post c.PostID, keyed by the
+// post and its origin, in one transaction: it creates it, updates it when
+// upstream changed it, or leaves it alone. See store.Store.
+func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstreamID string) (changed bool, err error) {
+	in := *c
+	if in.Origin, err = mirrorOrigin(c.Origin); err != nil {
+		return false, err
+	}
+	o := in.Origin
+	o.CommentsURL = "" // a post's field: not stored for comments
+	if in.PostID == "" {
+		return false, feed.Errorf(feed.EINVALID, "post_id: required")
+	}
+
+	var stored *feed.Comment
+	err = db.write(ctx, func(tx pgx.Tx) error {
+		q := in
+		stored, changed = nil, false
+		// The post is locked FOR SHARE, as CreateComment does, so that it
+		// cannot be deleted under the new comment.
+		postOrigin, err := postOfComment(ctx, tx, &q)
+		if err != nil {
+			return err
+		}
+		old, deleted, err := lockCommentByOrigin(ctx, tx, q.PostID, o.Source, o.ID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			old = nil
+		case err != nil:
+			return fmt.Errorf("select comment: %w", err)
+		case deleted:
+			// The post is live, so the comment itself was deleted here.
+			stored = old
+			return nil
+		}
+		if q.ParentID, q.Depth, err = resolveParent(ctx, tx, q.PostID, postOrigin, o.Source, parentUpstreamID, old); err != nil {
+			return err
+		}
+
+		if old == nil {
+			if err := checkNewID(&q.ID); err != nil {
+				return err
+			}
+			q.Status = feed.StatusApproved
+			q.Published, q.Updated = db.times(q.Published, q.Updated)
+			if err := q.Validate(); err != nil {
+				return err
+			}
+			b := &pgx.Batch{}
+			queueInsertComment(b, &q)
+			queueChange(b, db.now(), q.PostID, q.ID)
+			if err := tx.SendBatch(ctx, b).Close(); isDuplicateOf(err, "comments_origin_idx") {
+				return raced{err} // as in UpsertPost
+			} else if err != nil {
+				return commentConflict(err, &q)
+			}
+			stored, changed = &q, true
+			return nil
+		}
+
+		now := db.now()
+		// A live mirrored comment is approved unless CreateComment stored
+		// it otherwise; moderation decided that, and a re-poll leaves it.
+		q.ID, q.Status = old.ID, old.Status
+		q.Published, q.Updated = mirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
+		if err := q.Validate(); err != nil {
+			return err
+		}
+		if sameComment(old, &q) {
+			stored = old
+			return nil
+		}
+		const update = `UPDATE comments SET content = $1, author_name = $2, author_uri = $3, author_key = $4,
+			published = $5, updated = $6, parent_id = $7, depth = $8, origin_url = $9 WHERE id = $10`
+		b := &pgx.Batch{}
+		b.Queue(update, q.Content, q.AuthorName, q.AuthorURI, authorKey(q.AuthorName, q.AuthorURI),
+			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.ID)
+		if q.Depth != old.Depth {
+			// A new parent moves the whole subtree: replies that arrived
+			// while the comment waited for its parent go down with it.
+			b.Queue(redepth, q.ID, q.Depth, q.PostID)
+		}
+		queueChange(b, now, q.PostID, q.ID)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		stored, changed = &q, true
+		return nil
+	})
+	if err != nil {
+		return false, errorf(err, "upsert comment %q of source %q: %w", o.ID, o.Source, err)
+	}
+	*c = *stored
+	return changed, nil
+}
+
+// redepth sets the depth of every reply below comment $1, now at depth
+// $2, of post $3. Threads hold no cycles (resolveParent refuses them), so
+// the walk ends.
+const redepth = `WITH RECURSIVE sub (id, depth) AS (
+		SELECT id, $2::integer + 1 FROM comments WHERE post_id = $3 AND parent_id = $1
+		UNION ALL
+		SELECT c.id, sub.depth + 1 FROM comments c JOIN sub ON c.post_id = $3 AND c.parent_id = sub.id
+	)
+	UPDATE comments SET depth = sub.depth FROM sub WHERE comments.id = sub.id`
+
+// resolveParent finds the parent of a mirrored comment of post postID
+// (mirrored from postOrigin, nil for a native post), old as stored (nil
+// for a new one), that upstream says replies to upstreamID: the comment of
+// the same post and source with that upstream id, even one deleted here
+// (its other replies keep it too). With none, or when upstreamID is empty
+// or names the post, the comment is top-level. It returns the parent's id
+// ("" for none) and the comment's depth.
+//
+// The parent is locked FOR KEY SHARE, as the foreign key of the insert
+// would lock it: a Purge removing it meanwhile either goes first (and the
+// parent is not found) or waits.
+//
+// A parent that is the comment itself or one of its replies, which only
+// malformed upstream data can give, would close a cycle: it is ignored,
+// and the comment keeps its parent.
+func resolveParent(ctx context.Context, tx pgx.Tx, postID string, postOrigin *feed.Origin, source, upstreamID string, old *feed.Comment) (string, int, error) {
+	if upstreamID == "" || (postOrigin != nil && upstreamID == postOrigin.ID) {
+		return "", 0, nil
+	}
+	var (
+		id    string
+		depth int
+	)
+	const query = `SELECT id, depth FROM comments
+		WHERE post_id = $1 AND origin_source = $2 AND origin_id = $3 AND origin_source <> '' FOR KEY SHARE`
+	err := tx.QueryRow(ctx, query, postID, source, upstreamID).Scan(&id, &depth)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		// Not here (yet): a later upsert, once the parent arrived, moves
+		// the comment under it.
+		return "", 0, nil
+	case err != nil:
+		return "", 0, fmt.Errorf("select parent %q: %w", upstreamID, err)
+	case old == nil || id == old.ParentID:
+		return id, depth + 1, nil
+	}
+	// Walk up from the parent: reaching the comment would close a cycle.
+	const ancestors = `WITH RECURSIVE up (id) AS (
+			SELECT $1::text COLLATE "C"
+			UNION
+			SELECT c.parent_id FROM comments c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL
+		)
+		SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`
+	var cycle bool
+	if err := tx.QueryRow(ctx, ancestors, id, old.ID).Scan(&cycle); err != nil {
+		return "", 0, fmt.Errorf("select ancestors of %q: %w", id, err)
+	}
+	if cycle {
+		return old.ParentID, old.Depth, nil
+	}
+	return id, depth + 1, nil
+}
+
+// sameComment reports whether a mirrored comment as stored (old) and as
+// upstream now gives it (q, validated, its parent resolved) show the same
+// in every feed. Updated is left out, as in samePost.
+func sameComment(old, q *feed.Comment) bool {
+	return old.Content == q.Content && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
+		old.Published.Equal(q.Published) && old.ParentID == q.ParentID && old.Origin.URL == q.Origin.URL
+}
+
+// SourceCounts returns the live posts and live approved comments stored
+// from each source. Native entries, with an empty origin_source, are not
+// counted.
+func (db *DB) SourceCounts(ctx context.Context) (map[string]feed.SourceCounts, error) {
+	// The comments of a deleted post were deleted with it, so comments
+	// need no join to tell they are live.
+	const query = `SELECT origin_source, COUNT(*), 0 FROM posts
+			WHERE origin_source <> '' AND deleted_at IS NULL GROUP BY origin_source
+		UNION ALL
+		SELECT origin_source, 0, COUNT(*) FROM comments
+			WHERE origin_source <> '' AND deleted_at IS NULL AND status = 'approved' GROUP BY origin_source`
+	counts := make(map[string]feed.SourceCounts)
+	err := db.read(ctx, func(q querier) error {
+		clear(counts)
+		rows, err := q.Query(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				source          string
+				posts, comments int
+			)
+			if err := rows.Scan(&source, &posts, &comments); err != nil {
+				return err
+			}
+			n := counts[source]
+			n.Posts += posts
+			n.Comments += comments
+			counts[source] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count sources: %w", err)
+	}
+	return counts, nil
+}
