@@ -1,6 +1,11 @@
 package feed
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // Origin ties a mirrored post or comment to its copy on an upstream site.
 // Stores key mirrored entries by (Source, ID), so that a re-poll updates
@@ -43,4 +48,49 @@ type Fetch struct {
 type SourceCounts struct {
 	Posts    int `json:"entries"`
 	Comments int `json:"comments"`
+}
+
+// Validate checks the origin of a mirrored entry, for every store: its key (Source, ID)
+// is required, every field is one line of valid UTF-8 within
+// MaxURILen, and the URLs, when set, are absolute http or https URLs,
+// since feeds and pages link to them.
+func (o *Origin) Validate() error {
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{
+		{"origin.source", o.Source, true},
+		{"origin.upstream_id", o.ID, true},
+		{"origin.upstream_url", o.URL, false},
+		{"origin.upstream_comments_url", o.CommentsURL, false},
+	} {
+		switch {
+		case strings.TrimSpace(f.value) == "":
+			if f.required {
+				return Errorf(EINVALID, "%s: required", f.name)
+			}
+			if f.value != "" {
+				return Errorf(EINVALID, "%s: must be empty or a URL", f.name)
+			}
+			continue
+		case !utf8.ValidString(f.value):
+			return Errorf(EINVALID, "%s: not valid UTF-8", f.name)
+		case utf8.RuneCountInString(f.value) > MaxURILen:
+			return Errorf(EINVALID, "%s: longer than %d characters", f.name, MaxURILen)
+		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }):
+			return Errorf(EINVALID, "%s: contains a control character", f.name)
+		}
+	}
+	for _, f := range []struct{ name, value string }{
+		{"origin.upstream_url", o.URL},
+		{"origin.upstream_comments_url", o.CommentsURL},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Errorf(EINVALID, "%s: must be an absolute http or https URL", f.name)
+		}
+	}
+	return nil
 }

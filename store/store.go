@@ -98,14 +98,17 @@ type Store interface {
 	// author, categories, published, Origin.URL, Origin.CommentsURL)
 	// differs (a zero p.Published or p.Updated counts as equal to the
 	// stored one: an upstream entry without dates keeps the time it was
-	// first seen): its ID and Published stay, and Updated becomes p.Updated
+	// first seen; a different non-zero Published is the upstream's and is
+	// taken): its ID stays, and Updated becomes p.Updated
 	// when that is later, else moves like UpdatePost. When nothing differs
 	// nothing is written and changed is false. A mirrored post deleted here
 	// is not brought back (changed false, no error). On return p holds the
 	// stored values.
 	UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err error)
 	// UpsertComment stores a mirrored comment of the mirrored post
-	// c.PostID, keyed by (c.Origin.Source, c.Origin.ID), like UpsertPost.
+	// c.PostID, keyed by (c.PostID, c.Origin.Source, c.Origin.ID), like
+	// UpsertPost: upstream comment ids are often unique only within their
+	// post's comment feed.
 	// parentUpstreamID names the comment it replies to by its upstream id;
 	// when no comment of the same post and source has that id (or it is
 	// empty, or names the post) the comment is top-level. Mirrored comments

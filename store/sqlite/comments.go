@@ -33,7 +33,7 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	}
 	if q.Origin != nil {
 		o := *q.Origin
-		if err := checkOrigin(&o); err != nil {
+		if err := o.Validate(); err != nil {
 			return err
 		}
 		o.CommentsURL = "" // a post's field: not stored for comments

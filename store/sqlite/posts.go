@@ -23,7 +23,7 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	}
 	if q.Origin != nil {
 		o := *q.Origin
-		if err := checkOrigin(&o); err != nil {
+		if err := o.Validate(); err != nil {
 			return err
 		}
 		q.Origin = &o

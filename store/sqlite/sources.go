@@ -5,59 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/feedd/feedd/feed"
 )
-
-// checkOrigin checks the origin of a mirrored entry: its key (Source, ID)
-// is required, every field is one line of valid UTF-8 within
-// feed.MaxURILen, and the URLs, when set, are absolute http or https URLs,
-// since feeds and pages link to them.
-func checkOrigin(o *feed.Origin) error {
-	for _, f := range []struct {
-		name, value string
-		required    bool
-	}{
-		{"origin.source", o.Source, true},
-		{"origin.upstream_id", o.ID, true},
-		{"origin.upstream_url", o.URL, false},
-		{"origin.upstream_comments_url", o.CommentsURL, false},
-	} {
-		switch {
-		case strings.TrimSpace(f.value) == "":
-			if f.required {
-				return feed.Errorf(feed.EINVALID, "%s: required", f.name)
-			}
-			if f.value != "" {
-				return feed.Errorf(feed.EINVALID, "%s: must be empty or a URL", f.name)
-			}
-			continue
-		case !utf8.ValidString(f.value):
-			return feed.Errorf(feed.EINVALID, "%s: not valid UTF-8", f.name)
-		case utf8.RuneCountInString(f.value) > feed.MaxURILen:
-			return feed.Errorf(feed.EINVALID, "%s: longer than %d characters", f.name, feed.MaxURILen)
-		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }):
-			return feed.Errorf(feed.EINVALID, "%s: contains a control character", f.name)
-		}
-	}
-	for _, f := range []struct{ name, value string }{
-		{"origin.upstream_url", o.URL},
-		{"origin.upstream_comments_url", o.CommentsURL},
-	} {
-		if f.value == "" {
-			continue
-		}
-		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return feed.Errorf(feed.EINVALID, "%s: must be an absolute http or https URL", f.name)
-		}
-	}
-	return nil
-}
 
 // mirrorOrigin copies the origin of an entry given to UpsertPost or
 // UpsertComment, which requires one, and checks it.
@@ -66,28 +18,40 @@ func mirrorOrigin(o *feed.Origin) (*feed.Origin, error) {
 		return nil, feed.Errorf(feed.EINVALID, "origin: required for a mirrored entry")
 	}
 	c := *o
-	if err := checkOrigin(&c); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-// postByOrigin reads the post mirrored from upstream entry id of source,
-// deleted or not; sql.ErrNoRows when there is none. The literal condition
-// that origin_source is not empty lets SQLite use the partial index
-// posts_origin_idx, as a bound parameter cannot.
-func postByOrigin(ctx context.Context, db queryer, source, id string) (*feed.Post, bool, error) {
-	const query = `SELECT ` + postColumns + ` FROM posts p
+// The lookups by upstream key, run for every entry of every poll. Each
+// repeats the condition of its partial unique index (a non-empty
+// origin_source) literally: SQLite uses a partial index only for a query
+// that implies its WHERE clause, which a bound parameter cannot.
+const (
+	// postByOriginQuery selects a post by source and upstream id.
+	postByOriginQuery = `SELECT ` + postColumns + ` FROM posts p
 		WHERE p.origin_source = ? AND p.origin_id = ? AND p.origin_source <> ''`
-	return scanPost(db.QueryRowContext(ctx, query, source, id))
+	// commentByOriginQuery selects a comment by post, source and
+	// upstream id.
+	commentByOriginQuery = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id
+		WHERE c.post_id = ? AND c.origin_source = ? AND c.origin_id = ? AND c.origin_source <> ''`
+	// parentByOriginQuery selects the id and depth of a comment by post,
+	// source and upstream id.
+	parentByOriginQuery = `SELECT id, depth FROM comments
+		WHERE post_id = ? AND origin_source = ? AND origin_id = ? AND origin_source <> ''`
+)
+
+// postByOrigin reads the post mirrored from upstream entry id of source,
+// deleted or not; sql.ErrNoRows when there is none.
+func postByOrigin(ctx context.Context, db queryer, source, id string) (*feed.Post, bool, error) {
+	return scanPost(db.QueryRowContext(ctx, postByOriginQuery, source, id))
 }
 
 // commentByOrigin reads the comment of post postID mirrored from upstream
 // comment id of source, deleted or not; sql.ErrNoRows when there is none.
 func commentByOrigin(ctx context.Context, db queryer, postID, source, id string) (*feed.Comment, bool, error) {
-	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id
-		WHERE c.post_id = ? AND c.origin_source = ? AND c.origin_id = ? AND c.origin_source <> ''`
-	return scanComment(db.QueryRowContext(ctx, query, postID, source, id))
+	return scanComment(db.QueryRowContext(ctx, commentByOriginQuery, postID, source, id))
 }
 
 // mirrorTimes returns the Published and Updated of a mirrored entry
@@ -327,9 +291,7 @@ func resolveParent(ctx context.Context, tx *sql.Tx, post *feed.Post, source, ups
 		id    string
 		depth int
 	)
-	const query = `SELECT id, depth FROM comments
-		WHERE post_id = ? AND origin_source = ? AND origin_id = ? AND origin_source <> ''`
-	err := tx.QueryRowContext(ctx, query, post.ID, source, upstreamID).Scan(&id, &depth)
+	err := tx.QueryRowContext(ctx, parentByOriginQuery, post.ID, source, upstreamID).Scan(&id, &depth)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// Not here (yet): a later upsert, once the parent arrived, moves

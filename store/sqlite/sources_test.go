@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+func TestMigrate_0003Sources(t *testing.T) {
+	// A database as feedd left it before 0003, with a post and a comment.
+	path := filepath.Join(t.TempDir(), "feedd.db")
+	sqlDB, err := sql.Open("sqlite", path+"?"+dsnParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &DB{Now: time.Now, db: sqlDB, path: path}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.migrateTo(t.Context(), ms[:2]); err != nil {
+		old.Close()
+		t.Fatalf("migrate to 0002: %v", err)
+	}
+	if err := old.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err == nil {
+		// CreatePost writes the origin columns, which 0002 lacks.
+		old.Close()
+		t.Fatal("CreatePost on a 0002 schema succeeded; the test no longer starts before 0003")
+	}
+	for _, q := range []string{
+		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
+		`INSERT INTO comments (id, post_id, author_name, content, published, updated) VALUES ('c', 'p', 'A', 'c', 1, 1)`,
+	} {
+		if _, err := old.db.ExecContext(t.Context(), q); err != nil {
+			old.Close()
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	db := mustOpen(t, path)
+	defer db.Close()
+	p, err := db.Post(t.Context(), "p")
+	if err != nil || p.Origin != nil {
+		t.Fatalf("Post = %+v, %v; want a native post", p, err)
+	}
+	c, err := db.Comment(t.Context(), "c")
+	if err != nil || c.Origin != nil {
+		t.Fatalf("Comment = %+v, %v; want a native comment", c, err)
+	}
+	counts, err := db.SourceCounts(t.Context())
+	if err != nil || len(counts) != 0 {
+		t.Errorf("SourceCounts = %v, %v; want none", counts, err)
+	}
+	up := &feed.Post{Title: "U", Content: "u", Origin: &feed.Origin{Source: "s", ID: "1"}}
+	if changed, err := db.UpsertPost(t.Context(), up); err != nil || !changed {
+		t.Errorf("UpsertPost after migration = %v, %v", changed, err)
+	}
+}
+
+func TestSources_QueryPlans(t *testing.T) {
+	// The upstream key lookups run on every entry of every poll: they must
+	// use the partial unique indexes, which SQLite picks only when the
+	// query repeats their condition literally.
+	db, _ := openTemp(t)
+	for _, tt := range []struct {
+		query, index string
+		args         []any
+	}{
+		{postByOriginQuery, "posts_origin_idx", []any{"s", "x"}},
+		{commentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x"}},
+		{parentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x"}},
+	} {
+		rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var (
+				id, parent, unused int
+				detail             string
+			)
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "\n"), tt.index) {
+			t.Errorf("plan of\n%s\n=\n%s\nwant it to use %s", tt.query, strings.Join(plan, "\n"), tt.index)
+		}
+	}
+}
+
+func TestDB_NowMirror(t *testing.T) {
+	db, _ := openTemp(t)
+	now := time.Date(2025, 2, 3, 4, 5, 6, 700_000_000, time.UTC)
+	db.Now = func() time.Time { return now }
+	clock := func() time.Time { return now.Truncate(time.Second) }
+	upstream := func(content string, published, updated time.Time) *feed.Post {
+		return &feed.Post{Title: "T", Content: content, Published: published, Updated: updated,
+			Origin: &feed.Origin{Source: "s", ID: "1"}}
+	}
+
+	// Without dates, a new post is dated by the clock, and keeps that date.
+	p := upstream("v1", time.Time{}, time.Time{})
+	if _, err := db.UpsertPost(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Published.Equal(clock()) || !p.Updated.Equal(clock()) {
+		t.Errorf("times = %v, %v; want the clock's %v", p.Published, p.Updated, clock())
+	}
+	now = now.Add(time.Hour)
+	p = upstream("v2", time.Time{}, time.Time{})
+	if _, err := db.UpsertPost(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if want := clock().Add(-time.Hour); !p.Published.Equal(want) || !p.Updated.Equal(clock()) {
+		t.Errorf("after an edit: times = %v, %v; want %v, %v", p.Published, p.Updated, want, clock())
+	}
+	// A clock set back still moves Updated, by a second.
+	now = now.Add(-2 * time.Hour)
+	prev := p.Updated
+	if _, err := db.UpsertPost(t.Context(), upstream("v3", time.Time{}, time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Post(t.Context(), p.ID); !got.Updated.Equal(prev.Add(time.Second)) {
+		t.Errorf("Updated = %v with the clock behind, want %v", got.Updated, prev.Add(time.Second))
+	}
+	// Redated upstream past the clock and the stored Updated: Updated
+	// follows Published, as on CreatePost.
+	future := clock().Add(48 * time.Hour)
+	p = upstream("v3", future, time.Time{})
+	if _, err := db.UpsertPost(t.Context(), p); err != nil {
+		t.Fatalf("UpsertPost redated to the future: %v", err)
+	}
+	if !p.Published.Equal(future) || !p.Updated.Equal(future) {
+		t.Errorf("redated: times = %v, %v; want both %v", p.Published, p.Updated, future)
+	}
+}
+
+func TestUpsertComment_SubtreeDepth(t *testing.T) {
+	// A comment that finds its parent late takes its whole subtree down;
+	// the foreign keys hold throughout, husks included.
+	db, _ := openTemp(t)
+	post := &feed.Post{Title: "P", Content: "c", Origin: &feed.Origin{Source: "s", ID: "post"}}
+	if _, err := db.UpsertPost(t.Context(), post); err != nil {
+		t.Fatal(err)
+	}
+	upsert := func(id, parent string) *feed.Comment {
+		t.Helper()
+		c := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "c " + id, Origin: &feed.Origin{Source: "s", ID: id}}
+		if _, err := db.UpsertComment(t.Context(), c, parent); err != nil {
+			t.Fatalf("UpsertComment(%q): %v", id, err)
+		}
+		return c
+	}
+	// b waits for a; c, d and e hang below b.
+	upsert("b", "a")
+	upsert("c", "b")
+	d := upsert("d", "c")
+	upsert("e", "b")
+	if _, err := db.DeleteComment(t.Context(), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	upsert("f", "d") // a reply to the deleted d still finds it
+	if _, err := db.Purge(t.Context(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err) // d stays as a husk, for f
+	}
+	upsert("a", "")
+	upsert("b", "a")
+	want := map[string]int{"a": 0, "b": 1, "c": 2, "d": 3, "e": 2, "f": 4}
+	rows, err := db.db.QueryContext(t.Context(), `SELECT origin_id, depth FROM comments`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var (
+			id    string
+			depth int
+		)
+		if err := rows.Scan(&id, &depth); err != nil {
+			t.Fatal(err)
+		}
+		if depth != want[id] {
+			t.Errorf("comment %s: depth %d, want %d", id, depth, want[id])
+		}
+		n++
+	}
+	if n != len(want) {
+		t.Errorf("%d comments, want %d", n, len(want))
+	}
+	checkForeignKeys(t, db)
+	records, err := db.Changes(t.Context(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := records[len(records)-1].Change.Comment; last == nil || last.PostID != post.ID {
+		t.Errorf("last change = %+v, want one of the thread", records[len(records)-1].Change)
+	}
+}
