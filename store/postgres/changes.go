@@ -43,17 +43,19 @@ func queueChange(b *pgx.Batch, at time.Time, postID, commentID string) {
 	b.Queue(`INSERT INTO changes (at, post_id, comment_id) VALUES ($1, $2, $3)`, at.Unix(), postID, commentID)
 }
 
+// changesQuery selects the records of Changes: after $1, at most $2.
+const changesQuery = `SELECT seq, at, post_id, comment_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`
+
 // Changes returns the change-log records after the given seq, oldest first.
 func (db *DB) Changes(ctx context.Context, after int64, lim int) ([]store.ChangeRecord, error) {
 	n, err := limit(lim)
 	if err != nil {
 		return nil, err
 	}
-	const query = `SELECT seq, at, post_id, comment_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`
 	var records []store.ChangeRecord
 	err = db.read(ctx, func(q querier) error {
 		records = nil
-		rows, err := q.Query(ctx, query, after, n)
+		rows, err := q.Query(ctx, changesQuery, after, n)
 		if err != nil {
 			return err
 		}

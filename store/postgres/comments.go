@@ -33,7 +33,7 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	}
 	if q.Origin != nil {
 		o := *q.Origin
-		if err := checkOrigin(&o); err != nil {
+		if err := o.Validate(); err != nil {
 			return err
 		}
 		o.CommentsURL = "" // a post's field: not stored for comments
@@ -252,28 +252,10 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 // with PostTitle filled in: one post's thread when f.PostID is set, else
 // all; approved ones unless f.Statuses says otherwise.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
-	n, err := limit(f.Limit)
+	query, args, err := commentsQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	statuses := []string{string(feed.StatusApproved)}
-	if len(f.Statuses) > 0 {
-		statuses = statuses[:0]
-		for _, s := range f.Statuses {
-			if err := checkStatus(s); err != nil {
-				return nil, err
-			}
-			statuses = append(statuses, string(s))
-		}
-	}
-	// Optional conditions append to where and args. "deleted_at IS NULL"
-	// is a literal, which the planner matches to the partial indexes on it.
-	where, args := `WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL AND c.status = ANY ($2)`, []any{n, statuses}
-	if f.PostID != "" {
-		where, args = where+` AND c.post_id = $3`, append(args, f.PostID)
-	}
-	query := `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id ` + where +
-		` ORDER BY c.published DESC, c.id DESC LIMIT $1`
 	var comments []*feed.Comment
 	err = db.read(ctx, func(q querier) error {
 		comments = nil
@@ -306,6 +288,43 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 		return nil, err
 	}
 	return comments, nil
+}
+
+// commentsQuery returns the query of Comments(f) and its arguments.
+func commentsQuery(f store.CommentFilter) (string, []any, error) {
+	n, err := limit(f.Limit)
+	if err != nil {
+		return "", nil, err
+	}
+	statuses := []string{string(feed.StatusApproved)}
+	if len(f.Statuses) > 0 {
+		statuses = statuses[:0]
+		for _, s := range f.Statuses {
+			if err := checkStatus(s); err != nil {
+				return "", nil, err
+			}
+			statuses = append(statuses, string(s))
+		}
+	}
+	// Optional conditions append to where and args. "deleted_at IS NULL"
+	// is a literal, which the planner matches to the partial indexes on it.
+	where, args := `WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL`, []any{n}
+	if len(statuses) == 1 {
+		// The feeds' case. With one status, comments_thread_idx (post_id,
+		// status, published, id) and comments_status_idx (status,
+		// published, id) hold the rows in the order asked, and the scan
+		// stops at the LIMIT; with "= ANY" the rows of each status would
+		// need sorting together.
+		where, args = where+` AND c.status = $2`, append(args, statuses[0])
+	} else {
+		where, args = where+` AND c.status = ANY ($2)`, append(args, statuses)
+	}
+	if f.PostID != "" {
+		where, args = where+` AND c.post_id = $3`, append(args, f.PostID)
+	}
+	query := `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id ` + where +
+		` ORDER BY c.published DESC, c.id DESC LIMIT $1`
+	return query, args, nil
 }
 
 // deleteComments soft-deletes comments, given the time as $1 and then a

@@ -23,7 +23,7 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	}
 	if q.Origin != nil {
 		o := *q.Origin
-		if err := checkOrigin(&o); err != nil {
+		if err := o.Validate(); err != nil {
 			return err
 		}
 		q.Origin = &o
@@ -195,21 +195,10 @@ func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
 
 // Posts returns live posts newest first, by Published and then ID.
 func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
-	n, err := limit(f.Limit)
+	query, args, err := postsQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	// Optional conditions append to where and args. The literal
-	// "deleted_at IS NULL" lets the planner use the partial index
-	// posts_live_idx.
-	where, args := `WHERE p.deleted_at IS NULL`, []any{n}
-	if c := f.Before; c != nil {
-		// A row comparison: the index scan starts at the cursor.
-		where += ` AND (p.published, p.id) < ($2, $3)`
-		args = append(args, c.Published.Unix(), c.ID)
-	}
-	query := `SELECT ` + postColumns + ` FROM posts p ` + where + `
-		ORDER BY p.published DESC, p.id DESC LIMIT $1`
 	var posts []*feed.Post
 	err = db.read(ctx, func(q querier) error {
 		posts = nil
@@ -231,6 +220,26 @@ func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, erro
 		return nil, fmt.Errorf("select posts: %w", err)
 	}
 	return posts, nil
+}
+
+// postsQuery returns the query of Posts(f) and its arguments.
+func postsQuery(f store.PostFilter) (string, []any, error) {
+	n, err := limit(f.Limit)
+	if err != nil {
+		return "", nil, err
+	}
+	// Optional conditions append to where and args. The literal
+	// "deleted_at IS NULL" lets the planner use the partial index
+	// posts_live_idx.
+	where, args := `WHERE p.deleted_at IS NULL`, []any{n}
+	if c := f.Before; c != nil {
+		// A row comparison, which the index scan starts at.
+		where += ` AND (p.published, p.id) < ($2, $3)`
+		args = append(args, c.Published.Unix(), c.ID)
+	}
+	query := `SELECT ` + postColumns + ` FROM posts p ` + where + `
+		ORDER BY p.published DESC, p.id DESC LIMIT $1`
+	return query, args, nil
 }
 
 // UpdatePost applies the set fields of u to a live post, in one

@@ -4,62 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/feedd/feedd/feed"
 )
-
-// checkOrigin checks the origin of a mirrored entry: its key (Source, ID)
-// is required, every field is one line of valid UTF-8 within
-// feed.MaxURILen, and the URLs, when set, are absolute http or https URLs,
-// since feeds and pages link to them.
-func checkOrigin(o *feed.Origin) error {
-	for _, f := range []struct {
-		name, value string
-		required    bool
-	}{
-		{"origin.source", o.Source, true},
-		{"origin.upstream_id", o.ID, true},
-		{"origin.upstream_url", o.URL, false},
-		{"origin.upstream_comments_url", o.CommentsURL, false},
-	} {
-		switch {
-		case strings.TrimSpace(f.value) == "":
-			if f.required {
-				return feed.Errorf(feed.EINVALID, "%s: required", f.name)
-			}
-			if f.value != "" {
-				return feed.Errorf(feed.EINVALID, "%s: must be empty or a URL", f.name)
-			}
-			continue
-		case !utf8.ValidString(f.value):
-			return feed.Errorf(feed.EINVALID, "%s: not valid UTF-8", f.name)
-		case utf8.RuneCountInString(f.value) > feed.MaxURILen:
-			return feed.Errorf(feed.EINVALID, "%s: longer than %d characters", f.name, feed.MaxURILen)
-		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }):
-			// NUL among them, which PostgreSQL's text cannot hold at all.
-			return feed.Errorf(feed.EINVALID, "%s: contains a control character", f.name)
-		}
-	}
-	for _, f := range []struct{ name, value string }{
-		{"origin.upstream_url", o.URL},
-		{"origin.upstream_comments_url", o.CommentsURL},
-	} {
-		if f.value == "" {
-			continue
-		}
-		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return feed.Errorf(feed.EINVALID, "%s: must be an absolute http or https URL", f.name)
-		}
-	}
-	return nil
-}
 
 // mirrorOrigin copies the origin of an entry given to UpsertPost or
 // UpsertComment, which requires one, and checks it.
@@ -68,24 +19,39 @@ func mirrorOrigin(o *feed.Origin) (*feed.Origin, error) {
 		return nil, feed.Errorf(feed.EINVALID, "origin: required for a mirrored entry")
 	}
 	c := *o
-	if err := checkOrigin(&c); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
+// The lookups by upstream key, run for every entry of every poll. Each
+// repeats the condition of its partial unique index (a non-empty
+// origin_source) literally: the planner uses a partial index only for a
+// query that implies its WHERE clause, which a bound parameter cannot
+// (TestSources_QueryPlans checks).
+const (
+	// postByOriginLock locks a post by source and upstream id.
+	postByOriginLock = `SELECT id FROM posts
+		WHERE origin_source = $1 AND origin_id = $2 AND origin_source <> '' FOR NO KEY UPDATE`
+	// commentByOriginLock locks a comment by post, source and upstream id.
+	commentByOriginLock = `SELECT id FROM comments
+		WHERE post_id = $1 AND origin_source = $2 AND origin_id = $3 AND origin_source <> '' FOR NO KEY UPDATE`
+	// parentByOriginQuery selects the id and depth of a comment by post,
+	// source and upstream id, and locks it FOR KEY SHARE (see
+	// resolveParent).
+	parentByOriginQuery = `SELECT id, depth FROM comments
+		WHERE post_id = $1 AND origin_source = $2 AND origin_id = $3 AND origin_source <> '' FOR KEY SHARE`
+)
+
 // lockPostByOrigin locks the post mirrored from upstream entry id of
 // source, deleted or not, FOR NO KEY UPDATE until tx ends, and reads it
 // (in a second statement, as lockPost does); pgx.ErrNoRows when there is
 // none. Two pollers upserting one entry take turns here, so that the
-// second compares against what the first stored. The literal condition
-// that origin_source is not empty lets the planner use the partial index
-// posts_origin_idx.
+// second compares against what the first stored.
 func lockPostByOrigin(ctx context.Context, tx pgx.Tx, source, id string) (*feed.Post, bool, error) {
-	const lock = `SELECT id FROM posts
-		WHERE origin_source = $1 AND origin_id = $2 AND origin_source <> '' FOR NO KEY UPDATE`
 	var postID string
-	if err := tx.QueryRow(ctx, lock, source, id).Scan(&postID); err != nil {
+	if err := tx.QueryRow(ctx, postByOriginLock, source, id).Scan(&postID); err != nil {
 		return nil, false, err
 	}
 	return scanPost(tx.QueryRow(ctx, `SELECT `+postColumns+` FROM posts p WHERE p.id = $1`, postID))
@@ -95,10 +61,8 @@ func lockPostByOrigin(ctx context.Context, tx pgx.Tx, source, id string) (*feed.
 // upstream comment id of source, deleted or not, and reads it, like
 // lockPostByOrigin; pgx.ErrNoRows when there is none.
 func lockCommentByOrigin(ctx context.Context, tx pgx.Tx, postID, source, id string) (*feed.Comment, bool, error) {
-	const lock = `SELECT id FROM comments
-		WHERE post_id = $1 AND origin_source = $2 AND origin_id = $3 AND origin_source <> '' FOR NO KEY UPDATE`
 	var commentID string
-	if err := tx.QueryRow(ctx, lock, postID, source, id).Scan(&commentID); err != nil {
+	if err := tx.QueryRow(ctx, commentByOriginLock, postID, source, id).Scan(&commentID); err != nil {
 		return nil, false, err
 	}
 	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`
@@ -347,9 +311,7 @@ func resolveParent(ctx context.Context, tx pgx.Tx, postID string, postOrigin *fe
 		id    string
 		depth int
 	)
-	const query = `SELECT id, depth FROM comments
-		WHERE post_id = $1 AND origin_source = $2 AND origin_id = $3 AND origin_source <> '' FOR KEY SHARE`
-	err := tx.QueryRow(ctx, query, postID, source, upstreamID).Scan(&id, &depth)
+	err := tx.QueryRow(ctx, parentByOriginQuery, postID, source, upstreamID).Scan(&id, &depth)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		// Not here (yet): a later upsert, once the parent arrived, moves

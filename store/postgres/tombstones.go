@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
@@ -164,7 +166,16 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 		for _, id := range plan.posts {
 			queueChange(b, now, id, "")
 		}
-		return tx.SendBatch(ctx, b).Close()
+		err = tx.SendBatch(ctx, b).Close()
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23503" {
+			// foreign_key_violation: a reply was stored under a comment
+			// planned for removal after the plan was read (UpsertComment
+			// takes deleted parents). Planned again, the comment stays as
+			// a husk.
+			return raced{err}
+		}
+		return err
 	})
 	if err != nil {
 		return store.PurgeResult{}, fmt.Errorf("purge: %w", err)
