@@ -115,6 +115,11 @@ func BenchmarkPollCycle(b *testing.B) {
 		}
 	}()
 
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	baseline := ms.HeapInuse // the store, the server and its feeds
+
 	changes.Store(0)
 	b.ResetTimer()
 	for b.Loop() {
@@ -128,6 +133,7 @@ func BenchmarkPollCycle(b *testing.B) {
 	n := float64(b.N)
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/n, "ms/cycle")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(baseline)/(1<<20), "base-heap-MB")
 	b.ReportMetric(float64(changes.Load())/n, "changes/cycle")
 }
 

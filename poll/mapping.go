@@ -58,6 +58,18 @@ func (d *document) post(e *entry, source string, now time.Time) *feed.Post {
 	if p.Title == "" {
 		p.Title = "Untitled"
 	}
+	if strings.TrimSpace(p.Content) == "" {
+		// Posts need content, and a link-only entry has none: link the
+		// upstream page.
+		switch {
+		case link != "":
+			p.Content = `<p><a href="` + html.EscapeString(link) + `">` + html.EscapeString(link) + `</a></p>`
+		case p.Summary != "":
+			p.Content = textToHTML(p.Summary)
+		default:
+			p.Content = "<p>" + html.EscapeString(p.Title) + "</p>"
+		}
+	}
 	return p
 }
 

@@ -188,3 +188,26 @@ func TestCategories(t *testing.T) {
 		t.Errorf("categories = %d, %q, %d runes", len(got), got[0], len([]rune(got[1])))
 	}
 }
+
+func TestPost_EmptyContent(t *testing.T) {
+	d, err := parse(strings.NewReader(`<rss version="2.0"><channel><title>T</title>
+<item><guid>1</guid><title>Link only</title><link>https://x.example/a?b=1&amp;c=2</link></item>
+<item><guid>2</guid><title>Nothing</title></item>
+</channel></rss>`), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, want := range []string{
+		`<p><a href="https://x.example/a?b=1&amp;c=2">https://x.example/a?b=1&amp;c=2</a></p>`,
+		`<p>Nothing</p>`,
+	} {
+		p := d.post(d.entries[i], "s", now)
+		if p.Content != want {
+			t.Errorf("entry %d: content %q, want %q", i, p.Content, want)
+		}
+		if err := p.Validate(); err != nil {
+			t.Errorf("entry %d: %v", i, err)
+		}
+	}
+}
