@@ -16,7 +16,10 @@ type JobClaimer interface {
 	// succeeds, and records now as the job's last claim, only when the
 	// last claim of name is older than 0.9×period (the slack absorbs
 	// scheduling jitter between processes); concurrent callers never both
-	// succeed.
+	// succeed. A failed claim records nothing. Now is the calling
+	// process's clock (the backends' Now field), kept in milliseconds,
+	// so the processes' clocks must agree to well within the slack. An
+	// empty name or a period that is not positive is EINVALID.
 	ClaimJob(ctx context.Context, name string, period time.Duration) (bool, error)
 }
 
@@ -28,7 +31,12 @@ type Watcher interface {
 	// process commits a write (events may be coalesced), and an event with
 	// Reset set after the listening connection was lost and established
 	// again, when notices may have been missed. The channel is closed when
-	// ctx ends.
+	// ctx ends (or the store is closed).
+	//
+	// Where it can, Watch is listening when it returns, so that every
+	// write committed after that is signalled. Where it cannot (the
+	// database is unreachable), it keeps trying, and its first event
+	// once listening is a Reset.
 	Watch(ctx context.Context) <-chan WatchEvent
 }
 
@@ -55,7 +63,12 @@ type PostRecord struct {
 }
 
 // CommentRecord is a comment with its deletion time (zero when live) and
-// whether its deletion shows as a tombstone.
+// whether its deletion shows as a tombstone. PostTitle and PostUpdated are
+// filled in by Dump and ignored by Load.
+//
+// A husk (a purged comment kept, its author and text erased, because
+// replies still name it as their parent) is a record with Deleted set,
+// Tombstone false and an empty AuthorName, which no other comment has.
 type CommentRecord struct {
 	feed.Comment
 	Deleted   time.Time
@@ -71,6 +84,11 @@ type Copier interface {
 	// before their replies, then fetch states.
 	Dump(ctx context.Context, yield func(Record) error) error
 	// Load stores records as Dump yields them, into an empty store, in
-	// order; it writes no change log.
+	// order; it writes no change log. Each call is one transaction: all
+	// of recs or none is stored. Records are stored as they are, without
+	// the defaults and checks of the Create methods; a post or comment id
+	// (or fetch state key) already taken is ECONFLICT, a comment before
+	// its post or parent, or a record with not exactly one field set,
+	// EINVALID.
 	Load(ctx context.Context, recs []Record) error
 }

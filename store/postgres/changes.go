@@ -38,9 +38,13 @@ import (
 // queueChange adds to b, the last batch of a write's transaction, the
 // appending of a record of the write to the change log: commentID is
 // empty for a write to a post.
+//
+// It also queues the notice that tells watchers of the store (see
+// watch.go) of the write once it commits.
 func queueChange(b *pgx.Batch, at time.Time, postID, commentID string) {
 	b.Queue(`LOCK TABLE changes IN EXCLUSIVE MODE`)
 	b.Queue(`INSERT INTO changes (at, post_id, comment_id) VALUES ($1, $2, $3)`, at.Unix(), postID, commentID)
+	queueNotify(b)
 }
 
 // changesQuery selects the records of Changes: after $1, at most $2.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,14 @@ type DB struct {
 	// that lost its connection runs again (see retry.go).
 	retries int
 	backoff time.Duration
+
+	// watchMu guards closed and the start of watchers: Close stops the
+	// watchers (see watch.go) and waits for them.
+	watchMu  sync.Mutex
+	closed   bool
+	watchers sync.WaitGroup
+	quit     context.Context    // done once Close was called
+	stop     context.CancelFunc // ends quit
 }
 
 var _ store.Store = (*DB)(nil)
@@ -59,7 +68,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	db := &DB{Now: time.Now, pool: pool, retries: 4, backoff: 50 * time.Millisecond}
+	db.quit, db.stop = context.WithCancel(context.Background())
 	if err := db.init(ctx); err != nil {
+		db.stop()
 		pool.Close()
 		return nil, fmt.Errorf("open postgres %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
@@ -84,8 +95,16 @@ func (db *DB) init(ctx context.Context) error {
 	return db.migrate(ctx)
 }
 
-// Close closes every connection of the pool, waiting for those in use.
+// Close closes every connection of the pool, waiting for those in use, and
+// ends every Watch, closing its channel.
 func (db *DB) Close() error {
+	db.watchMu.Lock()
+	db.closed = true
+	db.watchMu.Unlock()
+	if db.stop != nil {
+		db.stop()
+	}
+	db.watchers.Wait()
 	db.pool.Close()
 	return nil
 }

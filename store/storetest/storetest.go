@@ -28,6 +28,10 @@ import (
 // times a store takes from it against the time around the call, and where
 // it needs two writes in different seconds (deletions, for the order of
 // tombstones and for Purge's cutoff) it sleeps into the next second.
+//
+// The optional interfaces of store/cluster.go are tested when the store
+// implements them: ClaimJob (with periods of a second or less, and sleeps
+// to match). Copier needs two stores at once; see RunCopy.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("CreatePost", func(t *testing.T) { testCreatePost(t, open) })
 	t.Run("Post", func(t *testing.T) { testPost(t, open) })
@@ -51,6 +55,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("UpsertComment", func(t *testing.T) { testUpsertComment(t, open) })
 	t.Run("Fetch", func(t *testing.T) { testFetch(t, open) })
 	t.Run("SourceCounts", func(t *testing.T) { testSourceCounts(t, open) })
+	// Optional interfaces (store/cluster.go): skipped by a store that
+	// implements none.
+	t.Run("ClaimJob", func(t *testing.T) { testClaimJob(t, open) })
 }
 
 // t0 is a whole second in UTC that test entries are dated from.
