@@ -37,13 +37,13 @@ type commentRequest struct {
 	honeypot bool
 }
 
-// decodeComment reads a new comment from a JSON body or a form and answers
-// the request itself when it cannot, like decodeBody: 415 for another
-// Content-Type, 413 for a body too large, 400 for a malformed one. A JSON
-// body may carry the honeypot field besides the comment's; other unknown
-// fields are refused. A form may carry fields of its own (a submit button),
-// which are ignored, but each comment field at most once.
-func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentRequest, bool) {
+// decodeComment reads a new comment from a JSON body or a form, or returns
+// the refusal: 415 for another Content-Type, 413 for a body too large, 400
+// for a malformed one. A JSON body may carry the honeypot field besides the
+// comment's; other unknown fields are refused. A form may carry fields of
+// its own (a submit button), which are ignored, but each comment field at
+// most once.
+func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentRequest, *RequestError) {
 	var req commentRequest
 	ct := r.Header.Get("Content-Type")
 	form := false
@@ -53,17 +53,15 @@ func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentR
 		case err == nil && mt == "application/x-www-form-urlencoded":
 			form = true
 		case err != nil || !isJSONMediaType(mt):
-			writeJSONError(w, http.StatusUnsupportedMediaType, "Content-Type: must be application/json or application/x-www-form-urlencoded")
-			return req, false
+			return req, &RequestError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type: must be application/json or application/x-www-form-urlencoded"}
 		}
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			writeJSONError(w, http.StatusUnsupportedMediaType, "Content-Type: charset must be utf-8")
-			return req, false
+			return req, &RequestError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type: charset must be utf-8"}
 		}
 	}
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return req, false
+	body, rerr := s.readBodyOrRefuse(w, r)
+	if rerr != nil {
+		return req, rerr
 	}
 	var msg string
 	if form {
@@ -72,10 +70,9 @@ func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentR
 		msg = s.decodeCommentJSON(body, &req)
 	}
 	if msg != "" {
-		writeJSONError(w, http.StatusBadRequest, msg)
-		return req, false
+		return req, &RequestError{Status: http.StatusBadRequest, Message: msg}
 	}
-	return req, true
+	return req, nil
 }
 
 // decodeCommentJSON fills req from a JSON object and returns why it could

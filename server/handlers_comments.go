@@ -63,7 +63,8 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 // names a parent_id of the same post. It is public, limited per client
 // (429), and moderated (Config.Moderation): 201 with the comment and its
 // URL in Location when it is published at once, 202 with the comment
-// ("status": "pending") when it waits for review.
+// ("status": "pending") when it waits for review. The work is
+// submitComment's, which the HTML comment form shares.
 func (s *Server) handleCreateComment(w http.ResponseWriter, r *http.Request) {
 	postID, ok := postID(w, r)
 	if !ok {
@@ -73,59 +74,17 @@ func (s *Server) handleCreateComment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// Before reading the body: refusing costs the least this way.
-	if !admin && !s.allowComment(w, r) {
-		return
-	}
-	req, ok := s.decodeComment(w, r)
-	if !ok {
-		return
-	}
-	c := &feed.Comment{
-		PostID:     postID,
-		ParentID:   req.ParentID,
-		AuthorName: req.Author,
-		AuthorURI:  req.AuthorURI,
-		Content:    req.Content,
-	}
-	if err := s.checkCommentLimits(c); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := c.Validate(); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := context.WithoutCancel(r.Context())
-	if err := s.checkParent(ctx, c); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// Only now, so that a bot gets the same errors as anyone.
-	if req.honeypot {
-		s.answerHoneypot(w, r, c)
-		return
-	}
-	status, err := s.initialStatus(ctx, c, admin)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c.Status = status
-	if err := s.st.CreateComment(ctx, c); err != nil {
-		if feed.ErrorCode(err) == feed.EINTERNAL {
-			s.cache.Changed(feed.Change{Comment: c})
-		}
-		s.writeError(w, r, err)
+	_, c, rerr := s.submitComment(w, r, postID, admin, false)
+	if rerr != nil {
+		writeRequestError(w, rerr)
 		return
 	}
 	if c.Status != feed.StatusApproved {
-		// Held for review: no feed shows it, nothing to invalidate, and
-		// no public URL to give.
+		// Held for review (or dropped by the honeypot): no public URL to
+		// give.
 		writeJSON(w, http.StatusAccepted, s.newAPIComment(c, admin))
 		return
 	}
-	s.cache.Changed(feed.Change{Comment: c})
 	w.Header().Set("Location", s.r.CommentURL(c.PostID, c.ID))
 	writeJSON(w, http.StatusCreated, s.newAPIComment(c, admin))
 }

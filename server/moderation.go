@@ -3,13 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/store"
 )
 
 // initialStatus decides the moderation status of a new comment from
@@ -76,22 +73,4 @@ func (s *Server) checkParent(ctx context.Context, c *feed.Comment) error {
 	}
 	c.Depth = parent.Depth + 1
 	return nil
-}
-
-// answerHoneypot answers a comment that filled in the honeypot field the
-// way a comment held for review is answered, without storing it, so that
-// the bot learns nothing. It still checks that the post exists, as a real
-// comment would.
-func (s *Server) answerHoneypot(w http.ResponseWriter, r *http.Request, c *feed.Comment) {
-	if _, err := s.st.Post(r.Context(), c.PostID); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("comment dropped: honeypot field filled in",
-		"post_id", c.PostID, "honeypot_field", s.cfg.HoneypotField, "client", s.clientAddr(r).String())
-	now := time.Now().UTC().Truncate(time.Second)
-	c.ID = store.NewID()
-	c.Status = feed.StatusPending
-	c.Published, c.Updated = now, now
-	writeJSON(w, http.StatusAccepted, s.newAPIComment(c, false))
 }

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 
@@ -106,23 +104,22 @@ func (l *rateLimiter) size() int {
 	return len(l.clients)
 }
 
-// allowComment takes a token from the bucket of r's client and reports
-// whether the comment may go ahead; if not it answers 429 with Retry-After,
-// the whole seconds until a token is there.
-func (s *Server) allowComment(w http.ResponseWriter, r *http.Request) bool {
+// reserveComment takes a token from the bucket of r's client and returns
+// zero when the comment may go ahead, or else the whole seconds until a
+// token is there (at least 1), which the refusal (429) gives in
+// Retry-After. Without a limit every comment goes ahead.
+func (s *Server) reserveComment(r *http.Request) int64 {
 	if s.limiter == nil {
-		return true
+		return 0
 	}
 	client := s.clientAddr(r)
 	wait := s.limiter.reserve(clientKey(client))
 	if wait == 0 {
-		return true
+		return 0
 	}
 	secs := retryAfterSeconds(wait)
 	s.log.Info("comment refused: rate limit", "client", client.String(), "retry_after", secs)
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	writeJSONError(w, http.StatusTooManyRequests, fmt.Sprintf("too many comments: try again in %d seconds", secs))
-	return false
+	return secs
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least one, and

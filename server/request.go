@@ -14,27 +14,35 @@ import (
 )
 
 // readBody reads the request body, at most Config.MaxBodyBytes of it, and
-// answers the request itself when it cannot: 413 for a larger body, 400 for
-// one that cannot be read or is not valid UTF-8. It reports whether body
-// holds the whole body.
+// answers the request itself when it cannot (see readBodyOrRefuse). It
+// reports whether body holds the whole body.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	body, rerr := s.readBodyOrRefuse(w, r)
+	if rerr != nil {
+		writeRequestError(w, rerr)
+		return nil, false
+	}
+	return body, true
+}
+
+// readBodyOrRefuse reads the request body, at most Config.MaxBodyBytes of
+// it, or returns the refusal: 413 for a larger body, 400 for one that
+// cannot be read or is not valid UTF-8.
+func (s *Server) readBodyOrRefuse(w http.ResponseWriter, r *http.Request) ([]byte, *RequestError) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", tooBig.Limit))
-			return nil, false
+			return nil, &RequestError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("body: larger than %d bytes", tooBig.Limit)}
 		}
-		writeJSONError(w, http.StatusBadRequest, "body: could not be read")
-		return nil, false
+		return nil, &RequestError{Status: http.StatusBadRequest, Message: "body: could not be read"}
 	}
 	// encoding/json replaces invalid UTF-8 with U+FFFD silently, so check
 	// the raw bytes first.
 	if !utf8.Valid(body) {
-		writeJSONError(w, http.StatusBadRequest, "body: not valid UTF-8")
-		return nil, false
+		return nil, &RequestError{Status: http.StatusBadRequest, Message: "body: not valid UTF-8"}
 	}
-	return body, true
+	return body, nil
 }
 
 // decodeBody reads a JSON object from the request body into dst, which must

@@ -4,29 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-
-	"github.com/feedd/feedd/feed"
 )
 
 // writeError answers with the status of err's code and its client-safe
-// message; internal errors are logged and answered with a generic message.
+// message (see requestError); internal errors are logged and answered with
+// a generic message.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var status int
-	switch feed.ErrorCode(err) {
-	case feed.EINVALID:
-		status = http.StatusBadRequest
-	case feed.ENOTFOUND:
-		status = http.StatusNotFound
-	case feed.ECONFLICT:
-		status = http.StatusConflict
-	case feed.EGONE:
-		status = http.StatusGone
-	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeJSONError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	writeJSONError(w, status, feed.ErrorMessage(err))
+	writeRequestError(w, s.requestError(r, err))
 }
 
 // writeJSONError answers with {"error": msg}.

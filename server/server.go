@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -167,7 +168,11 @@ type Server struct {
 	tokenSum     [32]byte     // SHA-256 of AdminToken, compared in constant time
 	limiter      *rateLimiter // comment posting per client; nil when unlimited
 	handler      http.Handler
+	pages        atomic.Pointer[pagesHandler] // see SetPages
 }
+
+// pagesHandler holds the handler given to SetPages.
+type pagesHandler struct{ http.Handler }
 
 // New returns a Server that reads feeds through c and writes through st,
 // invalidating c after each write. r builds the URLs of created entries.
@@ -215,6 +220,10 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	POST   /api/comments/{comment}/spam     (admin token)
 //	GET    /api/sources                     (admin token)
 //	GET    /healthz
+//	GET    /                                (HTML pages, see SetPages)
+//	GET    /posts/{post}
+//	POST   /posts/{post}                    (the comment form)
+//	GET    /static/
 //
 // GET routes answer HEAD too. API answers are JSON; see apiPost and
 // apiComment for the representation of entries.
@@ -242,6 +251,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/comments/{comment}/spam", s.handleModerateComment(feed.StatusSpam))
 	mux.HandleFunc("GET /api/sources", s.handleSources)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /{$}", s.servePages)
+	mux.HandleFunc("GET /posts/{post}", s.servePages)
+	mux.HandleFunc("POST /posts/{post}", s.servePages)
+	mux.HandleFunc("GET /static/", s.servePages)
 	// Recovery sits inside the logger, so that the log shows its 500.
 	return s.logRequests(s.recoverPanics(mux))
 }
@@ -255,4 +268,27 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// SetPages mounts h, the site's HTML pages (package web), on the routes
+// GET /, GET and POST /posts/{post} and GET /static/, behind the server's
+// request log and panic recovery; those routes answer 404 until then, and
+// after SetPages(nil). It is safe to call while the server serves.
+// The pages post comments through SubmitComment.
+func (s *Server) SetPages(h http.Handler) {
+	if h == nil {
+		s.pages.Store(nil)
+		return
+	}
+	s.pages.Store(&pagesHandler{h})
+}
+
+// servePages hands a page route to the handler given to SetPages.
+func (s *Server) servePages(w http.ResponseWriter, r *http.Request) {
+	p := s.pages.Load()
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	p.ServeHTTP(w, r)
 }

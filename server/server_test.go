@@ -136,6 +136,7 @@ type env struct {
 	st      *countingStore // what the cache and server use
 	r       *render.Renderer
 	cache   *cache.Cache
+	srv     *server.Server
 	handler http.Handler
 }
 
@@ -188,7 +189,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		o.config(&cfg)
 	}
 	srv := server.New(st, c, r, cfg, log)
-	return &env{db: db, st: st, r: r, cache: c, handler: srv.Handler()}
+	return &env{db: db, st: st, r: r, cache: c, srv: srv, handler: srv.Handler()}
 }
 
 func date(s string) time.Time {

@@ -20,11 +20,14 @@ import (
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/sqlite"
+	"github.com/feedd/feedd/web"
 )
 
 // followInterval is how often the daemon polls the store's change log for
-// writes made by other processes.
+// writes made by other processes; a store that signals writes
+// (store.Watcher) has them applied sooner.
 const followInterval = time.Second
 
 // runServe implements 'feedd serve'.
@@ -85,6 +88,8 @@ func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 	switch cfg.Driver {
 	case "sqlite":
 		return sqlite.Open(ctx, cfg.DSN)
+	case "postgres":
+		return postgres.Open(ctx, cfg.DSN)
 	}
 	return nil, fmt.Errorf("store.driver: unsupported driver %q", cfg.Driver)
 }
@@ -121,6 +126,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		TrustedProxies:   proxies,
 		SourceStatus:     a.sourceStatus,
 	}, log)
+	a.server.SetPages(web.New(st, r, a.server, web.Options{Title: cfg.Site.Title}, log))
 	return a, nil
 }
 
@@ -182,8 +188,9 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 	a.startFirstPolls(ctx)
 	sched.Start()
 
-	// Writes by other processes sharing the store (the CLI) reach the
-	// cache through the store's change log within a second.
+	// Writes by other processes sharing the store (the CLI, other
+	// replicas) reach the cache through the store's change log: at once
+	// where the store signals writes (PostgreSQL), else within a second.
 	followCtx, stopFollow := context.WithCancel(context.Background())
 	followed := make(chan struct{})
 	go func() {
@@ -238,6 +245,13 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 // regenerate sweep and the purge, and records the sources' entries in a.
 // Each job recovers from panics and is skipped, not stacked, while its
 // previous run is still going; jobs run under contexts derived from ctx.
+//
+// The polls and the purge write to the store and the polls load upstream
+// sites, so where several processes share the store (replicas on one
+// PostgreSQL) each run of them is claimed there first (see claimed): across
+// the processes each runs once per period. The regenerate sweep is not
+// claimed: it refreshes this process's own cache, and every process must
+// run it.
 func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*cron.Cron, error) {
 	cl := cronLogger{log.With("component", "scheduler")}
 	c := cron.New(
@@ -245,31 +259,35 @@ func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*c
 		cron.WithLogger(cl),
 		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
 	)
-	if _, err := c.AddFunc(cfg.Schedule.Regenerate, func() {
+	regenerate, err := cronParser.Parse(cfg.Schedule.Regenerate)
+	if err != nil {
+		return nil, fmt.Errorf("schedule.regenerate: %w", err)
+	}
+	c.Schedule(regenerate, cron.FuncJob(func() {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		if err := a.cache.Sweep(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("regenerate sweep failed", "err", err)
 		}
-	}); err != nil {
-		return nil, fmt.Errorf("schedule.regenerate: %w", err)
+	}))
+	purge, err := cronParser.Parse(cfg.Schedule.Purge)
+	if err != nil {
+		return nil, fmt.Errorf("schedule.purge: %w", err)
 	}
-	if _, err := c.AddFunc(cfg.Schedule.Purge, func() {
+	c.Schedule(purge, a.claimed(ctx, purgeJob, purge, func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		if err := a.purge(ctx, time.Now()); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("purge failed", "err", err)
 		}
-	}); err != nil {
-		return nil, fmt.Errorf("schedule.purge: %w", err)
-	}
+	}))
 	a.sourceJobs = make(map[string]cron.EntryID, len(cfg.Sources))
 	for i, src := range cfg.Sources {
-		id, err := c.AddFunc(src.Schedule, a.pollJob(ctx, src, pollRunTimeout(cfg.Poll)))
+		s, err := cronParser.Parse(src.Schedule)
 		if err != nil {
 			return nil, fmt.Errorf("sources[%d].schedule: %w", i, err)
 		}
-		a.sourceJobs[src.Name] = id
+		a.sourceJobs[src.Name] = c.Schedule(s, a.claimed(ctx, pollJobName(src.Name), s, a.pollJob(src, pollRunTimeout(cfg.Poll))))
 	}
 	a.sched = c
 	return c, nil
@@ -282,9 +300,9 @@ func pollRunTimeout(p PollConfig) time.Duration { return 20 * p.Timeout }
 // pollJob returns the scheduled job of a source: one poll, whose failure
 // is logged, once per run, without stopping the schedule. (The poller
 // records each failing URL in the store, and logs it, too.)
-func (a *app) pollJob(ctx context.Context, src SourceConfig, timeout time.Duration) func() {
+func (a *app) pollJob(src SourceConfig, timeout time.Duration) func(context.Context) {
 	s := pollSource(src)
-	return func() {
+	return func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		if err := a.poller.Poll(ctx, s); err != nil && !errors.Is(err, context.Canceled) {
@@ -297,7 +315,9 @@ func (a *app) pollJob(ctx context.Context, src SourceConfig, timeout time.Durati
 // a newly configured source need not wait for its schedule. A source with
 // polling state waits: its stored next poll keeps a restart from polling
 // every source at once. The first poll runs through the source's wrapped
-// job, so a scheduled run skips while it goes on.
+// job, so a scheduled run skips while it goes on, and it claims the run in
+// the store like a scheduled one: replicas that start together on a shared
+// store poll a new source once.
 func (a *app) startFirstPolls(ctx context.Context) {
 	for _, src := range a.sources {
 		_, err := a.store.Fetch(ctx, src.Name, "")

@@ -103,7 +103,7 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 			f.Deleted = append(f.Deleted, deletedEntry{Ref: t.ref, When: atomTime(t.when)})
 		}
 	}
-	return encodeXML(f, d)
+	return encodeXML(f, d, r.stylesheetPI())
 }
 
 // atomEntry returns e as an Atom entry.

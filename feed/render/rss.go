@@ -93,7 +93,7 @@ func (r *Renderer) rss(d *document) ([]byte, error) {
 		NSWfw:      nsWfw,
 		Channel:    c,
 	}
-	return encodeXML(f, d)
+	return encodeXML(f, d, r.stylesheetPI())
 }
 
 // rssItem returns e as an RSS item. The guid is the permalink, so it is a

@@ -46,12 +46,27 @@ func (t xmlText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 // xmlHeader starts every XML document, with the newline Go's xml.Header has.
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 
+// stylesheetPI returns the xml-stylesheet processing instruction that
+// follows the XML declaration of every Atom and RSS document, with its
+// newline: browsers that open a feed apply the XSLT stylesheet at
+// StylesheetURL and show a readable page, while feed readers ignore it. It
+// is the same for every feed of a site, so that the bytes of a feed still
+// depend on its entries alone. The URL is escaped as the pseudo-attribute
+// value it is (a base path may hold "&"), and cannot end the instruction.
+func (r *Renderer) stylesheetPI() string {
+	return `<?xml-stylesheet type="text/xsl" href="` + piEscaper.Replace(r.StylesheetURL()) + `"?>` + "\n"
+}
+
+// piEscaper escapes a pseudo-attribute value of a processing instruction.
+var piEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
 // encodeXML returns v as an indented XML document for d, with its
-// declaration and a final newline.
-func encodeXML(v any, d *document) ([]byte, error) {
+// declaration, the processing instruction pi and a final newline.
+func encodeXML(v any, d *document, pi string) ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(d.size())
+	b.Grow(d.size() + len(pi))
 	b.WriteString(xmlHeader)
+	b.WriteString(pi)
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")
 	if err := enc.Encode(v); err != nil {

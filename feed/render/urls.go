@@ -16,6 +16,7 @@ import (
 //	{base}/feeds/posts.{ext}                   posts feed
 //	{base}/feeds/comments.{ext}                site comments feed
 //	{base}/feeds/posts/{post}/comments.{ext}   thread feed of a post
+//	{base}/static/feed.xsl                     XSLT stylesheet of Atom and RSS feeds
 //
 // where ext is a feed.Format (atom, rss, json). A feed's Atom id is its URL
 // without the extension, the same for every format.
@@ -57,6 +58,16 @@ func (r *Renderer) CommentURL(postID, id string) string {
 func (r *Renderer) CommentsURL(postID string) string {
 	return r.PostURL(postID) + "#comments"
 }
+
+// StylesheetPath is the path, below the base URL, of the XSLT stylesheet
+// that Atom and RSS feeds name in their xml-stylesheet processing
+// instruction; the server serves it there.
+const StylesheetPath = "/static/feed.xsl"
+
+// StylesheetURL returns the URL of the feeds' XSLT stylesheet,
+// {base}/static/feed.xsl. Browsers load such a stylesheet from the feed's
+// own origin only, so it is served by feedd beside the feeds.
+func (r *Renderer) StylesheetURL() string { return r.root + StylesheetPath }
 
 // FeedURL returns the URL a feed is served at in format f, e.g.
 // {base}/feeds/posts/{post}/comments.atom for a thread feed in Atom.

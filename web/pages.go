@@ -1,0 +1,261 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	nethtml "golang.org/x/net/html"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/store"
+)
+
+// excerptLen is the length, in characters, of the excerpt the home page
+// shows of a post without a summary.
+const excerptLen = 280
+
+// homeView is the data of the home page.
+type homeView struct {
+	Site  string
+	Posts []postSummary
+}
+
+// postSummary is a post as the home page lists it.
+type postSummary struct {
+	Path         string
+	Title        string
+	Author       string
+	Published    time.Time
+	Excerpt      string // plain text
+	Comments     int    // approved comments
+	CommentsPath string
+}
+
+// handleHome lists the newest posts with their comment counts.
+func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	posts, err := h.st.Posts(ctx, store.PostFilter{Limit: h.opts.HomePosts})
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	ids := make([]string, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	stats, err := h.st.ThreadStats(ctx, ids)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	v := homeView{Site: h.site, Posts: make([]postSummary, 0, len(posts))}
+	for _, p := range posts {
+		excerpt := content.Line(p.Summary)
+		if excerpt == "" {
+			excerpt = htmlExcerpt(content.PostHTML(p), excerptLen)
+		}
+		v.Posts = append(v.Posts, postSummary{
+			Path:         h.postPath(p.ID),
+			Title:        postTitle(p),
+			Author:       content.Line(p.AuthorName),
+			Published:    p.Published,
+			Excerpt:      excerpt,
+			Comments:     stats[p.ID].Count,
+			CommentsPath: h.postPath(p.ID) + "#comments",
+		})
+	}
+	h.render(w, r, pageHome, http.StatusOK, cacheHome, &page{
+		Title:     h.site,
+		Canonical: h.r.HomeURL(),
+		Feeds:     h.siteFeeds(),
+		Main:      v,
+	})
+}
+
+// postView is the data of a post's page.
+type postView struct {
+	Title      string
+	Author     string
+	AuthorURI  string // linkable, or empty
+	Published  time.Time
+	Updated    time.Time // zero unless edited after publication
+	HTML       template.HTML
+	Categories []string
+	Upstream   string // a mirrored post's original, or empty
+	Source     string // the name of its source
+
+	Comments []*commentNode // top-level, oldest first, replies nested
+	Count    int            // every approved comment
+	Form     formView
+}
+
+// handlePost shows a post with its comments and the comment form:
+// ?reply={comment} makes the form a reply to that comment, ?held={comment}
+// thanks the reader for a comment held for moderation.
+func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := formView{}
+	if id := q.Get("reply"); feed.ValidID(id) {
+		f.Values.ParentID = id
+	}
+	if id := q.Get("held"); feed.ValidID(id) {
+		f.Held = true
+	}
+	h.showPost(w, r, http.StatusOK, f)
+}
+
+// showPost answers with the page of the post named by the request's path,
+// its form as given, or with the 404 or 410 page.
+func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f formView) {
+	id := r.PathValue("post")
+	if !feed.ValidID(id) {
+		h.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	p, err := h.st.Post(ctx, id)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	comments, err := h.st.Comments(ctx, store.CommentFilter{PostID: id})
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	rules := h.comments.CommentRules()
+	roots, byID := h.thread(id, comments, rules.MaxDepth)
+	v := postView{
+		Title:     postTitle(p),
+		Author:    content.Line(p.AuthorName),
+		AuthorURI: linkable(p.AuthorURI),
+		Published: p.Published,
+		HTML:      template.HTML(content.PostHTML(p)), // sanitized, as in the feeds
+		Comments:  roots,
+		Count:     len(comments),
+	}
+	if p.Updated.After(p.Published) {
+		v.Updated = p.Updated
+	}
+	for _, c := range p.Categories {
+		if c = content.Line(c); c != "" {
+			v.Categories = append(v.Categories, c)
+		}
+	}
+	if p.Origin != nil {
+		v.Upstream, v.Source = linkableHTTP(p.Origin.URL), content.Line(p.Origin.Source)
+	}
+	f.Action = h.postPath(id) + "#comment-form"
+	f.CancelPath = h.postPath(id) + "#comment-form"
+	f.Honeypot = rules.HoneypotField
+	f.MaxAuthor, f.MaxContent = rules.MaxAuthorLength, rules.MaxCommentLength
+	// Only a comment shown, and open to replies, can be replied to; any
+	// other parent_id is dropped, so that the form can still be sent.
+	if n := byID[f.Values.ParentID]; n != nil && n.CanReply {
+		f.ReplyTo = n
+	} else {
+		f.Values.ParentID = ""
+	}
+	v.Form = f
+	cache := cachePost
+	if status != http.StatusOK || f.Held {
+		cache = cacheNone
+	}
+	h.render(w, r, pagePost, status, cache, &page{
+		Title:     v.Title + " – " + h.site,
+		Canonical: h.r.PostURL(id),
+		Feeds: append(h.siteFeeds(), h.feedGroup("Comments on this post",
+			"Comments on \u2018"+v.Title+"\u2019", feed.ThreadFeed(id))),
+		Main: v,
+	})
+}
+
+// postTitle returns the title of p as pages show it, as the feeds do.
+func postTitle(p *feed.Post) string {
+	if t := content.Line(p.Title); t != "" {
+		return t
+	}
+	return "Untitled"
+}
+
+// linkable returns s when it is a URL a page may link a name to: an
+// absolute http or https URL with a host, or a mailto URL; else "".
+// Validation allows no other, but mirrored entries and old rows are not
+// trusted for it.
+func linkable(s string) string {
+	s = content.Line(s)
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return ""
+	case u.Scheme == "mailto" && u.Opaque != "":
+		return s
+	}
+	return linkableHTTP(s)
+}
+
+// linkableHTTP returns s when it is an absolute http or https URL with a
+// host, else "".
+func linkableHTTP(s string) string {
+	s = content.Line(s)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// blockTags are the elements whose start and end separate words.
+var blockTags = map[string]bool{
+	"p": true, "div": true, "br": true, "hr": true, "li": true, "ul": true, "ol": true,
+	"dl": true, "dt": true, "dd": true, "blockquote": true, "pre": true, "figure": true,
+	"figcaption": true, "table": true, "tr": true, "td": true, "th": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+}
+
+// htmlExcerpt returns the text of an HTML fragment, its white space
+// collapsed, cut at a word boundary to at most n characters and an
+// ellipsis.
+func htmlExcerpt(s string, n int) string {
+	var b strings.Builder
+	z := nethtml.NewTokenizer(strings.NewReader(s))
+	for {
+		tt := z.Next()
+		if tt == nethtml.ErrorToken {
+			break
+		}
+		switch tt {
+		case nethtml.TextToken:
+			b.Write(z.Text())
+		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
+			// Blocks and line breaks separate words; inline tags do not.
+			if name, _ := z.TagName(); blockTags[string(name)] {
+				b.WriteByte(' ')
+			}
+		}
+		if b.Len() > 8*n {
+			break // enough to cut from, even in a four-byte script
+		}
+	}
+	text := strings.Join(strings.Fields(b.String()), " ")
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	cut, count := text, 0
+	for i := range text {
+		if count == n {
+			cut = text[:i]
+			break
+		}
+		count++
+	}
+	if j := strings.LastIndexByte(cut, ' '); j > n/2 {
+		cut = cut[:j]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}

@@ -1,0 +1,133 @@
+// Package web serves feedd's HTML pages: the home page with the newest
+// posts, a page per post with its threaded comments and a comment form that
+// works without JavaScript, the pages' stylesheet, and the XSLT stylesheet
+// that Atom and RSS feeds name so that a browser shows them as a readable
+// page.
+//
+// Pages show the same sanitized HTML the feeds carry (content.PostHTML and
+// content.CommentHTML), link the same permalinks (render.PostURL and
+// render.CommentURL, whose fragments #comment-{id} are the ids of the
+// comments on the page) and advertise the feeds with autodiscovery links.
+// The comment form posts through the server's own comment path
+// (server.Server.SubmitComment), so that it meets exactly the API's
+// validation, limits, rate limit, honeypot and moderation.
+//
+// The server mounts a Handler with server.Server.SetPages; the routes are
+//
+//	GET  /                  the newest posts
+//	GET  /posts/{post}      a post and its comments; ?reply={comment} and ?held={comment}
+//	POST /posts/{post}      the comment form: 303 to the comment, or the page again with the error
+//	GET  /static/feedd.css  the pages' stylesheet
+//	GET  /static/feed.xsl   the feeds' XSLT stylesheet
+package web
+
+import (
+	"embed"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/store"
+)
+
+// DefaultHomePosts is the number of posts the home page lists when
+// Options.HomePosts is not set.
+const DefaultHomePosts = 20
+
+// Commenter takes comments for the comment form: *server.Server, whose
+// SubmitComment is the one path of public comment posting.
+type Commenter interface {
+	// SubmitComment takes a comment on the post from the request body, a
+	// form; see server.Server.SubmitComment.
+	SubmitComment(w http.ResponseWriter, r *http.Request, postID string) (server.CommentInput, *feed.Comment, error)
+	// CommentRules returns the honeypot field and the limits of comments.
+	CommentRules() server.CommentRules
+}
+
+// Options configure a Handler.
+type Options struct {
+	// Title is the site's title (site.title); the host of the base URL
+	// when empty, as in the feeds.
+	Title string
+	// HomePosts is how many of the newest posts the home page lists;
+	// DefaultHomePosts when zero or negative.
+	HomePosts int
+}
+
+// Handler serves the pages. Build it with New; it is safe for concurrent
+// use.
+type Handler struct {
+	st       store.Store
+	r        *render.Renderer
+	comments Commenter
+	opts     Options
+	log      *slog.Logger
+
+	site   string // the site's title
+	prefix string // the path of the base URL, without a trailing slash: "" or "/blog"
+	pages  pageTemplates
+	assets map[string]*asset // static files by name
+	mux    *http.ServeMux
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/feedd.css static/feed.xsl
+var staticFS embed.FS
+
+// New returns the pages of the site that r renders the feeds of, reading
+// posts and comments from st and posting comments through c.
+func New(st store.Store, r *render.Renderer, c Commenter, o Options, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.HomePosts <= 0 {
+		o.HomePosts = DefaultHomePosts
+	}
+	home, _ := url.Parse(r.HomeURL()) // the renderer's own, canonical URL
+	h := &Handler{
+		st:       st,
+		r:        r,
+		comments: c,
+		opts:     o,
+		log:      log,
+		site:     content.Line(o.Title),
+		prefix:   strings.TrimSuffix(home.EscapedPath(), "/"),
+		assets:   loadAssets(),
+	}
+	if h.site == "" {
+		h.site = home.Hostname()
+	}
+	h.pages = parseTemplates(h.assetPath("feedd.css"))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.handleHome)
+	mux.HandleFunc("GET /posts/{post}", h.handlePost)
+	mux.HandleFunc("POST /posts/{post}", h.handleComment)
+	mux.HandleFunc("GET /static/{file}", h.handleStatic)
+	mux.HandleFunc("/", h.notFound)
+	h.mux = mux
+	return h
+}
+
+// ServeHTTP answers the page routes; any other path gets the 404 page.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// homePath, postPath and commentPath are the paths of the pages as links
+// on the pages: below the base URL's path, so that they work whatever host
+// the page was reached by, behind a proxy that serves feedd under a path
+// too.
+func (h *Handler) homePath() string { return h.prefix + "/" }
+
+func (h *Handler) postPath(id string) string {
+	return h.prefix + "/posts/" + url.PathEscape(id)
+}
+
+func (h *Handler) commentPath(postID, id string) string {
+	return h.postPath(postID) + "#comment-" + url.PathEscape(id)
+}
