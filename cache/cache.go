@@ -65,7 +65,7 @@ type Cache struct {
 	gens    map[feed.Ref]uint64 // invalidations per feed
 	epoch   uint64              // purges; added to every feed's generation
 
-	hits, misses, loads, renders, followed atomic.Int64
+	hits, misses, loads, renders, followed, resets atomic.Int64
 }
 
 // key names one cached document.
@@ -83,6 +83,7 @@ type Stats struct {
 	Loads   int64 // reads of one feed's entries from the store (Get and Sweep)
 	Renders int64 // documents rendered (Get and Sweep)
 	Changes int64 // change-log records applied by Follow
+	Resets  int64 // lost-notice (Reset) events of the store's Watcher that Follow handled
 	Entries int   // documents held now
 }
 
@@ -119,6 +120,7 @@ func (c *Cache) Stats() Stats {
 		Loads:   c.loads.Load(),
 		Renders: c.renders.Load(),
 		Changes: c.followed.Load(),
+		Resets:  c.resets.Load(),
 		Entries: n,
 	}
 }

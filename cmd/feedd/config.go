@@ -51,8 +51,11 @@ type SiteConfig struct {
 
 // StoreConfig selects and locates the store.
 type StoreConfig struct {
-	Driver string `yaml:"driver"` // sqlite
-	DSN    string `yaml:"dsn"`    // for sqlite, a file path
+	Driver string `yaml:"driver"` // sqlite or postgres
+	// DSN locates the database: for sqlite a file path, for postgres a
+	// postgres:// URL or a key=value DSN (libpq's forms), whose
+	// search_path may name the schema.
+	DSN string `yaml:"dsn"`
 }
 
 // FeedsConfig shapes the rendered feeds.
@@ -314,14 +317,7 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.Site.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("site.base_url", "want an absolute http(s) URL without query or fragment, got %q", c.Site.BaseURL)
 	}
-	switch c.Store.Driver {
-	case "sqlite":
-		if c.Store.DSN == "" {
-			bad("store.dsn", "must name the SQLite database file")
-		}
-	default:
-		bad("store.driver", "unsupported driver %q (supported: sqlite)", c.Store.Driver)
-	}
+	c.Store.validate("store.", bad)
 	if v := os.Getenv("FEEDD_ADMIN_TOKEN"); v != "" {
 		c.AdminToken = v
 	}

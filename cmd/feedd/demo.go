@@ -83,7 +83,9 @@ var demoComments = []feed.Comment{
 }
 
 // seedDemo fills an empty store with the demo blog and reports whether it
-// did. A store that holds any post is left alone.
+// did. A store that holds any post is left alone. Replicas sharing a store
+// may start together and seed it at once: an entry another process has
+// just stored (ECONFLICT) is taken as seeded.
 func seedDemo(ctx context.Context, st store.Store) (bool, error) {
 	posts, err := st.Posts(ctx, store.PostFilter{Limit: 1})
 	if err != nil {
@@ -92,17 +94,24 @@ func seedDemo(ctx context.Context, st store.Store) (bool, error) {
 	if len(posts) > 0 {
 		return false, nil
 	}
+	created := false
 	for _, p := range demoPosts {
 		p := p
-		if err := st.CreatePost(ctx, &p); err != nil {
+		switch err := st.CreatePost(ctx, &p); {
+		case err == nil:
+			created = true
+		case feed.ErrorCode(err) != feed.ECONFLICT:
 			return false, fmt.Errorf("create post %q: %w", p.ID, err)
 		}
 	}
 	for _, c := range demoComments {
 		c := c
-		if err := st.CreateComment(ctx, &c); err != nil {
+		switch err := st.CreateComment(ctx, &c); {
+		case err == nil:
+			created = true
+		case feed.ErrorCode(err) != feed.ECONFLICT:
 			return false, fmt.Errorf("create comment %q: %w", c.ID, err)
 		}
 	}
-	return true, nil
+	return created, nil
 }

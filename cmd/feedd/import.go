@@ -6,10 +6,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"sync"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/feedd/feedd/feed"
 )
@@ -84,7 +80,7 @@ func runImport(ctx context.Context, args []string, c *cli) error {
 		baseURL = arg
 	}
 
-	prog := c.newProgress()
+	prog := c.newProgress("importing", "imported", "entries")
 	res, err := p.Import(ctx, in, baseURL, *source, prog.update)
 	prog.finish(err == nil)
 	if err != nil {
@@ -95,81 +91,4 @@ func runImport(ctx context.Context, args []string, c *cli) error {
 	}
 	fmt.Fprintf(c.stdout, "imported %d posts, %d comments, %d unchanged\n", res.Posts, res.Comments, res.Unchanged)
 	return nil
-}
-
-// progress shows how far an import got on standard error: a bar on a
-// terminal, else a line at every tenth of the entries, such as "imported
-// 120/450 entries", which logs and pipes keep readable.
-type progress struct {
-	w        io.Writer
-	terminal bool
-
-	mu   sync.Mutex
-	bar  *progressbar.ProgressBar // made at the first update, which tells the total
-	step int                      // entries between plain lines
-	last int                      // entries done at the last plain line
-}
-
-func (c *cli) newProgress() *progress {
-	isTerm := c.isTerminal
-	if isTerm == nil {
-		isTerm = isTerminal
-	}
-	return &progress{w: c.stderr, terminal: isTerm(c.stderr)}
-}
-
-// update is the poller's progress callback. It may be called from several
-// goroutines.
-func (p *progress) update(done, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if total <= 0 {
-		return
-	}
-	if p.terminal {
-		if p.bar == nil {
-			p.bar = progressbar.NewOptions(total,
-				progressbar.OptionSetWriter(p.w),
-				progressbar.OptionSetDescription("importing"),
-				progressbar.OptionShowCount(),
-				progressbar.OptionSetPredictTime(true),
-				progressbar.OptionSetWidth(30),
-				progressbar.OptionClearOnFinish(),
-			)
-		} else if p.bar.GetMax() != total {
-			p.bar.ChangeMax(total)
-		}
-		_ = p.bar.Set(done)
-		return
-	}
-	if p.step == 0 {
-		p.step = max(1, total/10)
-	}
-	if done == p.last || (done < total && done-p.last < p.step) {
-		return
-	}
-	p.last = done
-	fmt.Fprintf(p.w, "imported %d/%d entries\n", done, total)
-}
-
-// finish takes the bar off the screen; after a failure it leaves it where
-// it stopped.
-func (p *progress) finish(ok bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar == nil {
-		return
-	}
-	if ok {
-		_ = p.bar.Finish()
-	} else {
-		_ = p.bar.Exit()
-		fmt.Fprintln(p.w)
-	}
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

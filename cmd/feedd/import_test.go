@@ -254,7 +254,7 @@ func TestImport_ProgressBar(t *testing.T) {
 // TestProgress_Lines checks the pacing of the plain progress lines.
 func TestProgress_Lines(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf}
+	p := &progress{w: &buf, done: "imported", unit: "entries"}
 	for i := 1; i <= 45; i++ {
 		p.update(i, 45)
 	}

@@ -47,6 +47,8 @@ Usage:
   feedd comment list|approve|spam|delete ...       moderate comments
   feedd sources [--json]                           show the mirrored sources' state
   feedd import FILE|URL [--source NAME]            load a feed or a blog export
+  feedd migrate --from STORE --to STORE            copy a store into an empty one
+                                                   (STORE: sqlite:PATH or postgres://...)
   feedd version                                    print the version
 
 Run 'feedd COMMAND -h' for a command's flags.
@@ -69,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSources(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "import":
 		return runImport(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
+	case "migrate":
+		return runMigrate(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "version", "--version":
 		fmt.Fprintln(stdout, "feedd", version)
 		return nil

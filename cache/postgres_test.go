@@ -1,0 +1,181 @@
+package cache_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/feedd/feedd/cache"
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres"
+)
+
+// testPostgresEnv names the variable that holds the DSN of a PostgreSQL
+// database the tests may create schemas in, such as
+// postgres://postgres@127.0.0.1:5432/test. Without it the tests that need
+// one skip.
+const testPostgresEnv = "FEEDD_TEST_POSTGRES"
+
+// newPostgresSchema creates an empty schema, dropped with all it holds when
+// tb ends, and returns a DSN whose search_path is that schema. It skips tb
+// without FEEDD_TEST_POSTGRES.
+func newPostgresSchema(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(testPostgresEnv)
+	if base == "" {
+		tb.Skipf("%s is not set: no PostgreSQL server to test against", testPostgresEnv)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		tb.Fatalf("%s: want a postgres:// URL", testPostgresEnv)
+	}
+	schema := "feedd_test_" + strings.ToLower(rand.Text()[:12])
+	exec := func(sql string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec(`CREATE SCHEMA ` + schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func openPostgres(tb testing.TB, dsn string) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestCache_PostgresReplicas: two stores on one PostgreSQL schema, as two
+// feedd replicas have, each under a cache that follows it with an interval
+// too long to matter. A comment written through either store shows in the
+// other's cached feeds within a second: the store's write notices carry
+// it. After B's connections are cut, B's cache starts over (Reset) and
+// goes on.
+func TestCache_PostgresReplicas(t *testing.T) {
+	dsn := newPostgresSchema(t)
+	ctx := context.Background()
+	// B's connections have a name of their own, so that the test can cut
+	// them.
+	bName := "feedd_test_b_" + strings.ToLower(rand.Text()[:8])
+	a, b := openPostgres(t, dsn), openPostgres(t, dsn+"&application_name="+bName)
+	if _, ok := any(b).(store.Watcher); !ok {
+		t.Fatal("the PostgreSQL store is not a store.Watcher")
+	}
+	post := feed.Post{ID: "shared", Title: "A shared post", Content: "on both replicas", Published: date("2026-03-01T10:00:00Z")}
+	if err := a.CreatePost(ctx, &post); err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(render.Options{Title: "Test", BaseURL: "https://blog.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow := func(st store.Store) *cache.Cache {
+		c := cache.New(st, r, cache.Options{}, slog.New(slog.DiscardHandler))
+		fctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- c.Follow(fctx, time.Hour) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Errorf("Follow returned %v, want context.Canceled", err)
+			}
+		})
+		return c
+	}
+	ca, cb := follow(a), follow(b)
+
+	// Probe until both caches applied a write: from then on they follow
+	// (their start has dropped the cache) and notices arrive.
+	deadline := time.Now().Add(15 * time.Second)
+	for ca.Stats().Changes == 0 || cb.Stats().Changes == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the caches never applied a write")
+		}
+		probe := feed.Comment{PostID: "shared", AuthorName: "Probe", Content: "probe"}
+		if err := a.CreateComment(ctx, &probe); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(200*time.Millisecond, func() bool { return ca.Stats().Changes > 0 && cb.Stats().Changes > 0 })
+	}
+
+	for i, tc := range []struct {
+		name  string
+		write store.Store
+		read  *cache.Cache
+		ref   feed.Ref
+	}{
+		{"A to B, thread", a, cb, feed.ThreadFeed("shared")},
+		{"B to A, thread", b, ca, feed.ThreadFeed("shared")},
+		{"A to B, comments", a, cb, feed.CommentsFeed},
+	} {
+		before := getEntry(t, tc.read, tc.ref, feed.Atom)
+		text := "comment number " + strconv.Itoa(i+1)
+		c := feed.Comment{PostID: "shared", AuthorName: "Reader", Content: text}
+		start := time.Now()
+		if err := tc.write.CreateComment(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		if !waitFor(time.Second, func() bool { return bodyHasEntry(getEntry(t, tc.read, tc.ref, feed.Atom), text) }) {
+			t.Fatalf("%s: the comment did not show within a second", tc.name)
+		}
+		t.Logf("%s: the comment showed after %v", tc.name, time.Since(start))
+		if getEntry(t, tc.read, tc.ref, feed.Atom) == before {
+			t.Errorf("%s: same entry", tc.name)
+		}
+	}
+
+	// Cut every connection of B, the listening one included: B's watch
+	// connects again and sends a Reset, which drops B's cache, and later
+	// writes reach B as fast as before.
+	admin, err := pgx.Connect(ctx, os.Getenv(testPostgresEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, bName); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(15*time.Second, func() bool { return cb.Stats().Resets > 0 }) {
+		t.Fatal("no Reset after B's connections were cut")
+	}
+	thread := feed.ThreadFeed("shared")
+	getEntry(t, cb, thread, feed.JSON)
+	c := feed.Comment{PostID: "shared", AuthorName: "Reader", Content: "after the connections were cut"}
+	if err := a.CreateComment(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(time.Second, func() bool { return bodyHasEntry(getEntry(t, cb, thread, feed.JSON), c.Content) }) {
+		t.Fatal("after a Reset, a write through A did not reach cache B within a second")
+	}
+}
