@@ -41,6 +41,10 @@ type Options struct {
 	// with counts and whether a comment invalidates it. Keep it equal to the
 	// renderer's option of the same name.
 	CommentCounts bool
+	// ObserveRender, when set, is called after every render of a document
+	// (Get's misses and Sweep) with the feed, the format, the time the
+	// render took and its error: metrics.M.ObserveRender.
+	ObserveRender func(ref feed.Ref, f feed.Format, d time.Duration, err error)
 }
 
 // Cache holds rendered feeds keyed by feed and format. It is safe for

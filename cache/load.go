@@ -67,6 +67,12 @@ func (c *Cache) load(ctx context.Context, ref feed.Ref) (*feedData, error) {
 // goroutine of every waiting request.
 func (c *Cache) render(d *feedData, ref feed.Ref, f feed.Format) (body []byte, mod time.Time, err error) {
 	c.renders.Add(1)
+	if o := c.opts.ObserveRender; o != nil {
+		// Deferred before the recovery, so that it runs after it and
+		// sees a panic's error.
+		start := time.Now()
+		defer func() { o(ref, f, time.Since(start), err) }()
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			body, mod = nil, time.Time{}

@@ -289,6 +289,9 @@ func (p *Poller) pollURL(ctx context.Context, f *feed.Fetch, handle func(context
 	if serr := p.st.SaveFetch(ctx, f); serr != nil {
 		err = errors.Join(err, fmt.Errorf("save fetch state: %w", serr))
 	}
+	if p.o.Observe != nil {
+		p.o.Observe(f.Source, f.LastStatus, err)
+	}
 	if err != nil {
 		return pollError(f, err)
 	}

@@ -68,6 +68,13 @@ type Options struct {
 	// Transport makes the requests; default an http.Transport with the
 	// timeouts above and gzip.
 	Transport http.RoundTripper
+	// Observe, when set, is called once per polled URL (a source's feed
+	// or one of its posts' comment feeds) with the outcome that was
+	// recorded: the source's name, the HTTP status (0 when no answer
+	// came) and the poll's error (nil for a 200 stored or a 304). A poll
+	// stopped by its context is not reported: it did not fail. It must be
+	// safe for concurrent use and quick (metrics).
+	Observe func(source string, status int, err error)
 }
 
 // Defaults of Options.

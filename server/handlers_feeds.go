@@ -31,11 +31,26 @@ func (s *Server) handleThreadFeed(w http.ResponseWriter, r *http.Request) {
 // serveFeed answers GET and HEAD for a feed from the cache: the entry's
 // validators decide 304s, so a revalidation of a cached feed makes no store
 // call. The gzip variant is the entry's precomputed bytes.
+//
+// An Atom or RSS feed asked for by a browser navigation (see prefersHTML)
+// is sent as application/xml: Chromium shows application/atom+xml and
+// application/rss+xml as plain text, but renders XML, applying the XSLT
+// stylesheet the feed names, so that a reader who opens a feed link sees a
+// page that explains it. The bytes are the same; the ETags get
+// xmlETagSuffix, as a representation with another media type needs
+// validators of its own, and the answers vary on Accept.
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref, f feed.Format) {
 	h := w.Header()
-	// Every answer for a feed URL may depend on Accept-Encoding, including
-	// the error ones, which a cache might otherwise reuse.
-	h.Set("Vary", "Accept-Encoding")
+	// Every answer for a feed URL may depend on Accept-Encoding (and
+	// Accept for XML feeds), including the error ones, which a cache
+	// might otherwise reuse.
+	asXML := false
+	if f == feed.JSON {
+		h.Set("Vary", "Accept-Encoding")
+	} else {
+		h.Set("Vary", "Accept, Accept-Encoding")
+		asXML = prefersHTML(r.Header.Values("Accept"))
+	}
 
 	e, err := s.cache.Get(r.Context(), ref, f)
 	if err != nil {
@@ -49,6 +64,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		}
 		if r.Context().Err() != nil {
 			// The client went away; nobody reads the answer.
+			markRoutine(w)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
@@ -68,6 +84,13 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	} else {
 		tags[0] = e.ETag
 	}
+	contentType := e.ContentType
+	if asXML {
+		for i := range etags {
+			etags[i] = xmlETag(etags[i])
+		}
+		contentType = xmlContentType
+	}
 
 	status, tag := checkConditions(r, etags, e.LastModified, time.Now())
 	h.Set("ETag", tag)
@@ -83,7 +106,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		return
 	}
 
-	h.Set("Content-Type", e.ContentType)
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	if !e.LastModified.IsZero() {
@@ -143,7 +166,11 @@ func acceptsGzip(lines []string) bool {
 
 // qNonZero reports whether the parameters of an Accept-Encoding item give it
 // a weight above zero. A missing or malformed weight counts as 1.
-func qNonZero(params string) bool {
+func qNonZero(params string) bool { return weight(params) > 0 }
+
+// weight returns the weight (q) of an Accept or Accept-Encoding item from
+// its parameters; a missing or malformed one counts as 1.
+func weight(params string) float64 {
 	for params != "" {
 		var p string
 		p, params, _ = strings.Cut(params, ";")
@@ -153,9 +180,9 @@ func qNonZero(params string) bool {
 		}
 		q, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
 		if err != nil {
-			return true
+			return 1
 		}
-		return q > 0
+		return q
 	}
-	return true
+	return 1
 }

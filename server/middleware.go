@@ -14,6 +14,26 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	// routine marks a 5xx answer that is no failure of the server's
+	// and is reported elsewhere, if anywhere; see markRoutine.
+	routine bool
+}
+
+// markRoutine marks the answer being written to w as a routine one, such
+// as /readyz's 503 (its handler logs changes of readiness) or the answer
+// to a client that went away: the request log leaves it out unless the
+// access log is on. It marks every statusWriter in w's chain.
+func markRoutine(w http.ResponseWriter) {
+	for w != nil {
+		if sw, ok := w.(*statusWriter); ok {
+			sw.routine = true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -35,9 +55,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs one line per request: method, path, status, duration and
-// body bytes. It logs neither the query nor any header, so that credentials
-// (the Authorization header) never reach the log.
+// logRequests measures each request and logs it: one line (method, path,
+// route pattern, status, duration and body bytes) per request with
+// Config.AccessLog, and otherwise only answers with a 5xx status, which are
+// failures to look into (unless markRoutine says otherwise). It logs neither the query nor any header, so that
+// credentials (the Authorization header) never reach the log. Every request
+// goes to Config.ObserveRequest, by the pattern of the route it matched:
+// the mux records it in the request, which it shares with this handler.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -47,11 +71,19 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
+			d := time.Since(start)
+			if o := s.cfg.ObserveRequest; o != nil {
+				o(r.Pattern, status, d)
+			}
+			if !s.cfg.AccessLog && (status < 500 || sw.routine) {
+				return
+			}
 			s.log.LogAttrs(r.Context(), levelFor(status), "http request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
+				slog.String("route", r.Pattern),
 				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", d),
 				slog.Int64("bytes", sw.bytes),
 			)
 		}()

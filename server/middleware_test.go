@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncBuffer is a log destination safe for concurrent writes.
@@ -67,7 +69,7 @@ func TestMiddleware_AbortHandlerPassesThrough(t *testing.T) {
 
 func TestMiddleware_LogsStatusAndBytes(t *testing.T) {
 	var logs syncBuffer
-	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{AccessLog: true}}
 	h := s.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 		w.Write([]byte("12345"))
@@ -83,5 +85,90 @@ func TestMiddleware_LogsStatusAndBytes(t *testing.T) {
 	}
 	if strings.Contains(out, "secret") {
 		t.Errorf("log shows a credential: %s", out)
+	}
+}
+
+// With the access log off (the default) a request leaves no line, unless
+// it failed with a 5xx (not a routine one) or panicked; on, every request
+// leaves exactly one.
+func TestMiddleware_AccessLog(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		var logs syncBuffer
+		s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{AccessLog: on}}
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /ok/{id}", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("fine")) })
+		mux.HandleFunc("GET /fail", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "broken", http.StatusServiceUnavailable)
+		})
+		mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+		mux.HandleFunc("GET /routine", func(w http.ResponseWriter, r *http.Request) {
+			markRoutine(w)
+			w.WriteHeader(http.StatusServiceUnavailable)
+		})
+		h := s.logRequests(s.recoverPanics(mux))
+		for _, path := range []string{"/ok/1", "/ok/2", "/missing", "/fail", "/panic", "/routine"} {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+		}
+		lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+		count := func(sub string) int {
+			n := 0
+			for _, l := range lines {
+				if strings.Contains(l, sub) {
+					n++
+				}
+			}
+			return n
+		}
+		wantOK := 0
+		if on {
+			wantOK = 1
+		}
+		for _, c := range []struct {
+			sub  string
+			want int
+		}{
+			{`msg="http request" method=GET path=/ok/1 route="GET /ok/{id}" status=200`, wantOK},
+			{"path=/ok/2", wantOK},
+			{"path=/missing", wantOK},
+			{"path=/routine", wantOK}, // a routine 503, such as /readyz's
+			{`path=/fail route="GET /fail" status=503`, 1},
+			{"level=ERROR msg=\"http request\" method=GET path=/panic", 1},
+			{`msg="handler panic"`, 1},
+		} {
+			if got := count(c.sub); got != c.want {
+				t.Errorf("access log %v: %d lines with %q, want %d:\n%s", on, got, c.sub, c.want, logs.String())
+			}
+		}
+	}
+}
+
+// ObserveRequest gets every request with its route pattern, never the
+// raw path, and the status the client got.
+func TestMiddleware_ObserveRequest(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	s := &Server{log: slog.New(slog.DiscardHandler), cfg: Config{ObserveRequest: func(route string, status int, d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d < 0 {
+			t.Errorf("duration %v", d)
+		}
+		got = append(got, fmt.Sprintf("%s|%d", route, status))
+	}}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /posts/{post}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	h := s.logRequests(s.recoverPanics(mux))
+	for _, path := range []string{"/posts/a", "/posts/b", "/nowhere", "/panic"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("DELETE", "/posts/a", nil))
+	want := []string{"GET /posts/{post}|418", "GET /posts/{post}|418", "|404", "GET /panic|500", "|405"}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("observed %q, want %q", got, want)
 	}
 }

@@ -94,6 +94,28 @@ type Config struct {
 	// SourceStatus reports the mirrored sources for GET /api/sources;
 	// nil answers an empty list.
 	SourceStatus func(ctx context.Context) ([]SourceStatus, error)
+
+	// AccessLog logs one line per request (log.access). Off, only
+	// answers with a 5xx status and handler panics are logged (not the
+	// routine 503s of /readyz, whose changes are logged on their own).
+	AccessLog bool
+	// ObserveRequest, when set, is called once per request after its
+	// answer: the pattern of the route it matched (http.Request.Pattern,
+	// such as "GET /feeds/posts/{post}/{file}"; "" when none matched),
+	// the status and the time taken. It must be safe for concurrent use
+	// and quick: metrics.M.ObserveRequest.
+	ObserveRequest func(route string, status int, d time.Duration)
+	// Metrics, when set, is served at GET /metrics: metrics.M.Handler.
+	// That route answers 404 when it is nil.
+	Metrics http.Handler
+	// Ready reports whether this process can serve (GET /readyz): the
+	// store is reachable, its migrations applied. nil checks the store
+	// with LastChange, a query that a lost database fails (a store that
+	// opened has its migrations applied). The message of a *feed.Error
+	// in its chain is shown to the client as the reason, any other error
+	// as "internal error", as its text may name hosts and users; the
+	// whole error is logged when readiness changes.
+	Ready func(ctx context.Context) error
 }
 
 // Validate reports settings that New would have to replace: an unknown
@@ -169,6 +191,7 @@ type Server struct {
 	limiter      *rateLimiter // comment posting per client; nil when unlimited
 	handler      http.Handler
 	pages        atomic.Pointer[pagesHandler] // see SetPages
+	notReady     atomic.Bool                  // the last readiness check failed; see handleReadyz
 }
 
 // pagesHandler holds the handler given to SetPages.
@@ -219,14 +242,20 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	POST   /api/comments/{comment}/approve  (admin token)
 //	POST   /api/comments/{comment}/spam     (admin token)
 //	GET    /api/sources                     (admin token)
-//	GET    /healthz
+//	GET    /healthz                         (the process serves)
+//	GET    /readyz                          (and its store answers; see Config.Ready)
+//	GET    /metrics                         (when Config.Metrics is set)
 //	GET    /                                (HTML pages, see SetPages)
 //	GET    /posts/{post}
 //	POST   /posts/{post}                    (the comment form)
 //	GET    /static/
 //
 // GET routes answer HEAD too. API answers are JSON; see apiPost and
-// apiComment for the representation of entries.
+// apiComment for the representation of entries. Atom and RSS feeds are
+// served as application/xml to browsers (see serveFeed).
+//
+// Each request is counted through Config.ObserveRequest and, with
+// Config.AccessLog, logged.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
@@ -251,23 +280,16 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/comments/{comment}/spam", s.handleModerateComment(feed.StatusSpam))
 	mux.HandleFunc("GET /api/sources", s.handleSources)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
 	mux.HandleFunc("GET /{$}", s.servePages)
 	mux.HandleFunc("GET /posts/{post}", s.servePages)
 	mux.HandleFunc("POST /posts/{post}", s.servePages)
 	mux.HandleFunc("GET /static/", s.servePages)
 	// Recovery sits inside the logger, so that the log shows its 500.
 	return s.logRequests(s.recoverPanics(mux))
-}
-
-// handleHealthz reports that the process serves requests. It checks nothing
-// else, so that it stays cheap enough to poll.
-func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if r.Method == http.MethodHead {
-		return
-	}
-	_, _ = w.Write([]byte("ok\n"))
 }
 
 // SetPages mounts h, the site's HTML pages (package web), on the routes

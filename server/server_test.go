@@ -320,7 +320,7 @@ func TestMiddleware_LogsWithoutToken(t *testing.T) {
 	}), nil))
 	e := newEnv(t, envOptions{})
 	r, _ := render.New(render.Options{Title: "t", BaseURL: baseURL})
-	h := server.New(e.st, e.cache, r, server.Config{AdminToken: testToken}, log).Handler()
+	h := server.New(e.st, e.cache, r, server.Config{AdminToken: testToken, AccessLog: true}, log).Handler()
 	do(t, h, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", "Bearer "+testToken)
 	do(t, h, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", "Bearer wrong-"+testToken)
 	do(t, h, "GET", "/feeds/posts.atom?x=1", "")

@@ -258,14 +258,18 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-// The feeds name the stylesheet at the URL it is served at.
+// The feeds name the stylesheet at the path it is served at, below the
+// base URL's path, without a host: a browser loads it from whatever
+// origin it opened the feed at.
 func TestFeedsNameStylesheet(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
-	pi := `<?xml-stylesheet type="text/xsl" href="` + testBase + render.StylesheetPath + `"?>`
-	for _, path := range []string{"/feeds/posts.atom", "/feeds/comments.rss", "/feeds/posts/logbooks/comments.atom"} {
-		w := do(t, s.handler, "GET", path, "")
-		if lines := strings.SplitN(w.Body.String(), "\n", 3); w.Code != 200 || len(lines) < 3 || lines[1] != pi {
-			t.Errorf("GET %s = %d, second line not %s", path, w.Code, pi)
+	for base, prefix := range map[string]string{testBase: "", "https://example.org/blog/": "/blog"} {
+		s := newSite(t, base, server.Config{})
+		pi := `<?xml-stylesheet type="text/xsl" href="` + prefix + render.StylesheetPath + `"?>`
+		for _, path := range []string{"/feeds/posts.atom", "/feeds/comments.rss", "/feeds/posts/logbooks/comments.atom"} {
+			w := do(t, s.handler, "GET", path, "")
+			if lines := strings.SplitN(w.Body.String(), "\n", 3); w.Code != 200 || len(lines) < 3 || lines[1] != pi {
+				t.Errorf("base %s: GET %s = %d, second line not %s", base, path, w.Code, pi)
+			}
 		}
 	}
 }

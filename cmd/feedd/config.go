@@ -129,6 +129,7 @@ type HTTPConfig struct {
 type LogConfig struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
 	Format string `yaml:"format"` // text or json
+	Access bool   `yaml:"access"` // one line per HTTP request; 5xx answers and panics are logged anyway
 }
 
 // DefaultConfig returns the built-in defaults.

@@ -49,6 +49,7 @@ Usage:
   feedd import FILE|URL [--source NAME]            load a feed or a blog export
   feedd migrate --from STORE --to STORE            copy a store into an empty one
                                                    (STORE: sqlite:PATH or postgres://...)
+  feedd healthcheck [--addr HOST:PORT]             exit 0 if a running daemon answers /healthz
   feedd version                                    print the version
 
 Run 'feedd COMMAND -h' for a command's flags.
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runImport(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "migrate":
 		return runMigrate(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "feedd", version)
 		return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
@@ -96,6 +97,10 @@ func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 
 // newApp wires the components for cfg over an open store.
 func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
+	// Metrics on a registry of this app's own; every component gets the
+	// timed store.
+	m := metrics.New()
+	st = m.Store(st)
 	r, err := render.New(render.Options{
 		Title:         cfg.Site.Title,
 		BaseURL:       cfg.Site.BaseURL,
@@ -105,13 +110,16 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site.base_url: %w", err)
 	}
-	c := cache.New(st, r, cache.Options{PageSize: cfg.Feeds.PageSize, CommentCounts: cfg.Feeds.CommentCounts}, log)
+	c := cache.New(st, r, cache.Options{PageSize: cfg.Feeds.PageSize, CommentCounts: cfg.Feeds.CommentCounts, ObserveRender: m.ObserveRender}, log)
+	if err := m.RegisterCache(c); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	proxies, err := cfg.trustedProxies()
 	if err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
 	a := &app{store: st, renderer: r, cache: c, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays}
-	a.poller = newPoller(cfg, st, c.Changed, log.With("component", "poll"))
+	a.poller = newPoller(cfg, st, c.Changed, m.ObservePollStatus, log.With("component", "poll"))
 	a.server = server.New(st, c, r, server.Config{
 		AdminToken:       cfg.AdminToken,
 		MaxAge:           cfg.Feeds.MaxAge,
@@ -125,6 +133,10 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		HoneypotField:    cfg.Comments.HoneypotField,
 		TrustedProxies:   proxies,
 		SourceStatus:     a.sourceStatus,
+		AccessLog:        cfg.Log.Access,
+		ObserveRequest:   m.ObserveRequest,
+		Metrics:          m.Handler(),
+		Ready:            server.StoreReady(st),
 	}, log)
 	a.server.SetPages(web.New(st, r, a.server, web.Options{Title: cfg.Site.Title}, log))
 	return a, nil

@@ -25,7 +25,7 @@ func userAgent(baseURL string) string {
 // newPoller returns a poller with the configured limits. changed is told
 // about every write (the daemon's cache; the CLI passes a no-op, as the
 // daemon follows the store's change log).
-func newPoller(cfg Config, st store.Store, changed func(feed.Change), log *slog.Logger) *poll.Poller {
+func newPoller(cfg Config, st store.Store, changed func(feed.Change), observe func(source string, status int, err error), log *slog.Logger) *poll.Poller {
 	recent := cfg.Poll.RecentWindow
 	if recent == 0 {
 		recent = -1 // no post is recent; the poller's zero is its default
@@ -39,6 +39,7 @@ func newPoller(cfg Config, st store.Store, changed func(feed.Change), log *slog.
 		MaxBackoff:     cfg.Poll.MaxBackoff,
 		RecentWindow:   recent,
 		OldInterval:    cfg.Poll.OldInterval,
+		Observe:        observe,
 	}, log)
 }
 

@@ -14,9 +14,13 @@ import (
 func TestStylesheetPI(t *testing.T) {
 	s := newSite()
 	r := newTestRenderer(t, false)
-	want := `<?xml-stylesheet type="text/xsl" href="` + root + `/static/feed.xsl"?>`
+	// root is https://example.com/blog: the href is its path.
+	want := `<?xml-stylesheet type="text/xsl" href="/blog/static/feed.xsl"?>`
 	if got := r.StylesheetURL(); got != root+StylesheetPath {
 		t.Errorf("StylesheetURL() = %q", got)
+	}
+	if got := r.StylesheetHref(); got != "/blog"+StylesheetPath {
+		t.Errorf("StylesheetHref() = %q", got)
 	}
 	for _, f := range feed.Formats {
 		docs := map[string][]byte{}
@@ -65,7 +69,30 @@ func TestStylesheetPI_Escaped(t *testing.T) {
 			pis = append(pis, string(pi.Inst))
 		}
 	}
-	if want := `type="text/xsl" href="https://example.com/a&amp;b/static/feed.xsl"`; len(pis) != 1 || pis[0] != want {
+	if want := `type="text/xsl" href="/a&amp;b/static/feed.xsl"`; len(pis) != 1 || pis[0] != want {
 		t.Errorf("stylesheet PI = %q, want %q", pis, want)
+	}
+}
+
+// The feeds name the stylesheet by a root-relative path, which a browser
+// resolves against the address it opened the feed at, whatever its host:
+// the base URL's path, without its scheme, host or port.
+func TestStylesheetHref(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://blog.example.org":              "/static/feed.xsl",
+		"https://blog.example.org/":             "/static/feed.xsl",
+		"http://127.0.0.1:8080":                 "/static/feed.xsl",
+		"https://example.org/blog/":             "/blog/static/feed.xsl",
+		"https://example.org/My%20Blog/notes":   "/My%20Blog/notes/static/feed.xsl",
+		"https://example.org/a/../b/./c/":       "/b/c/static/feed.xsl",
+		"https://EXAMPLE.org:443/Blog?x=1#frag": "/Blog/static/feed.xsl",
+	} {
+		r, err := New(Options{Title: "x", BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.StylesheetHref(); got != want {
+			t.Errorf("base %s: StylesheetHref() = %q, want %q", base, got, want)
+		}
 	}
 }

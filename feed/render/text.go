@@ -49,12 +49,13 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 // stylesheetPI returns the xml-stylesheet processing instruction that
 // follows the XML declaration of every Atom and RSS document, with its
 // newline: browsers that open a feed apply the XSLT stylesheet at
-// StylesheetURL and show a readable page, while feed readers ignore it. It
-// is the same for every feed of a site, so that the bytes of a feed still
-// depend on its entries alone. The URL is escaped as the pseudo-attribute
-// value it is (a base path may hold "&"), and cannot end the instruction.
+// StylesheetHref (a root-relative path, resolved against the feed's URL)
+// and show a readable page, while feed readers ignore it. It is the same
+// for every feed of a site, so that the bytes of a feed still depend on
+// its entries alone. The path is escaped as the pseudo-attribute value it
+// is (a base path may hold "&"), and cannot end the instruction.
 func (r *Renderer) stylesheetPI() string {
-	return `<?xml-stylesheet type="text/xsl" href="` + piEscaper.Replace(r.StylesheetURL()) + `"?>` + "\n"
+	return `<?xml-stylesheet type="text/xsl" href="` + piEscaper.Replace(r.StylesheetHref()) + `"?>` + "\n"
 }
 
 // piEscaper escapes a pseudo-attribute value of a processing instruction.

@@ -69,6 +69,22 @@ const StylesheetPath = "/static/feed.xsl"
 // own origin only, so it is served by feedd beside the feeds.
 func (r *Renderer) StylesheetURL() string { return r.root + StylesheetPath }
 
+// StylesheetHref returns the reference to the stylesheet that Atom and
+// RSS feeds carry: StylesheetURL without its scheme and host, the base
+// URL's path followed by StylesheetPath ("/static/feed.xsl",
+// "/blog/static/feed.xsl"). A browser resolves it against the URL it
+// opened the feed at, so the stylesheet comes from that same origin, as
+// browsers require, whatever host name reached feedd (a replica's own
+// address, localhost through a tunnel), while the feed's bytes stay the
+// same for every host.
+func (r *Renderer) StylesheetHref() string {
+	u, err := url.Parse(r.StylesheetURL())
+	if err != nil { // canonicalBase made it; it parses
+		return StylesheetPath
+	}
+	return u.EscapedPath()
+}
+
 // FeedURL returns the URL a feed is served at in format f, e.g.
 // {base}/feeds/posts/{post}/comments.atom for a thread feed in Atom.
 func (r *Renderer) FeedURL(ref feed.Ref, f feed.Format) string {

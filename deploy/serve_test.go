@@ -1,0 +1,214 @@
+package deploy_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The image's configuration, as the binary reads it: it starts, serves
+// its feeds and answers /healthz and /readyz. (Only the database path
+// moves from the volume to a temporary directory.)
+func TestServe_ImageConfig(t *testing.T) {
+	b, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	text := strings.Replace(string(b), "dsn: /data/feedd.db", "dsn: "+filepath.Join(dir, "feedd.db"), 1)
+	config := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(config, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startFeedd(t, config, "FEEDD_BASE_URL=https://blog.example.org", "FEEDD_ADMIN_TOKEN=0123456789abcdef-deploy")
+	d.check(t)
+	if got := d.get(t, "/feeds/posts.atom"); !strings.Contains(got, "https://blog.example.org/feeds/posts") {
+		t.Errorf("the posts feed does not use FEEDD_BASE_URL:\n%s", got)
+	}
+}
+
+// The replicas' configuration, against the test's PostgreSQL: the DSN
+// comes from FEEDD_DSN, as compose.yaml sets it.
+func TestServe_PostgresConfig(t *testing.T) {
+	base := os.Getenv("FEEDD_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("FEEDD_TEST_POSTGRES is not set: no PostgreSQL server to test against (e.g. FEEDD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test)")
+	}
+	schema := newSchema(t, base)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	d := startFeedd(t, "config.postgres.yaml", "FEEDD_DSN="+u.String(), "FEEDD_BASE_URL=http://localhost:8081")
+	d.check(t)
+}
+
+// feedd is a running 'feedd serve'.
+type feedd struct {
+	addr   string
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+}
+
+// startFeedd runs the binary with the configuration file and environment
+// variables on a free loopback port until the test ends, then stops it
+// with SIGINT (handled as SIGTERM, which docker stop and systemctl stop
+// send) and expects a clean exit.
+func startFeedd(t *testing.T, config string, env ...string) *feedd {
+	t.Helper()
+	bin := feeddBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	abs, err := filepath.Abs(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--config", abs, "--addr", addr)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	d := &feedd{addr: addr, cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = d.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+			return // it failed at start, which was reported
+		default:
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+			if waitErr != nil {
+				t.Errorf("feedd exited with %v after SIGINT:\n%s", waitErr, d.stderr)
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("feedd did not stop within 30s of SIGINT:\n%s", d.stderr)
+		}
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-exited:
+			t.Fatalf("feedd exited at start: %v\n%s", waitErr, d.stderr)
+		default:
+		}
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return d
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("feedd did not answer /healthz within 30s:\n%s", d.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// get returns the body of a 200 answer to GET path.
+func (d *feedd) get(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + d.addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s = %d %s (%v)\n%s", path, resp.StatusCode, b, err, d.stderr)
+	}
+	return string(b)
+}
+
+// check asks what an orchestrator and a reader would: alive, ready, the
+// feeds; and the healthcheck command, where the binary has one.
+func (d *feedd) check(t *testing.T) {
+	t.Helper()
+	d.get(t, "/healthz")
+	d.get(t, "/readyz")
+	d.get(t, "/feeds/posts.atom")
+
+	bin := feeddBinary(t)
+	if out, _ := exec.Command(bin, "help").CombinedOutput(); !strings.Contains(string(out), "healthcheck") {
+		t.Log("this feedd has no healthcheck command yet: the Dockerfile's HEALTHCHECK needs it")
+		return
+	}
+	if out, err := exec.Command(bin, "healthcheck", "--addr", d.addr).CombinedOutput(); err != nil {
+		t.Errorf("feedd healthcheck --addr %s: %v\n%s", d.addr, err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	if out, err := exec.Command(bin, "healthcheck", "--addr", dead).CombinedOutput(); err == nil {
+		t.Errorf("feedd healthcheck of a closed port succeeded:\n%s", out)
+	}
+}
+
+// newSchema creates a schema of the test's own, dropped when it ends.
+func newSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	schema := "feedd_test_" + strings.ToLower(rand.Text()[:12])
+	exec := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec("CREATE SCHEMA " + schema)
+	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
+	return schema
+}
+
+// syncBuffer collects a process's output for failure messages.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
