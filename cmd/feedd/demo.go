@@ -36,9 +36,8 @@ var demoPosts = []feed.Post{
 			`Most entries are two lines long: wind, visibility, the hours the lamp was lit, the oil burnt.</p>` +
 			`<p>It is tempting to skip to the shipwrecks. Don't. The dull entries are the record: ` +
 			`the same hand, the same columns, every night, so that a gap or a change of hand tells a story of its own.</p>` +
-			`<p><img src="/static/logbook-1887.jpg" alt="A logbook page from 1887"></p>` +
-			`<p>The transcriptions are in the <a href="/archive/logbooks">archive</a>. ` +
-			`Corrections welcome in the comments.</p>`,
+			`<p>Corrections are welcome in the comments, and you can follow them ` +
+			`in <a href="/feeds/posts/lighthouse-logbooks/comments.atom">this post's comment feed</a>.</p>`,
 		Published: demoTime("2026-03-02T09:00:00Z"),
 		Updated:   demoTime("2026-03-02T09:00:00Z"),
 	},
