@@ -90,7 +90,7 @@ func (d *document) comment(e *entry, source, postID string, now time.Time) *feed
 	}
 	c := &feed.Comment{
 		PostID:  postID,
-		Content: truncate(absolutize(content.Clean(body), base), feed.MaxCommentLen),
+		Content: truncate(content.Absolutize(content.Clean(body), base), feed.MaxCommentLen),
 		Status:  feed.StatusApproved,
 		Origin:  &feed.Origin{Source: source, ID: d.upstreamID(e, link), URL: link},
 	}
@@ -184,7 +184,7 @@ func (d *document) content(e *entry, base *url.URL) (body, summary string) {
 	if isText {
 		body = textToHTML(body)
 	}
-	body = absolutize(body, base)
+	body = content.Absolutize(body, base)
 	if desc != "" && desc != it.Content {
 		summary = strings.TrimSpace(content.Clean(textOf(desc)))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 )
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -30,17 +31,17 @@ func TestAbsolutize(t *testing.T) {
 		{`<img srcset="a.png 1x, /b.png 2x">`, `<img srcset="https://blog.example/2024/05/a.png 1x, https://blog.example/b.png 2x">`},
 		{`<a href="https://other.example/">o</a>`, `<a href="https://other.example/">o</a>`},
 		{`<a href="mailto:a@b.example">m</a>`, `<a href="mailto:a@b.example">m</a>`},
-		{`<a href="#frag">f</a>`, `<a href="#frag">f</a>`},
+		{`<a href="#frag">f</a>`, `<a href="https://blog.example/2024/05/post.html#frag">f</a>`},
 		{`<a href="//cdn.example/x">c</a>`, `<a href="https://cdn.example/x">c</a>`},
 		{`<video poster="p.jpg" src="v.mp4"></video>`, `<video poster="https://blog.example/2024/05/p.jpg" src="https://blog.example/2024/05/v.mp4"></video>`},
 		{`text with href=x but no tag`, `text with href=x but no tag`},
 		{`<a href="/a?b=1&amp;c=2">q</a>`, `<a href="https://blog.example/a?b=1&amp;c=2">q</a>`},
 	} {
-		if got := absolutize(tc.in, base); got != tc.want {
+		if got := content.Absolutize(tc.in, base); got != tc.want {
 			t.Errorf("absolutize(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
 	}
-	if got := absolutize(`<a href="/x">`, nil); got != `<a href="/x">` {
+	if got := content.Absolutize(`<a href="/x">`, nil); got != `<a href="/x">` {
 		t.Errorf("without a base: %q", got)
 	}
 }
