@@ -126,17 +126,6 @@ func (db *DB) times(published, updated time.Time) (time.Time, time.Time) {
 	return published, updated.UTC().Truncate(time.Second)
 }
 
-// edited returns the Updated time of an edit made now to an entry last
-// updated at old: the clock, but at least a second past old, so that every
-// edit shows in the dates even within one second or under a clock behind
-// the stored times.
-func edited(now, old time.Time) time.Time {
-	if next := old.Add(time.Second); now.Before(next) {
-		return next
-	}
-	return now
-}
-
 // fromUnix turns a stored time back into a time.Time in UTC.
 func fromUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 

@@ -5,25 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
 )
-
-// mirrorOrigin copies the origin of an entry given to UpsertPost or
-// UpsertComment, which requires one, and checks it.
-func mirrorOrigin(o *feed.Origin) (*feed.Origin, error) {
-	if o == nil {
-		return nil, feed.Errorf(feed.EINVALID, "origin: required for a mirrored entry")
-	}
-	c := *o
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
 
 // The lookups by upstream key, run for every entry of every poll. Each
 // repeats the condition of its partial unique index (a non-empty
@@ -69,32 +56,12 @@ func lockCommentByOrigin(ctx context.Context, tx pgx.Tx, postID, source, id stri
 	return scanComment(tx.QueryRow(ctx, query, commentID))
 }
 
-// mirrorTimes returns the Published and Updated of a mirrored entry
-// stored with oldPublished and oldUpdated, that upstream now gives as
-// published and updated, should it have changed. A zero published keeps
-// the stored one: an upstream entry without a date was dated when first
-// seen. Updated is upstream's when later than the stored one, else moves
-// like an edit, and never precedes Published.
-func mirrorTimes(now, oldPublished, oldUpdated, published, updated time.Time) (time.Time, time.Time) {
-	if published.IsZero() {
-		published = oldPublished
-	}
-	published = published.UTC().Truncate(time.Second)
-	if updated = updated.UTC().Truncate(time.Second); !updated.After(oldUpdated) {
-		updated = edited(now, oldUpdated)
-	}
-	if updated.Before(published) {
-		updated = published
-	}
-	return published, updated
-}
-
 // UpsertPost stores a mirrored post, keyed by its origin, in one
 // transaction: it creates it, updates it when upstream changed it, or
 // leaves it alone. See store.Store.
 func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err error) {
 	in := *p
-	if in.Origin, err = mirrorOrigin(p.Origin); err != nil {
+	if in.Origin, err = store.MirrorOrigin(p.Origin); err != nil {
 		return false, err
 	}
 	o := in.Origin
@@ -111,7 +78,7 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 				return err
 			}
 			q.Published, q.Updated = db.times(q.Published, q.Updated)
-			if err := validatePost(&q); err != nil {
+			if err := store.ValidatePost(&q); err != nil {
 				return err
 			}
 			b := &pgx.Batch{}
@@ -138,11 +105,11 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 
 		now := db.now()
 		q.ID = old.ID
-		q.Published, q.Updated = mirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
-		if err := validatePost(&q); err != nil {
+		q.Published, q.Updated = store.MirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
+		if err := store.ValidatePost(&q); err != nil {
 			return err
 		}
-		if samePost(old, &q) {
+		if store.SamePost(old, &q) {
 			// The usual case on a re-poll: nothing is written or logged, so
 			// no feed is invalidated. Updated alone moving upstream is no
 			// change: nothing a feed shows differs.
@@ -172,22 +139,12 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 	return changed, nil
 }
 
-// samePost reports whether a mirrored post as stored (old) and as upstream
-// now gives it (q, validated) show the same in every feed. Updated is left
-// out: it is the outcome of a change, not one.
-func samePost(old, q *feed.Post) bool {
-	return old.Title == q.Title && old.Content == q.Content && old.Format == q.Format &&
-		old.Summary == q.Summary && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
-		slices.Equal(old.Categories, q.Categories) && old.Published.Equal(q.Published) &&
-		old.Origin.URL == q.Origin.URL && old.Origin.CommentsURL == q.Origin.CommentsURL
-}
-
 // UpsertComment stores a mirrored comment of post c.PostID, keyed by the
 // post and its origin, in one transaction: it creates it, updates it when
 // upstream changed it, or leaves it alone. See store.Store.
 func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstreamID string) (changed bool, err error) {
 	in := *c
-	if in.Origin, err = mirrorOrigin(c.Origin); err != nil {
+	if in.Origin, err = store.MirrorOrigin(c.Origin); err != nil {
 		return false, err
 	}
 	o := in.Origin
@@ -246,11 +203,11 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 		// A live mirrored comment is approved unless CreateComment stored
 		// it otherwise; moderation decided that, and a re-poll leaves it.
 		q.ID, q.Status = old.ID, old.Status
-		q.Published, q.Updated = mirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
+		q.Published, q.Updated = store.MirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
 		if err := q.Validate(); err != nil {
 			return err
 		}
-		if sameComment(old, &q) {
+		if store.SameComment(old, &q) {
 			stored = old
 			return nil
 		}
@@ -337,14 +294,6 @@ func resolveParent(ctx context.Context, tx pgx.Tx, postID string, postOrigin *fe
 		return old.ParentID, old.Depth, nil
 	}
 	return id, depth + 1, nil
-}
-
-// sameComment reports whether a mirrored comment as stored (old) and as
-// upstream now gives it (q, validated, its parent resolved) show the same
-// in every feed. Updated is left out, as in samePost.
-func sameComment(old, q *feed.Comment) bool {
-	return old.Content == q.Content && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
-		old.Published.Equal(q.Published) && old.ParentID == q.ParentID && old.Origin.URL == q.Origin.URL
 }
 
 // SourceCounts returns the live posts and live approved comments stored

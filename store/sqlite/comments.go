@@ -279,10 +279,10 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		return nil, err
 	}
 	c := *old
-	set(&c.Content, u.Content)
-	set(&c.AuthorName, u.AuthorName)
-	set(&c.AuthorURI, u.AuthorURI)
-	set(&c.Status, u.Status)
+	store.MergeField(&c.Content, u.Content)
+	store.MergeField(&c.AuthorName, u.AuthorName)
+	store.MergeField(&c.AuthorURI, u.AuthorURI)
+	store.MergeField(&c.Status, u.Status)
 	if err := checkStatus(c.Status); err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		return nil, feed.Errorf(feed.EINVALID, "status: an approved comment cannot go back to pending; mark it spam or delete it")
 	}
 	now := db.now()
-	c.Updated = edited(now, old.Updated)
+	c.Updated = store.Edited(now, old.Updated)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 		q.Origin = &o
 	}
 	q.Published, q.Updated = db.times(q.Published, q.Updated)
-	if err := validatePost(&q); err != nil {
+	if err := store.ValidatePost(&q); err != nil {
 		return err
 	}
 
@@ -85,23 +85,6 @@ func (db *DB) insertPost(ctx context.Context, tx *sql.Tx, q *feed.Post) error {
 	}
 	if err := logChange(ctx, tx, db.now(), q.ID, ""); err != nil {
 		return fmt.Errorf("insert post %q: %w", q.ID, err)
-	}
-	return nil
-}
-
-// validatePost applies the format default and checks p as a new post.
-func validatePost(p *feed.Post) error {
-	if p.Format == "" {
-		p.Format = feed.FormatHTML
-	}
-	if p.Format != feed.FormatHTML && p.Format != feed.FormatMarkdown {
-		return feed.Errorf(feed.EINVALID, "format: must be %q or %q", feed.FormatHTML, feed.FormatMarkdown)
-	}
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if len(p.Categories) == 0 {
-		p.Categories = nil // as reads return it
 	}
 	return nil
 }
@@ -224,18 +207,18 @@ func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*f
 		return nil, err
 	}
 	p := *old
-	set(&p.Title, u.Title)
-	set(&p.Content, u.Content)
-	set(&p.Format, u.Format)
-	set(&p.Summary, u.Summary)
-	set(&p.AuthorName, u.AuthorName)
-	set(&p.AuthorURI, u.AuthorURI)
+	store.MergeField(&p.Title, u.Title)
+	store.MergeField(&p.Content, u.Content)
+	store.MergeField(&p.Format, u.Format)
+	store.MergeField(&p.Summary, u.Summary)
+	store.MergeField(&p.AuthorName, u.AuthorName)
+	store.MergeField(&p.AuthorURI, u.AuthorURI)
 	if u.Categories != nil {
 		p.Categories = append([]string(nil), *u.Categories...)
 	}
 	now := db.now()
-	p.Updated = edited(now, old.Updated)
-	if err := validatePost(&p); err != nil {
+	p.Updated = store.Edited(now, old.Updated)
+	if err := store.ValidatePost(&p); err != nil {
 		return nil, err
 	}
 
@@ -290,11 +273,4 @@ func (db *DB) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
 		return nil, fmt.Errorf("delete post %q: commit: %w", id, err)
 	}
 	return p, nil
-}
-
-// set copies *from to *to when from is set: how updates merge.
-func set[T any](to *T, from *T) {
-	if from != nil {
-		*to = *from
-	}
 }

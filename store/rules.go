@@ -1,0 +1,98 @@
+package store
+
+import (
+	"slices"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// The rules below are the same for every backend: how writes default,
+// merge and compare entries. Backends call them so that SQLite and
+// PostgreSQL cannot drift apart.
+
+// Edited returns the Updated time of an edit made now to an entry last
+// updated at old: the clock, but at least a second past old, so that every
+// edit shows in the dates even within one second or under a clock behind
+// the stored times.
+func Edited(now, old time.Time) time.Time {
+	if next := old.Add(time.Second); now.Before(next) {
+		return next
+	}
+	return now
+}
+
+// ValidatePost applies the format default and checks p as a new post.
+func ValidatePost(p *feed.Post) error {
+	if p.Format == "" {
+		p.Format = feed.FormatHTML
+	}
+	if p.Format != feed.FormatHTML && p.Format != feed.FormatMarkdown {
+		return feed.Errorf(feed.EINVALID, "format: must be %q or %q", feed.FormatHTML, feed.FormatMarkdown)
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if len(p.Categories) == 0 {
+		p.Categories = nil // as reads return it
+	}
+	return nil
+}
+
+// MergeField copies *from to *to when from is set: how updates merge.
+func MergeField[T any](to *T, from *T) {
+	if from != nil {
+		*to = *from
+	}
+}
+
+// MirrorOrigin copies the origin of an entry given to UpsertPost or
+// UpsertComment, which requires one, and checks it.
+func MirrorOrigin(o *feed.Origin) (*feed.Origin, error) {
+	if o == nil {
+		return nil, feed.Errorf(feed.EINVALID, "origin: required for a mirrored entry")
+	}
+	c := *o
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// MirrorTimes returns the Published and Updated of a mirrored entry
+// stored with oldPublished and oldUpdated, that upstream now gives as
+// published and updated, should it have changed. A zero published keeps
+// the stored one: an upstream entry without a date was dated when first
+// seen. Updated is upstream's when later than the stored one, else moves
+// like an edit, and never precedes Published.
+func MirrorTimes(now, oldPublished, oldUpdated, published, updated time.Time) (time.Time, time.Time) {
+	if published.IsZero() {
+		published = oldPublished
+	}
+	published = published.UTC().Truncate(time.Second)
+	if updated = updated.UTC().Truncate(time.Second); !updated.After(oldUpdated) {
+		updated = Edited(now, oldUpdated)
+	}
+	if updated.Before(published) {
+		updated = published
+	}
+	return published, updated
+}
+
+// SamePost reports whether a mirrored post as stored (old) and as upstream
+// now gives it (q, validated) show the same in every feed. Updated is left
+// out: it is the outcome of a change, not one.
+func SamePost(old, q *feed.Post) bool {
+	return old.Title == q.Title && old.Content == q.Content && old.Format == q.Format &&
+		old.Summary == q.Summary && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
+		slices.Equal(old.Categories, q.Categories) && old.Published.Equal(q.Published) &&
+		old.Origin.URL == q.Origin.URL && old.Origin.CommentsURL == q.Origin.CommentsURL
+}
+
+// SameComment reports whether a mirrored comment as stored (old) and as
+// upstream now gives it (q, validated, its parent resolved) show the same
+// in every feed. Updated is left out, as in samePost.
+func SameComment(old, q *feed.Comment) bool {
+	return old.Content == q.Content && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
+		old.Published.Equal(q.Published) && old.ParentID == q.ParentID && old.Origin.URL == q.Origin.URL
+}
