@@ -76,7 +76,7 @@ func BenchmarkPollCycle(b *testing.B) {
 	}
 	defer st.Close()
 	var changes atomic.Int64
-	p := poll.New(st, func(feed.Change) { changes.Add(1) }, poll.Options{}, nil)
+	p := poll.New(st, func(feed.Change) { changes.Add(1) }, poll.Options{AllowPrivate: true}, nil)
 	srcs := make([]poll.Source, sources)
 	for i := range srcs {
 		srcs[i] = poll.Source{Name: fmt.Sprintf("s%04d", i), URL: fmt.Sprintf("%s/feed/%d", srv.URL, i)}

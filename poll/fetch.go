@@ -21,12 +21,19 @@ const acceptFeeds = "application/atom+xml, application/rss+xml, application/feed
 
 // newTransport returns the default transport: connect and TLS handshake
 // bounded by ConnectTimeout, the wait for the response headers by Timeout,
-// and, as Accept-Encoding is left to it, gzip asked for and decoded.
+// and, as Accept-Encoding is left to it, gzip asked for and decoded. Unless
+// AllowPrivate, it refuses to connect to a non-public address (see
+// refusePrivate), a proxy from the environment excepted.
 func newTransport(o Options) *http.Transport {
 	d := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	proxy, dial := http.ProxyFromEnvironment, d.DialContext
+	if !o.AllowPrivate {
+		g := newGuardedDialer(d)
+		proxy, dial = g.proxy, g.DialContext
+	}
 	return &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            d.DialContext,
+		Proxy:                  proxy,
+		DialContext:            dial,
 		TLSHandshakeTimeout:    o.ConnectTimeout,
 		ResponseHeaderTimeout:  o.Timeout,
 		ExpectContinueTimeout:  time.Second,
@@ -206,6 +213,11 @@ func (p *Poller) requestError(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return fmt.Errorf("timeout after %s", p.o.Timeout)
 	}
+	// Without the "dial tcp 10.0.0.5:80: " before it: the address is in it.
+	var pe *PrivateAddressError
+	if errors.As(err, &pe) {
+		return pe
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if ue.Timeout() {
@@ -326,7 +338,9 @@ func pollError(f *feed.Fetch, err error) error {
 // FetchURL fetches a feed document for Import (feedd import URL), with the
 // poller's client, timeouts, User-Agent and body limit; reading past
 // MaxBodyBytes fails with *TooLargeError. A status other than 200 is an
-// error. The caller closes the body.
+// error. The caller closes the body. It refuses non-public addresses as
+// polls do unless Options.AllowPrivate: a URL the operator gives may still
+// redirect anywhere.
 func (p *Poller) FetchURL(ctx context.Context, rawURL string) (io.ReadCloser, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	req, err := p.newRequest(ctx, rawURL)

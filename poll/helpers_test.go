@@ -89,7 +89,16 @@ type env struct {
 	changes []feed.Change
 }
 
+// newEnv is a poller with options o and AllowPrivate, as every test
+// upstream is an httptest server on 127.0.0.1.
 func newEnv(t *testing.T, o poll.Options) *env {
+	t.Helper()
+	o.AllowPrivate = true
+	return newEnvAsIs(t, o)
+}
+
+// newEnvAsIs is a poller with options o as given.
+func newEnvAsIs(t *testing.T, o poll.Options) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "feedd.db"))
 	if err != nil {

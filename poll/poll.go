@@ -65,8 +65,22 @@ type Options struct {
 	MaxRedirects int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// AllowPrivate lets the default Transport connect to loopback,
+	// private (RFC 1918, fc00::/7), link-local (169.254.0.0/16 with cloud
+	// metadata services, fe80::/10), CGNAT, multicast and other non-public
+	// addresses. Off by default: the URLs of comment feeds and redirects
+	// come from upstream documents, and a hostile one could otherwise make
+	// the poller fetch internal services (SSRF). The check is made on the
+	// address actually dialed, after DNS, so it covers names resolving to
+	// such addresses and redirects; a refused connection fails the poll
+	// with a *PrivateAddressError ("refusing to connect to private address
+	// 10.0.0.5"). A proxy from the environment (HTTPS_PROXY) is dialed
+	// whatever its address. Turn it on to mirror a blog on your own
+	// network. It has no effect with a Transport of one's own.
+	AllowPrivate bool
 	// Transport makes the requests; default an http.Transport with the
-	// timeouts above and gzip.
+	// timeouts above and gzip, refusing non-public addresses unless
+	// AllowPrivate.
 	Transport http.RoundTripper
 	// Observe, when set, is called once per polled URL (a source's feed
 	// or one of its posts' comment feeds) with the outcome that was

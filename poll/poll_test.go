@@ -349,7 +349,7 @@ func TestPoll_SourceURLChanged(t *testing.T) {
 			}
 			p := e.p
 			if restart {
-				p = poll.New(e.st, nil, poll.Options{}, nil)
+				p = poll.New(e.st, nil, poll.Options{AllowPrivate: true}, nil)
 			}
 			if err := p.Poll(ctx, poll.Source{Name: "s", URL: u.url("/new")}); err != nil {
 				t.Fatalf("Poll at the new URL: %v", err)
@@ -383,7 +383,7 @@ func TestPoll_MovedAcrossRestart(t *testing.T) {
 	if got := u.hitCount("/old"); got != 1 {
 		t.Errorf("the old URL got %d requests from one poller, want 1", got)
 	}
-	if err := poll.New(e.st, nil, poll.Options{}, nil).Poll(ctx, src); err != nil {
+	if err := poll.New(e.st, nil, poll.Options{AllowPrivate: true}, nil).Poll(ctx, src); err != nil {
 		t.Fatal(err)
 	}
 	if got := u.hitCount("/old"); got != 2 {

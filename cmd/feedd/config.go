@@ -117,6 +117,10 @@ type PollConfig struct {
 	// OldInterval.
 	RecentWindow time.Duration `yaml:"recent_window"`
 	OldInterval  time.Duration `yaml:"old_interval"`
+	// AllowPrivate lets fetches connect to loopback, private, link-local
+	// and other non-public addresses, refused by default (SSRF): needed to
+	// mirror or import a blog on one's own network.
+	AllowPrivate bool `yaml:"allow_private"`
 }
 
 // HTTPConfig holds limits of the HTTP server.

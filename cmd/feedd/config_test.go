@@ -173,7 +173,7 @@ sources:
     schedule: "0 * * * *"
     comments: true
     max_entries: 50
-poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurrent: 2, max_backoff: 1h, recent_window: 0s, old_interval: 12h}
+poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurrent: 2, max_backoff: 1h, recent_window: 0s, old_interval: 12h, allow_private: true}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurren
 		}
 	}
 	wantPoll := PollConfig{Timeout: 20 * time.Second, ConnectTimeout: 5 * time.Second, MaxBodyBytes: 2 << 20,
-		MaxConcurrent: 2, MaxBackoff: time.Hour, RecentWindow: 0, OldInterval: 12 * time.Hour}
+		MaxConcurrent: 2, MaxBackoff: time.Hour, RecentWindow: 0, OldInterval: 12 * time.Hour, AllowPrivate: true}
 	if cfg.Poll != wantPoll {
 		t.Errorf("poll = %+v, want %+v", cfg.Poll, wantPoll)
 	}
@@ -209,7 +209,7 @@ poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurren
 	}
 	if len(cfg.Sources) != 0 || cfg.Schedule.Poll != "@every 30m" || cfg.Poll.Timeout != 30*time.Second ||
 		cfg.Poll.MaxBodyBytes != 10<<20 || cfg.Poll.MaxConcurrent != 8 || cfg.Poll.MaxBackoff != 6*time.Hour ||
-		cfg.Poll.RecentWindow != 72*time.Hour || cfg.Poll.OldInterval != 24*time.Hour || cfg.Poll.ConnectTimeout != 10*time.Second {
+		cfg.Poll.RecentWindow != 72*time.Hour || cfg.Poll.OldInterval != 24*time.Hour || cfg.Poll.ConnectTimeout != 10*time.Second || cfg.Poll.AllowPrivate {
 		t.Errorf("defaults: sources %+v, schedule %+v, poll %+v", cfg.Sources, cfg.Schedule, cfg.Poll)
 	}
 }
@@ -251,6 +251,7 @@ func TestParseConfig_BadSources(t *testing.T) {
 		{"short backoff", "poll: {max_backoff: 1s}\n", "poll.max_backoff"},
 		{"negative recent window", "poll: {recent_window: -1h}\n", "poll.recent_window"},
 		{"old interval zero", "poll: {old_interval: 0s}\n", "poll.old_interval"},
+		{"allow private not a bool", "poll: {allow_private: sometimes}\n", "poll.allow_private: invalid value"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := ParseConfig(strings.NewReader(tt.in))

@@ -149,6 +149,15 @@ func TestCLI_ImportURL(t *testing.T) {
 	defer upstream.Close()
 
 	e := newCLIEnv(t, false)
+	// The upstream is on loopback: refused unless poll.allow_private.
+	_, stderr, err := e.run(t, "", "import", upstream.URL+"/feed.atom", "--source", "upstream")
+	if err == nil || !strings.Contains(err.Error()+stderr, "refusing to connect to private address 127.0.0.1") {
+		t.Fatalf("import of a loopback URL without allow_private = %v\n%s", err, stderr)
+	}
+	if agent != "" {
+		t.Errorf("the refused import reached the upstream (User-Agent %q)", agent)
+	}
+	e.configure(t, "poll: {allow_private: true}\n")
 	out, stderr, err := e.run(t, "", "import", upstream.URL+"/feed.atom", "--source", "upstream")
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, stderr)
@@ -191,6 +200,7 @@ func TestCLI_ImportBadInput(t *testing.T) {
 	defer upstream.Close()
 
 	e := newCLIEnv(t, true)
+	e.configure(t, "poll: {allow_private: true}\n") // the upstream is on loopback
 	garbage := filepath.Join(e.dir, "garbage.xml")
 	os.WriteFile(garbage, []byte("this is not a feed <at all"), 0o600)
 	empty := filepath.Join(e.dir, "empty.xml")

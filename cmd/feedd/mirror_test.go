@@ -66,7 +66,7 @@ func TestServe_MirrorsSource(t *testing.T) {
 
 	const token = "mirror-test-admin-token-0123"
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf("sources:\n  - {name: upstream, url: %q, schedule: \"@every 1s\"}\n  - {name: broken, url: %q, schedule: \"@every 1s\"}\n",
+	cfg := writeConfig(t, dir, fmt.Sprintf("sources:\n  - {name: upstream, url: %q, schedule: \"@every 1s\"}\n  - {name: broken, url: %q, schedule: \"@every 1s\"}\npoll: {allow_private: true}\n",
 		upstream.URL+"/feed.atom", upstream.URL+"/missing.atom"))
 	d := startDaemon(t, cfg, freeAddr(t), "FEEDD_ADMIN_TOKEN="+token)
 
@@ -173,7 +173,7 @@ func TestServe_ShutdownCancelsPolls(t *testing.T) {
 	defer upstream.Close()
 
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf("sources:\n  - {name: slow, url: %q}\npoll: {timeout: 1m}\nhttp: {shutdown_timeout: 30s}\n", upstream.URL+"/feed"))
+	cfg := writeConfig(t, dir, fmt.Sprintf("sources:\n  - {name: slow, url: %q}\npoll: {timeout: 1m, allow_private: true}\nhttp: {shutdown_timeout: 30s}\n", upstream.URL+"/feed"))
 	d := startDaemon(t, cfg, freeAddr(t))
 	select {
 	case <-arrived: // the first poll of a new source starts at once

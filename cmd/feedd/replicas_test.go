@@ -62,6 +62,7 @@ log: {level: debug}
 comments: {moderation: none, burst: 20, rate_per_minute: 600}
 sources:
   - {name: upstream, url: %q, schedule: "@every 1s"}
+poll: {allow_private: true}
 `, dsn, sourceURL)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ func newPoller(cfg Config, st store.Store, changed func(feed.Change), observe fu
 		MaxBackoff:     cfg.Poll.MaxBackoff,
 		RecentWindow:   recent,
 		OldInterval:    cfg.Poll.OldInterval,
+		AllowPrivate:   cfg.Poll.AllowPrivate,
 		Observe:        observe,
 	}, log)
 }
