@@ -96,3 +96,56 @@ func SameComment(old, q *feed.Comment) bool {
 	return old.Content == q.Content && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
 		old.Published.Equal(q.Published) && old.ParentID == q.ParentID && old.Origin.URL == q.Origin.URL
 }
+
+// MirrorPost readies q, a mirrored post as upstream now gives it (its
+// origin checked), to replace old, the same entry as stored and not
+// deleted: q takes old's ID and the times MirrorTimes gives at now, and is
+// validated. same reports whether nothing a feed shows differs (SamePost):
+// then nothing is to be written. Both the read-only first look of
+// UpsertPost and its write transaction decide with it.
+func MirrorPost(now time.Time, old, q *feed.Post) (same bool, err error) {
+	q.ID = old.ID
+	q.Published, q.Updated = MirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
+	if err := ValidatePost(q); err != nil {
+		return false, err
+	}
+	return SamePost(old, q), nil
+}
+
+// MirrorComment is MirrorPost for a mirrored comment q whose parent is
+// resolved (q.ParentID, q.Depth). q also keeps old's Status: a live
+// mirrored comment is approved unless CreateComment stored it otherwise;
+// moderation decided that, and a re-poll leaves it.
+func MirrorComment(now time.Time, old, q *feed.Comment) (same bool, err error) {
+	q.ID, q.Status = old.ID, old.Status
+	q.Published, q.Updated = MirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
+	if err := q.Validate(); err != nil {
+		return false, err
+	}
+	return SameComment(old, q), nil
+}
+
+// TopLevel reports whether a mirrored comment of a post mirrored from
+// postOrigin (nil for a native post), which upstream says replies to
+// upstreamID, is top-level whatever else is stored: upstreamID is empty
+// or names the post itself. Otherwise its parent is the comment of the
+// same post and source with that upstream id, if any.
+func TopLevel(postOrigin *feed.Origin, upstreamID string) bool {
+	return upstreamID == "" || (postOrigin != nil && upstreamID == postOrigin.ID)
+}
+
+// SameParent reports whether a mirrored comment stored as old, of a post
+// mirrored from postOrigin, which upstream says replies to upstreamID,
+// keeps its parent, found being the id of the comment of the same post
+// and source with that upstream id ("" for none). A comment that names
+// itself keeps its parent, as the write refuses the cycle; one whose new
+// parent is another comment is left to the write, which looks for cycles.
+func SameParent(old *feed.Comment, postOrigin *feed.Origin, upstreamID, found string) bool {
+	switch {
+	case TopLevel(postOrigin, upstreamID):
+		return old.ParentID == ""
+	case found == old.ID:
+		return true
+	}
+	return found == old.ParentID
+}

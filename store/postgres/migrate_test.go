@@ -166,6 +166,8 @@ func TestQueryPlans(t *testing.T) {
 		{"postByOriginLock", postByOriginLock, "posts_origin_idx", []any{"s", "x"}},
 		{"commentByOriginLock", commentByOriginLock, "comments_origin_idx", []any{"p", "s", "x"}},
 		{"parentByOriginQuery", parentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x"}},
+		{"postByOriginQuery", postByOriginQuery, "posts_origin_idx", []any{"s", "x"}},
+		{"commentAndParentByOriginQuery", commentAndParentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x", "y"}},
 		{"posts feed", postsFeed, "posts_live_idx", postsArgs},
 		{"posts page", postsPage, "posts_live_idx", pageArgs},
 		{"thread feed", threadFeed, "comments_thread_idx", threadArgs},

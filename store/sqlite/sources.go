@@ -27,6 +27,16 @@ const (
 	// source and upstream id.
 	parentByOriginQuery = `SELECT id, depth FROM comments
 		WHERE post_id = ? AND origin_source = ? AND origin_id = ? AND origin_source <> ''`
+	// commentAndParentByOriginQuery selects, in one statement and so from
+	// one snapshot, a comment by post ?1, source ?2 and upstream id ?3
+	// (commentColumns), whether its post was deleted, the post's origin,
+	// and the id of the comment of that post and source with upstream id
+	// ?4 ('' for none): all that UpsertComment's first look needs.
+	commentAndParentByOriginQuery = `SELECT ` + commentColumns + `, p.deleted_at IS NOT NULL,
+		p.origin_source, p.origin_id, COALESCE((SELECT pc.id FROM comments pc
+			WHERE pc.post_id = ?1 AND pc.origin_source = ?2 AND pc.origin_id = ?4 AND pc.origin_source <> ''), '')
+		FROM comments c JOIN posts p ON p.id = c.post_id
+		WHERE c.post_id = ?1 AND c.origin_source = ?2 AND c.origin_id = ?3 AND c.origin_source <> ''`
 )
 
 // postByOrigin reads the post mirrored from upstream entry id of source,
@@ -44,6 +54,11 @@ func commentByOrigin(ctx context.Context, db queryer, postID, source, id string)
 // UpsertPost stores a mirrored post, keyed by its origin, in one
 // transaction: it creates it, updates it when upstream changed it, or
 // leaves it alone. See store.Store.
+//
+// A re-poll mostly finds the post unchanged, so a plain read looks first
+// (see unchangedPost), and only a post that is new or changed takes the
+// write lock, which every other writer of the database waits for. The
+// transaction decides afresh from what it reads under the lock.
 func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err error) {
 	// Work on a copy so that a failed write leaves p as the caller gave it.
 	q := *p
@@ -51,6 +66,10 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 		return false, err
 	}
 	o := q.Origin
+	if old, ok := db.unchangedPost(ctx, q); ok {
+		*p = *old
+		return false, nil
+	}
 
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -86,12 +105,11 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 	}
 
 	now := db.now()
-	q.ID = old.ID
-	q.Published, q.Updated = store.MirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
-	if err := store.ValidatePost(&q); err != nil {
+	same, err := store.MirrorPost(now, old, &q)
+	if err != nil {
 		return false, err
 	}
-	if store.SamePost(old, &q) {
+	if same {
 		// The usual case on a re-poll: nothing is written or logged, so
 		// no feed is invalidated. Updated alone moving upstream is no
 		// change: nothing a feed shows differs.
@@ -123,6 +141,24 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 	return true, nil
 }
 
+// unchangedPost reads, outside any transaction, the post stored for q
+// (a copy of UpsertPost's argument, its origin checked), and returns it
+// when UpsertPost would leave it as it is: it is deleted here, or upstream
+// did not change it. ok is false when it would not, or could not tell (no
+// such post, a failed read, an invalid q): the write transaction then
+// decides, and reports what it finds.
+func (db *DB) unchangedPost(ctx context.Context, q feed.Post) (old *feed.Post, ok bool) {
+	old, deleted, err := postByOrigin(ctx, db.db, q.Origin.Source, q.Origin.ID)
+	switch {
+	case err != nil:
+		return nil, false
+	case deleted:
+		return old, true
+	}
+	same, err := store.MirrorPost(db.now(), old, &q)
+	return old, err == nil && same
+}
+
 // UpsertComment stores a mirrored comment of post c.PostID, keyed by the
 // post and its origin, in one transaction: it creates it, updates it when
 // upstream changed it, or leaves it alone. See store.Store.
@@ -136,6 +172,11 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 	o.CommentsURL = "" // a post's field: not stored for comments
 	if q.PostID == "" {
 		return false, feed.Errorf(feed.EINVALID, "post_id: required")
+	}
+	// A plain read first, as in UpsertPost.
+	if old, ok := db.unchangedComment(ctx, q, parentUpstreamID); ok {
+		*c = *old
+		return false, nil
 	}
 
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -184,14 +225,11 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 	}
 
 	now := db.now()
-	// A live mirrored comment is approved unless CreateComment stored it
-	// otherwise; moderation decided that, and a re-poll leaves it.
-	q.ID, q.Status = old.ID, old.Status
-	q.Published, q.Updated = store.MirrorTimes(now, old.Published, old.Updated, q.Published, q.Updated)
-	if err := q.Validate(); err != nil {
+	same, err := store.MirrorComment(now, old, &q)
+	if err != nil {
 		return false, err
 	}
-	if store.SameComment(old, &q) {
+	if same {
 		*c = *old
 		return false, nil
 	}
@@ -220,6 +258,50 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 	return true, nil
 }
 
+// unchangedComment is unchangedPost for UpsertComment: it reads the
+// comment stored for q (a copy of UpsertComment's argument, its origin
+// checked and its PostID set) and returns it when UpsertComment would
+// leave it as it is: the post is live and the comment deleted here, or
+// upstream did not change it and parentUpstreamID resolves to its parent.
+// One statement reads all that, so that it is one snapshot. A new parent
+// (or a cycle resolveParent would refuse), a deleted post, or anything
+// else is left to the write transaction.
+func (db *DB) unchangedComment(ctx context.Context, q feed.Comment, parentUpstreamID string) (old *feed.Comment, ok bool) {
+	var (
+		postDeleted bool
+		postOrigin  feed.Origin
+		parentID    string
+	)
+	old, deleted, err := scanComment(extraScan{db.db.QueryRowContext(ctx, commentAndParentByOriginQuery,
+		q.PostID, q.Origin.Source, q.Origin.ID, parentUpstreamID), []any{&postDeleted, &postOrigin.Source, &postOrigin.ID, &parentID}})
+	switch {
+	case err != nil || postDeleted:
+		// A deleted post is EGONE, which the transaction reports.
+		return nil, false
+	case deleted:
+		return old, true
+	}
+	var po *feed.Origin
+	if postOrigin.Source != "" {
+		po = &postOrigin
+	}
+	if !store.SameParent(old, po, parentUpstreamID, parentID) {
+		return nil, false
+	}
+	q.ParentID, q.Depth = old.ParentID, old.Depth
+	same, err := store.MirrorComment(db.now(), old, &q)
+	return old, err == nil && same
+}
+
+// extraScan scans a row of the columns row's reader expects followed by
+// more, into extra.
+type extraScan struct {
+	row   scanner
+	extra []any
+}
+
+func (s extraScan) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
+
 // redepth sets the depth of every reply below comment ?1, now at depth
 // ?2, of post ?3. Threads hold no cycles (resolveParent refuses them), so
 // the walk ends.
@@ -241,7 +323,7 @@ const redepth = `WITH RECURSIVE sub (id, depth) AS (
 // malformed upstream data can give, would close a cycle: it is ignored,
 // and the comment keeps its parent.
 func resolveParent(ctx context.Context, tx *sql.Tx, post *feed.Post, source, upstreamID string, old *feed.Comment) (string, int, error) {
-	if upstreamID == "" || (post.Origin != nil && upstreamID == post.Origin.ID) {
+	if store.TopLevel(post.Origin, upstreamID) {
 		return "", 0, nil
 	}
 	var (

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,7 @@ func TestSources_QueryPlans(t *testing.T) {
 		{postByOriginQuery, "posts_origin_idx", []any{"s", "x"}},
 		{commentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x"}},
 		{parentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x"}},
+		{commentAndParentByOriginQuery, "comments_origin_idx", []any{"p", "s", "x", "y"}},
 	} {
 		rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
 		if err != nil {
@@ -204,5 +206,62 @@ func TestUpsertComment_SubtreeDepth(t *testing.T) {
 	}
 	if last := records[len(records)-1].Change.Comment; last == nil || last.PostID != post.ID {
 		t.Errorf("last change = %+v, want one of the thread", records[len(records)-1].Change)
+	}
+}
+
+func TestUpsert_UnchangedWithoutWriteLock(t *testing.T) {
+	// A re-poll of unchanged entries only reads: it neither waits for nor
+	// fails on a writer holding the database's write lock.
+	db, _ := openTemp(t)
+	ctx := t.Context()
+	post := &feed.Post{Title: "T", Content: "c", Origin: &feed.Origin{Source: "s", ID: "1"}}
+	if _, err := db.UpsertPost(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	// Both reply to c1: the reply to its parent, and c1 to itself, which
+	// malformed upstream data can say (the cycle is refused: c1 stays
+	// top-level).
+	parent := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "p", Origin: &feed.Origin{Source: "s", ID: "c1"}}
+	reply := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "r", Origin: &feed.Origin{Source: "s", ID: "c2"}}
+	for _, c := range []*feed.Comment{parent, reply} {
+		if _, err := db.UpsertComment(ctx, c, "c1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reply.ParentID != parent.ID {
+		t.Fatalf("reply.ParentID = %q, want %q", reply.ParentID, parent.ID)
+	}
+
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+
+	// Well below busy_timeout: a write would wait for the lock until then.
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	again := &feed.Post{Title: "T", Content: "c", Origin: &feed.Origin{Source: "s", ID: "1"}}
+	if changed, err := db.UpsertPost(wctx, again); err != nil || changed || again.ID != post.ID {
+		t.Errorf("UpsertPost unchanged under a held write lock = %v, %v, ID %q; want false, nil, %q", changed, err, again.ID, post.ID)
+	}
+	for _, tt := range []struct {
+		c      *feed.Comment
+		parent string
+	}{{parent, "c1"}, {reply, "c1"}} {
+		in := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: tt.c.Content, Origin: &feed.Origin{Source: "s", ID: tt.c.Origin.ID}}
+		if changed, err := db.UpsertComment(wctx, in, tt.parent); err != nil || changed || in.ID != tt.c.ID || in.ParentID != tt.c.ParentID {
+			t.Errorf("UpsertComment(%q) unchanged under a held write lock = %v, %v, ID %q, ParentID %q; want false, nil, %q, %q",
+				tt.c.Origin.ID, changed, err, in.ID, in.ParentID, tt.c.ID, tt.c.ParentID)
+		}
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("unchanged upserts took %v under a held write lock", d)
 	}
 }
