@@ -1,7 +1,11 @@
 package store
 
 import (
+	"fmt"
 	"slices"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -148,4 +152,76 @@ func SameParent(old *feed.Comment, postOrigin *feed.Origin, upstreamID, found st
 		return true
 	}
 	return found == old.ParentID
+}
+
+// Migration is one numbered schema change of a backend: the file name
+// (e.g. "0001_init.sql") gives its number. Backends number their files in
+// step, so that every store has the same schema history.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// CheckNewID gives an entry without an ID a fresh one and rejects an ID the
+// feeds could not carry.
+func CheckNewID(id *string) error {
+	if *id == "" {
+		*id = NewID()
+		return nil
+	}
+	if !feed.ValidID(*id) {
+		return feed.Errorf(feed.EINVALID, "id: not a valid id")
+	}
+	return nil
+}
+
+// DefaultTimes applies the store's defaults to a new entry's times: a zero
+// published is now, a zero updated is published. Both come back in UTC,
+// truncated to whole seconds, as they are stored.
+func DefaultTimes(now, published, updated time.Time) (time.Time, time.Time) {
+	if published.IsZero() {
+		published = now
+	}
+	published = published.UTC().Truncate(time.Second)
+	if updated.IsZero() {
+		return published, published
+	}
+	return published, updated.UTC().Truncate(time.Second)
+}
+
+// ParseMigrations orders the migration files at paths by number and reads
+// them with read. Numbers must run 1, 2, 3... with no gap or repeat, so
+// that two branches adding the same number clash here, not in production.
+func ParseMigrations(paths []string, read func(path string) (string, error)) ([]Migration, error) {
+	var ms []Migration
+	for _, p := range paths {
+		name := p[strings.LastIndexByte(p, '/')+1:]
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || len(num) != 4 || err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %q: name must be NNNN_name.sql", name)
+		}
+		text, err := read(p)
+		if err != nil {
+			return nil, fmt.Errorf("read migration %q: %w", name, err)
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: text})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i, m := range ms {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migration %q: want number %04d, migrations must be numbered without gaps or repeats", m.Name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// CheckStatus rejects a status that is none of feed's.
+func CheckStatus(s feed.Status) error {
+	switch s {
+	case feed.StatusApproved, feed.StatusPending, feed.StatusSpam:
+		return nil
+	}
+	return feed.Errorf(feed.EINVALID, "status: must be %q, %q or %q", feed.StatusApproved, feed.StatusPending, feed.StatusSpam)
 }

@@ -19,7 +19,7 @@ import (
 func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	// Work on a copy so that a failed write leaves c as the caller gave it.
 	q := *c
-	if err := checkNewID(&q.ID); err != nil {
+	if err := store.CheckNewID(&q.ID); err != nil {
 		return err
 	}
 	if q.PostID == "" {
@@ -28,7 +28,7 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	if q.Status == "" {
 		q.Status = feed.StatusApproved
 	}
-	if err := checkStatus(q.Status); err != nil {
+	if err := store.CheckStatus(q.Status); err != nil {
 		return err
 	}
 	if q.Origin != nil {
@@ -39,7 +39,7 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 		o.CommentsURL = "" // a post's field: not stored for comments
 		q.Origin = &o
 	}
-	q.Published, q.Updated = db.times(q.Published, q.Updated)
+	q.Published, q.Updated = store.DefaultTimes(db.now(), q.Published, q.Updated)
 	if err := q.Validate(); err != nil {
 		return err
 	}
@@ -153,15 +153,6 @@ func postOfComment(ctx context.Context, tx pgx.Tx, c *feed.Comment) (*feed.Origi
 		return nil, nil
 	}
 	return &o, nil
-}
-
-// checkStatus rejects a status that is none of feed's.
-func checkStatus(s feed.Status) error {
-	switch s {
-	case feed.StatusApproved, feed.StatusPending, feed.StatusSpam:
-		return nil
-	}
-	return feed.Errorf(feed.EINVALID, "status: must be %q, %q or %q", feed.StatusApproved, feed.StatusPending, feed.StatusSpam)
 }
 
 // authorKey names a comment's author for HasApprovedComment: the name
@@ -300,7 +291,7 @@ func commentsQuery(f store.CommentFilter) (string, []any, error) {
 	if len(f.Statuses) > 0 {
 		statuses = statuses[:0]
 		for _, s := range f.Statuses {
-			if err := checkStatus(s); err != nil {
+			if err := store.CheckStatus(s); err != nil {
 				return "", nil, err
 			}
 			statuses = append(statuses, string(s))
@@ -348,7 +339,7 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		store.MergeField(&c.AuthorName, u.AuthorName)
 		store.MergeField(&c.AuthorURI, u.AuthorURI)
 		store.MergeField(&c.Status, u.Status)
-		if err := checkStatus(c.Status); err != nil {
+		if err := store.CheckStatus(c.Status); err != nil {
 			return err
 		}
 		if c.Status == feed.StatusPending && old.Status == feed.StatusApproved {

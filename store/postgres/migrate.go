@@ -5,11 +5,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/feedd/feedd/store"
 )
 
 // migrationFS holds the schema history: NNNN_name.sql files numbered from
@@ -20,51 +19,17 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string // file name, e.g. "0001_init.sql"
-	sql     string
-}
-
 // migrations returns the embedded migrations in order, failing if their
 // numbering is malformed, repeated or has gaps.
-func migrations() ([]migration, error) {
+func migrations() ([]store.Migration, error) {
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
-	return parseMigrations(names, func(name string) (string, error) {
+	return store.ParseMigrations(names, func(name string) (string, error) {
 		b, err := migrationFS.ReadFile(name)
 		return string(b), err
 	})
-}
-
-// parseMigrations orders the migration files at paths by number and reads
-// them with read. Numbers must run 1, 2, 3... with no gap or repeat, so
-// that two branches adding the same number clash here, not in production.
-func parseMigrations(paths []string, read func(path string) (string, error)) ([]migration, error) {
-	var ms []migration
-	for _, p := range paths {
-		name := p[strings.LastIndexByte(p, '/')+1:]
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || len(num) != 4 || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %q: name must be NNNN_name.sql", name)
-		}
-		text, err := read(p)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %q: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: text})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %q: want number %04d, migrations must be numbered without gaps or repeats", m.name, i+1)
-		}
-	}
-	return ms, nil
 }
 
 // migrationLock is the first key of the transaction-level advisory lock
@@ -96,7 +61,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // migrateTo applies ms, the first migrations in order: all of them but
 // in tests, which stop at an older schema to check the next migration.
-func (db *DB) migrateTo(ctx context.Context, ms []migration) error {
+func (db *DB) migrateTo(ctx context.Context, ms []store.Migration) error {
 	for _, m := range ms {
 		var done bool
 		err := db.write(ctx, func(tx pgx.Tx) error {
@@ -119,9 +84,9 @@ func (db *DB) migrateTo(ctx context.Context, ms []migration) error {
 // apply runs migration m in tx, under the migration lock, unless it is
 // recorded as done. known is the number of migrations this feedd has; up
 // reports that the schema holds all of them.
-func apply(ctx context.Context, tx pgx.Tx, m migration, known int, now int64) (up bool, err error) {
+func apply(ctx context.Context, tx pgx.Tx, m store.Migration, known int, now int64) (up bool, err error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
-		return false, fmt.Errorf("migration %q: lock: %w", m.name, err)
+		return false, fmt.Errorf("migration %q: lock: %w", m.Name, err)
 	}
 	// Under the lock, so that two first starts do not race to create it.
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -141,15 +106,15 @@ func apply(ctx context.Context, tx pgx.Tx, m migration, known int, now int64) (u
 		return false, fmt.Errorf("schema version %d is newer than this feedd knows (%d)", newest, known)
 	case newest == known:
 		return true, nil
-	case newest >= m.version:
+	case newest >= m.Version:
 		return false, nil
 	}
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("migration %q: %w", m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("migration %q: %w", m.Name, err)
 	}
 	const record = `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`
-	if _, err := tx.Exec(ctx, record, m.version, m.name, now); err != nil {
-		return false, fmt.Errorf("migration %q: record: %w", m.name, err)
+	if _, err := tx.Exec(ctx, record, m.Version, m.Name, now); err != nil {
+		return false, fmt.Errorf("migration %q: record: %w", m.Name, err)
 	}
-	return m.version == known, nil
+	return m.Version == known, nil
 }

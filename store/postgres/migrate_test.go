@@ -27,7 +27,7 @@ func openAt(t *testing.T, dsn string, n int) *DB {
 	}
 	if err := db.migrateTo(t.Context(), ms[:n]); err != nil {
 		db.Close()
-		t.Fatalf("migrate to %s: %v", ms[n-1].name, err)
+		t.Fatalf("migrate to %s: %v", ms[n-1].Name, err)
 	}
 	return db
 }

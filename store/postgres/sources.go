@@ -98,10 +98,10 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 		old, deleted, err := lockPostByOrigin(ctx, tx, o.Source, o.ID)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			if err := checkNewID(&q.ID); err != nil {
+			if err := store.CheckNewID(&q.ID); err != nil {
 				return err
 			}
-			q.Published, q.Updated = db.times(q.Published, q.Updated)
+			q.Published, q.Updated = store.DefaultTimes(db.now(), q.Published, q.Updated)
 			if err := store.ValidatePost(&q); err != nil {
 				return err
 			}
@@ -229,11 +229,11 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 		}
 
 		if old == nil {
-			if err := checkNewID(&q.ID); err != nil {
+			if err := store.CheckNewID(&q.ID); err != nil {
 				return err
 			}
 			q.Status = feed.StatusApproved
-			q.Published, q.Updated = db.times(q.Published, q.Updated)
+			q.Published, q.Updated = store.DefaultTimes(db.now(), q.Published, q.Updated)
 			if err := q.Validate(); err != nil {
 				return err
 			}

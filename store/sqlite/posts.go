@@ -18,7 +18,7 @@ import (
 func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	// Work on a copy so that a failed write leaves p as the caller gave it.
 	q := *p
-	if err := checkNewID(&q.ID); err != nil {
+	if err := store.CheckNewID(&q.ID); err != nil {
 		return err
 	}
 	if q.Origin != nil {
@@ -28,7 +28,7 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 		}
 		q.Origin = &o
 	}
-	q.Published, q.Updated = db.times(q.Published, q.Updated)
+	q.Published, q.Updated = store.DefaultTimes(db.now(), q.Published, q.Updated)
 	if err := store.ValidatePost(&q); err != nil {
 		return err
 	}

@@ -102,20 +102,6 @@ func (db *DB) Close() error {
 // now reads the clock as the store keeps times: UTC, whole seconds.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Second) }
 
-// times applies the store's defaults to a new entry's times: a zero
-// published is now, a zero updated is published. Both come back in UTC,
-// truncated to whole seconds, as they are stored.
-func (db *DB) times(published, updated time.Time) (time.Time, time.Time) {
-	if published.IsZero() {
-		published = db.now()
-	}
-	published = published.UTC().Truncate(time.Second)
-	if updated.IsZero() {
-		return published, published
-	}
-	return published, updated.UTC().Truncate(time.Second)
-}
-
 // fromUnix turns a stored time back into a time.Time in UTC.
 func fromUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
@@ -140,19 +126,6 @@ func isDuplicate(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) &&
 		(e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
-}
-
-// checkNewID gives an entry without an ID a fresh one and rejects an ID the
-// feeds could not carry.
-func checkNewID(id *string) error {
-	if *id == "" {
-		*id = store.NewID()
-		return nil
-	}
-	if !feed.ValidID(*id) {
-		return feed.Errorf(feed.EINVALID, "id: not a valid id")
-	}
-	return nil
 }
 
 // scanner is the Scan method shared by *sql.Row and *sql.Rows.

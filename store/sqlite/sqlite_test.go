@@ -91,7 +91,7 @@ func TestOpen_Migrations(t *testing.T) {
 	}
 	var want []string
 	for _, m := range ms {
-		want = append(want, m.name)
+		want = append(want, m.Name)
 	}
 
 	db, path := openTemp(t)
@@ -176,13 +176,13 @@ func TestParseMigrations(t *testing.T) {
 		{[]string{"m/1_a.sql"}, false},                    // not four digits
 		{[]string{"m/init.sql"}, false},
 	} {
-		ms, err := parseMigrations(tt.names, read)
+		ms, err := store.ParseMigrations(tt.names, read)
 		if (err == nil) != tt.ok {
-			t.Errorf("parseMigrations(%q) error = %v, want ok %v", tt.names, err, tt.ok)
+			t.Errorf("store.ParseMigrations(%q) error = %v, want ok %v", tt.names, err, tt.ok)
 		}
 		for i, m := range ms {
-			if m.version != i+1 {
-				t.Errorf("parseMigrations(%q)[%d].version = %d", tt.names, i, m.version)
+			if m.Version != i+1 {
+				t.Errorf("store.ParseMigrations(%q)[%d].version = %d", tt.names, i, m.Version)
 			}
 		}
 	}
