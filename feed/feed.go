@@ -90,6 +90,7 @@ const (
 	KindPosts    Kind = "posts"    // the site's posts
 	KindComments Kind = "comments" // every comment on the site
 	KindThread   Kind = "thread"   // the comments of one post
+	KindDigest   Kind = "digest"   // one entry per closed period (daily, weekly)
 )
 
 // Format is a syndication format a feed is rendered in.
@@ -119,12 +120,16 @@ func ParseFormat(s string) (Format, bool) {
 type Ref struct {
 	Kind   Kind
 	PostID string // only for KindThread
+	Period string // only for KindDigest: PeriodDaily or PeriodWeekly
 }
 
 // String returns a stable key for the feed, used in logs and cache keys.
 func (r Ref) String() string {
-	if r.Kind == KindThread {
+	switch r.Kind {
+	case KindThread:
 		return string(r.Kind) + "/" + r.PostID
+	case KindDigest:
+		return string(r.Kind) + "/" + r.Period
 	}
 	return string(r.Kind)
 }
@@ -145,7 +150,8 @@ type Change struct {
 	Comment *Comment // a comment was created, edited or deleted
 }
 
-// Touched returns the feeds a change can alter. commentCounts says whether
+// Touched returns the feeds a change can alter: their heads, and with
+// them every page, archive and selection (View) of them. commentCounts says whether
 // the posts feed carries live comment counts (feeds.comment_counts), in which
 // case a comment changes the posts feed too.
 func Touched(c Change, commentCounts bool) []Ref {
@@ -160,6 +166,13 @@ func Touched(c Change, commentCounts bool) []Ref {
 		if commentCounts {
 			refs = append(refs, PostsFeed)
 		}
+	}
+	if c.Post != nil || c.Comment != nil {
+		// The digests list posts and comments of closed periods: an edit
+		// or deletion of one, or a mirrored entry dated back into one,
+		// changes them. (A new entry of the open period does not, but the
+		// change log does not tell new from old.)
+		refs = append(refs, DigestFeeds...)
 	}
 	return dedupe(refs)
 }

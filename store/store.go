@@ -127,6 +127,32 @@ type Store interface {
 	// from each source.
 	SourceCounts(ctx context.Context) (map[string]feed.SourceCounts, error)
 
+	// CountPosts returns the number of live posts f selects, ignoring its
+	// Limit, Offset, Before, Ascending and OrderBy: the size of the
+	// selection that pages and archives cut up (openSearch:totalResults).
+	CountPosts(ctx context.Context, f PostFilter) (int, error)
+	// CountComments is CountPosts for comments. With PostID set it fails
+	// like Comments when the post does not exist or was deleted.
+	CountComments(ctx context.Context, f CommentFilter) (int, error)
+
+	// SaveSubscription stores a verified WebSub subscription, replacing
+	// the one of the same (Topic, Callback): a renewal keeps Created and
+	// takes the new Secret and Expires. Topic and Callback are required
+	// absolute http(s) URLs of at most feed.MaxURILen characters, Secret at
+	// most 200 bytes (EINVALID otherwise). Times are kept in whole seconds.
+	// It logs no change: no feed shows it.
+	SaveSubscription(ctx context.Context, s *feed.Subscription) error
+	// DeleteSubscription removes the subscription of (topic, callback);
+	// ENOTFOUND when there is none.
+	DeleteSubscription(ctx context.Context, topic, callback string) error
+	// Subscriptions returns the subscriptions of topic (every topic when
+	// topic is empty) whose lease ends after now, ordered by topic and
+	// callback.
+	Subscriptions(ctx context.Context, topic string, now time.Time) ([]*feed.Subscription, error)
+	// ExpireSubscriptions removes the subscriptions whose lease ended at
+	// or before now and returns how many it removed.
+	ExpireSubscriptions(ctx context.Context, now time.Time) (int, error)
+
 	// Changes returns change-log records with Seq > after, oldest first, at
 	// most limit (0: no limit). A process polls it to invalidate feeds
 	// written by other processes. LastChange returns the newest Seq (0 on
@@ -140,9 +166,29 @@ type Store interface {
 
 // PostFilter selects posts. A zero Limit means no limit. Before, when set,
 // pages: only posts older than the cursor (by Published, then ID).
+//
+// The order is newest first by Published, then ID (OrderBy "" or
+// feed.OrderPublished), or by Updated, then ID (feed.OrderUpdated);
+// Ascending reverses it, oldest first, which archive documents are cut
+// from. Offset skips that many posts of the order before Limit applies.
+// The time bounds, when non-zero, are inclusive (Min) and exclusive (Max),
+// as Blogger's published-min and published-max are; they are compared in
+// whole seconds.
 type PostFilter struct {
-	Limit  int
-	Before *Cursor
+	Limit     int
+	Before    *Cursor
+	Offset    int
+	Ascending bool
+	OrderBy   string
+	// Category selects posts with a category of exactly this name, and
+	// Author posts whose AuthorName equals this case-insensitively (ASCII
+	// case folding; a post without an author has the site's name in
+	// feeds, but matches only Author "").
+	Category string
+	Author   string
+
+	PublishedMin, PublishedMax time.Time
+	UpdatedMin, UpdatedMax     time.Time
 }
 
 // Cursor is a position in a newest-first list: the Published and ID of the
@@ -153,11 +199,20 @@ type Cursor struct {
 }
 
 // CommentFilter selects comments. A zero Limit means no limit.
+//
+// Order, Offset, Ascending and the time bounds work as in PostFilter.
 type CommentFilter struct {
 	PostID string // only this post's thread, when set
 	Limit  int
 	// Statuses lists the statuses to return; nil means approved only.
 	Statuses []feed.Status
+
+	Offset    int
+	Ascending bool
+	OrderBy   string
+
+	PublishedMin, PublishedMax time.Time
+	UpdatedMin, UpdatedMax     time.Time
 }
 
 // PostUpdate holds the fields of a post to change; nil leaves one alone.

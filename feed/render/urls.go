@@ -3,6 +3,7 @@ package render
 import (
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/feedd/feedd/feed"
@@ -16,6 +17,9 @@ import (
 //	{base}/feeds/posts.{ext}                   posts feed
 //	{base}/feeds/comments.{ext}                site comments feed
 //	{base}/feeds/posts/{post}/comments.{ext}   thread feed of a post
+//	{base}/feeds/digest/{period}.{ext}         digest feed (daily, weekly)
+//	{feed id}/archive/{k}.{ext}                archive document k of a feed
+//	{feed url}?{view}                          a page, selection or query of a feed
 //	{base}/static/feed.xsl                     XSLT stylesheet of Atom and RSS feeds
 //
 // where ext is a feed.Format (atom, rss, json). A feed's Atom id is its URL
@@ -98,6 +102,8 @@ func (r *Renderer) FeedID(ref feed.Ref) string {
 	switch ref.Kind {
 	case feed.KindThread:
 		return r.root + "/feeds/posts/" + url.PathEscape(ref.PostID) + "/comments"
+	case feed.KindDigest:
+		return r.root + "/feeds/digest/" + url.PathEscape(ref.Period)
 	case feed.KindComments:
 		return r.root + "/feeds/comments"
 	}
@@ -126,4 +132,71 @@ func ContentType(f feed.Format) string {
 		return "application/feed+json; charset=utf-8"
 	}
 	return "application/octet-stream"
+}
+
+// ArchiveURL returns the URL of archive document k of a feed in format f,
+// {feed id}/archive/{k}.{ext}: e.g. {base}/feeds/posts/{post}/comments/archive/3.atom.
+func (r *Renderer) ArchiveURL(ref feed.Ref, k int, f feed.Format) string {
+	return r.FeedID(ref) + "/archive/" + strconv.Itoa(k) + "." + string(f)
+}
+
+// ViewURL returns the URL of document v of feed ref in format f: the
+// feed's URL with v's canonical query (feed.View.Encode), or ArchiveURL
+// for an archive document.
+func (r *Renderer) ViewURL(ref feed.Ref, v feed.View, f feed.Format) string {
+	if v.Archive > 0 {
+		return r.ArchiveURL(ref, v.Archive, f)
+	}
+	u := r.FeedURL(ref, f)
+	if q := v.Encode(); q != "" {
+		u += "?" + q
+	}
+	return u
+}
+
+// ParseFeedURL returns the feed and format whose head document is served
+// at u (as FeedURL builds it: any format, without a query), and false for
+// any other URL. The WebSub hub takes these as its topics.
+func (r *Renderer) ParseFeedURL(u string) (feed.Ref, feed.Format, bool) {
+	rest, ok := strings.CutPrefix(u, r.root+"/feeds/")
+	if !ok || strings.ContainsAny(rest, "?#") {
+		return feed.Ref{}, "", false
+	}
+	dot := strings.LastIndexByte(rest, '.')
+	if dot < 0 {
+		return feed.Ref{}, "", false
+	}
+	f, ok := feed.ParseFormat(rest[dot+1:])
+	if !ok {
+		return feed.Ref{}, "", false
+	}
+	var ref feed.Ref
+	switch name := rest[:dot]; {
+	case name == "posts":
+		ref = feed.PostsFeed
+	case name == "comments":
+		ref = feed.CommentsFeed
+	case strings.HasPrefix(name, "digest/"):
+		ref = feed.DigestFeed(strings.TrimPrefix(name, "digest/"))
+		if ref.Period != feed.PeriodDaily && ref.Period != feed.PeriodWeekly {
+			return feed.Ref{}, "", false
+		}
+	default:
+		id, ok := strings.CutPrefix(name, "posts/")
+		if !ok {
+			return feed.Ref{}, "", false
+		}
+		id, ok = strings.CutSuffix(id, "/comments")
+		if !ok {
+			return feed.Ref{}, "", false
+		}
+		if id, err := url.PathUnescape(id); err != nil || !feed.ValidID(id) {
+			return feed.Ref{}, "", false
+		}
+		ref = feed.ThreadFeed(id)
+	}
+	if r.FeedURL(ref, f) != u {
+		return feed.Ref{}, "", false // not in canonical form
+	}
+	return ref, f, true
 }

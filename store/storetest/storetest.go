@@ -55,6 +55,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("UpsertComment", func(t *testing.T) { testUpsertComment(t, open) })
 	t.Run("Fetch", func(t *testing.T) { testFetch(t, open) })
 	t.Run("SourceCounts", func(t *testing.T) { testSourceCounts(t, open) })
+	t.Run("Views", func(t *testing.T) { testViews(t, open) })
+	t.Run("Count", func(t *testing.T) { testCount(t, open) })
+	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	// Optional interfaces (store/cluster.go): skipped by a store that
 	// implements none.
 	t.Run("ClaimJob", func(t *testing.T) { testClaimJob(t, open) })
