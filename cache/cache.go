@@ -45,6 +45,15 @@ type Options struct {
 	// (Get's misses and Sweep) with the feed, the format, the time the
 	// render took and its error: metrics.M.ObserveRender.
 	ObserveRender func(ref feed.Ref, f feed.Format, d time.Duration, err error)
+	// OnInvalidate, when set, is called with the feeds of every
+	// invalidation (Changed, Invalidate), after they were dropped: the
+	// WebSub hub's websub.Hub.Changed. It must not block.
+	OnInvalidate func(refs []feed.Ref)
+	// Now is the clock that decides which periods the digest feeds show
+	// as closed; time.Now when nil. Location is the site's time zone
+	// (site.timezone) the periods are cut in; UTC when nil.
+	Now      func() time.Time
+	Location *time.Location
 }
 
 // Cache holds rendered feeds keyed by feed and format. It is safe for
@@ -65,20 +74,59 @@ type Cache struct {
 	group singleflight.Group
 
 	mu      sync.Mutex
-	entries map[key]*Entry
-	gens    map[feed.Ref]uint64 // invalidations per feed
-	epoch   uint64              // purges; added to every feed's generation
+	entries map[feed.Ref]map[docKey]*slot // every document of a feed, dropped together
+	queries int                           // slots of query documents (feed.View.IsQuery) held
+	gens    map[feed.Ref]uint64           // invalidations per feed
+	epoch   uint64                        // purges; added to every feed's generation
+	// history keeps, per head document, the entry versions of its last
+	// few renders, which delta requests (RFC 3229) are answered from.
+	history map[key][]version
 
 	hits, misses, loads, renders, followed, resets atomic.Int64
 }
 
-// key names one cached document.
+// key names one cached document: a feed, a document of it, a format.
 type key struct {
 	ref    feed.Ref
+	view   feed.View
 	format feed.Format
 }
 
-func (k key) String() string { return k.ref.String() + "." + string(k.format) }
+// docKey names a document within its feed's map.
+type docKey struct {
+	view   feed.View
+	format feed.Format
+}
+
+func (k key) doc() docKey { return docKey{k.view, k.format} }
+
+func (k key) String() string {
+	s := k.ref.String()
+	if k.view.Archive > 0 {
+		s += "/archive/" + strconv.Itoa(k.view.Archive)
+	}
+	s += "." + string(k.format)
+	if q := k.view.Encode(); q != "" {
+		s += "?" + q
+	}
+	return s
+}
+
+// slot is a cached document: the entry served, and for a head document
+// the data it was rendered from, so that a delta (RFC 3229) can be
+// rendered from the same data without another store read.
+type slot struct {
+	e    *Entry
+	data *feedData // heads only
+	// deltas holds the delta documents rendered from data, by the
+	// version they were asked against (see Delta); guarded by Cache.mu.
+	deltas map[string]*Entry
+}
+
+// maxQueryDocs bounds the query documents (Blogger parameters, whose
+// combinations have no end) kept at once; past it they are rendered for
+// each request without being kept.
+const maxQueryDocs = 1024
 
 // Stats are counters of a Cache's work since it was made.
 type Stats struct {
@@ -105,9 +153,55 @@ func New(st store.Store, r *render.Renderer, o Options, log *slog.Logger) *Cache
 		r:       r,
 		opts:    o,
 		log:     log,
-		entries: make(map[key]*Entry),
+		entries: make(map[feed.Ref]map[docKey]*slot),
 		gens:    make(map[feed.Ref]uint64),
+		history: make(map[key][]version),
 	}
+}
+
+// now returns the cache's clock reading.
+func (c *Cache) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
+}
+
+// location returns the site's time zone.
+func (c *Cache) location() *time.Location {
+	if c.opts.Location != nil {
+		return c.opts.Location
+	}
+	return time.UTC
+}
+
+// lookupLocked returns the slot of k, or nil. c.mu must be held.
+func (c *Cache) lookupLocked(k key) *slot { return c.entries[k.ref][k.doc()] }
+
+// storeLocked keeps sl as k's document. c.mu must be held.
+func (c *Cache) storeLocked(k key, sl *slot) {
+	docs := c.entries[k.ref]
+	if docs == nil {
+		docs = make(map[docKey]*slot)
+		c.entries[k.ref] = docs
+	}
+	if _, had := docs[k.doc()]; !had && k.view.IsQuery() {
+		if c.queries >= maxQueryDocs {
+			return
+		}
+		c.queries++
+	}
+	docs[k.doc()] = sl
+}
+
+// dropLocked forgets every document of ref. c.mu must be held.
+func (c *Cache) dropLocked(ref feed.Ref) {
+	for dk := range c.entries[ref] {
+		if dk.view.IsQuery() {
+			c.queries--
+		}
+	}
+	delete(c.entries, ref)
 }
 
 // Options returns the options the cache runs with, defaults filled in.
@@ -116,7 +210,10 @@ func (c *Cache) Options() Options { return c.opts }
 // Stats returns the cache's counters.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
-	n := len(c.entries)
+	n := 0
+	for _, docs := range c.entries {
+		n += len(docs)
+	}
 	c.mu.Unlock()
 	return Stats{
 		Hits:    c.hits.Load(),
@@ -129,27 +226,43 @@ func (c *Cache) Stats() Stats {
 	}
 }
 
-// Get returns the document of feed ref in format f, rendering it on a miss.
-// A thread feed of an unknown post fails with the store's ENOTFOUND error,
-// and so does an unknown format or kind; the thread feed of a deleted post
-// fails with the store's EGONE error. Failures are not cached. The Entry is
-// shared and must not be modified.
+// Get returns the head document of feed ref in format f: GetView with the
+// zero View.
+func (c *Cache) Get(ctx context.Context, ref feed.Ref, f feed.Format) (*Entry, error) {
+	return c.GetView(ctx, ref, feed.View{}, f)
+}
+
+// GetView returns document v of feed ref in format f, rendering it on a
+// miss. A thread feed of an unknown post fails with the store's ENOTFOUND
+// error, and so does an unknown format or kind, a page or archive past the
+// feed's end, or a selection the feed does not have (categories of a
+// comment feed); the thread feed of a deleted post fails with the store's
+// EGONE error. Failures are not cached. The Entry is shared and must not
+// be modified.
 //
 // Waiting stops when ctx ends, but the render goes on for the other
 // requests waiting on it and is kept if still current.
-func (c *Cache) Get(ctx context.Context, ref feed.Ref, f feed.Format) (*Entry, error) {
-	if err := checkKey(ref, f); err != nil {
+func (c *Cache) GetView(ctx context.Context, ref feed.Ref, v feed.View, f feed.Format) (*Entry, error) {
+	sl, err := c.getSlot(ctx, key{ref, normView(v), f})
+	if err != nil {
 		return nil, err
 	}
-	k := key{ref, f}
+	return sl.e, nil
+}
+
+// getSlot returns the slot of k, filling it on a miss.
+func (c *Cache) getSlot(ctx context.Context, k key) (*slot, error) {
+	if err := checkKey(k); err != nil {
+		return nil, err
+	}
 
 	c.mu.Lock()
-	if e := c.entries[k]; e != nil {
+	if sl := c.lookupLocked(k); sl != nil {
 		c.mu.Unlock()
 		c.hits.Add(1)
-		return e, nil
+		return sl, nil
 	}
-	gen := c.genLocked(ref)
+	gen := c.genLocked(k.ref)
 	c.mu.Unlock()
 	c.misses.Add(1)
 
@@ -165,33 +278,47 @@ func (c *Cache) Get(ctx context.Context, ref feed.Ref, f feed.Format) (*Entry, e
 		if res.Err != nil {
 			return nil, res.Err
 		}
-		return res.Val.(*Entry), nil
+		return res.Val.(*slot), nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
+// normView returns v with its times in UTC without a monotonic reading,
+// so that equal views are equal map keys.
+func normView(v feed.View) feed.View {
+	for _, t := range []*time.Time{&v.PublishedMin, &v.PublishedMax, &v.UpdatedMin, &v.UpdatedMax} {
+		if !t.IsZero() {
+			*t = t.UTC().Round(0)
+		}
+	}
+	return v
+}
+
 // fill loads and renders k for a miss at generation gen and keeps the result
 // if gen is still current.
-func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*Entry, error) {
+func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 	// A flight for this key may have ended between the caller's miss and
 	// this flight's start; its result is at least as new as gen.
 	c.mu.Lock()
-	if e := c.entries[k]; e != nil {
+	if sl := c.lookupLocked(k); sl != nil {
 		c.mu.Unlock()
-		return e, nil
+		return sl, nil
 	}
 	c.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(ctx, fillTimeout)
 	defer cancel()
-	var e *Entry
-	d, err := c.load(ctx, k.ref)
+	var sl *slot
+	d, err := c.load(ctx, k.ref, k.view)
 	if err == nil {
 		var body []byte
 		var mod time.Time
-		if body, mod, err = c.render(d, k.ref, k.format); err == nil {
-			e = newEntry(body, mod, k.format)
+		if body, mod, err = c.render(d, k, nil); err == nil {
+			sl = &slot{e: newEntry(body, mod, k.format)}
+			if k.view.IsHead() {
+				sl.data = d
+			}
 		}
 	}
 	if err != nil {
@@ -203,10 +330,13 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*Entry, error) {
 
 	c.mu.Lock()
 	if c.genLocked(k.ref) == gen {
-		c.entries[k] = e
+		c.storeLocked(k, sl)
+		if sl.data != nil {
+			c.rememberLocked(k, sl)
+		}
 	}
 	c.mu.Unlock()
-	return e, nil
+	return sl, nil
 }
 
 // Changed drops the feeds a write can alter: exactly feed.Touched(ch,
@@ -222,12 +352,13 @@ func (c *Cache) Changed(ch feed.Change) {
 // that are under way be discarded.
 func (c *Cache) Invalidate(refs ...feed.Ref) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, ref := range refs {
 		c.gens[ref]++
-		for _, f := range feed.Formats {
-			delete(c.entries, key{ref, f})
-		}
+		c.dropLocked(ref)
+	}
+	c.mu.Unlock()
+	if o := c.opts.OnInvalidate; o != nil && len(refs) > 0 {
+		o(refs)
 	}
 }
 
@@ -237,6 +368,7 @@ func (c *Cache) Purge() {
 	defer c.mu.Unlock()
 	c.epoch++
 	clear(c.entries)
+	c.queries = 0
 }
 
 // Sweep re-renders every cached document from the store and replaces those
@@ -248,35 +380,45 @@ func (c *Cache) Purge() {
 // not render; those keep their old document.
 func (c *Cache) Sweep(ctx context.Context) error {
 	start := time.Now()
-	type sweepRef struct {
+	type sweepDoc struct {
 		gen  uint64
-		olds map[feed.Format]*Entry
+		olds map[feed.Format]*slot
+	}
+	type doc struct {
+		ref  feed.Ref
+		view feed.View
 	}
 	c.mu.Lock()
-	snap := make(map[feed.Ref]*sweepRef)
-	for k, e := range c.entries {
-		s := snap[k.ref]
-		if s == nil {
-			s = &sweepRef{gen: c.genLocked(k.ref), olds: make(map[feed.Format]*Entry, len(feed.Formats))}
-			snap[k.ref] = s
+	snap := make(map[doc]*sweepDoc)
+	for ref, docs := range c.entries {
+		for dk, sl := range docs {
+			d := doc{ref, dk.view}
+			s := snap[d]
+			if s == nil {
+				s = &sweepDoc{gen: c.genLocked(ref), olds: make(map[feed.Format]*slot, len(feed.Formats))}
+				snap[d] = s
+			}
+			s.olds[dk.format] = sl
 		}
-		s.olds[k.format] = e
 	}
 	c.mu.Unlock()
 
 	var changed, dropped, failed int
 	var errs []error
-	for ref, s := range snap {
+	for doc, s := range snap {
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
 			break
 		}
-		d, err := c.load(ctx, ref)
+		d, err := c.load(ctx, doc.ref, doc.view)
 		if isAbsent(err) {
 			c.mu.Lock()
 			for f, old := range s.olds {
-				if k := (key{ref, f}); c.entries[k] == old {
-					delete(c.entries, k)
+				if k := (key{doc.ref, doc.view, f}); c.lookupLocked(k) == old {
+					delete(c.entries[doc.ref], k.doc())
+					if doc.view.IsQuery() {
+						c.queries--
+					}
 					dropped++
 				}
 			}
@@ -285,26 +427,33 @@ func (c *Cache) Sweep(ctx context.Context) error {
 		}
 		if err != nil {
 			failed++
-			errs = append(errs, fmt.Errorf("sweep %s: %w", ref, err))
+			errs = append(errs, fmt.Errorf("sweep %s: %w", doc.ref, err))
 			continue
 		}
 		for f, old := range s.olds {
-			body, mod, err := c.render(d, ref, f)
+			k := key{doc.ref, doc.view, f}
+			body, mod, err := c.render(d, k, nil)
 			if err != nil {
 				failed++
-				errs = append(errs, fmt.Errorf("sweep %s.%s: %w", ref, f, err))
+				errs = append(errs, fmt.Errorf("sweep %s: %w", k, err))
 				continue
 			}
-			if bytes.Equal(body, old.Body) {
+			if bytes.Equal(body, old.e.Body) {
 				continue
 			}
-			e := newEntry(body, mod, f)
+			sl := &slot{e: newEntry(body, mod, f)}
+			if doc.view.IsHead() {
+				sl.data = d
+			}
 			c.mu.Lock()
 			// Replace only the document the snapshot saw, and only if no
 			// write invalidated the feed meanwhile: the render may predate
 			// that write.
-			if k := (key{ref, f}); c.genLocked(ref) == s.gen && c.entries[k] == old {
-				c.entries[k] = e
+			if c.genLocked(doc.ref) == s.gen && c.lookupLocked(k) == old {
+				c.storeLocked(k, sl)
+				if sl.data != nil {
+					c.rememberLocked(k, sl)
+				}
 				changed++
 			}
 			c.mu.Unlock()
@@ -327,22 +476,35 @@ func isAbsent(err error) bool {
 // changes on every invalidation of ref and on every purge. c.mu must be held.
 func (c *Cache) genLocked(ref feed.Ref) uint64 { return c.epoch + c.gens[ref] }
 
-// checkKey rejects feeds and formats that cannot exist without asking the
-// store, so that junk URLs cost nothing.
-func checkKey(ref feed.Ref, f feed.Format) error {
-	if _, ok := feed.ParseFormat(string(f)); !ok {
-		return feed.Errorf(feed.ENOTFOUND, "unknown feed format %q", f)
+// checkKey rejects feeds, documents and formats that cannot exist without
+// asking the store, so that junk URLs cost nothing.
+func checkKey(k key) error {
+	if _, ok := feed.ParseFormat(string(k.format)); !ok {
+		return feed.Errorf(feed.ENOTFOUND, "unknown feed format %q", k.format)
+	}
+	v := k.view
+	if v.Page < 0 || v.Archive < 0 || (v.Archive > 0 && v != (feed.View{Archive: v.Archive})) ||
+		(v.Page > 1 && v.IsQuery()) {
+		return feed.Errorf(feed.ENOTFOUND, "no such document of feed %q", k.ref.String())
+	}
+	ref := k.ref
+	if (v.Category != "" || v.Author != "" || v.Summary) && ref.Kind != feed.KindPosts {
+		return feed.Errorf(feed.ENOTFOUND, "feed %q has no categories, authors or summaries", ref.String())
 	}
 	switch ref.Kind {
 	case feed.KindPosts, feed.KindComments:
-		if ref.PostID == "" {
+		if ref.PostID == "" && ref.Period == "" {
 			return nil
 		}
 	case feed.KindThread:
-		if feed.ValidID(ref.PostID) {
+		if feed.ValidID(ref.PostID) && ref.Period == "" {
 			return nil
 		}
 		return feed.Errorf(feed.ENOTFOUND, "post not found")
+	case feed.KindDigest:
+		if (ref.Period == feed.PeriodDaily || ref.Period == feed.PeriodWeekly) && ref.PostID == "" && v == (feed.View{}) {
+			return nil
+		}
 	}
 	return feed.Errorf(feed.ENOTFOUND, "unknown feed %q", ref.String())
 }

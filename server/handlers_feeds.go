@@ -6,31 +6,173 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 )
 
-// feedHandler serves one site feed, registered under its literal path.
+// feedHandler serves one site feed, registered under its literal path,
+// and the documents its query asks for (see parseView).
 func (s *Server) feedHandler(ref feed.Ref, f feed.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeed(w, r, ref, f)
+		s.serveFeedQuery(w, r, ref, f, feed.View{})
 	}
 }
 
-// handleThreadFeed serves /feeds/posts/{post}/comments.<ext>.
-func (s *Server) handleThreadFeed(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("post")
-	ext, ok := strings.CutPrefix(r.PathValue("file"), "comments.")
+// serveFeedQuery serves the document of ref that the request's query asks
+// for, on top of base (a path's own selection, such as Blogger's
+// /feeds/posts/summary or a label path).
+func (s *Server) serveFeedQuery(w http.ResponseWriter, r *http.Request, ref feed.Ref, f feed.Format, base feed.View) {
+	var v feed.View
+	q, err := feedQuery(r)
+	if err == nil {
+		var v0 feed.View
+		v0, err = parseView(q, ref)
+		v = v0
+	}
+	if err != nil {
+		s.feedBadRequest(w, err)
+		return
+	}
+	if base.Category != "" {
+		if v.Category != "" && v.Category != base.Category {
+			s.feedBadRequest(w, badParam("category", "the path names the label %q already", base.Category))
+			return
+		}
+		v.Category = base.Category
+	}
+	v.Summary = v.Summary || base.Summary
+	s.serveFeed(w, r, ref, v, f)
+}
+
+// handleFeedPath3 serves the feed URLs of three segments below /feeds/:
+// a thread feed, /feeds/posts/{post}/comments.<ext>, and Blogger's thread
+// feed, /feeds/{post}/comments/default (whose format alt names). One
+// pattern takes both, as two would overlap with neither more specific.
+func (s *Server) handleFeedPath3(w http.ResponseWriter, r *http.Request) {
+	a, b, c := r.PathValue("seg1"), r.PathValue("seg2"), r.PathValue("seg3")
+	if b == "comments" && c == "default" {
+		if !feed.ValidID(a) {
+			s.feedNotFound(w)
+			return
+		}
+		s.serveBlogger(w, r, feed.ThreadFeed(a), feed.View{})
+		return
+	}
+	ext, ok := strings.CutPrefix(c, "comments.")
 	f, okf := feed.ParseFormat(ext)
-	if !ok || !okf || !feed.ValidID(id) {
+	if a != "posts" || !ok || !okf || !feed.ValidID(b) {
 		s.feedNotFound(w)
 		return
 	}
-	s.serveFeed(w, r, feed.ThreadFeed(id), f)
+	s.serveFeedQuery(w, r, feed.ThreadFeed(b), f, feed.View{})
 }
 
-// serveFeed answers GET and HEAD for a feed from the cache: the entry's
-// validators decide 304s, so a revalidation of a cached feed makes no store
-// call. The gzip variant is the entry's precomputed bytes.
+// bloggerHandler serves one of Blogger's feed paths: /feeds/posts/default,
+// /feeds/posts/summary, /feeds/comments/default.
+func (s *Server) bloggerHandler(ref feed.Ref, base feed.View) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.serveBlogger(w, r, ref, base)
+	}
+}
+
+// handleBloggerLabel serves /feeds/posts/default/-/{label}: the posts of
+// one category.
+func (s *Server) handleBloggerLabel(w http.ResponseWriter, r *http.Request) {
+	label := r.PathValue("label")
+	if strings.TrimSpace(label) == "" || len(label) > feed.MaxNameLen {
+		s.feedNotFound(w)
+		return
+	}
+	s.serveBlogger(w, r, feed.PostsFeed, feed.View{Category: label})
+}
+
+// serveBlogger serves a Blogger path: the format comes from alt, the
+// document from the query as on feedd's own URLs. The documents are the
+// same as there, bytes and self links included.
+func (s *Server) serveBlogger(w http.ResponseWriter, r *http.Request, ref feed.Ref, base feed.View) {
+	q, err := feedQuery(r)
+	var f feed.Format
+	if err == nil {
+		f, err = parseAlt(q)
+	}
+	if err != nil {
+		s.feedBadRequest(w, err)
+		return
+	}
+	s.serveFeedQuery(w, r, ref, f, base)
+}
+
+// archiveHandler serves the archive documents of a site feed,
+// {feed}/archive/{k}.<ext>. Below /feeds/posts/archive/ the thread feed of
+// a post whose id is "archive" lives too (comments.<ext>).
+func (s *Server) archiveHandler(ref feed.Ref) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		file := r.PathValue("file")
+		if ref.Kind == feed.KindPosts && strings.HasPrefix(file, "comments.") {
+			ext := strings.TrimPrefix(file, "comments.")
+			if f, ok := feed.ParseFormat(ext); ok {
+				s.serveFeedQuery(w, r, feed.ThreadFeed("archive"), f, feed.View{})
+				return
+			}
+		}
+		s.serveArchive(w, r, ref, file)
+	}
+}
+
+// handleThreadArchive serves /feeds/posts/{post}/comments/archive/{k}.<ext>.
+func (s *Server) handleThreadArchive(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("post")
+	if !feed.ValidID(id) {
+		s.feedNotFound(w)
+		return
+	}
+	s.serveArchive(w, r, feed.ThreadFeed(id), r.PathValue("file"))
+}
+
+// serveArchive serves archive document file ("{k}.<ext>", k a whole
+// number from 1 without leading zeros) of ref.
+func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, ref feed.Ref, file string) {
+	num, ext, _ := strings.Cut(file, ".")
+	f, okf := feed.ParseFormat(ext)
+	k, err := strconv.Atoi(num)
+	if !okf || err != nil || k < 1 || strconv.Itoa(k) != num {
+		s.feedNotFound(w)
+		return
+	}
+	s.serveFeed(w, r, ref, feed.View{Archive: k}, f)
+}
+
+// digestHandler serves /feeds/digest.<ext>?period=daily|weekly.
+func (s *Server) digestHandler(f feed.Format) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := feedQuery(r)
+		var period string
+		if err == nil {
+			period, err = parsePeriod(q)
+		}
+		if err != nil {
+			s.feedBadRequest(w, err)
+			return
+		}
+		s.serveFeed(w, r, feed.DigestFeed(period), feed.View{}, f)
+	}
+}
+
+// handleDigestPath serves /feeds/digest/{period}.<ext>, the digest feeds'
+// own URLs, which static exports can hold as files.
+func (s *Server) handleDigestPath(w http.ResponseWriter, r *http.Request) {
+	period, ext, _ := strings.Cut(r.PathValue("file"), ".")
+	f, ok := feed.ParseFormat(ext)
+	if !ok || (period != feed.PeriodDaily && period != feed.PeriodWeekly) {
+		s.feedNotFound(w)
+		return
+	}
+	s.serveFeed(w, r, feed.DigestFeed(period), feed.View{}, f)
+}
+
+// serveFeed answers GET and HEAD for document v of a feed from the cache:
+// the entry's validators decide 304s, so a revalidation of a cached feed
+// makes no store call. The gzip variant is the entry's precomputed bytes.
 //
 // An Atom or RSS feed asked for by a browser navigation (see prefersHTML)
 // is sent as application/xml: Chromium shows application/atom+xml and
@@ -39,7 +181,12 @@ func (s *Server) handleThreadFeed(w http.ResponseWriter, r *http.Request) {
 // page that explains it. The bytes are the same; the ETags get
 // xmlETagSuffix, as a representation with another media type needs
 // validators of its own, and the answers vary on Accept.
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref, f feed.Format) {
+//
+// A head document asked for with A-IM: feed by a client whose
+// If-None-Match names an older version the cache remembers is answered
+// 226 IM Used with the entries added or changed since (RFC 3229; see
+// Cache.Delta); an unknown version gets the whole feed.
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref, v feed.View, f feed.Format) {
 	h := w.Header()
 	// Every answer for a feed URL may depend on Accept-Encoding (and
 	// Accept for XML feeds), including the error ones, which a cache
@@ -52,7 +199,13 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		asXML = prefersHTML(r.Header.Values("Accept"))
 	}
 
-	e, err := s.cache.Get(r.Context(), ref, f)
+	var e, delta *cache.Entry
+	var err error
+	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && v == (feed.View{}) && wantsFeedDelta(r.Header.Values("A-IM")) {
+		e, delta, err = s.cache.Delta(r.Context(), ref, f, entityTags(inm))
+	} else {
+		e, err = s.cache.GetView(r.Context(), ref, v, f)
+	}
 	if err != nil {
 		switch feed.ErrorCode(err) {
 		case feed.ENOTFOUND:
@@ -94,7 +247,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 
 	status, tag := checkConditions(r, etags, e.LastModified, time.Now())
 	h.Set("ETag", tag)
-	h.Set("Cache-Control", s.cacheControl)
+	h.Set("Cache-Control", s.feedCacheControl(v))
 	switch status {
 	case condNotModified:
 		// RFC 9110 §15.4.5: the validators and caching fields only; with an
@@ -106,21 +259,65 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		return
 	}
 
+	code := http.StatusOK
+	if delta != nil {
+		// RFC 3229 §10.4.1: the ETag is the current instance's, which the
+		// client's next request names; the body is the delta, which no
+		// cache may store in place of the instance (the im directive,
+		// §10.5.3, for caches that know deltas; no-store for the rest).
+		code = http.StatusIMUsed
+		body = delta.Body
+		if gz {
+			body = delta.Gzip
+		}
+		h.Set("IM", "feed")
+		h.Set("Cache-Control", "no-store, im")
+		h.Add("Vary", "A-IM, If-None-Match")
+	}
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
+	s.setFeedLinks(h, ref, v, f)
 	if !e.LastModified.IsZero() {
 		h.Set("Last-Modified", e.LastModified.UTC().Format(http.TimeFormat))
 	}
 	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(code)
 	if r.Method == http.MethodHead {
 		return
 	}
 	// A write error means the client is gone; the logger sees the count.
 	_, _ = w.Write(body)
+}
+
+// wantsFeedDelta reports whether A-IM field lines list the feed
+// instance-manipulation (RFC 3229 §10.5.2; feedparser sends "feed").
+func wantsFeedDelta(lines []string) bool {
+	for _, line := range lines {
+		for _, item := range strings.Split(line, ",") {
+			im, params, _ := strings.Cut(item, ";")
+			if strings.EqualFold(strings.TrimSpace(im), "feed") && qNonZero(params) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// entityTags returns the entity-tags of If-None-Match field lines, as
+// sent (quoted, W/ kept).
+func entityTags(lines []string) []string {
+	var tags []string
+	for _, line := range lines {
+		for _, t := range strings.Split(line, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				tags = append(tags, t)
+			}
+		}
+	}
+	return tags
 }
 
 // feedNotFound answers a feed URL that names no feed: an unknown post or
@@ -185,4 +382,22 @@ func weight(params string) float64 {
 		return q
 	}
 	return 1
+}
+
+// feedCacheControl returns the Cache-Control of document v: the
+// renderer's MaxAge for it, which its ttl and sy:updatePeriod state too.
+func (s *Server) feedCacheControl(v feed.View) string {
+	if v.Archive > 0 {
+		// TODO(issue 6): s.r.MaxAge(v) once render has it.
+		return "public, max-age=31536000"
+	}
+	return s.cacheControl
+}
+
+// setFeedLinks adds the Link header fields WebSub subscribers discover
+// the hub and the topic by (W3C WebSub §4): one rel="hub" per hub the
+// feed names, and rel="self".
+func (s *Server) setFeedLinks(h http.Header, ref feed.Ref, v feed.View, f feed.Format) {
+	// TODO(issue 6): hubs from s.r.Hubs().
+	h.Add("Link", "<"+s.r.ViewURL(ref, v, f)+`>; rel="self"`)
 }

@@ -105,6 +105,9 @@ type Config struct {
 	// the status and the time taken. It must be safe for concurrent use
 	// and quick: metrics.M.ObserveRequest.
 	ObserveRequest func(route string, status int, d time.Duration)
+	// Hub, when set, is the built-in WebSub hub (websub.Hub), served at
+	// POST /websub; that route answers 404 (405) when it is nil.
+	Hub http.Handler
 	// Metrics, when set, is served at GET /metrics: metrics.M.Handler.
 	// That route answers 404 when it is nil.
 	Metrics http.Handler
@@ -227,9 +230,20 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 // Handler returns the server's HTTP handler: the routes below, wrapped in
 // request logging and panic recovery.
 //
-//	GET    /feeds/posts.{atom,rss,json}
-//	GET    /feeds/comments.{atom,rss,json}
+//	GET    /feeds/posts.{atom,rss,json}      ?page= &category= &author= and Blogger's parameters
+//	GET    /feeds/comments.{atom,rss,json}   ?page= and Blogger's parameters
 //	GET    /feeds/posts/{post}/comments.{atom,rss,json}
+//	GET    /feeds/posts/archive/{k}.{ext}    archive documents (RFC 5005)
+//	GET    /feeds/comments/archive/{k}.{ext}
+//	GET    /feeds/posts/{post}/comments/archive/{k}.{ext}
+//	GET    /feeds/digest.{ext}               ?period=daily|weekly
+//	GET    /feeds/digest/{period}.{ext}
+//	GET    /feeds/posts/default              Blogger's URLs, ?alt=atom|rss|json
+//	GET    /feeds/posts/summary
+//	GET    /feeds/posts/default/-/{label}
+//	GET    /feeds/comments/default
+//	GET    /feeds/{post}/comments/default
+//	POST   /websub                          (the built-in WebSub hub, see Config.Hub)
 //	GET    /api/posts                       ?limit=&cursor=
 //	POST   /api/posts                       (admin token)
 //	GET    /api/posts/{post}
@@ -265,8 +279,20 @@ func (s *Server) routes() http.Handler {
 	for _, f := range feed.Formats {
 		mux.HandleFunc("GET /feeds/posts."+string(f), s.feedHandler(feed.PostsFeed, f))
 		mux.HandleFunc("GET /feeds/comments."+string(f), s.feedHandler(feed.CommentsFeed, f))
+		mux.HandleFunc("GET /feeds/digest."+string(f), s.digestHandler(f))
 	}
-	mux.HandleFunc("GET /feeds/posts/{post}/{file}", s.handleThreadFeed)
+	mux.HandleFunc("GET /feeds/{seg1}/{seg2}/{seg3}", s.handleFeedPath3)
+	mux.HandleFunc("GET /feeds/posts/archive/{file}", s.archiveHandler(feed.PostsFeed))
+	mux.HandleFunc("GET /feeds/comments/archive/{file}", s.archiveHandler(feed.CommentsFeed))
+	mux.HandleFunc("GET /feeds/posts/{post}/comments/archive/{file}", s.handleThreadArchive)
+	mux.HandleFunc("GET /feeds/digest/{file}", s.handleDigestPath)
+	mux.HandleFunc("GET /feeds/posts/default", s.bloggerHandler(feed.PostsFeed, feed.View{}))
+	mux.HandleFunc("GET /feeds/posts/summary", s.bloggerHandler(feed.PostsFeed, feed.View{Summary: true}))
+	mux.HandleFunc("GET /feeds/comments/default", s.bloggerHandler(feed.CommentsFeed, feed.View{}))
+	mux.HandleFunc("GET /feeds/posts/default/-/{label}", s.handleBloggerLabel)
+	if s.cfg.Hub != nil {
+		mux.Handle("POST /websub", s.cfg.Hub)
+	}
 	mux.HandleFunc("GET /api/posts", s.handleListPosts)
 	mux.HandleFunc("POST /api/posts", s.handleCreatePost)
 	mux.HandleFunc("GET /api/posts/{post}", s.handleGetPost)

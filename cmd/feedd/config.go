@@ -39,6 +39,8 @@ type Config struct {
 	// prefixes) whose X-Forwarded-For header names the client.
 	TrustedProxies []string  `yaml:"trusted_proxies"`
 	Log            LogConfig `yaml:"log"`
+	WebSub         WebSubConfig `yaml:"websub"`
+	Export         ExportConfig `yaml:"export"`
 	// Demo seeds an empty store with a demo post and its conversation.
 	Demo bool `yaml:"demo"`
 }
@@ -47,6 +49,30 @@ type Config struct {
 type SiteConfig struct {
 	Title   string `yaml:"title"`
 	BaseURL string `yaml:"base_url"` // absolute; defaults to http://<listen>
+	// Timezone is the IANA zone the digest feeds cut days and weeks in.
+	Timezone string `yaml:"timezone"`
+}
+
+// WebSubConfig sets up WebSub (W3C): the hubs feeds name and notify.
+type WebSubConfig struct {
+	// Hubs are external hubs: every feed names them (rel="hub"), and each
+	// change of a feed is published to them.
+	Hubs []string `yaml:"hubs"`
+	// Builtin makes feedd its own hub, at {site.base_url}/websub.
+	Builtin bool `yaml:"builtin"`
+	// Lease is the built-in hub's lease when a subscriber asks for none;
+	// subscribers may ask for 1h to 30 days.
+	Lease time.Duration `yaml:"lease"`
+	// AllowPrivate lets the built-in hub call back subscribers on
+	// loopback, private and link-local addresses, refused by default.
+	AllowPrivate bool `yaml:"allow_private"`
+}
+
+// ExportConfig sets up the static export.
+type ExportConfig struct {
+	// Dir, when set, is where the regenerate job writes every feed,
+	// archive document and page as files, with .gz copies.
+	Dir string `yaml:"dir"`
 }
 
 // StoreConfig selects and locates the store.
@@ -140,7 +166,8 @@ type LogConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Listen: "127.0.0.1:8080",
-		Site:   SiteConfig{Title: "feedd"},
+		Site:   SiteConfig{Title: "feedd", Timezone: "UTC"},
+		WebSub: WebSubConfig{Lease: 10 * 24 * time.Hour},
 		Store:  StoreConfig{Driver: "sqlite", DSN: "feedd.db"},
 		Feeds:  FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute, TombstoneDays: 30},
 		Schedule: ScheduleConfig{
@@ -322,7 +349,18 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.Site.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("site.base_url", "want an absolute http(s) URL without query or fragment, got %q", c.Site.BaseURL)
 	}
+	if _, err := time.LoadLocation(c.Site.Timezone); err != nil || c.Site.Timezone == "" || c.Site.Timezone == "Local" {
+		bad("site.timezone", "want an IANA time zone such as UTC or Europe/Berlin, got %q", c.Site.Timezone)
+	}
 	c.Store.validate("store.", bad)
+	for i, h := range c.WebSub.Hubs {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+			bad(fmt.Sprintf("websub.hubs[%d]", i), "want an absolute http(s) URL, got %q", h)
+		}
+	}
+	if c.WebSub.Lease < time.Hour || c.WebSub.Lease > 30*24*time.Hour {
+		bad("websub.lease", "must be between 1h and 720h, got %s", c.WebSub.Lease)
+	}
 	if v := os.Getenv("FEEDD_ADMIN_TOKEN"); v != "" {
 		c.AdminToken = v
 	}
