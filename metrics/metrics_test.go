@@ -190,8 +190,8 @@ func TestMetrics_Scrape(t *testing.T) {
 		want        float64
 	}{
 		{"GET /feeds/posts.atom", "200", 3},
-		{"GET /feeds/posts/{post}/{file}", "200", 2},
-		{"GET /feeds/posts/{post}/{file}", "404", 1},
+		{"GET /feeds/{seg1}/{seg2}/{seg3}", "200", 2},
+		{"GET /feeds/{seg1}/{seg2}/{seg3}", "404", 1},
 		{"GET /healthz", "200", 1},
 		{metrics.UnmatchedRoute, "404", 1},
 		{metrics.UnmatchedRoute, "405", 1},

@@ -101,7 +101,7 @@ type Config struct {
 	AccessLog bool
 	// ObserveRequest, when set, is called once per request after its
 	// answer: the pattern of the route it matched (http.Request.Pattern,
-	// such as "GET /feeds/posts/{post}/{file}"; "" when none matched),
+	// such as "GET /feeds/{seg1}/{seg2}/{seg3}"; "" when none matched),
 	// the status and the time taken. It must be safe for concurrent use
 	// and quick: metrics.M.ObserveRequest.
 	ObserveRequest func(route string, status int, d time.Duration)

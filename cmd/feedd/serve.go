@@ -110,7 +110,16 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site.base_url: %w", err)
 	}
-	c := cache.New(st, r, cache.Options{PageSize: cfg.Feeds.PageSize, CommentCounts: cfg.Feeds.CommentCounts, ObserveRender: m.ObserveRender}, log)
+	loc, err := time.LoadLocation(cfg.Site.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("site.timezone: %w", err)
+	}
+	c := cache.New(st, r, cache.Options{
+		PageSize:      cfg.Feeds.PageSize,
+		CommentCounts: cfg.Feeds.CommentCounts,
+		ObserveRender: m.ObserveRender,
+		Location:      loc,
+	}, log)
 	if err := m.RegisterCache(c); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -282,6 +291,13 @@ func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*c
 			log.Error("regenerate sweep failed", "err", err)
 		}
 	}))
+	// The digests show closed periods: at each local midnight one closes
+	// (and on Mondays a week), which changes them without any write.
+	digests, err := cronParser.Parse("CRON_TZ=" + cfg.Site.Timezone + " 0 0 * * *")
+	if err != nil {
+		return nil, fmt.Errorf("site.timezone: %w", err)
+	}
+	c.Schedule(digests, cron.FuncJob(func() { a.cache.Invalidate(feed.DigestFeeds...) }))
 	purge, err := cronParser.Parse(cfg.Schedule.Purge)
 	if err != nil {
 		return nil, fmt.Errorf("schedule.purge: %w", err)
