@@ -85,7 +85,7 @@ type postView struct {
 	Published  time.Time
 	Updated    time.Time // zero unless edited after publication
 	HTML       template.HTML
-	Categories []string
+	Categories []categoryView
 	Upstream   string // a mirrored post's original, or empty
 	Source     string // the name of its source
 
@@ -142,10 +142,23 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 	if p.Updated.After(p.Published) {
 		v.Updated = p.Updated
 	}
+	var alternates []feedLink
+	seen := make(map[string]bool, len(p.Categories))
 	for _, c := range p.Categories {
-		if c = content.Line(c); c != "" {
-			v.Categories = append(v.Categories, c)
+		name := content.Line(c)
+		if name == "" || seen[c] {
+			continue
 		}
+		seen[c] = true
+		// The feed selects the category by its stored name, which
+		// content.Line may have changed for display.
+		u := h.r.ViewURL(feed.PostsFeed, feed.View{Category: c}, feed.Atom)
+		v.Categories = append(v.Categories, categoryView{Name: name, FeedURL: u})
+		alternates = append(alternates, feedLink{
+			Title: "Posts in \u2018" + name + "\u2019",
+			Type:  feedTypes[feed.Atom],
+			URL:   u,
+		})
 	}
 	if p.Origin != nil {
 		v.Upstream, v.Source = linkableHTTP(p.Origin.URL), content.Line(p.Origin.Source)
@@ -171,8 +184,16 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 		Canonical: h.r.PostURL(id),
 		Feeds: append(h.siteFeeds(), h.feedGroup("Comments on this post",
 			"Comments on \u2018"+v.Title+"\u2019", feed.ThreadFeed(id))),
-		Main: v,
+		Alternates: alternates,
+		Main:       v,
 	})
+}
+
+// categoryView is one of a post's categories as its page shows it: the
+// name, linked to the Atom feed of the posts in the category.
+type categoryView struct {
+	Name    string
+	FeedURL string
 }
 
 // postTitle returns the title of p as pages show it, as the feeds do.

@@ -52,8 +52,9 @@ func TestHome(t *testing.T) {
 
 // checkFeedLinks checks a page's autodiscovery links: the posts and site
 // comments feeds, and the thread's when postID is set, each in every
-// format, with its media type and a title.
-func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string) {
+// format, with its media type and a title, then the Atom feed of each of
+// the categories.
+func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string, categories ...string) {
 	t.Helper()
 	refs := []feed.Ref{feed.PostsFeed, feed.CommentsFeed}
 	if postID != "" {
@@ -68,6 +69,9 @@ func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string) {
 				t.Fatalf("link type %s is not the type feeds are served with, %s", types[f], render.ContentType(f))
 			}
 		}
+	}
+	for _, c := range categories {
+		want = append(want, types[feed.Atom]+" "+s.r.ViewURL(feed.PostsFeed, feed.View{Category: c}, feed.Atom))
 	}
 	var got []string
 	for _, l := range findAll(doc, tagged("link", "rel", "alternate")) {
@@ -94,7 +98,7 @@ func TestPost(t *testing.T) {
 		t.Errorf("Content-Security-Policy = %q", csp)
 	}
 	doc := parseHTML(t, w.Body)
-	checkFeedLinks(t, s, doc, "logbooks")
+	checkFeedLinks(t, s, doc, "logbooks", "archives")
 
 	t.Run("nesting", func(t *testing.T) {
 		// c1 > c2 > c3, then c4; c6 answers the deleted c5 and goes to

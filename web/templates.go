@@ -66,6 +66,9 @@ type page struct {
 	// Feeds are the feeds the page advertises, in <link rel="alternate">
 	// and in the footer.
 	Feeds []feedGroup
+	// Alternates are further feeds the page advertises in the head only,
+	// in one format each: the feeds of a post's categories.
+	Alternates []feedLink
 	// Main is the data of the page's "main" template.
 	Main any
 }

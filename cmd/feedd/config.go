@@ -37,8 +37,8 @@ type Config struct {
 	Poll    PollConfig     `yaml:"poll"`
 	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
 	// prefixes) whose X-Forwarded-For header names the client.
-	TrustedProxies []string  `yaml:"trusted_proxies"`
-	Log            LogConfig `yaml:"log"`
+	TrustedProxies []string     `yaml:"trusted_proxies"`
+	Log            LogConfig    `yaml:"log"`
 	WebSub         WebSubConfig `yaml:"websub"`
 	Export         ExportConfig `yaml:"export"`
 	// Demo seeds an empty store with a demo post and its conversation.

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedd/feedd/cache"
+	"github.com/feedd/feedd/export"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/metrics"
@@ -74,13 +76,16 @@ type app struct {
 	sources       []SourceConfig
 	log           *slog.Logger
 	tombstoneDays int
+	exportDir     string // export.dir; empty: no static export
 
 	// sched and sourceJobs (each source's cron entry) are set by serve
 	// before the HTTP server starts, and read by the status of sources.
-	sched      *cron.Cron
-	sourceJobs map[string]cron.EntryID
-	// firstPolls tracks the first polls of new sources, started outside
-	// the scheduler, so that shutdown waits for them too.
+	sched         *cron.Cron
+	sourceJobs    map[string]cron.EntryID
+	regenerateJob cron.EntryID
+	// firstPolls tracks the first polls of new sources and the first
+	// static export, started outside the scheduler, so that shutdown
+	// waits for them too.
 	firstPolls sync.WaitGroup
 }
 
@@ -127,7 +132,8 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
-	a := &app{store: st, renderer: r, cache: c, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays}
+	a := &app{store: st, renderer: r, cache: c, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays,
+		exportDir: cfg.Export.Dir}
 	a.poller = newPoller(cfg, st, c.Changed, m.ObservePollStatus, log.With("component", "poll"))
 	a.server = server.New(st, c, r, server.Config{
 		AdminToken:       cfg.AdminToken,
@@ -207,6 +213,20 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		return err
 	}
 	a.startFirstPolls(ctx)
+	if a.exportDir != "" {
+		if err := os.MkdirAll(a.exportDir, 0o755); err != nil {
+			ln.Close()
+			return fmt.Errorf("export.dir: %w", err)
+		}
+		// A first export at start-up, through the regenerate job's
+		// wrapper so that a scheduled run skips while it goes on.
+		job := sched.Entry(a.regenerateJob).WrappedJob
+		a.firstPolls.Add(1)
+		go func() {
+			defer a.firstPolls.Done()
+			job.Run()
+		}()
+	}
 	sched.Start()
 
 	// Writes by other processes sharing the store (the CLI, other
@@ -284,12 +304,13 @@ func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*c
 	if err != nil {
 		return nil, fmt.Errorf("schedule.regenerate: %w", err)
 	}
-	c.Schedule(regenerate, cron.FuncJob(func() {
+	a.regenerateJob = c.Schedule(regenerate, cron.FuncJob(func() {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()
 		if err := a.cache.Sweep(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("regenerate sweep failed", "err", err)
 		}
+		a.export(ctx)
 	}))
 	// The digests show closed periods: at each local midnight one closes
 	// (and on Mondays a week), which changes them without any write.
@@ -319,6 +340,23 @@ func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*c
 	}
 	a.sched = c
 	return c, nil
+}
+
+// export writes every feed, archive document and page to export.dir, when
+// set, as the HTTP server answers them (package export); the regenerate
+// job runs it after the sweep, so that it writes what the cache holds
+// fresh. Failures are logged; the next run tries again.
+func (a *app) export(ctx context.Context) {
+	if a.exportDir == "" {
+		return
+	}
+	paths, err := export.Paths(ctx, a.store, a.renderer, a.cache.Options().PageSize)
+	if err == nil {
+		_, err = export.Write(ctx, a.exportDir, a.server.Handler(), paths, a.log.With("component", "export"))
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		a.log.Error("static export failed", "dir", a.exportDir, "err", err)
+	}
 }
 
 // pollRunTimeout bounds one run of a source: its feed and the comment
