@@ -123,6 +123,17 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"zero tombstone days", "feeds: {tombstone_days: 0}\n", "feeds.tombstone_days"},
 		{"bad purge spec", "schedule: {purge: sometimes}\n", "schedule.purge"},
 		{"bad yaml", "site: [\n", "yaml"},
+		{"unknown time zone", "site: {timezone: Mars/Olympus}\n", "site.timezone"},
+		{"local time zone", "site: {timezone: Local}\n", "site.timezone"},
+		{"empty time zone", "site: {timezone: \"\"}\n", "site.timezone"},
+		{"relative hub", "websub: {hubs: [/hub]}\n", "websub.hubs[0]"},
+		{"ftp hub", "websub: {hubs: [\"https://ok.example\", \"ftp://x.org/hub\"]}\n", "websub.hubs[1]"},
+		{"hubs not a list", "websub: {hubs: https://hub.example}\n", "websub.hubs"},
+		{"builtin not a bool", "websub: {builtin: sometimes}\n", "websub.builtin"},
+		{"short lease", "websub: {lease: 10m}\n", "websub.lease"},
+		{"long lease", "websub: {lease: 1000h}\n", "websub.lease"},
+		{"unknown websub key", "websub: {secret: x}\n", `unknown key "websub.secret"`},
+		{"export not a mapping", "export: /srv/www\n", "export must be a mapping"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := ParseConfig(strings.NewReader(tt.in))
