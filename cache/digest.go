@@ -1,5 +1,3 @@
-//go:build digestready
-
 package cache
 
 import (

@@ -20,7 +20,7 @@ type feedData struct {
 	comments []*feed.Comment             // KindComments, KindThread
 	gone     []feed.Tombstone            // heads: deleted entries the feed showed
 	nav      render.Nav
-	// digest []render.DigestPeriod // KindDigest TODO
+	digest   []render.DigestPeriod // KindDigest
 }
 
 // window is the part of a feed's selection one document shows: an
@@ -191,7 +191,7 @@ func (c *Cache) render(d *feedData, k key, only map[string]bool) (body []byte, m
 	doc := &render.Doc{
 		Ref: k.ref, View: k.view,
 		Posts: d.posts, Stats: d.stats, Post: d.post, Comments: d.comments, Gone: d.gone,
-		Nav: d.nav,
+		Nav: d.nav, Digest: d.digest,
 	}
 	if only != nil {
 		doc.Posts = slices.DeleteFunc(slices.Clone(d.posts), func(p *feed.Post) bool { return !only[p.ID] })

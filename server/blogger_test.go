@@ -19,7 +19,7 @@ import (
 )
 
 // bloggerEnv is an env with 30 more posts, p00 (oldest) to p29, a day
-// apart from 2026-01-01, with categories "even" or "odd", and authors
+// apart from 2026-04-01, with categories "even" or "odd", and authors
 // "Ann" or "Bob".
 func bloggerEnv(t *testing.T) *env {
 	t.Helper()
@@ -28,7 +28,7 @@ func bloggerEnv(t *testing.T) *env {
 	for i := range 30 {
 		p := &feed.Post{ID: fmt.Sprintf("p%02d", i), Title: fmt.Sprintf("Post %d", i), Content: "<p>body</p>",
 			Categories: []string{[]string{"even", "odd"}[i%2]}, AuthorName: []string{"Ann", "Bob"}[i%2],
-			Published: date("2026-01-01T00:00:00Z").AddDate(0, 0, i)}
+			Published: date("2026-04-01T00:00:00Z").AddDate(0, 0, i)}
 		if err := e.db.CreatePost(ctx, p); err != nil {
 			t.Fatal(err)
 		}
@@ -126,11 +126,11 @@ func TestBlogger_Params(t *testing.T) {
 	})
 	t.Run("published bounds", func(t *testing.T) {
 		// min inclusive, max exclusive: p05 (Jan 6) .. p07 (Jan 8).
-		d, _, _ := get(t, e, "/feeds/posts/default?published-min="+q("2026-01-06T00:00:00Z")+"&published-max="+q("2026-01-09T00:00:00Z"))
+		d, _, _ := get(t, e, "/feeds/posts/default?published-min="+q("2026-04-06T00:00:00Z")+"&published-max="+q("2026-04-09T00:00:00Z"))
 		if got, want := ids(d), []string{"p07", "p06", "p05"}; !slices.Equal(got, want) {
 			t.Errorf("got %v, want %v", got, want)
 		}
-		d, _, _ = get(t, e, "/feeds/posts/default?published-min=2026-01-29&published-max="+q("2026-01-30T00:00:01+00:00"))
+		d, _, _ = get(t, e, "/feeds/posts/default?published-min=2026-04-29&published-max="+q("2026-04-30T00:00:01+00:00"))
 		if got, want := ids(d), []string{"p29", "p28"}; !slices.Equal(got, want) {
 			t.Errorf("dates and offsets: got %v, want %v", got, want)
 		}

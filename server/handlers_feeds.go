@@ -388,16 +388,17 @@ func weight(params string) float64 {
 // renderer's MaxAge for it, which its ttl and sy:updatePeriod state too.
 func (s *Server) feedCacheControl(v feed.View) string {
 	if v.Archive > 0 {
-		// TODO(issue 6): s.r.MaxAge(v) once render has it.
-		return "public, max-age=31536000"
+		return "public, max-age=" + strconv.FormatInt(int64(s.r.MaxAge(v)/time.Second), 10)
 	}
 	return s.cacheControl
 }
 
 // setFeedLinks adds the Link header fields WebSub subscribers discover
 // the hub and the topic by (W3C WebSub §4): one rel="hub" per hub the
-// feed names, and rel="self".
+// feed names, and rel="self", the document's own URL.
 func (s *Server) setFeedLinks(h http.Header, ref feed.Ref, v feed.View, f feed.Format) {
-	// TODO(issue 6): hubs from s.r.Hubs().
+	for _, hub := range s.r.Hubs() {
+		h.Add("Link", "<"+hub+`>; rel="hub"`)
+	}
 	h.Add("Link", "<"+s.r.ViewURL(ref, v, f)+`>; rel="self"`)
 }

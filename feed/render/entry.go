@@ -13,11 +13,24 @@ import (
 // clean), its URLs absolute and its times normalized (see normTime).
 type document struct {
 	ref         feed.Ref
+	view        feed.View // the document of ref: its self link is ViewURL(ref, view)
+	id          string    // the Atom feed id: FeedID, with the selection
 	title       string
 	description string    // RSS channel description, JSON Feed description
 	updated     time.Time // the newest entry update or deletion, or a fixed fallback
 	entries     []*entry
 	gone        []tombstone // deleted entries; Atom only (RFC 6721)
+
+	// summaryOnly leaves content out: entries carry their summary alone
+	// (View.Summary).
+	summaryOnly bool
+	// links are the documents next to this one (RFC 5005, Blogger's
+	// start-index), in the order written; history is "complete" or
+	// "archive" for fh:complete and fh:archive, else "".
+	links   []navLink
+	history string
+	search  *openSearch // a query document's OpenSearch counts
+	maxAge  time.Duration
 }
 
 // tombstone is a deleted entry: its id (the permalink it had) and when it
@@ -39,14 +52,18 @@ type entry struct {
 	summary    string // plain text; posts only
 	categories []string
 
-	// thread is a post's comment feed (a zero Ref for comments) and count
-	// its number of comments, set with Options.CommentCounts only.
-	thread feed.Ref
-	count  *int
+	// thread is a post's comment feed (a zero Ref for comments), count
+	// its number of comments and repliesUpdated the newest one's Updated
+	// (zero when unknown), set with Options.CommentCounts only.
+	thread         feed.Ref
+	count          *int
+	repliesUpdated time.Time
 
 	// inReplyTo is a comment's parent: the id, which is also the
-	// permalink, of its post or of the comment it answers.
+	// permalink, of its post or of the comment it answers; post is the
+	// id of its post.
 	inReplyTo string
+	post      string
 }
 
 // person is an entry's or a feed's author.
@@ -139,10 +156,10 @@ func (d *document) size() int {
 	return n + 160*len(d.gone)
 }
 
-// postEntry returns the entry of a post. stats is used only with
-// Options.CommentCounts, so that the posts feed otherwise depends on posts
-// alone.
-func (r *Renderer) postEntry(p *feed.Post, stats map[string]feed.ThreadStats) *entry {
+// postEntry returns the entry of a post. stats is used only with counts
+// (Options.CommentCounts, outside archives), so that the posts feed
+// otherwise depends on posts alone.
+func (r *Renderer) postEntry(p *feed.Post, stats map[string]feed.ThreadStats, counts bool) *entry {
 	e := &entry{
 		id:      r.PostURL(p.ID),
 		link:    upstreamLink(p.Origin),
@@ -161,9 +178,10 @@ func (r *Renderer) postEntry(p *feed.Post, stats map[string]feed.ThreadStats) *e
 			e.categories = append(e.categories, c)
 		}
 	}
-	if r.opts.CommentCounts {
-		n := stats[p.ID].Count // absent means none
-		e.count = &n
+	if counts {
+		st := stats[p.ID] // absent means none
+		e.count = &st.Count
+		e.repliesUpdated = normTime(st.Updated)
 	}
 	return e
 }
@@ -185,6 +203,7 @@ func (r *Renderer) commentEntry(c *feed.Comment, postID, postTitle string) *entr
 		link:      r.CommentURL(postID, c.ID),
 		author:    r.author(c.AuthorName, c.AuthorURI),
 		inReplyTo: r.PostURL(postID),
+		post:      r.PostURL(postID),
 	}
 	if c.ParentID != "" {
 		e.inReplyTo = r.CommentURL(postID, c.ParentID)

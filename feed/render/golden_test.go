@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,11 +246,32 @@ const (
 type goldenCase struct {
 	name          string
 	commentCounts bool
+	opts          func(*Options) // changes to the test renderer's options, or nil
 	render        func(r *Renderer, f feed.Format) ([]byte, time.Time, error)
 	want          wantFeed
 }
 
+// renderer returns the test renderer with c's options.
+func (c goldenCase) renderer(t testing.TB) *Renderer {
+	t.Helper()
+	o := Options{Title: siteTitle, BaseURL: baseURL, TTL: 15 * time.Minute, CommentCounts: c.commentCounts}
+	if c.opts != nil {
+		c.opts(&o)
+	}
+	r, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// goldenCases returns the cases of the head shorthands (Posts, Comments,
+// Thread), then those of documents (docCases) and digests (digestCases).
 func goldenCases() []goldenCase {
+	return slices.Concat(headCases(), docCases(), digestCases())
+}
+
+func headCases() []goldenCase {
 	s := newSite()
 	return []goldenCase{
 		{
@@ -339,6 +361,7 @@ func goldenCases() []goldenCase {
 					updated:   date("2024-04-02T00:00:00Z"),
 					content:   nastyCommentContentWant,
 					inReplyTo: root + "/posts/nasty",
+					post:      root + "/posts/nasty",
 				}},
 			},
 		},
@@ -404,7 +427,7 @@ func TestGolden(t *testing.T) {
 	for _, c := range goldenCases() {
 		for _, f := range feed.Formats {
 			t.Run(c.name+"/"+string(f), func(t *testing.T) {
-				r := newTestRenderer(t, c.commentCounts)
+				r := c.renderer(t)
 				got, lastMod, err := c.render(r, f)
 				if err != nil {
 					t.Fatal(err)

@@ -10,49 +10,121 @@ import (
 
 const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
 
-// jsonFeed is gorilla's JSONFeed with feedd's items. It shadows Items as
-// well because JSON Feed 1.1 requires the items array even when empty,
-// which gorilla omits.
+// jsonFeed is gorilla's JSONFeed with feedd's items and the _archive
+// extension object. It shadows Items as well because JSON Feed 1.1
+// requires the items array even when empty, which gorilla omits.
 type jsonFeed struct {
 	feeds.JSONFeed
-	Items []*jsonItem `json:"items"`
+	Archive *jsonArchive `json:"_archive,omitempty"`
+	Items   []*jsonItem  `json:"items"`
 }
 
-// jsonItem is gorilla's JSONItem with feedd's threading extension.
+// jsonArchive is the _archive extension object of an RFC 5005 archive
+// document, which JSON Feed has no words for (its next_url pages toward
+// older items, but archives chain both ways): the links Atom and RSS
+// write as rel="current", "prev-archive" and "next-archive". The feed's
+// feed_url is the archive's own URL.
+//
+//	"_archive": {
+//	  "current_url": "{base}/feeds/posts.json",
+//	  "prev_archive_url": "{base}/feeds/posts/archive/2.json",
+//	  "next_archive_url": "{base}/feeds/posts/archive/4.json"
+//	}
+//
+// prev_archive_url is absent from the oldest archive, 1; next_archive_url
+// is always there, as an archive's bytes cannot wait for the next one.
+type jsonArchive struct {
+	CurrentURL     string `json:"current_url"`
+	PrevArchiveURL string `json:"prev_archive_url,omitempty"`
+	NextArchiveURL string `json:"next_archive_url"`
+}
+
+// jsonItem is gorilla's JSONItem with feedd's threading extension. It
+// shadows content_text so that a summary view can write it even when
+// empty: JSON Feed wants content_html or content_text in every item.
 type jsonItem struct {
 	feeds.JSONItem
-	Thread *jsonThread `json:"_feedd,omitempty"`
+	ContentText *string     `json:"content_text,omitempty"`
+	Thread      *jsonThread `json:"_thread,omitempty"`
 }
 
-// jsonThread is the _feedd extension object of JSON Feed items (extension
-// names start with an underscore and readers that do not know one ignore
-// it). It carries the threading that Atom and RSS express with RFC 4685
-// and wfw/slash: on a comment, the id and URL of the entry it answers; on
-// a post, its comment feed and, with Options.CommentCounts, its number of
-// comments.
+// jsonThread is the _thread extension object of JSON Feed items
+// (extension names start with an underscore, and readers that do not
+// know one ignore it). It carries the threading that Atom and RSS express
+// with RFC 4685 and wfw/slash. On a comment it names the entry it answers
+// (its post, or the comment it replies to) and its post, each by id and
+// URL (a permalink, so the same):
+//
+//	"_thread": {
+//	  "in_reply_to": {"id": "{base}/posts/p#comment-c1", "url": "{base}/posts/p#comment-c1"},
+//	  "post": {"id": "{base}/posts/p", "url": "{base}/posts/p"}
+//	}
+//
+// On a post it gives the post's comment feed and, with
+// Options.CommentCounts (outside archives), the number of comments and
+// when the newest of them last changed (RFC 3339, absent without
+// comments), as thr:count and thr:updated do in Atom:
+//
+//	"_thread": {
+//	  "replies": {"feed_url": "{base}/feeds/posts/p/comments.json", "count": 3, "updated": "2026-04-02T08:00:00Z"}
+//	}
 type jsonThread struct {
-	InReplyTo    string `json:"in_reply_to,omitempty"`
-	InReplyToURL string `json:"in_reply_to_url,omitempty"`
-	CommentsFeed string `json:"comments_feed,omitempty"`
-	CommentCount *int   `json:"comment_count,omitempty"`
+	InReplyTo *jsonRef     `json:"in_reply_to,omitempty"`
+	Post      *jsonRef     `json:"post,omitempty"`
+	Replies   *jsonReplies `json:"replies,omitempty"`
+}
+
+// jsonRef names an entry by id and URL.
+type jsonRef struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+}
+
+// jsonReplies is the _thread object's comment feed of a post.
+type jsonReplies struct {
+	FeedURL string `json:"feed_url"`
+	Count   *int   `json:"count,omitempty"`
+	Updated string `json:"updated,omitempty"`
 }
 
 // json writes d as a JSON Feed 1.1 document. Authors go in the authors
-// arrays of version 1.1, never in the deprecated author objects.
+// arrays of version 1.1, never in the deprecated author objects. feed_url
+// is the document's own URL, next_url the next page or query page, hubs
+// the WebSub hubs.
 func (r *Renderer) json(d *document) ([]byte, error) {
 	f := &jsonFeed{
 		JSONFeed: feeds.JSONFeed{
 			Version:     jsonFeedVersion,
 			Title:       d.title,
 			HomePageUrl: r.alternateURL(d.ref),
-			FeedUrl:     r.FeedURL(d.ref, feed.JSON),
+			FeedUrl:     r.ViewURL(d.ref, d.view, feed.JSON),
 			Description: d.description,
 			Authors:     jsonAuthors(r.site),
 		},
 		Items: make([]*jsonItem, 0, len(d.entries)),
 	}
+	if v, ok := d.link("next"); ok {
+		f.NextUrl = r.ViewURL(d.ref, v, feed.JSON)
+	}
+	if d.history == historyArchive {
+		f.Archive = &jsonArchive{}
+		for _, l := range d.links {
+			u := r.ViewURL(d.ref, l.view, feed.JSON)
+			switch l.rel {
+			case "current":
+				f.Archive.CurrentURL = u
+			case "prev-archive":
+				f.Archive.PrevArchiveURL = u
+			case "next-archive":
+				f.Archive.NextArchiveURL = u
+			}
+		}
+	}
+	for _, h := range r.hubs {
+		f.Hubs = append(f.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
+	}
 	for _, e := range d.entries {
-		f.Items = append(f.Items, r.jsonItem(e))
+		f.Items = append(f.Items, r.jsonItem(d, e))
 	}
 	var b bytes.Buffer
 	b.Grow(d.size())
@@ -65,8 +137,9 @@ func (r *Renderer) json(d *document) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// jsonItem returns e as a JSON Feed item.
-func (r *Renderer) jsonItem(e *entry) *jsonItem {
+// jsonItem returns entry e of d as a JSON Feed item: in a summary view
+// with its summary as content_text too, and no content_html.
+func (r *Renderer) jsonItem(d *document, e *entry) *jsonItem {
 	published, updated := e.published, e.updated
 	it := &jsonItem{JSONItem: feeds.JSONItem{
 		Id:            e.id,
@@ -79,11 +152,19 @@ func (r *Renderer) jsonItem(e *entry) *jsonItem {
 		Authors:       jsonAuthors(e.author),
 		Tags:          e.categories,
 	}}
+	if d.summaryOnly {
+		text := e.summary
+		it.ContentHTML, it.ContentText = "", &text
+	}
 	switch {
 	case e.thread.Kind != "":
-		it.Thread = &jsonThread{CommentsFeed: r.FeedURL(e.thread, feed.JSON), CommentCount: e.count}
+		rp := &jsonReplies{FeedURL: r.FeedURL(e.thread, feed.JSON), Count: e.count}
+		if e.count != nil && !e.repliesUpdated.IsZero() {
+			rp.Updated = atomTime(e.repliesUpdated)
+		}
+		it.Thread = &jsonThread{Replies: rp}
 	case e.inReplyTo != "":
-		it.Thread = &jsonThread{InReplyTo: e.inReplyTo, InReplyToURL: e.inReplyTo}
+		it.Thread = &jsonThread{InReplyTo: &jsonRef{e.inReplyTo, e.inReplyTo}, Post: &jsonRef{e.post, e.post}}
 	}
 	return it
 }

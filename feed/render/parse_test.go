@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"html"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,13 +20,56 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 )
 
-// wantFeed is what a reader must get back from a rendered feed.
+// wantFeed is what a reader must get back from a rendered feed. URLs in
+// self and links hold "{ext}" where the format's extension goes.
 type wantFeed struct {
 	ref     feed.Ref
 	title   string
 	updated time.Time
 	entries []wantEntry
 	gone    []wantGone // Atom tombstones
+
+	self  string     // the document's own URL; "" for feedPath(ref).{ext}
+	id    string     // the Atom feed id; "" for feedPath(ref)
+	links []wantLink // every link but self and alternate, in order (RFC 5005, queries, hubs)
+	// history is "complete", "archive" or "" (fh elements); search the
+	// OpenSearch counts of a query document, or nil.
+	history string
+	search  *wantSearch
+	// ttl, syPeriod and syFreq are the cache hints: RSS <ttl> and the sy
+	// elements; "" for those of the test renderer's 15 minutes.
+	ttl, syPeriod, syFreq string
+	summaryOnly           bool // entries carry summaries, no content
+}
+
+// wantLink is a link of a document: relation and URL (with "{ext}").
+type wantLink struct{ rel, href string }
+
+type wantSearch struct{ total, start, perPage string }
+
+// withExt returns u with the extension of format f in place of {ext}.
+func withExt(u string, f feed.Format) string { return strings.ReplaceAll(u, "{ext}", string(f)) }
+
+func (w wantFeed) selfURL(f feed.Format) string {
+	if w.self == "" {
+		return feedPath(w.ref) + "." + string(f)
+	}
+	return withExt(w.self, f)
+}
+
+func (w wantFeed) feedID() string {
+	if w.id == "" {
+		return feedPath(w.ref)
+	}
+	return w.id
+}
+
+// hints returns the expected RSS ttl and sy period and frequency.
+func (w wantFeed) hints() (ttl, period, freq string) {
+	if w.ttl == "" {
+		return "15", "hourly", "4"
+	}
+	return w.ttl, w.syPeriod, w.syFreq
 }
 
 // wantGone is an RFC 6721 tombstone: the deleted entry's id and when.
@@ -42,7 +87,10 @@ type wantEntry struct {
 	categories        []string
 	thread            feed.Ref // a post's comment feed
 	count             string   // a post's comment count, "" without CommentCounts
+	repliesUpdated    string   // a post's newest comment (thr:updated), "" without
 	inReplyTo         string   // a comment's parent entry
+	post              string   // a comment's post
+	noLink            bool     // no alternate link, and the id is no permalink (digests)
 }
 
 // wantPosts derives the expectations of a posts feed from its posts. counts
@@ -67,6 +115,9 @@ func wantPosts(posts []*feed.Post, counts map[string]feed.ThreadStats) wantFeed 
 		}
 		if counts != nil {
 			e.count = strconv.Itoa(counts[p.ID].Count)
+			if u := counts[p.ID].Updated; !u.IsZero() {
+				e.repliesUpdated = u.UTC().Format(time.RFC3339)
+			}
 			w.updated = latest(w.updated, counts[p.ID].Updated)
 		}
 		w.updated = latest(w.updated, e.updated)
@@ -93,6 +144,7 @@ func wantComments(ref feed.Ref, title string, comments []*feed.Comment, postTitl
 			updated:   c.Updated.UTC().Truncate(time.Second),
 			content:   c.Content,
 			inReplyTo: root + "/posts/" + c.PostID,
+			post:      root + "/posts/" + c.PostID,
 		}
 		if c.ParentID != "" {
 			e.inReplyTo = root + "/posts/" + c.PostID + "#comment-" + c.ParentID
@@ -116,6 +168,8 @@ func feedPath(ref feed.Ref) string {
 	switch ref.Kind {
 	case feed.KindThread:
 		return root + "/feeds/posts/" + ref.PostID + "/comments"
+	case feed.KindDigest:
+		return root + "/feeds/digest/" + ref.Period
 	case feed.KindComments:
 		return root + "/feeds/comments"
 	}
@@ -218,7 +272,7 @@ func checkUniversal(t *testing.T, f feed.Format, data []byte, w wantFeed) {
 	if got.Link != alternate(w.ref) {
 		t.Errorf("feed link = %q, want %q", got.Link, alternate(w.ref))
 	}
-	if want := feedPath(w.ref) + "." + string(f); got.FeedLink != want {
+	if want := w.selfURL(f); got.FeedLink != want {
 		t.Errorf("feed self link = %q, want %q", got.FeedLink, want)
 	}
 	if f != feed.JSON { // gofeed takes a JSON feed's time from its first item
@@ -232,8 +286,12 @@ func checkUniversal(t *testing.T, f feed.Format, data []byte, w wantFeed) {
 		if it.GUID != e.id {
 			t.Errorf("item %d id = %q, want %q", i, it.GUID, e.id)
 		}
-		if it.Link != e.id {
-			t.Errorf("item %d link = %q, want %q", i, it.Link, e.id)
+		wantLink := e.id
+		if e.noLink {
+			wantLink = ""
+		}
+		if it.Link != wantLink {
+			t.Errorf("item %d link = %q, want %q", i, it.Link, wantLink)
 		}
 		if it.Title != e.title {
 			t.Errorf("item %d title = %q, want %q", i, it.Title, e.title)
@@ -243,12 +301,21 @@ func checkUniversal(t *testing.T, f feed.Format, data []byte, w wantFeed) {
 		}
 		checkTime(t, "item published", it.PublishedParsed, e.published)
 		checkTime(t, "item updated", it.UpdatedParsed, e.updated)
-		if it.Content != e.content {
-			t.Errorf("item %d content = %q, want %q", i, it.Content, e.content)
-		}
-		wantDesc := e.summary // Atom summary, JSON summary
-		if f == feed.RSS {
+		wantContent, wantDesc := e.content, e.summary // Atom summary, JSON summary
+		switch {
+		case w.summaryOnly && f == feed.JSON:
+			wantContent = e.summary // content_text
+		case w.summaryOnly && f == feed.RSS:
+			wantDesc = html.EscapeString(e.summary) // as HTML
+		case w.summaryOnly:
+		case f == feed.RSS:
 			wantDesc = e.content // RSS description carries the full content
+		}
+		if w.summaryOnly && f != feed.JSON {
+			wantContent = ""
+		}
+		if it.Content != wantContent {
+			t.Errorf("item %d content = %q, want %q", i, it.Content, wantContent)
 		}
 		if it.Description != wantDesc {
 			t.Errorf("item %d description = %q, want %q", i, it.Description, wantDesc)
@@ -305,11 +372,26 @@ func checkAtom(t *testing.T, data []byte, w wantFeed) {
 	if err != nil {
 		t.Fatalf("gofeed atom: %v", err)
 	}
-	if got.ID != feedPath(w.ref) {
-		t.Errorf("feed id = %q, want %q", got.ID, feedPath(w.ref))
+	if got.ID != w.feedID() {
+		t.Errorf("feed id = %q, want %q", got.ID, w.feedID())
 	}
-	checkAtomLink(t, "feed", got.Links, "self", feedPath(w.ref)+".atom", "application/atom+xml")
+	checkAtomLink(t, "feed", got.Links, "self", w.selfURL(feed.Atom), "application/atom+xml")
 	checkAtomLink(t, "feed", got.Links, "alternate", alternate(w.ref), "text/html")
+	var links []wantLink
+	for _, l := range got.Links {
+		if l.Rel != "self" && l.Rel != "alternate" {
+			links = append(links, wantLink{l.Rel, l.Href})
+			typ := "application/atom+xml"
+			if l.Rel == "hub" {
+				typ = ""
+			}
+			if l.Type != typ {
+				t.Errorf("feed link rel=%s type %q, want %q", l.Rel, l.Type, typ)
+			}
+		}
+	}
+	checkLinks(t, feed.Atom, links, w.links)
+	checkFeedExtensions(t, feed.Atom, got.Extensions, w)
 	if len(got.Authors) != 1 || got.Authors[0].Name != siteTitle {
 		t.Errorf("feed authors = %v, want %q", got.Authors, siteTitle)
 	}
@@ -317,12 +399,13 @@ func checkAtom(t *testing.T, data []byte, w wantFeed) {
 		t.Error("empty <updated>")
 	}
 
-	// thr:count is an extension attribute gofeed drops.
+	// thr:count and thr:updated are extension attributes gofeed drops.
 	var counts struct {
 		Entries []struct {
 			Links []struct {
-				Rel   string `xml:"rel,attr"`
-				Count *int   `xml:"http://purl.org/syndication/thread/1.0 count,attr"`
+				Rel     string  `xml:"rel,attr"`
+				Count   *int    `xml:"http://purl.org/syndication/thread/1.0 count,attr"`
+				Updated *string `xml:"http://purl.org/syndication/thread/1.0 updated,attr"`
 			} `xml:"link"`
 		} `xml:"entry"`
 	}
@@ -335,8 +418,17 @@ func checkAtom(t *testing.T, data []byte, w wantFeed) {
 		if a := en.Authors; len(a) != 1 || a[0].URI != e.authorURI {
 			t.Errorf("entry %d authors = %v, want uri %q", i, a, e.authorURI)
 		}
-		checkAtomLink(t, "entry", en.Links, "alternate", e.id, "text/html")
-		if en.Content == nil || en.Content.Type != "html" {
+		if e.noLink {
+			if len(en.Links) != 0 {
+				t.Errorf("entry %d links = %v, want none", i, en.Links)
+			}
+		} else {
+			checkAtomLink(t, "entry", en.Links, "alternate", e.id, "text/html")
+		}
+		switch {
+		case w.summaryOnly && en.Content != nil:
+			t.Errorf("entry %d content = %+v in a summary view", i, en.Content)
+		case !w.summaryOnly && (en.Content == nil || en.Content.Type != "html"):
 			t.Errorf("entry %d content = %+v, want type html", i, en.Content)
 		}
 		var replies []string
@@ -352,14 +444,17 @@ func checkAtom(t *testing.T, data []byte, w wantFeed) {
 		if !slices.Equal(replies, wantReplies) {
 			t.Errorf("entry %d replies links = %q, want %q", i, replies, wantReplies)
 		}
-		var count string
+		var count, updated string
 		for _, l := range counts.Entries[i].Links {
 			if l.Rel == "replies" && l.Count != nil {
 				count = strconv.Itoa(*l.Count)
 			}
+			if l.Rel == "replies" && l.Updated != nil {
+				updated = *l.Updated
+			}
 		}
-		if count != e.count {
-			t.Errorf("entry %d thr:count = %q, want %q", i, count, e.count)
+		if count != e.count || updated != e.repliesUpdated {
+			t.Errorf("entry %d thr:count, thr:updated = %q, %q; want %q, %q", i, count, updated, e.count, e.repliesUpdated)
 		}
 	}
 }
@@ -391,23 +486,46 @@ func checkRSS(t *testing.T, data []byte, w wantFeed) {
 	if got.Version != "2.0" {
 		t.Errorf("version = %q, want 2.0", got.Version)
 	}
-	if got.TTL != "15" {
-		t.Errorf("ttl = %q, want 15", got.TTL)
+	if ttl, _, _ := w.hints(); got.TTL != ttl {
+		t.Errorf("ttl = %q, want %s", got.TTL, ttl)
 	}
 	if want := w.updated.Format("Mon, 02 Jan 2006 15:04:05 +0000"); got.LastBuildDate != want {
 		t.Errorf("lastBuildDate = %q, want %q", got.LastBuildDate, want)
 	}
-	self := got.Extensions["atom"]["link"]
-	if len(self) != 1 || self[0].Attrs["rel"] != "self" || self[0].Attrs["type"] != "application/rss+xml" || self[0].Attrs["href"] != feedPath(w.ref)+".rss" {
-		t.Errorf("atom:link = %+v, want one self link of type application/rss+xml", self)
+	atomLinks := got.Extensions["atom"]["link"]
+	if len(atomLinks) == 0 || atomLinks[0].Attrs["rel"] != "self" || atomLinks[0].Attrs["type"] != "application/rss+xml" || atomLinks[0].Attrs["href"] != w.selfURL(feed.RSS) {
+		t.Errorf("atom:link = %+v, want a self link to %s of type application/rss+xml first", atomLinks, w.selfURL(feed.RSS))
 	}
+	var links []wantLink
+	for i, l := range atomLinks {
+		if i == 0 {
+			continue
+		}
+		if l.Attrs["rel"] == "self" || l.Attrs["rel"] == "alternate" {
+			t.Errorf("a second atom:link rel=%s", l.Attrs["rel"])
+		}
+		links = append(links, wantLink{l.Attrs["rel"], l.Attrs["href"]})
+		typ := "application/rss+xml"
+		if l.Attrs["rel"] == "hub" {
+			typ = ""
+		}
+		if l.Attrs["type"] != typ {
+			t.Errorf("atom:link rel=%s type %q, want %q", l.Attrs["rel"], l.Attrs["type"], typ)
+		}
+	}
+	checkLinks(t, feed.RSS, links, w.links)
+	checkFeedExtensions(t, feed.RSS, got.Extensions, w)
 	if bytes.Contains(data, []byte("<author>")) {
 		t.Error("RSS <author> must be an e-mail address, and feedd has none")
 	}
 	for i, it := range got.Items {
 		e := w.entries[i]
-		if it.GUID == nil || it.GUID.Value != e.id || it.GUID.IsPermalink != "true" {
-			t.Errorf("item %d guid = %+v, want %q, isPermaLink true", i, it.GUID, e.id)
+		permalink := "true"
+		if e.noLink {
+			permalink = "false"
+		}
+		if it.GUID == nil || it.GUID.Value != e.id || it.GUID.IsPermalink != permalink {
+			t.Errorf("item %d guid = %+v, want %q, isPermaLink %s", i, it.GUID, e.id, permalink)
 		}
 		if want := e.published.Format("Mon, 02 Jan 2006 15:04:05 +0000"); it.PubDate != want {
 			t.Errorf("item %d pubDate = %q, want %q", i, it.PubDate, want)
@@ -445,26 +563,46 @@ type jsonDoc struct {
 	Title       string           `json:"title"`
 	HomePageURL string           `json:"home_page_url"`
 	FeedURL     string           `json:"feed_url"`
+	NextURL     string           `json:"next_url"`
 	Authors     []jsonDocAuthor  `json:"authors"`
 	Author      *json.RawMessage `json:"author"`
-	Items       *[]struct {
+	Hubs        []struct {
+		Type string `json:"type"`
+		URL  string `json:"url"`
+	} `json:"hubs"`
+	Archive *struct {
+		CurrentURL     string `json:"current_url"`
+		PrevArchiveURL string `json:"prev_archive_url"`
+		NextArchiveURL string `json:"next_archive_url"`
+	} `json:"_archive"`
+	Items *[]struct {
 		ID            string           `json:"id"`
 		URL           string           `json:"url"`
 		Title         string           `json:"title"`
-		ContentHTML   string           `json:"content_html"`
+		ContentHTML   *string          `json:"content_html"`
+		ContentText   *string          `json:"content_text"`
 		Summary       string           `json:"summary"`
 		DatePublished string           `json:"date_published"`
 		DateModified  string           `json:"date_modified"`
 		Authors       []jsonDocAuthor  `json:"authors"`
 		Author        *json.RawMessage `json:"author"`
 		Tags          []string         `json:"tags"`
-		Feedd         *struct {
-			InReplyTo    string `json:"in_reply_to"`
-			InReplyToURL string `json:"in_reply_to_url"`
-			CommentsFeed string `json:"comments_feed"`
-			CommentCount *int   `json:"comment_count"`
-		} `json:"_feedd"`
+		Thread        *struct {
+			InReplyTo *jsonDocRef `json:"in_reply_to"`
+			Post      *jsonDocRef `json:"post"`
+			Replies   *struct {
+				FeedURL string `json:"feed_url"`
+				Count   *int   `json:"count"`
+				Updated string `json:"updated"`
+			} `json:"replies"`
+		} `json:"_thread"`
+		Feedd *json.RawMessage `json:"_feedd"` // the old name, gone
 	} `json:"items"`
+}
+
+type jsonDocRef struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
 }
 
 type jsonDocAuthor struct {
@@ -481,9 +619,42 @@ func checkJSON(t *testing.T, data []byte, w wantFeed) {
 	if doc.Version != "https://jsonfeed.org/version/1.1" {
 		t.Errorf("version = %q", doc.Version)
 	}
-	if doc.HomePageURL != alternate(w.ref) || doc.FeedURL != feedPath(w.ref)+".json" {
-		t.Errorf("home_page_url, feed_url = %q, %q", doc.HomePageURL, doc.FeedURL)
+	if doc.HomePageURL != alternate(w.ref) || doc.FeedURL != w.selfURL(feed.JSON) {
+		t.Errorf("home_page_url, feed_url = %q, %q; want %q, %q", doc.HomePageURL, doc.FeedURL, alternate(w.ref), w.selfURL(feed.JSON))
 	}
+	// JSON Feed has next_url for rel="next", hubs for rel="hub" and, in
+	// archives, the _archive object for the RFC 5005 links.
+	var links []wantLink
+	if doc.Archive != nil {
+		links = append(links, wantLink{"current", doc.Archive.CurrentURL})
+		if doc.Archive.PrevArchiveURL != "" {
+			links = append(links, wantLink{"prev-archive", doc.Archive.PrevArchiveURL})
+		}
+		links = append(links, wantLink{"next-archive", doc.Archive.NextArchiveURL})
+	}
+	if doc.NextURL != "" {
+		links = append(links, wantLink{"next", doc.NextURL})
+	}
+	for _, h := range doc.Hubs {
+		if h.Type != "WebSub" {
+			t.Errorf("hub %q of type %q, want WebSub", h.URL, h.Type)
+		}
+		links = append(links, wantLink{"hub", h.URL})
+	}
+	var want []wantLink
+	for _, l := range w.links {
+		switch l.rel {
+		case "next", "hub":
+			want = append(want, l)
+		case "current", "prev-archive", "next-archive":
+			if w.history == "archive" {
+				want = append(want, l)
+			}
+		}
+	}
+	// The order in JSON: _archive, next_url, hubs.
+	slices.SortStableFunc(want, func(a, b wantLink) int { return jsonLinkOrder(a.rel) - jsonLinkOrder(b.rel) })
+	checkLinks(t, feed.JSON, links, want)
 	if len(doc.Authors) != 1 || doc.Authors[0] != (jsonDocAuthor{siteTitle, root + "/"}) || doc.Author != nil {
 		t.Errorf("feed authors = %+v, author = %s; want the site in authors only", doc.Authors, raw(doc.Author))
 	}
@@ -492,8 +663,19 @@ func checkJSON(t *testing.T, data []byte, w wantFeed) {
 	}
 	for i, it := range *doc.Items {
 		e := w.entries[i]
-		if it.ID != e.id || it.URL != e.id || it.Title != e.title || it.ContentHTML != e.content || it.Summary != e.summary {
-			t.Errorf("item %d id, url, title, content_html, summary = %q, %q, %q, %q, %q", i, it.ID, it.URL, it.Title, it.ContentHTML, it.Summary)
+		wantURL := e.id
+		if e.noLink {
+			wantURL = ""
+		}
+		if it.ID != e.id || it.URL != wantURL || it.Title != e.title || it.Summary != e.summary {
+			t.Errorf("item %d id, url, title, summary = %q, %q, %q, %q", i, it.ID, it.URL, it.Title, it.Summary)
+		}
+		if w.summaryOnly {
+			if it.ContentHTML != nil || it.ContentText == nil || *it.ContentText != e.summary {
+				t.Errorf("item %d content_html %v, content_text %v; want the summary as content_text alone", i, it.ContentHTML, it.ContentText)
+			}
+		} else if it.ContentHTML == nil || *it.ContentHTML != e.content || it.ContentText != nil {
+			t.Errorf("item %d content_html %v, content_text %v; want content_html %q alone", i, it.ContentHTML, it.ContentText, e.content)
 		}
 		if it.DatePublished != e.published.Format(time.RFC3339) || it.DateModified != e.updated.Format(time.RFC3339) {
 			t.Errorf("item %d dates = %q, %q, want %s, %s", i, it.DatePublished, it.DateModified, e.published.Format(time.RFC3339), e.updated.Format(time.RFC3339))
@@ -505,22 +687,37 @@ func checkJSON(t *testing.T, data []byte, w wantFeed) {
 		if !slices.Equal(it.Tags, e.categories) {
 			t.Errorf("item %d tags = %q, want %q", i, it.Tags, e.categories)
 		}
-		var inReplyTo, commentsFeed, count string
-		if x := it.Feedd; x != nil {
-			if x.InReplyTo != x.InReplyToURL {
-				t.Errorf("item %d _feedd in_reply_to %q and in_reply_to_url %q differ", i, x.InReplyTo, x.InReplyToURL)
+		if it.Feedd != nil {
+			t.Errorf("item %d has the old _feedd object", i)
+		}
+		var inReplyTo, post, commentsFeed, count, updated string
+		if x := it.Thread; x != nil {
+			if r := x.InReplyTo; r != nil {
+				if r.ID != r.URL {
+					t.Errorf("item %d _thread in_reply_to id %q and url %q differ", i, r.ID, r.URL)
+				}
+				inReplyTo = r.ID
 			}
-			inReplyTo, commentsFeed = x.InReplyTo, x.CommentsFeed
-			if x.CommentCount != nil {
-				count = strconv.Itoa(*x.CommentCount)
+			if p := x.Post; p != nil {
+				if p.ID != p.URL {
+					t.Errorf("item %d _thread post id %q and url %q differ", i, p.ID, p.URL)
+				}
+				post = p.ID
+			}
+			if rp := x.Replies; rp != nil {
+				commentsFeed, updated = rp.FeedURL, rp.Updated
+				if rp.Count != nil {
+					count = strconv.Itoa(*rp.Count)
+				}
 			}
 		}
 		var wantFeed string
 		if e.thread.Kind != "" {
 			wantFeed = feedPath(e.thread) + ".json"
 		}
-		if inReplyTo != e.inReplyTo || commentsFeed != wantFeed || count != e.count {
-			t.Errorf("item %d _feedd = %q, %q, %q; want %q, %q, %q", i, inReplyTo, commentsFeed, count, e.inReplyTo, wantFeed, e.count)
+		if inReplyTo != e.inReplyTo || post != e.post || commentsFeed != wantFeed || count != e.count || updated != e.repliesUpdated {
+			t.Errorf("item %d _thread = %q, %q, %q, %q, %q; want %q, %q, %q, %q, %q", i, inReplyTo, post, commentsFeed, count, updated,
+				e.inReplyTo, e.post, wantFeed, e.count, e.repliesUpdated)
 		}
 	}
 }
@@ -530,4 +727,59 @@ func raw(m *json.RawMessage) string {
 		return "absent"
 	}
 	return string(*m)
+}
+
+func jsonLinkOrder(rel string) int {
+	switch rel {
+	case "next":
+		return 1
+	case "hub":
+		return 2
+	}
+	return 0
+}
+
+// checkLinks compares a document's links, in order, with want, whose URLs
+// hold {ext}.
+func checkLinks(t *testing.T, f feed.Format, got, want []wantLink) {
+	t.Helper()
+	w := make([]wantLink, len(want))
+	for i, l := range want {
+		w[i] = wantLink{l.rel, withExt(l.href, f)}
+	}
+	if !slices.Equal(got, w) {
+		t.Errorf("%s links =\n%v\nwant\n%v", f, got, w)
+	}
+}
+
+// checkFeedExtensions checks the feed-level extension elements of an Atom
+// feed or RSS channel as gofeed reads them: RFC 5005's fh:complete and
+// fh:archive, OpenSearch counts, and the sy update schedule.
+func checkFeedExtensions(t *testing.T, f feed.Format, exts ext.Extensions, w wantFeed) {
+	t.Helper()
+	var history []string
+	for name := range exts["fh"] {
+		history = append(history, name)
+	}
+	want := []string(nil)
+	if w.history != "" {
+		want = []string{w.history}
+	}
+	if !slices.Equal(history, want) {
+		t.Errorf("%s: fh elements %q, want %q", f, history, want)
+	}
+	var search *wantSearch
+	if os := exts["openSearch"]; os != nil {
+		search = &wantSearch{extValue(exts, "openSearch", "totalResults"), extValue(exts, "openSearch", "startIndex"), extValue(exts, "openSearch", "itemsPerPage")}
+		if len(os) != 3 {
+			t.Errorf("%s: openSearch elements %v", f, os)
+		}
+	}
+	if (search == nil) != (w.search == nil) || search != nil && *search != *w.search {
+		t.Errorf("%s: openSearch = %+v, want %+v", f, search, w.search)
+	}
+	_, period, freq := w.hints()
+	if p, fr := extValue(exts, "sy", "updatePeriod"), extValue(exts, "sy", "updateFrequency"); p != period || fr != freq {
+		t.Errorf("%s: sy:updatePeriod %q, sy:updateFrequency %q; want %q, %q", f, p, fr, period, freq)
+	}
 }

@@ -123,7 +123,7 @@ func TestTTL(t *testing.T) {
 func TestDeterminism(t *testing.T) {
 	for _, c := range goldenCases() {
 		for _, f := range feed.Formats {
-			r := newTestRenderer(t, c.commentCounts)
+			r := c.renderer(t)
 			first, firstMod, err := c.render(r, f)
 			if err != nil {
 				t.Fatal(err)

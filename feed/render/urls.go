@@ -18,6 +18,7 @@ import (
 //	{base}/feeds/comments.{ext}                site comments feed
 //	{base}/feeds/posts/{post}/comments.{ext}   thread feed of a post
 //	{base}/feeds/digest/{period}.{ext}         digest feed (daily, weekly)
+//	{base}/feeds/digest/{period}/{yyyy-mm-dd}  id of a digest entry (not served)
 //	{feed id}/archive/{k}.{ext}                archive document k of a feed
 //	{feed url}?{view}                          a page, selection or query of a feed
 //	{base}/static/feed.xsl                     XSLT stylesheet of Atom and RSS feeds
@@ -178,7 +179,7 @@ func (r *Renderer) ParseFeedURL(u string) (feed.Ref, feed.Format, bool) {
 		ref = feed.CommentsFeed
 	case strings.HasPrefix(name, "digest/"):
 		ref = feed.DigestFeed(strings.TrimPrefix(name, "digest/"))
-		if ref.Period != feed.PeriodDaily && ref.Period != feed.PeriodWeekly {
+		if !feed.ValidPeriod(ref.Period) {
 			return feed.Ref{}, "", false
 		}
 	default:

@@ -159,7 +159,11 @@ func decodeEntries(t *testing.T, f feed.Format, b []byte) (entries []decodedEntr
 			return nil, false
 		}
 		for _, it := range *doc.Items {
-			e := decodedEntry{title: it.Title, summary: it.Summary, html: []string{it.ContentHTML}}
+			var content string
+			if it.ContentHTML != nil {
+				content = *it.ContentHTML
+			}
+			e := decodedEntry{title: it.Title, summary: it.Summary, html: []string{content}}
 			if len(it.Authors) == 1 {
 				e.author = it.Authors[0].Name
 			}
