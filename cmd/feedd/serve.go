@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/sqlite"
 	"github.com/feedd/feedd/web"
+	"github.com/feedd/feedd/websub"
 )
 
 // followInterval is how often the daemon polls the store's change log for
@@ -71,6 +74,7 @@ type app struct {
 	store         store.Store
 	renderer      *render.Renderer
 	cache         *cache.Cache
+	hub           *websub.Hub // nil without websub.hubs or websub.builtin
 	server        *server.Server
 	poller        *poll.Poller
 	sources       []SourceConfig
@@ -106,25 +110,52 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	// timed store.
 	m := metrics.New()
 	st = m.Store(st)
+	loc, err := time.LoadLocation(cfg.Site.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("site.timezone: %w", err)
+	}
+	// The hubs every feed names: the external ones, and feedd's own.
+	hubs := slices.Clone(cfg.WebSub.Hubs)
+	hubURL := strings.TrimRight(cfg.Site.BaseURL, "/") + "/websub"
+	if cfg.WebSub.Builtin {
+		hubs = append(hubs, hubURL)
+	}
 	r, err := render.New(render.Options{
 		Title:         cfg.Site.Title,
 		BaseURL:       cfg.Site.BaseURL,
 		TTL:           cfg.Feeds.MaxAge,
 		CommentCounts: cfg.Feeds.CommentCounts,
+		Hubs:          hubs,
+		Location:      loc,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("site.base_url: %w", err)
+		return nil, fmt.Errorf("site.base_url, websub.hubs: %w", err)
 	}
-	loc, err := time.LoadLocation(cfg.Site.Timezone)
-	if err != nil {
-		return nil, fmt.Errorf("site.timezone: %w", err)
-	}
+	// The cache tells the hub of every invalidation; the hub reads the
+	// changed feeds back through the cache, so what it pushes is what the
+	// server serves.
+	var hub *websub.Hub
 	c := cache.New(st, r, cache.Options{
 		PageSize:      cfg.Feeds.PageSize,
 		CommentCounts: cfg.Feeds.CommentCounts,
 		ObserveRender: m.ObserveRender,
 		Location:      loc,
+		OnInvalidate: func(refs []feed.Ref) {
+			if hub != nil {
+				hub.Changed(refs)
+			}
+		},
 	}, log)
+	if len(cfg.WebSub.Hubs) > 0 || cfg.WebSub.Builtin {
+		hub = websub.New(st, r, c.Get, websub.Options{
+			Hubs:         cfg.WebSub.Hubs,
+			Builtin:      cfg.WebSub.Builtin,
+			HubURL:       hubURL,
+			Lease:        cfg.WebSub.Lease,
+			AllowPrivate: cfg.WebSub.AllowPrivate,
+			UserAgent:    userAgent(cfg.Site.BaseURL),
+		}, log.With("component", "websub"))
+	}
 	if err := m.RegisterCache(c); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -132,8 +163,12 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
-	a := &app{store: st, renderer: r, cache: c, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays,
+	a := &app{store: st, renderer: r, cache: c, hub: hub, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays,
 		exportDir: cfg.Export.Dir}
+	var hubHandler http.Handler
+	if cfg.WebSub.Builtin {
+		hubHandler = hub
+	}
 	a.poller = newPoller(cfg, st, c.Changed, m.ObservePollStatus, log.With("component", "poll"))
 	a.server = server.New(st, c, r, server.Config{
 		AdminToken:       cfg.AdminToken,
@@ -152,6 +187,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		ObserveRequest:   m.ObserveRequest,
 		Metrics:          m.Handler(),
 		Ready:            server.StoreReady(st),
+		Hub:              hubHandler,
 	}, log)
 	a.server.SetPages(web.New(st, r, a.server, web.Options{Title: cfg.Site.Title}, log))
 	return a, nil
@@ -241,6 +277,18 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		}
 	}()
 	defer func() { stopFollow(); <-followed }()
+
+	// The WebSub hub publishes and delivers until shutdown.
+	if a.hub != nil {
+		hubDone := make(chan struct{})
+		go func() {
+			defer close(hubDone)
+			if err := a.hub.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("websub hub stopped", "err", err)
+			}
+		}()
+		defer func() { cancelRuns(); <-hubDone }()
+	}
 
 	hs := &http.Server{
 		Handler:           a.server.Handler(),
