@@ -225,3 +225,54 @@ func CheckStatus(s feed.Status) error {
 	}
 	return feed.Errorf(feed.EINVALID, "status: must be %q, %q or %q", feed.StatusApproved, feed.StatusPending, feed.StatusSpam)
 }
+
+// CheckOffset rejects a negative Offset of a PostFilter or CommentFilter.
+func CheckOffset(n int) error {
+	if n < 0 {
+		return feed.Errorf(feed.EINVALID, "offset: must not be negative")
+	}
+	return nil
+}
+
+// OrderColumn returns the time column that a filter's OrderBy sorts by,
+// before the id: "published" for "" and feed.OrderPublished, "updated"
+// for feed.OrderUpdated. Any other order is EINVALID. Backends splice the
+// name into their SQL; it is one of these two constants, never the input.
+func OrderColumn(orderBy string) (string, error) {
+	switch orderBy {
+	case "", feed.OrderPublished:
+		return "published", nil
+	case feed.OrderUpdated:
+		return "updated", nil
+	}
+	return "", feed.Errorf(feed.EINVALID, "orderby: must be %q or %q", feed.OrderPublished, feed.OrderUpdated)
+}
+
+// TimeBound is one time bound of a filter as backends compare it: the
+// time column Column ("published" or "updated") is Op (">=" or "<") Unix,
+// in unix seconds.
+type TimeBound struct {
+	Column, Op string
+	Unix       int64
+}
+
+// TimeBounds lists the set (non-zero) time bounds of a filter: each Min
+// inclusive, each Max exclusive, compared in whole seconds, as times are
+// stored. A bound within a second stands for the start of that second, so
+// that an entry of that second is inside a Min and outside a Max of it.
+func TimeBounds(publishedMin, publishedMax, updatedMin, updatedMax time.Time) []TimeBound {
+	var bs []TimeBound
+	for _, b := range []struct {
+		column, op string
+		t          time.Time
+	}{
+		{"published", ">=", publishedMin}, {"published", "<", publishedMax},
+		{"updated", ">=", updatedMin}, {"updated", "<", updatedMax},
+	} {
+		if !b.t.IsZero() {
+			// Unix floors, also before 1970: the start of the second.
+			bs = append(bs, TimeBound{Column: b.column, Op: b.op, Unix: b.t.Unix()})
+		}
+	}
+	return bs
+}

@@ -239,9 +239,10 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 	return c, err
 }
 
-// Comments returns live comments newest first, by Published and then ID,
-// with PostTitle filled in: one post's thread when f.PostID is set, else
-// all; approved ones unless f.Statuses says otherwise.
+// Comments returns the live comments f selects, newest first by Published
+// (or Updated) and then ID, or oldest first, with PostTitle filled in: one
+// post's thread when f.PostID is set, else all; approved ones unless
+// f.Statuses says otherwise.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
 	query, args, err := commentsQuery(f)
 	if err != nil {
@@ -287,35 +288,59 @@ func commentsQuery(f store.CommentFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	if err := store.CheckOffset(f.Offset); err != nil {
+		return "", nil, err
+	}
+	column, err := store.OrderColumn(f.OrderBy)
+	if err != nil {
+		return "", nil, err
+	}
+	var args params
+	where, err := commentsWhere(f, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	query := `SELECT ` + commentColumns + ` ` + where + ` ORDER BY ` + order("c", column, f.Ascending) +
+		` LIMIT ` + args.add(n) + ` OFFSET ` + args.add(f.Offset)
+	return query, args, nil
+}
+
+// commentsWhere returns the FROM and WHERE clauses, over comments c joined
+// with their posts p, that select the live comments f selects, adding
+// their arguments to args: every field but the order and the paging ones
+// (Limit, Offset), which commentsQuery adds and CountComments leaves out.
+// A status that is none of feed's is EINVALID.
+func commentsWhere(f store.CommentFilter, args *params) (string, error) {
 	statuses := []string{string(feed.StatusApproved)}
 	if len(f.Statuses) > 0 {
 		statuses = statuses[:0]
 		for _, s := range f.Statuses {
 			if err := store.CheckStatus(s); err != nil {
-				return "", nil, err
+				return "", err
 			}
 			statuses = append(statuses, string(s))
 		}
 	}
-	// Optional conditions append to where and args. "deleted_at IS NULL"
-	// is a literal, which the planner matches to the partial indexes on it.
-	where, args := `WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL`, []any{n}
+	// Optional conditions append to where. "deleted_at IS NULL" is a
+	// literal, which the planner matches to the partial indexes on it.
+	where := `FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL`
 	if len(statuses) == 1 {
 		// The feeds' case. With one status, comments_thread_idx (post_id,
 		// status, published, id) and comments_status_idx (status,
-		// published, id) hold the rows in the order asked, and the scan
-		// stops at the LIMIT; with "= ANY" the rows of each status would
-		// need sorting together.
-		where, args = where+` AND c.status = $2`, append(args, statuses[0])
+		// published, id), and their twins by updated, hold the rows in
+		// the order asked, and the scan stops at the LIMIT; with "= ANY"
+		// the rows of each status would need sorting together.
+		where += ` AND c.status = ` + args.add(statuses[0])
 	} else {
-		where, args = where+` AND c.status = ANY ($2)`, append(args, statuses)
+		where += ` AND c.status = ANY (` + args.add(statuses) + `)`
 	}
 	if f.PostID != "" {
-		where, args = where+` AND c.post_id = $3`, append(args, f.PostID)
+		where += ` AND c.post_id = ` + args.add(f.PostID)
 	}
-	query := `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id ` + where +
-		` ORDER BY c.published DESC, c.id DESC LIMIT $1`
-	return query, args, nil
+	for _, b := range store.TimeBounds(f.PublishedMin, f.PublishedMax, f.UpdatedMin, f.UpdatedMax) {
+		where += ` AND c.` + b.Column + ` ` + b.Op + ` ` + args.add(b.Unix)
+	}
+	return where, nil
 }
 
 // deleteComments soft-deletes comments, given the time as $1 and then a

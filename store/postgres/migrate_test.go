@@ -159,6 +159,14 @@ func TestQueryPlans(t *testing.T) {
 	postsPage, pageArgs := query(postsQuery(store.PostFilter{Limit: 25, Before: &store.Cursor{Published: time.Now(), ID: "x"}}))
 	threadFeed, threadArgs := query(commentsQuery(store.CommentFilter{PostID: "p7", Limit: 25}))
 	commentsFeed, commentsArgs := query(commentsQuery(store.CommentFilter{Limit: 25}))
+	// The views of feeds (feed.View): archives oldest first, orderby=updated,
+	// author feeds.
+	postsArchive, archiveArgs := query(postsQuery(store.PostFilter{Limit: 25, Offset: 50, Ascending: true}))
+	postsUpdated, updatedArgs := query(postsQuery(store.PostFilter{Limit: 25, OrderBy: feed.OrderUpdated}))
+	authorFeed, authorArgs := query(postsQuery(store.PostFilter{Limit: 25, Author: "Ann"}))
+	threadArchive, threadArchiveArgs := query(commentsQuery(store.CommentFilter{PostID: "p7", Limit: 25, Ascending: true}))
+	threadUpdated, threadUpdatedArgs := query(commentsQuery(store.CommentFilter{PostID: "p7", Limit: 25, OrderBy: feed.OrderUpdated}))
+	commentsUpdated, commentsUpdatedArgs := query(commentsQuery(store.CommentFilter{Limit: 25, OrderBy: feed.OrderUpdated}))
 	for _, tt := range []struct {
 		name, query, index string
 		args               []any
@@ -172,6 +180,12 @@ func TestQueryPlans(t *testing.T) {
 		{"posts page", postsPage, "posts_live_idx", pageArgs},
 		{"thread feed", threadFeed, "comments_thread_idx", threadArgs},
 		{"comments feed", commentsFeed, "comments_status_idx", commentsArgs},
+		{"posts archive", postsArchive, "posts_live_idx", archiveArgs},
+		{"posts by updated", postsUpdated, "posts_updated_idx", updatedArgs},
+		{"author feed", authorFeed, "posts_author_idx", authorArgs},
+		{"thread archive", threadArchive, "comments_thread_idx", threadArchiveArgs},
+		{"thread by updated", threadUpdated, "comments_thread_updated_idx", threadUpdatedArgs},
+		{"comments by updated", commentsUpdated, "comments_status_updated_idx", commentsUpdatedArgs},
 		{"changes", changesQuery, "changes_pkey", []any{19900, 100}},
 	} {
 		tx, err := db.pool.Begin(t.Context())

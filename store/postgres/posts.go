@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -176,7 +177,8 @@ func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
 	return p, err
 }
 
-// Posts returns live posts newest first, by Published and then ID.
+// Posts returns the live posts f selects, newest first by Published (or
+// Updated) and then ID, or oldest first.
 func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
 	query, args, err := postsQuery(f)
 	if err != nil {
@@ -211,18 +213,68 @@ func postsQuery(f store.PostFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	// Optional conditions append to where and args. The literal
-	// "deleted_at IS NULL" lets the planner use the partial index
-	// posts_live_idx.
-	where, args := `WHERE p.deleted_at IS NULL`, []any{n}
+	if err := store.CheckOffset(f.Offset); err != nil {
+		return "", nil, err
+	}
+	column, err := store.OrderColumn(f.OrderBy)
+	if err != nil {
+		return "", nil, err
+	}
+	var args params
+	where := postsWhere(f, &args)
 	if c := f.Before; c != nil {
 		// A row comparison, which the index scan starts at.
-		where += ` AND (p.published, p.id) < ($2, $3)`
-		args = append(args, c.Published.Unix(), c.ID)
+		where += ` AND (p.published, p.id) < (` + args.add(c.Published.Unix()) + `, ` + args.add(c.ID) + `)`
 	}
-	query := `SELECT ` + postColumns + ` FROM posts p ` + where + `
-		ORDER BY p.published DESC, p.id DESC LIMIT $1`
+	query := `SELECT ` + postColumns + ` ` + where + ` ORDER BY ` + order("p", column, f.Ascending) +
+		` LIMIT ` + args.add(n) + ` OFFSET ` + args.add(f.Offset)
 	return query, args, nil
+}
+
+// postsWhere returns the FROM and WHERE clauses, over posts p, that select
+// the live posts f selects, adding their arguments to args: every field
+// but the order and the paging ones (Limit, Offset, Before), which
+// postsQuery adds and CountPosts leaves out.
+func postsWhere(f store.PostFilter, args *params) string {
+	// Optional conditions append to where. The literal "deleted_at IS
+	// NULL" lets the planner use the partial indexes on it.
+	where := `FROM posts p WHERE p.deleted_at IS NULL`
+	for _, b := range store.TimeBounds(f.PublishedMin, f.PublishedMax, f.UpdatedMin, f.UpdatedMax) {
+		where += ` AND p.` + b.Column + ` ` + b.Op + ` ` + args.add(b.Unix)
+	}
+	if f.Category != "" {
+		where += ` AND EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND pc.name = ` +
+			args.add(f.Category) + `)`
+	}
+	if f.Author != "" {
+		// lower() under COLLATE "C" folds ASCII letters only, as
+		// PostFilter asks and SQLite's lower() does; the database's own
+		// collation may fold more (É to é). The left side is the
+		// expression of posts_author_idx.
+		where += ` AND lower(p.author_name COLLATE "C") = lower(` + args.add(f.Author) + `::text COLLATE "C")`
+	}
+	return where
+}
+
+// order returns the ORDER BY list of a read of table alias a by its time
+// column (store.OrderColumn), then id: newest first, or oldest first when
+// ascending. The ids break ties, so that pages and offsets cut one order.
+func order(a, column string, ascending bool) string {
+	dir := ` DESC`
+	if ascending {
+		dir = ` ASC`
+	}
+	return a + `.` + column + dir + `, ` + a + `.id` + dir
+}
+
+// params collects the arguments of a statement as its conditions are
+// built, and numbers their placeholders.
+type params []any
+
+// add appends v and returns its placeholder, "$1" for the first.
+func (p *params) add(v any) string {
+	*p = append(*p, v)
+	return "$" + strconv.Itoa(len(*p))
 }
 
 // UpdatePost applies the set fields of u to a live post, in one

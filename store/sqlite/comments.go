@@ -193,37 +193,16 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 	return liveComment(ctx, db.db, id)
 }
 
-// Comments returns live comments newest first, by Published and then ID,
-// with PostTitle filled in: one post's thread when f.PostID is set, else
-// all; approved ones unless f.Statuses says otherwise.
+// Comments returns the live comments f selects, newest first by Published
+// (or Updated) and then ID, or oldest first, with PostTitle filled in: one
+// post's thread when f.PostID is set, else all; approved ones unless
+// f.Statuses says otherwise.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
-	n, err := limit(f.Limit)
+	query, args, err := commentsQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	statuses := f.Statuses
-	if len(statuses) == 0 {
-		statuses = []feed.Status{feed.StatusApproved}
-	}
-	// Optional conditions append to where and args. "deleted_at IS NULL"
-	// is a literal, which SQLite matches to the partial indexes on it.
-	where, args := `WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL AND c.status IN (`, []any{}
-	for i, s := range statuses {
-		if err := store.CheckStatus(s); err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			where += `, `
-		}
-		where, args = where+`?`, append(args, s)
-	}
-	where += `)`
-	if f.PostID != "" {
-		where, args = where+` AND c.post_id = ?`, append(args, f.PostID)
-	}
-	query := `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id ` + where +
-		` ORDER BY c.published DESC, c.id DESC LIMIT ?`
-	rows, err := db.db.QueryContext(ctx, query, append(args, n)...)
+	rows, err := db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("select comments: %w", err)
 	}
@@ -248,6 +227,60 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 		}
 	}
 	return comments, nil
+}
+
+// commentsQuery returns the query of Comments(f) and its arguments.
+func commentsQuery(f store.CommentFilter) (string, []any, error) {
+	n, err := limit(f.Limit)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := store.CheckOffset(f.Offset); err != nil {
+		return "", nil, err
+	}
+	column, err := store.OrderColumn(f.OrderBy)
+	if err != nil {
+		return "", nil, err
+	}
+	where, args, err := commentsWhere(f)
+	if err != nil {
+		return "", nil, err
+	}
+	query := `SELECT ` + commentColumns + ` ` + where + ` ORDER BY ` + order("c", column, f.Ascending) + ` LIMIT ? OFFSET ?`
+	return query, append(args, n, f.Offset), nil
+}
+
+// commentsWhere returns the FROM and WHERE clauses, over comments c joined
+// with their posts p, that select the live comments f selects, and their
+// arguments: every field but the order and the paging ones (Limit,
+// Offset), which commentsQuery adds and CountComments leaves out. A status
+// that is none of feed's is EINVALID.
+func commentsWhere(f store.CommentFilter) (string, []any, error) {
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []feed.Status{feed.StatusApproved}
+	}
+	// Optional conditions append to where and args. "deleted_at IS NULL"
+	// is a literal, which SQLite matches to the partial indexes on it.
+	where, args := `FROM comments c JOIN posts p ON p.id = c.post_id
+		WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL AND c.status IN (`, []any{}
+	for i, s := range statuses {
+		if err := store.CheckStatus(s); err != nil {
+			return "", nil, err
+		}
+		if i > 0 {
+			where += `, `
+		}
+		where, args = where+`?`, append(args, s)
+	}
+	where += `)`
+	if f.PostID != "" {
+		where, args = where+` AND c.post_id = ?`, append(args, f.PostID)
+	}
+	for _, b := range store.TimeBounds(f.PublishedMin, f.PublishedMax, f.UpdatedMin, f.UpdatedMax) {
+		where, args = where+` AND c.`+b.Column+` `+b.Op+` ?`, append(args, b.Unix)
+	}
+	return where, args, nil
 }
 
 // deleteComments soft-deletes comments, given the time and then a WHERE

@@ -156,25 +156,14 @@ func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
 	return livePost(ctx, db.db, id)
 }
 
-// Posts returns live posts newest first, by Published and then ID.
+// Posts returns the live posts f selects, newest first by Published (or
+// Updated) and then ID, or oldest first.
 func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
-	n, err := limit(f.Limit)
+	query, args, err := postsQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	// Optional conditions append to where and args. The literal
-	// "deleted_at IS NULL" lets SQLite use the partial index posts_live_idx.
-	where, args := `WHERE p.deleted_at IS NULL`, []any{}
-	if c := f.Before; c != nil {
-		// (published, id) < (cursor), spelled out: SQLite walks the index
-		// from the cursor on either way, and this form reads plainly.
-		published := c.Published.Unix()
-		where += ` AND (p.published < ? OR (p.published = ? AND p.id < ?))`
-		args = append(args, published, published, c.ID)
-	}
-	query := `SELECT ` + postColumns + ` FROM posts p ` + where + `
-		ORDER BY p.published DESC, p.id DESC LIMIT ?`
-	rows, err := db.db.QueryContext(ctx, query, append(args, n)...)
+	rows, err := db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("select posts: %w", err)
 	}
@@ -191,6 +180,67 @@ func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, erro
 		return nil, fmt.Errorf("select posts: %w", err)
 	}
 	return posts, nil
+}
+
+// postsQuery returns the query of Posts(f) and its arguments.
+func postsQuery(f store.PostFilter) (string, []any, error) {
+	n, err := limit(f.Limit)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := store.CheckOffset(f.Offset); err != nil {
+		return "", nil, err
+	}
+	column, err := store.OrderColumn(f.OrderBy)
+	if err != nil {
+		return "", nil, err
+	}
+	where, args := postsWhere(f)
+	if c := f.Before; c != nil {
+		// (published, id) < (cursor), spelled out: SQLite walks the index
+		// from the cursor on either way, and this form reads plainly.
+		published := c.Published.Unix()
+		where += ` AND (p.published < ? OR (p.published = ? AND p.id < ?))`
+		args = append(args, published, published, c.ID)
+	}
+	query := `SELECT ` + postColumns + ` ` + where + ` ORDER BY ` + order("p", column, f.Ascending) + ` LIMIT ? OFFSET ?`
+	return query, append(args, n, f.Offset), nil
+}
+
+// postsWhere returns the FROM and WHERE clauses, over posts p, that select
+// the live posts f selects, and their arguments: every field but the order
+// and the paging ones (Limit, Offset, Before), which postsQuery adds and
+// CountPosts leaves out.
+func postsWhere(f store.PostFilter) (string, []any) {
+	// Optional conditions append to where and args. The literal
+	// "deleted_at IS NULL" lets SQLite use the partial indexes on it.
+	where, args := `FROM posts p WHERE p.deleted_at IS NULL`, []any{}
+	for _, b := range store.TimeBounds(f.PublishedMin, f.PublishedMax, f.UpdatedMin, f.UpdatedMax) {
+		where, args = where+` AND p.`+b.Column+` `+b.Op+` ?`, append(args, b.Unix)
+	}
+	if f.Category != "" {
+		// Probes the (post_id, name) key for each post, in the order of
+		// the index the query walks.
+		where += ` AND EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND pc.name = ?)`
+		args = append(args, f.Category)
+	}
+	if f.Author != "" {
+		// SQLite's lower() folds ASCII letters only, as PostFilter asks,
+		// and lower(p.author_name) is the expression of posts_author_idx.
+		where, args = where+` AND lower(p.author_name) = lower(?)`, append(args, f.Author)
+	}
+	return where, args
+}
+
+// order returns the ORDER BY list of a read of table alias a by its time
+// column (store.OrderColumn), then id: newest first, or oldest first when
+// ascending. The ids break ties, so that pages and offsets cut one order.
+func order(a, column string, ascending bool) string {
+	dir := ` DESC`
+	if ascending {
+		dir = ` ASC`
+	}
+	return a + `.` + column + dir + `, ` + a + `.id` + dir
 }
 
 // UpdatePost applies the set fields of u to a live post, in one
