@@ -349,7 +349,10 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.Site.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("site.base_url", "want an absolute http(s) URL without query or fragment, got %q", c.Site.BaseURL)
 	}
-	if _, err := time.LoadLocation(c.Site.Timezone); err != nil || c.Site.Timezone == "" || c.Site.Timezone == "Local" {
+	if c.Site.Timezone == "" {
+		c.Site.Timezone = "UTC"
+	}
+	if _, err := time.LoadLocation(c.Site.Timezone); err != nil || c.Site.Timezone == "Local" {
 		bad("site.timezone", "want an IANA time zone such as UTC or Europe/Berlin, got %q", c.Site.Timezone)
 	}
 	c.Store.validate("store.", bad)

@@ -125,7 +125,6 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"bad yaml", "site: [\n", "yaml"},
 		{"unknown time zone", "site: {timezone: Mars/Olympus}\n", "site.timezone"},
 		{"local time zone", "site: {timezone: Local}\n", "site.timezone"},
-		{"empty time zone", "site: {timezone: \"\"}\n", "site.timezone"},
 		{"relative hub", "websub: {hubs: [/hub]}\n", "websub.hubs[0]"},
 		{"ftp hub", "websub: {hubs: [\"https://ok.example\", \"ftp://x.org/hub\"]}\n", "websub.hubs[1]"},
 		{"hubs not a list", "websub: {hubs: https://hub.example}\n", "websub.hubs"},
