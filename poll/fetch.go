@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/netguard"
 )
 
 // acceptFeeds is the Accept header of every request: the feed formats
@@ -23,14 +24,10 @@ const acceptFeeds = "application/atom+xml, application/rss+xml, application/feed
 // bounded by ConnectTimeout, the wait for the response headers by Timeout,
 // and, as Accept-Encoding is left to it, gzip asked for and decoded. Unless
 // AllowPrivate, it refuses to connect to a non-public address (see
-// refusePrivate), a proxy from the environment excepted.
+// package netguard), a proxy from the environment excepted.
 func newTransport(o Options) *http.Transport {
 	d := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
-	proxy, dial := http.ProxyFromEnvironment, d.DialContext
-	if !o.AllowPrivate {
-		g := newGuardedDialer(d)
-		proxy, dial = g.proxy, g.DialContext
-	}
+	proxy, dial := netguard.Transport(d, o.AllowPrivate)
 	return &http.Transport{
 		Proxy:                  proxy,
 		DialContext:            dial,

@@ -12,6 +12,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/netguard"
 	"github.com/feedd/feedd/store"
 )
 
@@ -133,11 +134,7 @@ func (o Options) withDefaults(r *render.Renderer) Options {
 // environment excepted.
 func newClient(allowPrivate bool) *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	proxy, dial := http.ProxyFromEnvironment, d.DialContext
-	if !allowPrivate {
-		g := newGuardedDialer(d)
-		proxy, dial = g.proxy, g.DialContext
-	}
+	proxy, dial := netguard.Transport(d, allowPrivate)
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                  proxy,

@@ -1,10 +1,11 @@
-package websub
-
-// This file is a copy of poll/addr.go, whose guard is unexported: the
-// hub dials subscribers' callbacks, URLs that anyone may hand it, and
-// must not be made to reach into feedd's own network any more than the
-// poller. TODO: share one guard (export it from poll, or move it to a
-// package of its own) instead of keeping two.
+// Package netguard keeps feedd's outgoing requests out of its own
+// network: the poller fetches URLs that upstream documents name, and the
+// WebSub hub calls back URLs that anyone may subscribe with, so neither
+// may be made to reach loopback, private, link-local or other non-public
+// addresses (server-side request forgery). The check runs on the address
+// actually dialed, after DNS, so names resolving there and redirects are
+// caught too.
+package netguard
 
 import (
 	"context"
@@ -17,13 +18,11 @@ import (
 	"syscall"
 )
 
-// privateAddressError is the error of a connection refused because its
-// address is not a public one (see publicAddr) and Options.AllowPrivate is
-// off: callback URLs come from whoever subscribes, and must not make
-// feedd reach into its own network.
-type privateAddressError struct{ Addr netip.Addr }
+// PrivateAddressError is the error of a connection refused because its
+// address is not a public one (see Public).
+type PrivateAddressError struct{ Addr netip.Addr }
 
-func (e *privateAddressError) Error() string {
+func (e *PrivateAddressError) Error() string {
 	return fmt.Sprintf("refusing to connect to private address %s", e.Addr)
 }
 
@@ -54,20 +53,20 @@ var (
 	sixTo4 = netip.MustParsePrefix("2002::/16")
 )
 
-// publicAddr reports whether a is a global unicast address on the public
+// Public reports whether a is a global unicast address on the public
 // internet: not loopback, private (RFC 1918, fc00::/7), link-local
 // (169.254/16 with cloud metadata services, fe80::/10), unspecified,
 // multicast, CGNAT or otherwise reserved. An IPv4-mapped, NAT64 or 6to4
 // IPv6 address is judged by the IPv4 address it reaches.
-func publicAddr(a netip.Addr) bool {
+func Public(a netip.Addr) bool {
 	a = a.Unmap()
 	if a.Is6() {
 		b := a.As16()
 		switch {
 		case nat64.Contains(a):
-			return publicAddr(netip.AddrFrom4([4]byte(b[12:16])))
+			return Public(netip.AddrFrom4([4]byte(b[12:16])))
 		case sixTo4.Contains(a):
-			return publicAddr(netip.AddrFrom4([4]byte(b[2:6])))
+			return Public(netip.AddrFrom4([4]byte(b[2:6])))
 		}
 	}
 	if !a.IsValid() || !a.IsGlobalUnicast() || a.IsPrivate() {
@@ -81,41 +80,42 @@ func publicAddr(a netip.Addr) bool {
 	return true
 }
 
-// refusePrivate is a net.Dialer Control: it runs on the resolved address
+// Control is a net.Dialer Control: it runs on the resolved address
 // actually dialed, after DNS, so that neither a name resolving to an
 // internal address (DNS rebinding included) nor a redirect to one gets
 // through.
-func refusePrivate(network, address string, _ syscall.RawConn) error {
+func Control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("refusing to connect to unparsable address %q", address)
 	}
-	if !publicAddr(ap.Addr()) {
-		return &privateAddressError{Addr: ap.Addr().WithZone("")}
+	if !Public(ap.Addr()) {
+		return &PrivateAddressError{Addr: ap.Addr().WithZone("")}
 	}
 	return nil
 }
 
-// guardedDialer dials as d, refusing non-public addresses, except those of
+// Dialer dials as d, refusing non-public addresses, except those of
 // the proxies the environment configures (HTTP_PROXY, HTTPS_PROXY): those
 // the operator chose, and with a proxy the target is the proxy's to judge.
-type guardedDialer struct {
+type Dialer struct {
 	open    *net.Dialer // for proxies
-	guarded *net.Dialer // with refusePrivate
+	guarded *net.Dialer // with Control
 
 	mu      sync.Mutex
 	proxies map[string]bool // host:port of every proxy used so far
 }
 
-func newGuardedDialer(d *net.Dialer) *guardedDialer {
+// NewDialer returns a Dialer over d, which it leaves unchanged.
+func NewDialer(d *net.Dialer) *Dialer {
 	g := *d
-	g.Control = refusePrivate
-	return &guardedDialer{open: d, guarded: &g, proxies: make(map[string]bool)}
+	g.Control = Control
+	return &Dialer{open: d, guarded: &g, proxies: make(map[string]bool)}
 }
 
-// proxy is the transport's Proxy: http.ProxyFromEnvironment, noting the
+// Proxy is the transport's Proxy: http.ProxyFromEnvironment, noting the
 // address of the proxy it picks.
-func (g *guardedDialer) proxy(req *http.Request) (*url.URL, error) {
+func (g *Dialer) Proxy(req *http.Request) (*url.URL, error) {
 	u, err := http.ProxyFromEnvironment(req)
 	if err != nil || u == nil {
 		return u, err
@@ -126,7 +126,9 @@ func (g *guardedDialer) proxy(req *http.Request) (*url.URL, error) {
 	return u, nil
 }
 
-func (g *guardedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+// DialContext dials addr: through the guard unless it is the address of a
+// proxy that Proxy picked.
+func (g *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	g.mu.Lock()
 	isProxy := g.proxies[addr]
 	g.mu.Unlock()
@@ -150,4 +152,22 @@ func proxyAddr(u *url.URL) string {
 		}
 	}
 	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// AllowProxy lets the dialer connect to hostPort unguarded, as it does to
+// the proxies Proxy picks: for tests, whose servers listen on loopback.
+func (g *Dialer) AllowProxy(hostPort string) {
+	g.mu.Lock()
+	g.proxies[hostPort] = true
+	g.mu.Unlock()
+}
+
+// Transport returns the Proxy and DialContext of a transport dialing with
+// d: unguarded when allowPrivate, else through a Dialer.
+func Transport(d *net.Dialer, allowPrivate bool) (proxy func(*http.Request) (*url.URL, error), dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	if allowPrivate {
+		return http.ProxyFromEnvironment, d.DialContext
+	}
+	g := NewDialer(d)
+	return g.Proxy, g.DialContext
 }
