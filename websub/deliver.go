@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
 )
 
 // goneState stands in last for a topic whose feed is gone (the thread
@@ -77,6 +79,9 @@ func (h *Hub) publishTopic(ctx context.Context, ref feed.Ref, f feed.Format) {
 		return
 	}
 	h.last[topic] = state
+	if !h.claim(ctx, topic, state) {
+		return
+	}
 	for _, hub := range h.o.Hubs {
 		h.submit(h.publishing, topic+" "+hub, &job{attempts: h.o.attempts, do: func(ctx context.Context) error {
 			return h.ping(ctx, hub, topic)
@@ -101,6 +106,33 @@ func (h *Hub) publishTopic(ctx context.Context, ref feed.Ref, f feed.Format) {
 			return h.deliver(ctx, s, e)
 		}})
 	}
+}
+
+// claimPeriod is how long a claim of one version of a topic (see claim)
+// keeps other processes from publishing it again: long past the time the
+// processes sharing a store take to see the same write.
+const claimPeriod = 24 * time.Hour
+
+// claim reports whether this process is to publish version state of
+// topic. Where several feedd processes share the store (replicas on one
+// PostgreSQL database), each learns of every write and would publish it;
+// the first to claim the version in the store (store.JobClaimer) does, the
+// others skip it. A store that cannot be asked costs the publication
+// rather than risking it twice; a store without claims has this process
+// alone with it.
+func (h *Hub) claim(ctx context.Context, topic, state string) bool {
+	jc, ok := h.st.(store.JobClaimer)
+	if !ok {
+		return true
+	}
+	won, err := jc.ClaimJob(ctx, "websub:"+topic+"@"+state, claimPeriod)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Error("claim websub publication", "topic", topic, "error", err)
+		}
+		return false
+	}
+	return won
 }
 
 // deliver sends e, the new document of s.Topic, to its subscriber (W3C

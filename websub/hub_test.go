@@ -589,3 +589,27 @@ func TestRun_Twice(t *testing.T) {
 		t.Errorf("second Run = %v, want an error at once", err)
 	}
 }
+
+// TestHub_SharedStoreDeliversOnce runs two hubs over one store, as two
+// feedd processes sharing a database do, both told of the same write (one
+// by its own request, the other through the change log): the subscriber
+// gets the new document once.
+func TestHub_SharedStoreDeliversOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feedd.db")
+	a := newEnv(t, path, testOptions())
+	b := newEnv(t, path, testOptions())
+	a.post("p1")
+	sub := newSubscriber(t)
+	topic := a.topic("p1")
+	a.subscribe(topic, sub.URL, "key")
+	a.subscribed(topic, sub.URL)
+
+	c := a.comment("p1", "once")
+	b.c.Changed(feed.Change{Comment: c})
+	receive(t, "the delivery", sub.deliveries, timeout)
+	a.settle()
+	b.settle()
+	if n := sub.postCount(); n != 1 {
+		t.Errorf("subscriber got %d deliveries from two processes, want 1", n)
+	}
+}
