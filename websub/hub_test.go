@@ -613,3 +613,26 @@ func TestHub_SharedStoreDeliversOnce(t *testing.T) {
 		t.Errorf("subscriber got %d deliveries from two processes, want 1", n)
 	}
 }
+
+// TestHub_UnchangedTopicNotPushed checks that a write that leaves a
+// subscribed document as it was (a comment held for moderation) pushes
+// nothing, even as the first change after the hub started.
+func TestHub_UnchangedTopicNotPushed(t *testing.T) {
+	e := newTempEnv(t, testOptions())
+	e.post("p1")
+	sub := newSubscriber(t)
+	topic := e.topic("p1")
+	e.subscribe(topic, sub.URL, "")
+	e.subscribed(topic, sub.URL)
+
+	held := &feed.Comment{PostID: "p1", AuthorName: "Held", Content: "not yet", Status: feed.StatusPending}
+	if err := e.st.CreateComment(t.Context(), held); err != nil {
+		t.Fatal(err)
+	}
+	e.c.Changed(feed.Change{Comment: held})
+	e.settle()
+	sub.noDelivery(t, "a held comment")
+
+	e.comment("p1", "published")
+	receive(t, "the delivery of a published comment", sub.deliveries, timeout)
+}

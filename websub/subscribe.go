@@ -211,12 +211,27 @@ func (h *Hub) verify(ctx context.Context, q *request) error {
 		h.log.Info("websub unsubscribed", "topic", q.topic, "callback", q.callback)
 		return nil
 	}
+	h.markCurrent(ctx, q.topic)
 	s := &feed.Subscription{Topic: q.topic, Callback: q.callback, Secret: q.secret, Expires: h.o.Now().Add(q.lease)}
 	if err := h.st.SaveSubscription(ctx, s); err != nil {
 		return fmt.Errorf("subscribe %q to %q: %w", q.callback, q.topic, err)
 	}
 	h.log.Info("websub subscribed", "topic", q.topic, "callback", q.callback, "expires", s.Expires)
 	return nil
+}
+
+// markCurrent records the topic's current document as published (see
+// claim), before a new subscription is saved: the subscriber asked for
+// changes from now on, and a write that leaves the document as it is (a
+// comment held for moderation) is not one, even the first after a start.
+func (h *Hub) markCurrent(ctx context.Context, topic string) {
+	ref, f, ok := h.r.ParseFeedURL(topic)
+	if !ok {
+		return
+	}
+	if e, err := h.get(ctx, ref, f); err == nil {
+		h.claim(ctx, topic, e.ETag)
+	}
 }
 
 // deny tells callback that the hub refuses or ends its subscription to
