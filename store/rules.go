@@ -276,3 +276,13 @@ func TimeBounds(publishedMin, publishedMax, updatedMin, updatedMax time.Time) []
 	}
 	return bs
 }
+
+// PageOrder checks the offset and order of a post or comment filter and
+// returns the column the order sorts by: what every backend's list query
+// needs before it builds its ORDER BY ... OFFSET.
+func PageOrder(offset int, orderBy string) (column string, err error) {
+	if err := CheckOffset(offset); err != nil {
+		return "", err
+	}
+	return OrderColumn(orderBy)
+}

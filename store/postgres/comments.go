@@ -288,10 +288,7 @@ func commentsQuery(f store.CommentFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := store.CheckOffset(f.Offset); err != nil {
-		return "", nil, err
-	}
-	column, err := store.OrderColumn(f.OrderBy)
+	column, err := store.PageOrder(f.Offset, f.OrderBy)
 	if err != nil {
 		return "", nil, err
 	}

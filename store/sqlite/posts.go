@@ -188,10 +188,7 @@ func postsQuery(f store.PostFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := store.CheckOffset(f.Offset); err != nil {
-		return "", nil, err
-	}
-	column, err := store.OrderColumn(f.OrderBy)
+	column, err := store.PageOrder(f.Offset, f.OrderBy)
 	if err != nil {
 		return "", nil, err
 	}
