@@ -139,7 +139,9 @@ type Store interface {
 	// the one of the same (Topic, Callback): a renewal keeps Created and
 	// takes the new Secret and Expires. Topic and Callback are required
 	// absolute http(s) URLs of at most feed.MaxURILen characters, Secret at
-	// most 200 bytes (EINVALID otherwise). Times are kept in whole seconds.
+	// most 200 bytes (EINVALID otherwise; a URL that is not valid UTF-8
+	// or holds a control character too). Times are kept in whole seconds.
+	// On success s holds the stored values, the kept Created included.
 	// It logs no change: no feed shows it.
 	SaveSubscription(ctx context.Context, s *feed.Subscription) error
 	// DeleteSubscription removes the subscription of (topic, callback);
