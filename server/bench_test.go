@@ -108,3 +108,77 @@ func BenchmarkConditional304(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkArchive serves an archive document of a 1,000-comment thread,
+// from the cache and cold (the cache purged before each request: a count,
+// an offset read of 25 comments, render, gzip), beside the thread's head
+// cold, to show what the offset read costs.
+func BenchmarkArchive(b *testing.B) {
+	e := newEnv(b, envOptions{})
+	seedThread(b, e, 1000)
+	for _, tc := range []struct {
+		name, path string
+		cold       bool
+	}{
+		{"archive/cached", "/feeds/posts/long/comments/archive/3.atom", false},
+		{"archive/cold", "/feeds/posts/long/comments/archive/3.atom", true},
+		{"archive-newest/cold", "/feeds/posts/long/comments/archive/39.atom", true},
+		{"head/cold", "/feeds/posts/long/comments.atom", true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", tc.path, nil)
+			e.handler.ServeHTTP(httptest.NewRecorder(), req) // warm the cache
+			b.ReportAllocs()
+			for b.Loop() {
+				if tc.cold {
+					e.cache.Purge()
+				}
+				w := httptest.NewRecorder()
+				e.handler.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDelta answers a delta request (A-IM: feed) for a thread feed
+// two comments behind, beside a plain full answer of the same feed, both
+// from the cache.
+func BenchmarkDelta(b *testing.B) {
+	e := newBenchEnv(b)
+	path := "/feeds/posts/post-07/comments.atom"
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+	old := w.Header().Get("ETag")
+	ctx := context.Background()
+	for range 2 {
+		c := &feed.Comment{PostID: "post-07", AuthorName: "Late", Content: "<p>late</p>"}
+		if err := e.db.CreateComment(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		e.cache.Changed(feed.Change{Comment: c})
+	}
+	for _, tc := range []struct {
+		name string
+		aim  bool
+	}{{"full", false}, {"delta", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", path, nil)
+			if tc.aim {
+				req.Header.Set("A-IM", "feed")
+				req.Header.Set("If-None-Match", old)
+			}
+			want := map[bool]int{false: 200, true: 226}[tc.aim]
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				e.handler.ServeHTTP(w, req)
+				if w.Code != want {
+					b.Fatalf("status %d, want %d", w.Code, want)
+				}
+			}
+		})
+	}
+}
