@@ -75,7 +75,7 @@ func newEnv(t *testing.T, path string, o Options) *env {
 	get := func(ctx context.Context, ref feed.Ref, f feed.Format) (*cache.Entry, error) {
 		return c.Get(ctx, ref, f)
 	}
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e.hub = New(st, r, get, o, log)
 	c = cache.New(st, r, cache.Options{OnInvalidate: e.hub.Changed}, nil)
 	e.c = c
