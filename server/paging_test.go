@@ -25,12 +25,20 @@ func docLinks(t testing.TB, f feed.Format, body []byte) map[string]string {
 	if f == feed.JSON {
 		var doc struct {
 			NextURL string `json:"next_url"`
+			Archive struct {
+				Current string `json:"current_url"`
+				Prev    string `json:"prev_archive_url"`
+				Next    string `json:"next_archive_url"`
+			} `json:"_archive"`
 		}
 		if err := json.Unmarshal(body, &doc); err != nil {
 			t.Fatalf("json: %v", err)
 		}
-		if doc.NextURL != "" {
-			links["next"] = doc.NextURL
+		for rel, u := range map[string]string{"next": doc.NextURL, "current": doc.Archive.Current,
+			"prev-archive": doc.Archive.Prev, "next-archive": doc.Archive.Next} {
+			if u != "" {
+				links[rel] = u
+			}
 		}
 		return links
 	}
@@ -99,8 +107,8 @@ func seedThread(t testing.TB, e *env, n int) {
 }
 
 // TestArchives_Walk1000 walks a thread of 1,000 comments from its head,
-// along next (paged feeds, RFC 5005 §3) in every format and along
-// prev-archive (archived feeds, §4) in Atom and RSS, and checks that each
+// along next (paged feeds, RFC 5005 §3) and along prev-archive (archived
+// feeds, §4; JSON Feed's _archive object) in every format, and checks that each
 // walk sees every comment exactly once; then that archive documents keep
 // their bytes and ETag when new comments arrive.
 func TestArchives_Walk1000(t *testing.T) {
@@ -146,7 +154,7 @@ func TestArchives_Walk1000(t *testing.T) {
 	for _, f := range feed.Formats {
 		t.Run("next/"+string(f), func(t *testing.T) { check(t, walk(t, f, "next")) })
 	}
-	for _, f := range []feed.Format{feed.Atom, feed.RSS} {
+	for _, f := range feed.Formats {
 		t.Run("prev-archive/"+string(f), func(t *testing.T) { check(t, walk(t, f, "prev-archive")) })
 	}
 

@@ -33,10 +33,13 @@ type jsonFeed struct {
 //
 // prev_archive_url is absent from the oldest archive, 1; next_archive_url
 // is always there, as an archive's bytes cannot wait for the next one.
+// A head with archives before it carries the object too, with its own URL
+// as current_url and the newest archive as prev_archive_url, so that a
+// JSON Feed reader can walk the archives from the URL it subscribed to.
 type jsonArchive struct {
 	CurrentURL     string `json:"current_url"`
 	PrevArchiveURL string `json:"prev_archive_url,omitempty"`
-	NextArchiveURL string `json:"next_archive_url"`
+	NextArchiveURL string `json:"next_archive_url,omitempty"`
 }
 
 // jsonItem is gorilla's JSONItem with feedd's threading extension. It
@@ -106,8 +109,11 @@ func (r *Renderer) json(d *document) ([]byte, error) {
 	if v, ok := d.link("next"); ok {
 		f.NextUrl = r.ViewURL(d.ref, v, feed.JSON)
 	}
-	if d.history == historyArchive {
+	if _, prev := d.link("prev-archive"); d.history == historyArchive || prev {
 		f.Archive = &jsonArchive{}
+		if d.history != historyArchive {
+			f.Archive.CurrentURL = f.FeedUrl // a head is the current document
+		}
 		for _, l := range d.links {
 			u := r.ViewURL(d.ref, l.view, feed.JSON)
 			switch l.rel {
