@@ -38,7 +38,11 @@ func TestPost_CategoryFeeds(t *testing.T) {
 			}
 			raw := w.Body.String()
 			doc := parseHTML(t, strings.NewReader(raw))
-			checkFeedLinks(t, s, doc, "tagged", categories...)
+			var views []feed.View
+			for _, c := range categories {
+				views = append(views, feed.View{Category: c})
+			}
+			checkFeedLinks(t, s, doc, "tagged", views...)
 			checkPageHarmless(t, "post", doc)
 
 			links := findAll(doc, tagged("link", "rel", "alternate", "type", "application/atom+xml"))

@@ -187,8 +187,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("autodiscovery", func(t *testing.T) {
 		doc := parseHTML(t, strings.NewReader(browser.dumpDOM(postURL)))
 		links := findAll(doc, tagged("link", "rel", "alternate"))
-		if len(links) != 10 {
-			t.Fatalf("the post page has %d feed links, want 10 (posts, comments, thread × 3 formats, and its category in Atom)", len(links))
+		if len(links) != 11 {
+			t.Fatalf("the post page has %d feed links, want 11 (posts, comments, thread × 3 formats, and its category and author in Atom)", len(links))
 		}
 		for _, l := range links {
 			href, typ := attr(l, "href"), attr(l, "type")

@@ -82,6 +82,7 @@ type postView struct {
 	Title      string
 	Author     string
 	AuthorURI  string // linkable, or empty
+	AuthorFeed string // the Atom feed of the author's posts, when there is an author
 	Published  time.Time
 	Updated    time.Time // zero unless edited after publication
 	HTML       template.HTML
@@ -158,6 +159,15 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 			Title: "Posts in \u2018" + name + "\u2019",
 			Type:  feedTypes[feed.Atom],
 			URL:   u,
+		})
+	}
+	if v.Author != "" {
+		// The author's feed, selected by the stored name like a category.
+		v.AuthorFeed = h.r.ViewURL(feed.PostsFeed, feed.View{Author: p.AuthorName}, feed.Atom)
+		alternates = append(alternates, feedLink{
+			Title: "Posts by " + v.Author,
+			Type:  feedTypes[feed.Atom],
+			URL:   v.AuthorFeed,
 		})
 	}
 	if p.Origin != nil {

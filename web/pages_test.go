@@ -54,7 +54,7 @@ func TestHome(t *testing.T) {
 // comments feeds, and the thread's when postID is set, each in every
 // format, with its media type and a title, then the Atom feed of each of
 // the categories.
-func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string, categories ...string) {
+func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string, selections ...feed.View) {
 	t.Helper()
 	refs := []feed.Ref{feed.PostsFeed, feed.CommentsFeed}
 	if postID != "" {
@@ -70,8 +70,8 @@ func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string, cat
 			}
 		}
 	}
-	for _, c := range categories {
-		want = append(want, types[feed.Atom]+" "+s.r.ViewURL(feed.PostsFeed, feed.View{Category: c}, feed.Atom))
+	for _, v := range selections {
+		want = append(want, types[feed.Atom]+" "+s.r.ViewURL(feed.PostsFeed, v, feed.Atom))
 	}
 	var got []string
 	for _, l := range findAll(doc, tagged("link", "rel", "alternate")) {
@@ -98,7 +98,18 @@ func TestPost(t *testing.T) {
 		t.Errorf("Content-Security-Policy = %q", csp)
 	}
 	doc := parseHTML(t, w.Body)
-	checkFeedLinks(t, s, doc, "logbooks", "archives")
+	checkFeedLinks(t, s, doc, "logbooks", feed.View{Category: "archives"}, feed.View{Author: "Agnes Tulloch"})
+
+	t.Run("author feed", func(t *testing.T) {
+		href := s.r.ViewURL(feed.PostsFeed, feed.View{Author: "Agnes Tulloch"}, feed.Atom)
+		if len(findAll(doc, tagged("a", "href", href))) != 1 {
+			t.Errorf("the byline does not link %s", href)
+		}
+		w := do(t, s.handler, "GET", strings.TrimPrefix(href, strings.TrimSuffix(testBase, "/")), "")
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "What the logbooks remember") || strings.Contains(w.Body.String(), "<title>Welcome</title>") {
+			t.Errorf("author feed: %d\n%s", w.Code, w.Body)
+		}
+	})
 
 	t.Run("nesting", func(t *testing.T) {
 		// c1 > c2 > c3, then c4; c6 answers the deleted c5 and goes to

@@ -67,7 +67,7 @@ type page struct {
 	// and in the footer.
 	Feeds []feedGroup
 	// Alternates are further feeds the page advertises in the head only,
-	// in one format each: the feeds of a post's categories.
+	// in one format each: the feeds of a post's categories and author.
 	Alternates []feedLink
 	// Main is the data of the page's "main" template.
 	Main any
