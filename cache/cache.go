@@ -371,7 +371,8 @@ func (c *Cache) Purge() {
 	c.queries = 0
 }
 
-// Sweep re-renders every cached document from the store and replaces those
+// Sweep re-renders every cached document from the store (but the query
+// documents of Blogger parameters, which it drops) and replaces those
 // whose bytes changed, which picks up writes made by another process (the
 // CLI); Follow does it sooner and cheaper where the store keeps a change log.
 // Documents of a post that no longer exists or was deleted are dropped. A document
@@ -392,6 +393,13 @@ func (c *Cache) Sweep(ctx context.Context) error {
 	snap := make(map[doc]*sweepDoc)
 	for ref, docs := range c.entries {
 		for dk, sl := range docs {
+			if dk.view.IsQuery() {
+				// Ad-hoc queries are dropped rather than re-rendered: they
+				// are many, and the next request for one renders it.
+				delete(docs, dk)
+				c.queries--
+				continue
+			}
 			d := doc{ref, dk.view}
 			s := snap[d]
 			if s == nil {

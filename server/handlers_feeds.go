@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,13 +23,18 @@ func (s *Server) feedHandler(ref feed.Ref, f feed.Format) http.HandlerFunc {
 // for, on top of base (a path's own selection, such as Blogger's
 // /feeds/posts/summary or a label path).
 func (s *Server) serveFeedQuery(w http.ResponseWriter, r *http.Request, ref feed.Ref, f feed.Format, base feed.View) {
-	var v feed.View
 	q, err := feedQuery(r)
-	if err == nil {
-		var v0 feed.View
-		v0, err = parseView(q, ref)
-		v = v0
+	if err != nil {
+		s.feedBadRequest(w, err)
+		return
 	}
+	s.serveView(w, r, q, ref, f, base)
+}
+
+// serveView serves the document of ref that query q asks for, on top of
+// base.
+func (s *Server) serveView(w http.ResponseWriter, r *http.Request, q url.Values, ref feed.Ref, f feed.Format, base feed.View) {
+	v, err := parseView(q, ref)
 	if err != nil {
 		s.feedBadRequest(w, err)
 		return
@@ -91,15 +97,16 @@ func (s *Server) handleBloggerLabel(w http.ResponseWriter, r *http.Request) {
 // same as there, bytes and self links included.
 func (s *Server) serveBlogger(w http.ResponseWriter, r *http.Request, ref feed.Ref, base feed.View) {
 	q, err := feedQuery(r)
-	var f feed.Format
-	if err == nil {
-		f, err = parseAlt(q)
-	}
 	if err != nil {
 		s.feedBadRequest(w, err)
 		return
 	}
-	s.serveFeedQuery(w, r, ref, f, base)
+	f, err := parseAlt(q)
+	if err != nil {
+		s.feedBadRequest(w, err)
+		return
+	}
+	s.serveView(w, r, q, ref, f, base)
 }
 
 // archiveHandler serves the archive documents of a site feed,
@@ -146,10 +153,11 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, ref feed.R
 func (s *Server) digestHandler(f feed.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, err := feedQuery(r)
-		var period string
-		if err == nil {
-			period, err = parsePeriod(q)
+		if err != nil {
+			s.feedBadRequest(w, err)
+			return
 		}
+		period, err := parsePeriod(q)
 		if err != nil {
 			s.feedBadRequest(w, err)
 			return
