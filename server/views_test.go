@@ -1,9 +1,16 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/feedd/feedd/feed"
 )
 
 // TestFeedQuery_BadInput sends malformed query parameters to every kind
@@ -93,6 +100,41 @@ func TestFeedPaths_NotFound(t *testing.T) {
 	} {
 		if w := do(t, e.handler, "GET", path, ""); w.Code != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404; body %q", path, w.Code, w.Body)
+		}
+	}
+}
+
+// TestFeedQuery_AnyInputWellFormed sends selections and queries holding
+// what XML forbids, markup, and text that looks escaped already: every
+// answer is 200 or 400, and every 200 parses, as XML and with gofeed.
+func TestFeedQuery_AnyInputWellFormed(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, s := range []string{"\x00", "\x01\x1b[31m", "\uFFFE", "\xff\xfe", "<b>&amp;</b>", "&lt;script&gt;", "]]>", "a\u2028b", "\xed\xa0\x80"} {
+		for _, param := range []string{"category", "author"} {
+			for _, f := range feed.Formats {
+				path := "/feeds/posts." + string(f) + "?" + url.Values{param: {s}}.Encode()
+				w := do(t, e.handler, "GET", path, "")
+				switch w.Code {
+				case http.StatusBadRequest:
+					continue
+				case http.StatusOK:
+				default:
+					t.Fatalf("%s: status %d", path, w.Code)
+				}
+				if f != feed.JSON {
+					d := xml.NewDecoder(bytes.NewReader(w.Body.Bytes()))
+					for {
+						if _, err := d.Token(); err == io.EOF {
+							break
+						} else if err != nil {
+							t.Fatalf("%s: not well-formed: %v\n%s", path, err, w.Body)
+						}
+					}
+				} else if !json.Valid(w.Body.Bytes()) {
+					t.Fatalf("%s: not valid JSON", path)
+				}
+				parse(t, w.Body.Bytes())
+			}
 		}
 	}
 }
