@@ -150,6 +150,9 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 		// The old log goes before this purge's records are added, which a
 		// cutoff in the future would otherwise take too.
 		b.Queue(`DELETE FROM changes WHERE at < $1`, before)
+		// Job claims as old as that stop no claim of a job run more often
+		// (WebSub leaves one per published version of a feed).
+		b.Queue(`DELETE FROM jobs WHERE claimed_at < $1`, cutoff.UnixMilli())
 
 		res = store.PurgeResult{Posts: len(plan.posts), Comments: plan.comments}
 		if len(plan.posts) > 0 {

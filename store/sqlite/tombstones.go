@@ -146,6 +146,11 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 	if _, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE at < ?`, before); err != nil {
 		return store.PurgeResult{}, fmt.Errorf("purge: delete changes: %w", err)
 	}
+	// Job claims as old as that stop no claim of a job run more often
+	// (WebSub leaves one per published version of a feed).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE claimed_at < ?`, cutoff.UnixMilli()); err != nil {
+		return store.PurgeResult{}, fmt.Errorf("purge: delete job claims: %w", err)
+	}
 
 	res := store.PurgeResult{Posts: len(plan.posts), Comments: plan.comments}
 	if len(plan.posts) > 0 {

@@ -32,6 +32,28 @@ func claim(t *testing.T, c store.JobClaimer, name string, period time.Duration) 
 }
 
 func testClaimJob(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Purge", func(t *testing.T) {
+		// Purge removes the claims older than its cutoff: with a cutoff in
+		// the past the claim stays and still blocks, with one in the
+		// future it goes and the job can be claimed at once.
+		c := claimer(t, open)
+		s := c.(store.Store)
+		if !claim(t, c, "websub:topic@v1", time.Hour) {
+			t.Fatal("first claim failed")
+		}
+		if _, err := s.Purge(t.Context(), time.Now().Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if claim(t, c, "websub:topic@v1", time.Hour) {
+			t.Error("a recent claim went with a purge of older ones")
+		}
+		if _, err := s.Purge(t.Context(), time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if !claim(t, c, "websub:topic@v1", time.Hour) {
+			t.Error("a claim older than the purge's cutoff still blocks")
+		}
+	})
 	t.Run("OK", func(t *testing.T) {
 		c := claimer(t, open)
 		// A short period, as the jobs that run every second have: the
