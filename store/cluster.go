@@ -51,9 +51,22 @@ type WatchEvent struct {
 // the normal reads hide (deleted, pending, spam, tombstones), so that a copy
 // serves the same feeds, tombstones included.
 type Record struct {
-	Post    *PostRecord
-	Comment *CommentRecord
-	Fetch   *feed.Fetch
+	Post         *PostRecord
+	Comment      *CommentRecord
+	Fetch        *feed.Fetch
+	Subscription *feed.Subscription // a WebSub lease, expired or not, secret and all
+}
+
+// Single reports whether exactly one of r's fields is set, as Load
+// requires.
+func (r Record) Single() bool {
+	n := 0
+	for _, set := range []bool{r.Post != nil, r.Comment != nil, r.Fetch != nil, r.Subscription != nil} {
+		if set {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // PostRecord is a post with its deletion time (zero when live).
@@ -81,7 +94,7 @@ type Copier interface {
 	// CountRecords returns how many records Dump will yield.
 	CountRecords(ctx context.Context) (int, error)
 	// Dump yields every record: posts before their comments, parents
-	// before their replies, then fetch states.
+	// before their replies, then fetch states, then WebSub subscriptions.
 	Dump(ctx context.Context, yield func(Record) error) error
 	// Load stores records as Dump yields them, into an empty store, in
 	// order; it writes no change log. Each call is one transaction: all

@@ -72,17 +72,18 @@ func runMigrate(ctx context.Context, args []string, c *cli) error {
 	if c.json {
 		return c.printJSON(res)
 	}
-	fmt.Fprintf(c.stdout, "migrated %d posts, %d comments, %d fetch states from %s to %s\n",
-		res.Posts, res.Comments, res.Fetches, describeStore(src), describeStore(dst))
+	fmt.Fprintf(c.stdout, "migrated %d posts, %d comments, %d fetch states, %d subscriptions from %s to %s\n",
+		res.Posts, res.Comments, res.Fetches, res.Subscriptions, describeStore(src), describeStore(dst))
 	return nil
 }
 
 // migrateResult counts the records copied.
 type migrateResult struct {
-	Posts    int `json:"posts"`
-	Comments int `json:"comments"`
-	Fetches  int `json:"fetches"`
-	Records  int `json:"records"`
+	Posts         int `json:"posts"`
+	Comments      int `json:"comments"`
+	Fetches       int `json:"fetches"`
+	Subscriptions int `json:"subscriptions"`
+	Records       int `json:"records"`
 }
 
 // migrate copies every record of src into the empty store dst, in batches
@@ -103,7 +104,7 @@ func (c *cli) migrate(ctx context.Context, src, dst store.Store, srcName, dstNam
 		return res, fmt.Errorf("--to %s: %w", dstName, err)
 	}
 	if n > 0 {
-		return res, fmt.Errorf("--to %s is not empty (it holds %d posts, comments and fetch states): migrate copies only into an empty store", dstName, n)
+		return res, fmt.Errorf("--to %s is not empty (it holds %d posts, comments, fetch states and subscriptions): migrate copies only into an empty store", dstName, n)
 	}
 	total, err := from.CountRecords(ctx)
 	if err != nil {
@@ -134,6 +135,8 @@ func (c *cli) migrate(ctx context.Context, src, dst store.Store, srcName, dstNam
 			res.Comments++
 		case r.Fetch != nil:
 			res.Fetches++
+		case r.Subscription != nil:
+			res.Subscriptions++
 		}
 		batch = append(batch, r)
 		if len(batch) < migrateBatch {

@@ -227,7 +227,7 @@ func checkMigrated(t *testing.T, stdout, stderr string, err error) {
 	}
 	// 2 demo + 2 imported + doomed posts; 5 demo + 3 imported + held,
 	// spam ×2 and on-doomed comments; one fetch state.
-	if !strings.HasPrefix(stdout, "migrated 5 posts, 12 comments, 1 fetch states from ") {
+	if !strings.HasPrefix(stdout, "migrated 5 posts, 12 comments, 1 fetch states, 0 subscriptions from ") {
 		t.Errorf("summary = %q", stdout)
 	}
 	if !strings.Contains(stderr, "migrated 18/18 records") {
@@ -303,7 +303,7 @@ func TestMigrate_ProgressBar(t *testing.T) {
 	if !strings.Contains(stderr.String(), "migrating") || strings.Contains(stderr.String(), "migrated 7/7") {
 		t.Errorf("stderr = %q, want a bar", stderr.String())
 	}
-	if !strings.Contains(out.String(), "migrated 2 posts, 5 comments, 0 fetch states") {
+	if !strings.Contains(out.String(), "migrated 2 posts, 5 comments, 0 fetch states, 0 subscriptions") {
 		t.Errorf("stdout = %q", out.String())
 	}
 }

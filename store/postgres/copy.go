@@ -16,10 +16,11 @@ import (
 var _ store.Copier = (*DB)(nil)
 
 // CountRecords returns how many records Dump yields: every post and
-// comment, deleted ones and husks included, and every fetch state.
+// comment, deleted ones and husks included, every fetch state and every
+// WebSub subscription.
 func (db *DB) CountRecords(ctx context.Context) (int, error) {
 	const query = `SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM comments) +
-		(SELECT COUNT(*) FROM fetches)`
+		(SELECT COUNT(*) FROM fetches) + (SELECT COUNT(*) FROM subscriptions)`
 	var n int
 	err := db.read(ctx, func(q querier) error {
 		return q.QueryRow(ctx, query).Scan(&n)
@@ -40,10 +41,11 @@ const (
 	// DeletePost deletes them with it.
 	dumpCommentsQuery = `SELECT ` + commentColumns + `, c.deleted_at, c.tombstone
 		FROM comments c JOIN posts p ON p.id = c.post_id ORDER BY c.depth, c.published, c.id`
-	dumpFetchesQuery = `SELECT ` + fetchColumns + ` FROM fetches ORDER BY source, post_id`
+	dumpFetchesQuery       = `SELECT ` + fetchColumns + ` FROM fetches ORDER BY source, post_id`
+	dumpSubscriptionsQuery = `SELECT ` + subscriptionColumns + ` FROM subscriptions ORDER BY topic, callback`
 )
 
-// Dump yields every post, comment and fetch state, in the order Load
+// Dump yields every post, comment, fetch state and subscription, in the order Load
 // needs, from one snapshot of the database.
 //
 // It is not retried on a lost connection, as reads are: the records
@@ -95,6 +97,16 @@ func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 	})
 	if err != nil {
 		return fmt.Errorf("dump fetches: %w", err)
+	}
+	err = each(ctx, tx, dumpSubscriptionsQuery, func(rows pgx.Rows) error {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return err
+		}
+		return yield(store.Record{Subscription: sub})
+	})
+	if err != nil {
+		return fmt.Errorf("dump subscriptions: %w", err)
 	}
 	return nil
 }
@@ -164,7 +176,9 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	}
 	for i, r := range recs {
 		switch {
-		case r.Post != nil && r.Comment == nil && r.Fetch == nil:
+		case !r.Single():
+			return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
+		case r.Post != nil:
 			p := &r.Post.Post
 			if p.ID == "" {
 				return feed.Errorf(feed.EINVALID, "load post: id required")
@@ -184,7 +198,7 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 					SELECT $1, c.n - 1, c.name FROM unnest($2::text[]) WITH ORDINALITY AS c (name, n)`
 				queue(name, categories, p.ID, p.Categories)
 			}
-		case r.Comment != nil && r.Post == nil && r.Fetch == nil:
+		case r.Comment != nil:
 			c := &r.Comment.Comment
 			if c.ID == "" {
 				return feed.Errorf(feed.EINVALID, "load comment: id required")
@@ -208,7 +222,7 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 			queue(fmt.Sprintf("comment %q", c.ID), insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName,
 				c.AuthorURI, key, c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(),
 				nullUnix(r.Comment.Deleted), tombstone, o.Source, o.ID, o.URL)
-		case r.Fetch != nil && r.Post == nil && r.Comment == nil:
+		case r.Fetch != nil:
 			f := r.Fetch
 			if f.Source == "" {
 				return feed.Errorf(feed.EINVALID, "load fetch state: source required")
@@ -220,7 +234,10 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 				unixOrZero(f.LastPoll), unixOrZero(f.LastSuccess), unixOrZero(f.NextPoll),
 				f.LastStatus, f.LastError, f.Failures, f.Disabled)
 		default:
-			return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment and fetch must be set", i)
+			sub := r.Subscription
+			const insert = `INSERT INTO subscriptions (` + subscriptionColumns + `) VALUES ($1, $2, $3, $4, $5)`
+			queue(fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic), insert,
+				sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
 		}
 	}
 

@@ -17,10 +17,11 @@ import (
 var _ store.Copier = (*DB)(nil)
 
 // CountRecords returns how many records Dump yields: every post and
-// comment, deleted ones and husks included, and every fetch state.
+// comment, deleted ones and husks included, every fetch state and every
+// WebSub subscription.
 func (db *DB) CountRecords(ctx context.Context) (int, error) {
 	const query = `SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM comments) +
-		(SELECT COUNT(*) FROM fetches)`
+		(SELECT COUNT(*) FROM fetches) + (SELECT COUNT(*) FROM subscriptions)`
 	var n int
 	if err := db.db.QueryRowContext(ctx, query).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count records: %w", err)
@@ -39,10 +40,11 @@ const (
 	// DeletePost deletes them with it.
 	dumpCommentsQuery = `SELECT ` + commentColumns + `, c.deleted_at, c.tombstone
 		FROM comments c JOIN posts p ON p.id = c.post_id ORDER BY c.depth, c.published, c.id`
-	dumpFetchesQuery = `SELECT ` + fetchColumns + ` FROM fetches ORDER BY source, post_id`
+	dumpFetchesQuery       = `SELECT ` + fetchColumns + ` FROM fetches ORDER BY source, post_id`
+	dumpSubscriptionsQuery = `SELECT ` + subscriptionColumns + ` FROM subscriptions ORDER BY topic, callback`
 )
 
-// Dump yields every post, comment and fetch state, in the order Load
+// Dump yields every post, comment, fetch state and subscription, in the order Load
 // needs, from one snapshot of the database.
 func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 	// One read transaction: every record comes from one snapshot, while
@@ -91,6 +93,16 @@ func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 	})
 	if err != nil {
 		return fmt.Errorf("dump fetches: %w", err)
+	}
+	err = each(ctx, tx, dumpSubscriptionsQuery, func(rows *sql.Rows) error {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return err
+		}
+		return yield(store.Record{Subscription: sub})
+	})
+	if err != nil {
+		return fmt.Errorf("dump subscriptions: %w", err)
 	}
 	return nil
 }
@@ -152,14 +164,16 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	for i, r := range recs {
 		var err error
 		switch {
-		case r.Post != nil && r.Comment == nil && r.Fetch == nil:
+		case !r.Single():
+			err = feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
+		case r.Post != nil:
 			err = loadPost(ctx, tx, r.Post)
-		case r.Comment != nil && r.Post == nil && r.Fetch == nil:
+		case r.Comment != nil:
 			err = loadComment(ctx, tx, r.Comment)
-		case r.Fetch != nil && r.Post == nil && r.Comment == nil:
+		case r.Fetch != nil:
 			err = loadFetch(ctx, tx, r.Fetch)
 		default:
-			err = feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment and fetch must be set", i)
+			err = loadSubscription(ctx, tx, r.Subscription)
 		}
 		if err != nil {
 			return err
@@ -239,6 +253,17 @@ func loadFetch(ctx context.Context, tx *sql.Tx, f *feed.Fetch) error {
 		f.LastStatus, f.LastError, f.Failures, f.Disabled)
 	if err != nil {
 		return loadError(err, fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID))
+	}
+	return nil
+}
+
+// loadSubscription inserts a WebSub subscription as it is, secret bytes,
+// lease and Created kept.
+func loadSubscription(ctx context.Context, tx *sql.Tx, sub *feed.Subscription) error {
+	const insert = `INSERT INTO subscriptions (` + subscriptionColumns + `) VALUES (?, ?, ?, ?, ?)`
+	_, err := tx.ExecContext(ctx, insert, sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
+	if err != nil {
+		return loadError(err, fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic))
 	}
 	return nil
 }

@@ -96,6 +96,8 @@ func checkLoadErrors(t *testing.T, c store.Copier) {
 	tombstoneAlive.Comment.Tombstone = true
 	twoFields := post("p")
 	twoFields.Fetch = &feed.Fetch{Source: "s"}
+	sub := &feed.Subscription{Topic: "https://blog.example/feeds/posts.atom", Callback: "https://reader.example/cb",
+		Expires: at(60), Created: at(0)}
 	badStatus := comment("c", "p", "")
 	badStatus.Comment.Status = "hidden"
 	for _, tt := range []struct {
@@ -110,6 +112,8 @@ func checkLoadErrors(t *testing.T, c store.Copier) {
 		{"DuplicatePost", []store.Record{post("p"), post("p")}, feed.ECONFLICT},
 		{"DuplicateComment", []store.Record{post("p"), comment("c", "p", ""), comment("c", "p", "")}, feed.ECONFLICT},
 		{"DuplicateFetch", []store.Record{{Fetch: &feed.Fetch{Source: "s"}}, {Fetch: &feed.Fetch{Source: "s"}}}, feed.ECONFLICT},
+		{"DuplicateSubscription", []store.Record{{Subscription: sub}, {Subscription: sub}}, feed.ECONFLICT},
+		{"SubscriptionAndFetch", []store.Record{{Subscription: sub, Fetch: &feed.Fetch{Source: "s"}}}, feed.EINVALID},
 		{"TombstoneNotDeleted", []store.Record{post("p"), tombstoneAlive}, feed.EINVALID},
 		{"UnknownStatus", []store.Record{post("p"), badStatus}, feed.EINVALID},
 	} {
@@ -215,6 +219,21 @@ func writeHistory(t *testing.T, s store.Store) {
 	saveFetch(t, s, &feed.Fetch{Source: "news", URL: "https://news.example/feed", LastPoll: at(30),
 		LastStatus: 410, LastError: "gone", Failures: 3, Disabled: true})
 	saveFetch(t, s, &feed.Fetch{Source: "new", URL: "https://new.example/feed"})
+
+	// WebSub subscriptions: one signed with a secret no text column takes,
+	// one unsigned, one whose lease ended (a copy is whole).
+	for _, sub := range []*feed.Subscription{
+		{Topic: "https://blog.example/feeds/posts.atom", Callback: "https://reader.example/cb?u=1",
+			Secret: "s\x00\xffcret", Expires: time.Now().Add(48 * time.Hour), Created: at(20)},
+		{Topic: "https://blog.example/feeds/posts/p1/comments.atom", Callback: "https://reader.example/cb?u=2",
+			Expires: time.Now().Add(time.Hour), Created: at(21)},
+		{Topic: "https://blog.example/feeds/posts.atom", Callback: "https://old.example/cb",
+			Expires: at(22), Created: at(21)},
+	} {
+		if err := s.SaveSubscription(t.Context(), sub); err != nil {
+			t.Fatalf("SaveSubscription: %v", err)
+		}
+	}
 }
 
 // dump runs Dump, failing the test on error, and returns its records.
@@ -233,13 +252,14 @@ func dump(t *testing.T, c store.Copier) []store.Record {
 
 // checkDumpOrder fails the test unless every record has exactly one field
 // set, posts come first, then comments, each after its post and parent,
-// then fetch states.
+// then fetch states, then subscriptions.
 func checkDumpOrder(t *testing.T, recs []store.Record) {
 	t.Helper()
 	const (
 		posts = iota
 		comments
 		fetches
+		subscriptions
 	)
 	stage := posts
 	seen := make(map[string]bool)
@@ -254,7 +274,10 @@ func checkDumpOrder(t *testing.T, recs []store.Record) {
 		if r.Fetch != nil {
 			set = append(set, fetches)
 		}
-		if len(set) != 1 {
+		if r.Subscription != nil {
+			set = append(set, subscriptions)
+		}
+		if len(set) != 1 || !r.Single() {
 			t.Fatalf("record %d: %d fields set, want 1", i, len(set))
 		}
 		if set[0] < stage {
@@ -364,6 +387,7 @@ func checkSameReads(t *testing.T, a, b store.Store, recs []store.Record) {
 		{"Fetches", func(s store.Store) (any, error) { return s.Fetches(ctx, "") }},
 		{"Fetches of blog", func(s store.Store) (any, error) { return s.Fetches(ctx, "blog") }},
 		{"SourceCounts", func(s store.Store) (any, error) { return s.SourceCounts(ctx) }},
+		{"Subscriptions, expired ones too", func(s store.Store) (any, error) { return s.Subscriptions(ctx, "", time.Time{}) }},
 	}
 	var postIDs []string
 	authors := make(map[[2]string]bool)
@@ -459,6 +483,8 @@ func showRecord(r store.Record) string {
 		return fmt.Sprintf("comment %+v", *r.Comment)
 	case r.Fetch != nil:
 		return fmt.Sprintf("fetch %+v", *r.Fetch)
+	case r.Subscription != nil:
+		return fmt.Sprintf("subscription %+v", *r.Subscription)
 	}
 	return "empty record"
 }
