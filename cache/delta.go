@@ -13,6 +13,12 @@ import (
 // whole feed.
 const historyLen = 8
 
+// maxHistoryFeeds bounds the head documents whose versions are kept: past
+// it, an arbitrary one's history makes room (its clients get whole feeds
+// again), so that a crawl of every thread feed cannot grow memory without
+// end.
+const maxHistoryFeeds = 4096
+
 // version is one rendered version of a head document: its validator, and
 // for each entry in it a stamp of what the entry's bytes depend on, so that
 // the entries added or changed since can be told.
@@ -53,9 +59,15 @@ func opaqueTag(t string) string {
 // history. c.mu must be held.
 func (c *Cache) rememberLocked(k key, sl *slot) {
 	v := version{tag: opaqueTag(sl.e.ETag), entries: stamps(sl.data)}
-	h := c.history[k]
+	h, known := c.history[k]
 	if n := len(h); n > 0 && h[n-1].tag == v.tag {
 		return
+	}
+	if !known && len(c.history) >= maxHistoryFeeds {
+		for other := range c.history {
+			delete(c.history, other)
+			break
+		}
 	}
 	if len(h) >= historyLen {
 		h = append(h[:0:0], h[len(h)-historyLen+1:]...)
