@@ -20,6 +20,12 @@ type JobClaimer interface {
 	// process's clock (the backends' Now field), kept in milliseconds,
 	// so the processes' clocks must agree to well within the slack. An
 	// empty name or a period that is not positive is EINVALID.
+	//
+	// Claims stay until Store.Purge removes those older than its cutoff
+	// (the tombstone window). That frees no job whose period is under
+	// about 1.1 times the window, whose last claim is by then old enough
+	// anyway; a job with a longer period may be claimed again before
+	// 0.9×period once its claim has gone.
 	ClaimJob(ctx context.Context, name string, period time.Duration) (bool, error)
 }
 

@@ -85,12 +85,14 @@ type Store interface {
 	// the post's deleted approved comments.
 	Tombstones(ctx context.Context, ref feed.Ref, limit int) ([]feed.Tombstone, error)
 	// Purge removes for good the posts and comments deleted before cutoff,
-	// and change-log records and job claims (store.JobClaimer) older than
-	// cutoff: a claim that old blocks no job whose period is under about
-	// 1.1 times its age. It returns what it removed
-	// and the feeds whose tombstones went, and logs changes for them. A
-	// deleted comment that live replies still name as their parent loses
-	// its tombstone and its text, but may keep an empty row until they go.
+	// and change-log records and job claims (JobClaimer) older than
+	// cutoff: a claim that old blocks no claim of a job whose period is
+	// under about 1.1 times its age (the claim must be 0.9×period old), so
+	// removing it changes nothing for such jobs. It returns what it
+	// removed and the feeds whose tombstones went, and logs changes for
+	// them. A deleted comment that live replies still name as their parent
+	// loses its tombstone and its text, but may keep an empty row until
+	// they go.
 	Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error)
 
 	// UpsertPost stores a mirrored post, keyed by (p.Origin.Source,

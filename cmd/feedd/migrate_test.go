@@ -24,7 +24,8 @@ import (
 // export imported as mirrored posts with their comments, and the states
 // the feeds and the API show or hide: an edited post and comment, a
 // deleted comment (a tombstone), a deleted post with its thread, a held
-// comment, spam, and the polling state of a source.
+// comment, spam, the polling state of a source, and a WebSub subscriber
+// with a secret (migrateSubscription).
 func migrateSource(t *testing.T) *cliEnv {
 	t.Helper()
 	e := newCLIEnv(t, true)
@@ -76,7 +77,34 @@ func migrateSource(t *testing.T) *cliEnv {
 	if err := st.SaveFetch(ctx, f); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.SaveSubscription(ctx, migrateSubscription()); err != nil {
+		t.Fatal(err)
+	}
 	return e
+}
+
+// migrateSubscription is the WebSub subscriber of migrateSource: its
+// secret holds a NUL byte, which a copy must keep for the signatures of
+// its deliveries to verify.
+func migrateSubscription() *feed.Subscription {
+	return &feed.Subscription{Topic: "https://blog.example.org/feeds/posts.atom",
+		Callback: "https://reader.example.net/websub/7", Secret: "k\x00ey",
+		Expires: demoTime("2036-03-10T12:00:00Z"), Created: demoTime("2026-03-10T12:00:00Z")}
+}
+
+// checkSubscriptionKept fails the test unless st holds migrateSource's
+// subscriber, secret and lease unchanged.
+func checkSubscriptionKept(t *testing.T, st store.Store) {
+	t.Helper()
+	subs, err := st.Subscriptions(t.Context(), "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := migrateSubscription()
+	if len(subs) != 1 || subs[0].Topic != want.Topic || subs[0].Callback != want.Callback ||
+		subs[0].Secret != want.Secret || !subs[0].Expires.Equal(want.Expires) || !subs[0].Created.Equal(want.Created) {
+		t.Errorf("subscriptions of the copy = %+v, want just %+v (secret %q)", subs, *want, want.Secret)
+	}
 }
 
 // served is what one request to a feedd answered.
@@ -226,12 +254,12 @@ func checkMigrated(t *testing.T, stdout, stderr string, err error) {
 		t.Fatalf("migrate: %v\n%s", err, stderr)
 	}
 	// 2 demo + 2 imported + doomed posts; 5 demo + 3 imported + held,
-	// spam ×2 and on-doomed comments; one fetch state.
-	if !strings.HasPrefix(stdout, "migrated 5 posts, 12 comments, 1 fetch states, 0 subscriptions from ") {
+	// spam ×2 and on-doomed comments; one fetch state; one subscriber.
+	if !strings.HasPrefix(stdout, "migrated 5 posts, 12 comments, 1 fetch states, 1 subscriptions from ") {
 		t.Errorf("summary = %q", stdout)
 	}
-	if !strings.Contains(stderr, "migrated 18/18 records") {
-		t.Errorf("progress = %q, want plain lines ending in 18/18", stderr)
+	if !strings.Contains(stderr, "migrated 19/19 records") {
+		t.Errorf("progress = %q, want plain lines ending in 19/19", stderr)
 	}
 }
 
@@ -251,6 +279,7 @@ func TestMigrate_SQLiteToSQLite(t *testing.T) {
 	}
 	defer st.Close()
 	compareServed(t, want, serveAll(t, st))
+	checkSubscriptionKept(t, st)
 }
 
 // TestMigrate_SQLiteToPostgres copies the SQLite store into a fresh
@@ -272,6 +301,7 @@ func TestMigrate_SQLiteToPostgres(t *testing.T) {
 	}
 	defer pg.Close()
 	compareServed(t, want, serveAll(t, pg))
+	checkSubscriptionKept(t, pg)
 
 	// And back: PostgreSQL to SQLite.
 	back := filepath.Join(t.TempDir(), "back.db")
@@ -279,8 +309,10 @@ func TestMigrate_SQLiteToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate back: %v\n%s", err, stderr)
 	}
-	if want := `"records": 18`; !strings.Contains(stdout, want) {
-		t.Errorf("--json summary = %q, want %s", stdout, want)
+	for _, want := range []string{`"subscriptions": 1`, `"records": 19`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--json summary = %q, want %s", stdout, want)
+		}
 	}
 	st, err := sqlite.Open(t.Context(), back)
 	if err != nil {
@@ -288,6 +320,7 @@ func TestMigrate_SQLiteToPostgres(t *testing.T) {
 	}
 	defer st.Close()
 	compareServed(t, want, serveAll(t, st))
+	checkSubscriptionKept(t, st)
 }
 
 // TestMigrate_ProgressBar: on a terminal the progress is a bar, as for

@@ -108,7 +108,7 @@ SELECT id, post_id, tombstone, id IN (SELECT id FROM kept) FROM purged`
 const purgeLock = 0x66656465
 
 // Purge removes the posts and comments deleted before cutoff, and the
-// change-log records older than it, in one transaction.
+// change-log records and job claims older than it, in one transaction.
 //
 // A purged comment that still has replies cannot leave: they name it as
 // their parent. It stays as a husk instead, its text and author erased and

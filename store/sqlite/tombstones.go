@@ -96,7 +96,7 @@ const purgeQuery = `WITH RECURSIVE
 SELECT id, post_id, tombstone, id IN (SELECT id FROM kept) FROM purged`
 
 // Purge removes the posts and comments deleted before cutoff, and the
-// change-log records older than it, in one transaction.
+// change-log records and job claims older than it, in one transaction.
 //
 // A purged comment that still has replies cannot leave: they name it as
 // their parent. It stays as a husk instead, its text and author erased and

@@ -17,7 +17,8 @@ import (
 //
 // It writes to from a history that leaves every state a store keeps
 // (edited, deleted and mirrored posts; pending, spam, deleted and
-// tombstoned comments, reply chains, a husk; fetch states), copies it
+// tombstoned comments, reply chains, a husk; fetch states; WebSub
+// subscriptions, an expired one and a binary secret too), copies it
 // with Dump and Load in small batches, and checks that every read of the
 // two stores agrees, that the copy dumps the same records, and that both
 // purge alike.
@@ -361,12 +362,45 @@ func checkDumpStates(t *testing.T, recs []store.Record) {
 	if c := comments["c4"]; c != nil && c.Depth != 3 {
 		t.Errorf("comment c4: Depth %d, want 3", c.Depth)
 	}
+
+	// The subscriptions come as writeHistory saved them, the expired one
+	// and the secret's NUL and non-UTF-8 bytes included: a copy that read
+	// them from the dump alone would carry a loss along.
+	subs := make(map[string]*feed.Subscription)
+	for _, r := range recs {
+		if r.Subscription != nil {
+			subs[r.Subscription.Callback] = r.Subscription
+		}
+	}
+	now := time.Now()
+	for _, tt := range []struct {
+		callback, secret string
+		created          time.Time
+		expired          bool
+	}{
+		{"https://reader.example/cb?u=1", "s\x00\xffcret", at(20), false},
+		{"https://reader.example/cb?u=2", "", at(21), false},
+		{"https://old.example/cb", "", at(21), true},
+	} {
+		sub := subs[tt.callback]
+		if sub == nil {
+			t.Errorf("subscription of %s not dumped", tt.callback)
+			continue
+		}
+		if sub.Secret != tt.secret || !sub.Created.Equal(tt.created) || sub.Expires.Before(now) != tt.expired {
+			t.Errorf("subscription of %s: secret %q, Created %v, Expires %v; want secret %q, Created %v, expired %v",
+				tt.callback, sub.Secret, sub.Created, sub.Expires, tt.secret, tt.created, tt.expired)
+		}
+	}
+	if len(subs) != 3 {
+		t.Errorf("%d subscriptions dumped, want 3", len(subs))
+	}
 }
 
 // checkSameReads fails the test unless every read of a and b agrees, for
 // the posts and comments of recs: posts, comments of every status,
 // entries by id (deleted ones EGONE), threads, tombstones, thread stats,
-// authors, fetch states and source counts.
+// authors, fetch states, source counts and subscriptions.
 func checkSameReads(t *testing.T, a, b store.Store, recs []store.Record) {
 	t.Helper()
 	ctx := t.Context()
@@ -468,6 +502,11 @@ func show(v any) string {
 		fmt.Fprintf(&b, "%+v", *v)
 	case *feed.Fetch:
 		fmt.Fprintf(&b, "%+v", *v)
+	case []*feed.Subscription:
+		// %q: the secrets hold bytes that %+v would print raw.
+		for _, s := range v {
+			fmt.Fprintf(&b, "{Topic:%s Callback:%s Secret:%q Expires:%v Created:%v}\n", s.Topic, s.Callback, s.Secret, s.Expires, s.Created)
+		}
 	default:
 		fmt.Fprintf(&b, "%+v", v)
 	}
