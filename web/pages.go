@@ -4,11 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
-	"unicode/utf8"
-
-	nethtml "golang.org/x/net/html"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
@@ -57,7 +53,7 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	for _, p := range posts {
 		excerpt := content.Line(p.Summary)
 		if excerpt == "" {
-			excerpt = htmlExcerpt(content.PostHTML(p), excerptLen)
+			excerpt = content.Excerpt(content.PostHTML(p), excerptLen+1) // the ellipsis beyond excerptLen
 		}
 		v.Posts = append(v.Posts, postSummary{
 			Path:         h.postPath(p.ID),
@@ -239,54 +235,4 @@ func linkableHTTP(s string) string {
 		return ""
 	}
 	return s
-}
-
-// blockTags are the elements whose start and end separate words.
-var blockTags = map[string]bool{
-	"p": true, "div": true, "br": true, "hr": true, "li": true, "ul": true, "ol": true,
-	"dl": true, "dt": true, "dd": true, "blockquote": true, "pre": true, "figure": true,
-	"figcaption": true, "table": true, "tr": true, "td": true, "th": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-}
-
-// htmlExcerpt returns the text of an HTML fragment, its white space
-// collapsed, cut at a word boundary to at most n characters and an
-// ellipsis.
-func htmlExcerpt(s string, n int) string {
-	var b strings.Builder
-	z := nethtml.NewTokenizer(strings.NewReader(s))
-	for {
-		tt := z.Next()
-		if tt == nethtml.ErrorToken {
-			break
-		}
-		switch tt {
-		case nethtml.TextToken:
-			b.Write(z.Text())
-		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
-			// Blocks and line breaks separate words; inline tags do not.
-			if name, _ := z.TagName(); blockTags[string(name)] {
-				b.WriteByte(' ')
-			}
-		}
-		if b.Len() > 8*n {
-			break // enough to cut from, even in a four-byte script
-		}
-	}
-	text := strings.Join(strings.Fields(b.String()), " ")
-	if utf8.RuneCountInString(text) <= n {
-		return text
-	}
-	cut, count := text, 0
-	for i := range text {
-		if count == n {
-			cut = text[:i]
-			break
-		}
-		count++
-	}
-	if j := strings.LastIndexByte(cut, ' '); j > n/2 {
-		cut = cut[:j]
-	}
-	return strings.TrimRight(cut, " ,.;:") + "…"
 }

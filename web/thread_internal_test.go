@@ -59,25 +59,6 @@ func TestThread(t *testing.T) {
 	}
 }
 
-func TestHTMLExcerpt(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"<p>Short.</p>", 20, "Short."},
-		{"<p>One</p>\n<p>two  three</p>", 20, "One two three"},
-		{"<p>alpha beta gamma delta</p>", 12, "alpha beta…"},
-		{"<p>ééééééééééé</p>", 4, "éééé…"},
-		{"<p>x &amp; y</p>", 10, "x & y"},
-		{`<p>the <a href="/x">posts</a>, or <em>not</em></p><ul><li>a</li><li>b</li></ul>`, 40, "the posts, or not a b"},
-	} {
-		if got := htmlExcerpt(tc.in, tc.n); got != tc.want {
-			t.Errorf("htmlExcerpt(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
-		}
-	}
-}
-
 func TestETagMatch(t *testing.T) {
 	tag := `"abc"`
 	for field, want := range map[string]bool{

@@ -143,7 +143,7 @@ func (r *Renderer) digestHTML(posts []*feed.Post, comments []*feed.Comment) stri
 				when, _ := entryDates(c.Published, c.Updated)
 				b.WriteString("<li>" + esc(r.author(c.AuthorName, "").name) + `, <a href="` + esc(r.CommentURL(id, c.ID)) + `">` +
 					esc(when.In(r.loc).Format("Mon 2 Jan 15:04")) + "</a>")
-				if q := excerpt(content.CommentHTML(c), digestQuote); q != "" {
+				if q := content.Excerpt(content.CommentHTML(c), digestQuote); q != "" {
 					b.WriteString(": " + esc(q))
 				}
 				b.WriteString("</li>\n")

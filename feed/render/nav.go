@@ -2,6 +2,7 @@ package render
 
 import (
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 )
 
 // Where a document sits among its feed's documents, and how that shows.
@@ -63,7 +64,7 @@ func (r *Renderer) place(doc *document, d *Doc) {
 		doc.summaryOnly = true
 		for _, e := range doc.entries {
 			if e.summary == "" {
-				e.summary = excerpt(e.content, summaryLength)
+				e.summary = content.Excerpt(e.content, summaryLength)
 			}
 			e.content = ""
 		}

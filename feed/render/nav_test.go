@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
@@ -402,34 +401,6 @@ func TestRenderer_ParseFeedURL(t *testing.T) {
 		if ref, f, ok := r.ParseFeedURL(u); ok {
 			t.Errorf("ParseFeedURL(%q) = %v, %q; want false", u, ref, f)
 		}
-	}
-}
-
-func TestExcerpt(t *testing.T) {
-	long := strings.Repeat("word ", 100) // 500 characters
-	for _, tc := range []struct {
-		html string
-		n    int
-		want string
-	}{
-		{"<p>Cod &amp; chips, with <em>lots</em> of vinegar.</p>", 300, "Cod & chips, with lots of vinegar."},
-		{"<p>One</p><p>Two<br/>three</p><ul><li>a</li><li>b</li></ul>", 300, "One Two three a b"},
-		{"<p>x &lt;3 <a href=\"https://e.example/\">link</a>s</p>", 300, "x <3 links"},
-		{`<p>See <img src="x.png" alt="a fish"/> here</p>`, 300, "See a fish here"},
-		{"", 300, ""},
-		{"<p>  \n </p>", 300, ""},
-		{"<p>Hello brave new world</p>", 15, "Hello brave\u2026"},
-		{"<p>Hello, brave new world</p>", 9, "Hello\u2026"},
-		{"<p>Supercalifragilistic</p>", 10, "Supercali\u2026"},
-		{"<p>\U0001F41F\U0001F41F\U0001F41F\U0001F41F</p>", 3, "\U0001F41F\U0001F41F\u2026"},
-	} {
-		if got := excerpt(tc.html, tc.n); got != tc.want {
-			t.Errorf("excerpt(%q, %d) = %q, want %q", tc.html, tc.n, got, tc.want)
-		}
-	}
-	got := excerpt("<p>"+long+"</p>", summaryLength)
-	if n := utf8.RuneCountInString(got); n > summaryLength || n < summaryLength-10 || !strings.HasSuffix(got, "word\u2026") {
-		t.Errorf("excerpt of 500 characters: %d characters, %q", n, got)
 	}
 }
 
