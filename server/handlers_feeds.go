@@ -393,12 +393,10 @@ func weight(params string) float64 {
 }
 
 // feedCacheControl returns the Cache-Control of document v: the
-// renderer's MaxAge for it, which its ttl and sy:updatePeriod state too.
+// renderer's MaxAge for it (feeds.max_age; a year for archives), which its
+// ttl and sy:updatePeriod state too.
 func (s *Server) feedCacheControl(v feed.View) string {
-	if v.Archive > 0 {
-		return "public, max-age=" + strconv.FormatInt(int64(s.r.MaxAge(v)/time.Second), 10)
-	}
-	return s.cacheControl
+	return "public, max-age=" + strconv.FormatInt(int64(max(s.r.MaxAge(v), 0)/time.Second), 10)
 }
 
 // setFeedLinks adds the Link header fields WebSub subscribers discover

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -24,7 +23,6 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxAge           = 5 * time.Minute
 	DefaultMaxBodyBytes     = 1 << 20
 	DefaultCommentRate      = 6 // comments per minute and client
 	DefaultCommentBurst     = 3
@@ -51,9 +49,6 @@ type Config struct {
 	// AdminToken is the bearer token of the admin API. Empty disables the
 	// admin API: every request to it gets 401.
 	AdminToken string
-	// MaxAge is the Cache-Control max-age of feeds (feeds.max_age):
-	// DefaultMaxAge when zero, max-age=0 when negative.
-	MaxAge time.Duration
 	// MaxBodyBytes limits API request bodies; larger ones get 413.
 	// DefaultMaxBodyBytes when zero or negative.
 	MaxBodyBytes int64
@@ -147,9 +142,6 @@ func (c Config) withDefaults(log *slog.Logger) Config {
 	if err := c.Validate(); err != nil {
 		log.Error("invalid server config; using safe values", "err", err)
 	}
-	if c.MaxAge == 0 {
-		c.MaxAge = DefaultMaxAge
-	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -189,12 +181,11 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 
-	cacheControl string       // the Cache-Control value of feeds
-	tokenSum     [32]byte     // SHA-256 of AdminToken, compared in constant time
-	limiter      *rateLimiter // comment posting per client; nil when unlimited
-	handler      http.Handler
-	pages        atomic.Pointer[pagesHandler] // see SetPages
-	notReady     atomic.Bool                  // the last readiness check failed; see handleReadyz
+	tokenSum [32]byte     // SHA-256 of AdminToken, compared in constant time
+	limiter  *rateLimiter // comment posting per client; nil when unlimited
+	handler  http.Handler
+	pages    atomic.Pointer[pagesHandler] // see SetPages
+	notReady atomic.Bool                  // the last readiness check failed; see handleReadyz
 }
 
 // pagesHandler holds the handler given to SetPages.
@@ -217,8 +208,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 		log:   log,
 		// Hashing first gives both sides of the comparison the same length,
 		// so that the comparison does not even leak the token's length.
-		tokenSum:     sha256.Sum256([]byte(cfg.AdminToken)),
-		cacheControl: "public, max-age=" + strconv.FormatInt(int64(max(cfg.MaxAge, 0)/time.Second), 10),
+		tokenSum: sha256.Sum256([]byte(cfg.AdminToken)),
 	}
 	if cfg.CommentRate > 0 {
 		s.limiter = newRateLimiter(rate.Limit(cfg.CommentRate/60), cfg.CommentBurst, time.Now)

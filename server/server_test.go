@@ -181,7 +181,6 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	cfg := server.Config{
 		AdminToken:   token,
-		MaxAge:       5 * time.Minute,
 		MaxBodyBytes: o.maxBodyBytes,
 		CommentRate:  -1,
 	}

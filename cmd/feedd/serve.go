@@ -172,7 +172,6 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	a.poller = newPoller(cfg, st, c.Changed, m.ObservePollStatus, log.With("component", "poll"))
 	a.server = server.New(st, c, r, server.Config{
 		AdminToken:       cfg.AdminToken,
-		MaxAge:           cfg.Feeds.MaxAge,
 		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
 		Moderation:       cfg.Comments.Moderation,
 		CommentRate:      float64(cfg.Comments.RatePerMinute),
