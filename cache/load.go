@@ -11,8 +11,8 @@ import (
 	"github.com/feedd/feedd/store"
 )
 
-// feedData is what one document is rendered from, loaded once for all
-// formats.
+// feedData is what one document is rendered from: loaded by each fill
+// (one format), and once for all of a document's formats by Sweep.
 type feedData struct {
 	posts    []*feed.Post                // KindPosts
 	stats    map[string]feed.ThreadStats // KindPosts with Options.CommentCounts
