@@ -121,6 +121,9 @@ type slot struct {
 	// deltas holds the delta documents rendered from data, by the
 	// version they were asked against (see Delta); guarded by Cache.mu.
 	deltas map[string]*Entry
+	// page is the HTML page of the document (see Page), once asked for;
+	// guarded by Cache.mu.
+	page *Entry
 }
 
 // maxQueryDocs bounds the query documents (Blogger parameters, whose

@@ -21,7 +21,7 @@ type Entry struct {
 	ETag         string    // strong, quoted validator of Body: "<hash>"
 	GzipETag     string    // strong, quoted validator of Gzip: "<hash>-gzip"
 	LastModified time.Time // the feed's last change, as the renderer reports it
-	ContentType  string    // media type with charset, from render.ContentType
+	ContentType  string    // media type with charset: render.ContentType, or HTML for a page (see Page)
 }
 
 // etagLen is the number of base64url characters of the SHA-256 of the body
@@ -34,6 +34,12 @@ const etagLen = 22
 const GzipETagSuffix = "-gzip"
 
 func newEntry(body []byte, mod time.Time, f feed.Format) *Entry {
+	return newEntryOf(body, mod, render.ContentType(f))
+}
+
+// newEntryOf returns the Entry of body, a document of media type
+// contentType.
+func newEntryOf(body []byte, mod time.Time, contentType string) *Entry {
 	sum := sha256.Sum256(body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:])[:etagLen]
 	return &Entry{
@@ -42,7 +48,7 @@ func newEntry(body []byte, mod time.Time, f feed.Format) *Entry {
 		ETag:         `"` + tag + `"`,
 		GzipETag:     `"` + tag + GzipETagSuffix + `"`,
 		LastModified: mod,
-		ContentType:  render.ContentType(f),
+		ContentType:  contentType,
 	}
 }
 

@@ -188,11 +188,7 @@ func (c *Cache) render(d *feedData, k key, only map[string]bool) (body []byte, m
 			err = fmt.Errorf("render %s: panic: %v", k, v)
 		}
 	}()
-	doc := &render.Doc{
-		Ref: k.ref, View: k.view,
-		Posts: d.posts, Stats: d.stats, Post: d.post, Comments: d.comments, Gone: d.gone,
-		Nav: d.nav, Digest: d.digest,
-	}
+	doc := d.doc(k)
 	if only != nil {
 		doc.Posts = slices.DeleteFunc(slices.Clone(d.posts), func(p *feed.Post) bool { return !only[p.ID] })
 		doc.Comments = slices.DeleteFunc(slices.Clone(d.comments), func(c *feed.Comment) bool { return !only[c.ID] })
@@ -202,4 +198,13 @@ func (c *Cache) render(d *feedData, k key, only map[string]bool) (body []byte, m
 		return nil, time.Time{}, fmt.Errorf("render %s: %w", k, err)
 	}
 	return body, mod, nil
+}
+
+// doc returns the document of k that d holds the data of.
+func (d *feedData) doc(k key) *render.Doc {
+	return &render.Doc{
+		Ref: k.ref, View: k.view,
+		Posts: d.posts, Stats: d.stats, Post: d.post, Comments: d.comments, Gone: d.gone,
+		Nav: d.nav, Digest: d.digest,
+	}
 }

@@ -182,35 +182,37 @@ func (s *Server) handleDigestPath(w http.ResponseWriter, r *http.Request) {
 // the entry's validators decide 304s, so a revalidation of a cached feed
 // makes no store call. The gzip variant is the entry's precomputed bytes.
 //
-// An Atom or RSS feed asked for by a browser navigation (see prefersHTML)
-// is sent as application/xml: Chromium shows application/atom+xml and
-// application/rss+xml as plain text, but renders XML, applying the XSLT
-// stylesheet the feed names, so that a reader who opens a feed link sees a
-// page that explains it. The bytes are the same; the ETags get
-// xmlETagSuffix, as a representation with another media type needs
-// validators of its own, and the answers vary on Accept.
+// A feed's URL opened in a browser (a request that prefers text/html,
+// see prefersHTML) answers the HTML page of the document (Cache.Page,
+// written by the pages' FeedPages) when the pages are mounted: it says
+// what a feed is, gives the address to copy and shows the entries, with
+// no XSLT involved. The page is another representation of the URL, with
+// its own ETag, so every answer varies on Accept; feed readers, which do
+// not prefer text/html, get the feed's bytes as they are.
 //
-// A head document asked for with A-IM: feed by a client whose
-// If-None-Match names an older version the cache remembers is answered
-// 226 IM Used with the entries added or changed since (RFC 3229; see
-// Cache.Delta); an unknown version gets the whole feed.
+// With Config.Delta, a head document asked for with A-IM: feed by a
+// client whose If-None-Match names an older version the cache remembers
+// is answered 226 IM Used with the entries added or changed since (RFC
+// 3229; see Cache.Delta), unless its User-Agent is excluded (see
+// offersDelta); an unknown version gets the whole feed.
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref, v feed.View, f feed.Format) {
 	h := w.Header()
-	// Every answer for a feed URL may depend on Accept-Encoding (and
-	// Accept for XML feeds), including the error ones, which a cache
-	// might otherwise reuse.
-	asXML := false
-	if f == feed.JSON {
-		h.Set("Vary", "Accept-Encoding")
-	} else {
-		h.Set("Vary", "Accept, Accept-Encoding")
-		asXML = prefersHTML(r.Header.Values("Accept"))
+	// Every answer for a feed URL may depend on Accept and
+	// Accept-Encoding, including the error ones, which a cache might
+	// otherwise reuse.
+	h.Set("Vary", "Accept, Accept-Encoding")
+	var pages FeedPages
+	if prefersHTML(r.Header.Values("Accept")) {
+		pages = s.feedPages()
 	}
 
 	var e, delta *cache.Entry
+	var deltaBase string
 	var err error
-	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && v == (feed.View{}) && wantsFeedDelta(r.Header.Values("A-IM")) {
-		e, delta, err = s.cache.Delta(r.Context(), ref, f, entityTags(inm))
+	if pages != nil {
+		e, err = s.cache.Page(r.Context(), ref, v, f, pages)
+	} else if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && v == (feed.View{}) && s.offersDelta(r) {
+		e, delta, deltaBase, err = s.cache.Delta(r.Context(), ref, f, entityTags(inm))
 	} else {
 		e, err = s.cache.GetView(r.Context(), ref, v, f)
 	}
@@ -245,21 +247,23 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	} else {
 		tags[0] = e.ETag
 	}
-	contentType := e.ContentType
-	if asXML {
-		for i := range etags {
-			etags[i] = xmlETag(etags[i])
-		}
-		contentType = xmlContentType
-	}
 
 	status, tag := checkConditions(r, etags, e.LastModified, time.Now())
+	// A 304 carries what the 200 it stands for would (RFC 9110 §15.4.5):
+	// the caching fields (Vary, set above, and Cache-Control), the ETag
+	// the client named, and Last-Modified, which guides the update of its
+	// copy: feed readers store the validators of every answer, 304s
+	// included, and one that revalidates by If-Modified-Since alone would
+	// lose its date. Nothing that describes the body (Content-Type,
+	// -Length, -Encoding), which a 304 has none of and which could differ
+	// from the copy it refreshes (identity, when the client asks for gzip).
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", s.feedCacheControl(v))
+	if !e.LastModified.IsZero() {
+		h.Set("Last-Modified", e.LastModified.UTC().Format(http.TimeFormat))
+	}
 	switch status {
 	case condNotModified:
-		// RFC 9110 §15.4.5: the validators and caching fields only; with an
-		// ETag present, Last-Modified adds nothing.
 		w.WriteHeader(http.StatusNotModified)
 		return
 	case condFailed:
@@ -270,25 +274,35 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	code := http.StatusOK
 	if delta != nil {
 		// RFC 3229 §10.4.1: the ETag is the current instance's, which the
-		// client's next request names; the body is the delta, which no
-		// cache may store in place of the instance (the im directive,
-		// §10.5.3, for caches that know deltas; no-store for the rest).
+		// client's next request names, and so is Last-Modified (set
+		// above): the client's copy merged with the delta is that
+		// instance. Delta-Base names the copy the delta applies to, which
+		// §10.5.1 asks for when If-None-Match named several. The body is
+		// the delta, which no cache may store in place of the instance
+		// (the im directive, §10.5.3, for caches that know deltas;
+		// no-store for the rest), and which depends on A-IM, If-None-Match
+		// and, with excluded agents, User-Agent. Date is net/http's.
 		code = http.StatusIMUsed
 		body = delta.Body
 		if gz {
 			body = delta.Gzip
 		}
 		h.Set("IM", "feed")
+		h.Set("Delta-Base", deltaBase)
 		h.Set("Cache-Control", "no-store, im")
-		h.Add("Vary", "A-IM, If-None-Match")
+		if len(s.deltaExcluded) > 0 {
+			h.Add("Vary", "A-IM, If-None-Match, User-Agent")
+		} else {
+			h.Add("Vary", "A-IM, If-None-Match")
+		}
 	}
-	h.Set("Content-Type", contentType)
+	h.Set("Content-Type", e.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
-	s.setFeedLinks(h, ref, v, f)
-	if !e.LastModified.IsZero() {
-		h.Set("Last-Modified", e.LastModified.UTC().Format(http.TimeFormat))
+	if pages != nil {
+		pages.PageHeaders(h)
 	}
+	s.setFeedLinks(h, ref, v, f)
 	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}

@@ -30,7 +30,7 @@ func TestServeFeed_AllFeeds(t *testing.T) {
 			if got := h.Get("Cache-Control"); got != "public, max-age=300" {
 				t.Errorf("Cache-Control = %q", got)
 			}
-			if got, want := h.Get("Vary"), varyOf(path); got != want {
+			if got, want := h.Get("Vary"), feedVary; got != want {
 				t.Errorf("Vary = %q, want %q", got, want)
 			}
 			if got := h.Get("Content-Encoding"); got != "" {
@@ -96,15 +96,6 @@ func TestServeFeed_Head(t *testing.T) {
 	if w := do(t, e.handler, "HEAD", "/feeds/posts/nope/comments.atom", ""); w.Code != 404 {
 		t.Errorf("HEAD unknown thread = %d, want 404", w.Code)
 	}
-}
-
-// varyOf returns the Vary field of the answers of a feed path: Atom and
-// RSS feeds vary on Accept too (see TestServeFeed_Browser).
-func varyOf(path string) string {
-	if strings.HasSuffix(path, ".json") {
-		return "Accept-Encoding"
-	}
-	return "Accept, Accept-Encoding"
 }
 
 func gunzip(t testing.TB, b []byte) []byte {
@@ -327,3 +318,7 @@ func TestServeFeed_OverTheWire(t *testing.T) {
 		t.Errorf("HEAD = %d, %d bytes, Content-Length %d (GET body %d)", resp.StatusCode, len(b), resp.ContentLength, len(body))
 	}
 }
+
+// feedVary is the Vary of every answer for a feed URL: a browser gets
+// the feed's page (Accept), gzip is served when accepted.
+const feedVary = "Accept, Accept-Encoding"

@@ -2,22 +2,6 @@ package server
 
 import "strings"
 
-// xmlContentType is the media type of an Atom or RSS feed sent to a
-// browser: XML, which browsers render applying the feed's xml-stylesheet.
-const xmlContentType = "application/xml; charset=utf-8"
-
-// xmlETagSuffix marks the ETags of a feed sent as application/xml, appended
-// to the tag of the same bytes as a feed ("<hash>-x", "<hash>-gzip-x"):
-// another media type makes another representation, and a cache that keeps
-// both must not take one's validator for the other's.
-const xmlETagSuffix = "-x"
-
-// xmlETag returns the ETag of the application/xml variant of the
-// representation whose strong, quoted ETag is tag.
-func xmlETag(tag string) string {
-	return tag[:len(tag)-1] + xmlETagSuffix + `"`
-}
-
 // prefersHTML reports whether the Accept field lines are a browser's
 // navigation: text/html is listed with a weight above zero that no other
 // listed media range exceeds, and neither feed media type

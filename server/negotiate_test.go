@@ -2,77 +2,96 @@ package server_test
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/web"
 )
 
 // chromiumAccept is the Accept field of Chromium's navigations.
 const chromiumAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
 
-// A browser that navigates to an Atom or RSS feed gets the same bytes as
-// application/xml, which it renders with the feed's XSLT stylesheet, under
-// ETags of their own; every other client gets the feed's media type. JSON
-// feeds do not vary on Accept.
+// withPages mounts the site's pages (package web) on e's server, as
+// feedd serve does.
+func withPages(e *env) *env {
+	e.srv.SetPages(web.New(e.db, e.r, e.srv, web.Options{}, slog.New(slog.DiscardHandler)))
+	return e
+}
+
+// A browser that navigates to a feed gets the feed's HTML page, under
+// ETags of its own; every other client gets the feed's bytes, its media
+// type and its ETag exactly as when no page exists.
 func TestServeFeed_Browser(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	plain := newEnv(t, envOptions{})
+	e := withPages(newEnv(t, envOptions{}))
 	for path, ct := range feedPaths("alpha") {
 		t.Run(path, func(t *testing.T) {
-			feedAns := do(t, e.handler, "GET", path, "")
+			before := do(t, plain.handler, "GET", path, "")
 			browser := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept)
-			if feedAns.Code != 200 || browser.Code != 200 {
-				t.Fatalf("status %d, %d", feedAns.Code, browser.Code)
+			if before.Code != 200 || browser.Code != 200 {
+				t.Fatalf("status %d, %d", before.Code, browser.Code)
 			}
-			if !bytes.Equal(feedAns.Body.Bytes(), browser.Body.Bytes()) {
-				t.Error("the browser gets other bytes")
-			}
-			fh, bh := feedAns.Header(), browser.Header()
-			if strings.HasSuffix(path, ".json") {
-				if bh.Get("Content-Type") != ct || bh.Get("ETag") != fh.Get("ETag") || bh.Get("Vary") != "Accept-Encoding" {
-					t.Errorf("JSON feed for a browser: %v", bh)
-				}
-				return
-			}
-			if got := bh.Get("Content-Type"); got != "application/xml; charset=utf-8" {
+			bh := browser.Header()
+			if got := bh.Get("Content-Type"); got != "text/html; charset=utf-8" {
 				t.Errorf("browser's Content-Type = %q", got)
 			}
-			if got := fh.Get("Content-Type"); got != ct {
-				t.Errorf("feed reader's Content-Type = %q, want %q", got, ct)
+			if !strings.Contains(bh.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("the page has no Content-Security-Policy: %v", bh)
 			}
-			tag := fh.Get("ETag")
-			if want := strings.TrimSuffix(tag, `"`) + `-x"`; bh.Get("ETag") != want {
-				t.Errorf("browser's ETag = %s, want %s", bh.Get("ETag"), want)
-			}
-			for _, h := range []http.Header{fh, bh} {
-				if h.Get("Vary") != "Accept, Accept-Encoding" {
-					t.Errorf("Vary = %q", h.Get("Vary"))
+			page := browser.Body.String()
+			for _, want := range []string{"<!doctype html>", "This is a web feed", `value="https://blog.example.org` + path + `"`} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the page lacks %q:\n%s", want, page)
 				}
 			}
-			for _, accept := range []string{"", "*/*", "application/atom+xml, application/rss+xml;q=0.9, */*;q=0.1"} {
+			if bh.Get("ETag") == "" || bh.Get("ETag") == before.Header().Get("ETag") {
+				t.Errorf("page ETag %s, feed ETag %s", bh.Get("ETag"), before.Header().Get("ETag"))
+			}
+			for _, accept := range []string{"", "*/*", "application/atom+xml, application/rss+xml;q=0.9, */*;q=0.1",
+				"application/feed+json", "text/html;q=0.5, application/xml"} {
 				w := do(t, e.handler, "GET", path, "", "Accept", accept)
-				if w.Header().Get("Content-Type") != ct || w.Header().Get("ETag") != tag {
-					t.Errorf("Accept %q: Content-Type %q, ETag %s", accept, w.Header().Get("Content-Type"), w.Header().Get("ETag"))
+				if w.Header().Get("Content-Type") != ct || w.Header().Get("ETag") != before.Header().Get("ETag") ||
+					!bytes.Equal(w.Body.Bytes(), before.Body.Bytes()) {
+					t.Errorf("Accept %q: Content-Type %q, ETag %s: not the feed as before", accept, w.Header().Get("Content-Type"), w.Header().Get("ETag"))
+				}
+			}
+			for _, w := range []http.Header{before.Header(), bh} {
+				if w.Get("Vary") != "Accept, Accept-Encoding" {
+					t.Errorf("Vary = %q", w.Get("Vary"))
 				}
 			}
 		})
 	}
 }
 
-// Conditional requests of the XML variant match its own validators only,
-// gzip too; a feed reader's tag does not revalidate a browser's copy nor
-// the other way round.
-func TestServeFeed_BrowserConditional(t *testing.T) {
+// Without pages (a server given none), a browser gets the feed.
+func TestServeFeed_BrowserWithoutPages(t *testing.T) {
 	e := newEnv(t, envOptions{})
+	w := do(t, e.handler, "GET", "/feeds/posts/alpha/comments.atom", "", "Accept", chromiumAccept)
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Errorf("= %d, %v", w.Code, w.Header())
+	}
+}
+
+// Conditional requests of the page match its own validators only, gzip
+// too; a feed reader's tag does not revalidate a browser's copy nor the
+// other way round. A new comment changes the page with the feed.
+func TestServeFeed_BrowserConditional(t *testing.T) {
+	e := withPages(newEnv(t, envOptions{}))
 	const path = "/feeds/posts/alpha/comments.rss"
 	feedTag := do(t, e.handler, "GET", path, "").Header().Get("ETag")
-	xmlTag := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept).Header().Get("ETag")
+	pageTag := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept).Header().Get("ETag")
 	gz := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept, "Accept-Encoding", "gzip")
 	gzTag := gz.Header().Get("ETag")
-	if gz.Header().Get("Content-Encoding") != "gzip" || gz.Header().Get("Content-Type") != "application/xml; charset=utf-8" {
+	if gz.Header().Get("Content-Encoding") != "gzip" || gz.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("gzip for a browser: %v", gz.Header())
 	}
-	if !strings.HasSuffix(gzTag, `-gzip-x"`) || xmlTag == feedTag || gzTag == xmlTag {
-		t.Fatalf("tags: feed %s, xml %s, xml gzip %s", feedTag, xmlTag, gzTag)
+	if !strings.HasSuffix(gzTag, `-gzip"`) || pageTag == feedTag || gzTag == pageTag {
+		t.Fatalf("tags: feed %s, page %s, page gzip %s", feedTag, pageTag, gzTag)
 	}
 	for _, tc := range []struct {
 		name    string
@@ -80,13 +99,13 @@ func TestServeFeed_BrowserConditional(t *testing.T) {
 		want    int
 		wantTag string
 	}{
-		{"browser, its tag", []string{"Accept", chromiumAccept, "If-None-Match", xmlTag}, 304, xmlTag},
-		{"browser, gzip, its identity tag", []string{"Accept", chromiumAccept, "Accept-Encoding", "gzip", "If-None-Match", xmlTag}, 304, xmlTag},
+		{"browser, its tag", []string{"Accept", chromiumAccept, "If-None-Match", pageTag}, 304, pageTag},
+		{"browser, gzip, its identity tag", []string{"Accept", chromiumAccept, "Accept-Encoding", "gzip", "If-None-Match", pageTag}, 304, pageTag},
 		{"browser, gzip, its gzip tag", []string{"Accept", chromiumAccept, "Accept-Encoding", "gzip", "If-None-Match", gzTag}, 304, gzTag},
-		{"browser, the feed's tag", []string{"Accept", chromiumAccept, "If-None-Match", feedTag}, 200, xmlTag},
-		{"reader, the browser's tag", []string{"If-None-Match", xmlTag}, 200, feedTag},
+		{"browser, the feed's tag", []string{"Accept", chromiumAccept, "If-None-Match", feedTag}, 200, pageTag},
+		{"reader, the browser's tag", []string{"If-None-Match", pageTag}, 200, feedTag},
 		{"reader, its tag", []string{"If-None-Match", feedTag}, 304, feedTag},
-		{"browser, If-Match the feed's tag", []string{"Accept", chromiumAccept, "If-Match", feedTag}, 412, xmlTag},
+		{"browser, If-Match the feed's tag", []string{"Accept", chromiumAccept, "If-Match", feedTag}, 412, pageTag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := do(t, e.handler, "GET", path, "", tc.header...)
@@ -97,5 +116,15 @@ func TestServeFeed_BrowserConditional(t *testing.T) {
 				t.Errorf("Vary = %q", w.Header().Get("Vary"))
 			}
 		})
+	}
+
+	c := &feed.Comment{PostID: "alpha", AuthorName: "Late Reader", Content: "A word after the rest."}
+	if err := e.db.CreateComment(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	e.cache.Changed(feed.Change{Comment: c})
+	w := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept, "If-None-Match", pageTag)
+	if w.Code != 200 || w.Header().Get("ETag") == pageTag || !strings.Contains(w.Body.String(), "A word after the rest.") {
+		t.Errorf("after a new comment: %d, ETag %s, page without it", w.Code, w.Header().Get("ETag"))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,21 @@ type Config struct {
 	// right-most address of X-Forwarded-For outside these prefixes. Empty
 	// trusts none; the peer address is the client.
 	TrustedProxies []netip.Prefix
+	// Delta answers delta requests for a feed's head (RFC 3229 with
+	// A-IM: feed; see Cache.Delta) with 226 IM Used and only the entries
+	// added or changed since the client's copy (feeds.delta). Off, every
+	// client gets the whole feed (200) or 304, whatever it asks: feedparser
+	// sends A-IM: feed with every ETag it holds, and programs built on it
+	// that accept no 226 (rss2email) would fail on every update.
+	Delta bool
+	// DeltaExcludedAgents are case-insensitive substrings of User-Agent
+	// whose clients never get 226 even with Delta on
+	// (feeds.delta_excluded_agents): programs built on feedparser send its
+	// agent unchanged, so they cannot be told from the readers that merge
+	// deltas. nil means DefaultDeltaExcludedAgents(); an empty, non-nil
+	// list excludes none. An empty string, which Validate rejects, would
+	// exclude every client.
+	DeltaExcludedAgents []string
 	// SourceStatus reports the mirrored sources for GET /api/sources;
 	// nil answers an empty list.
 	SourceStatus func(ctx context.Context) ([]SourceStatus, error)
@@ -116,10 +132,23 @@ type Config struct {
 	Ready func(ctx context.Context) error
 }
 
+// DefaultDeltaExcludedAgents returns the User-Agent substrings that
+// Config.DeltaExcludedAgents means when nil: feedparser's agents, version 6
+// ("feedparser/6.0.10 +https://github.com/kurtmckee/feedparser/") and
+// before ("UniversalFeedParser/5.2.1 +https://code.google.com/p/feedparser/").
+func DefaultDeltaExcludedAgents() []string {
+	return []string{"feedparser/", "UniversalFeedParser/"}
+}
+
 // Validate reports settings that New would have to replace: an unknown
-// moderation policy, or a honeypot field that is not a plain name or that
-// clashes with a real comment field.
+// moderation policy, a honeypot field that is not a plain name or that
+// clashes with a real comment field, or a blank excluded agent.
 func (c Config) Validate() error {
+	for i, a := range c.DeltaExcludedAgents {
+		if strings.TrimSpace(a) == "" {
+			return fmt.Errorf("delta excluded agent %d: must not be empty, as it would exclude every client", i+1)
+		}
+	}
 	switch c.Moderation {
 	case "", ModerationNone, ModerationFirstTime, ModerationAll:
 	default:
@@ -170,6 +199,11 @@ func (c Config) withDefaults(log *slog.Logger) Config {
 	if c.HoneypotField == "" || !feed.ValidID(c.HoneypotField) || isCommentField(c.HoneypotField) {
 		c.HoneypotField = DefaultHoneypotField
 	}
+	if c.DeltaExcludedAgents == nil {
+		c.DeltaExcludedAgents = DefaultDeltaExcludedAgents()
+	}
+	// A blank excluded agent is kept: it excludes every client from
+	// deltas, the safe side.
 	return c
 }
 
@@ -186,10 +220,26 @@ type Server struct {
 	handler  http.Handler
 	pages    atomic.Pointer[pagesHandler] // see SetPages
 	notReady atomic.Bool                  // the last readiness check failed; see handleReadyz
+	// deltaExcluded is Config.DeltaExcludedAgents in lower case, for
+	// case-insensitive matching.
+	deltaExcluded []string
 }
 
-// pagesHandler holds the handler given to SetPages.
-type pagesHandler struct{ http.Handler }
+// pagesHandler holds the handler given to SetPages, and its feed pages
+// when it writes them.
+type pagesHandler struct {
+	http.Handler
+	feeds FeedPages // nil when h writes none
+}
+
+// FeedPages writes the HTML pages of feed documents that a browser gets
+// at a feed's URL (package web's Handler does).
+type FeedPages interface {
+	cache.PageRenderer
+	// PageHeaders sets the header fields the site's pages carry (a
+	// Content-Security-Policy among them) on the answer of a page.
+	PageHeaders(h http.Header)
+}
 
 // New returns a Server that reads feeds through c and writes through st,
 // invalidating c after each write. r builds the URLs of created entries.
@@ -209,6 +259,9 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 		// Hashing first gives both sides of the comparison the same length,
 		// so that the comparison does not even leak the token's length.
 		tokenSum: sha256.Sum256([]byte(cfg.AdminToken)),
+	}
+	for _, a := range cfg.DeltaExcludedAgents {
+		s.deltaExcluded = append(s.deltaExcluded, strings.ToLower(a))
 	}
 	if cfg.CommentRate > 0 {
 		s.limiter = newRateLimiter(rate.Limit(cfg.CommentRate/60), cfg.CommentBurst, time.Now)
@@ -312,13 +365,24 @@ func (s *Server) routes() http.Handler {
 // GET /, GET and POST /posts/{post} and GET /static/, behind the server's
 // request log and panic recovery; those routes answer 404 until then, and
 // after SetPages(nil). It is safe to call while the server serves.
-// The pages post comments through SubmitComment.
+// The pages post comments through SubmitComment. When h is also
+// FeedPages, a feed's URL opened in a browser answers its page (see
+// serveFeed).
 func (s *Server) SetPages(h http.Handler) {
 	if h == nil {
 		s.pages.Store(nil)
 		return
 	}
-	s.pages.Store(&pagesHandler{h})
+	fp, _ := h.(FeedPages)
+	s.pages.Store(&pagesHandler{Handler: h, feeds: fp})
+}
+
+// feedPages returns the writer of feed pages, or nil.
+func (s *Server) feedPages() FeedPages {
+	if p := s.pages.Load(); p != nil {
+		return p.feeds
+	}
+	return nil
 }
 
 // servePages hands a page route to the handler given to SetPages.

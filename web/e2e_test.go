@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,7 +181,10 @@ func TestBrowser(t *testing.T) {
 	shots := screenshotDir(t)
 
 	_, base := startSite(t, server.Config{}, func(s *site) map[string]http.Handler {
-		return map[string]http.Handler{"/probe/": xsltProbe}
+		return map[string]http.Handler{render.StylesheetPath: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			xslFetches.Add(1)
+			s.handler.ServeHTTP(w, r)
+		})}
 	})
 	postURL := base + "/posts/logbooks"
 
@@ -260,67 +264,51 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("feed page", func(t *testing.T) {
-		// Chromium is removing XSLT: once a version without it is
-		// installed, the stylesheet cannot be tested this way.
-		if dom := browser.dumpDOM(base + "/probe/doc.xml"); !strings.Contains(dom, "XSLT works") {
-			t.Skipf("this Chromium applies no XSLT stylesheet, not even a trivial one:\n%s", dom)
-		}
-		// The site under another host name than its base URL's
-		// (localhost for 127.0.0.1): the feeds name the stylesheet by a
-		// root-relative path, which loads from the origin the feed was
-		// opened at, as browsers require of XSLT.
-		otherHost := strings.Replace(base, "127.0.0.1", "localhost", 1)
-		for _, f := range []feed.Format{feed.Atom, feed.RSS} {
+		// A reader who opens a feed's link gets a page feedd writes
+		// itself: threaded as on the post's page, the address to copy,
+		// and no XSLT involved (the stylesheet is never fetched, and
+		// the document is HTML, not XML transformed).
+		for _, f := range []feed.Format{feed.Atom, feed.RSS, feed.JSON} {
 			path := "/feeds/posts/logbooks/comments." + string(f)
-			// The feed's own URL: Chromium's navigation asks for
-			// text/html first, so feedd sends the feed as
-			// application/xml, which Chromium renders applying the
-			// stylesheet the feed names. (As application/atom+xml or
-			// application/rss+xml, Chromium 156 shows plain text.)
-			for _, site := range []string{base, otherHost} {
-				dom := browser.dumpDOM(site + path)
-				for _, want := range []string{
-					"This is a web feed", // the explanation
-					"Comment on ‘What the logbooks remember’ by Ruaridh", // an entry title
-					"<p>Who relieved the keepers?</p>",                   // content rendered as HTML
-					base + path,                                          // the address to copy
-				} {
-					if !strings.Contains(dom, want) {
-						t.Errorf("%s%s in Chromium lacks %q:\n%s", site, path, want, dom)
-					}
+			before := xslFetches.Load()
+			dom := browser.dumpDOM(base + path)
+			for _, want := range []string{
+				"This is a web feed",               // the explanation
+				`value="` + base + path,            // the address to copy
+				"<p>Who relieved the keepers?</p>", // content rendered as HTML
+			} {
+				if !strings.Contains(dom, want) {
+					t.Errorf("%s in Chromium lacks %q:\n%s", path, want, dom)
 				}
+			}
+			doc := parseHTML(t, strings.NewReader(dom))
+			if n := findAll(doc, tagged("ol", "class", "replies")); len(n) == 0 {
+				t.Errorf("%s: the conversation is not threaded (no replies nested):\n%s", path, dom)
+			}
+			if xslFetches.Load() != before {
+				t.Errorf("%s: Chromium fetched the XSLT stylesheet", path)
 			}
 			browser.screenshot(base+path, filepath.Join(shots, "feed-"+string(f)+".png"), 1200, 1600)
 
-			// A feed reader gets the feed's own media type.
+			// A feed reader gets the feed's own media type and bytes.
 			resp, err := http.Get(base + path)
 			if err != nil {
 				t.Fatal(err)
 			}
+			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if got := resp.Header.Get("Content-Type"); got != render.ContentType(f) {
-				t.Errorf("GET %s without Accept: Content-Type %q, want %q", path, got, render.ContentType(f))
+			if got := resp.Header.Get("Content-Type"); got != render.ContentType(f) || strings.Contains(string(body), "<html") {
+				t.Errorf("GET %s without Accept: Content-Type %q, want the feed's %q", path, got, render.ContentType(f))
 			}
 		}
+		browser.screenshot(base+"/feeds/posts.atom", filepath.Join(shots, "feed-posts.png"), 1200, 1600)
+		browser.screenshot(base+"/feeds/comments.rss", filepath.Join(shots, "feed-comments.png"), 1200, 1600)
 	})
 }
 
-// xsltProbe serves a trivial XML document and its XSLT stylesheet, to
-// tell whether the browser applies XSLT at all.
-var xsltProbe = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/xml")
-	switch r.URL.Path {
-	case "/probe/doc.xml":
-		_, _ = io.WriteString(w, `<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="/probe/style.xsl"?><doc/>`)
-	case "/probe/style.xsl":
-		_, _ = io.WriteString(w, `<?xml version="1.0"?>
-<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
-<xsl:template match="/"><html><body><p>XSLT works</p></body></html></xsl:template>
-</xsl:stylesheet>`)
-	default:
-		http.NotFound(w, r)
-	}
-})
+// xslFetches counts requests for the feeds' XSLT stylesheet, which the
+// feed pages must not need.
+var xslFetches atomic.Int64
 
 // atComment reports whether a page URL is at a comment's anchor, where
 // the form sends the reader after posting.

@@ -28,6 +28,7 @@ type postSummary struct {
 	Author       string
 	Published    time.Time
 	Excerpt      string // plain text
+	Counted      bool   // Comments is known
 	Comments     int    // approved comments
 	CommentsPath string
 }
@@ -51,19 +52,7 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	v := homeView{Site: h.site, Posts: make([]postSummary, 0, len(posts))}
 	for _, p := range posts {
-		excerpt := content.Line(p.Summary)
-		if excerpt == "" {
-			excerpt = content.Excerpt(content.PostHTML(p), excerptLen+1) // the ellipsis beyond excerptLen
-		}
-		v.Posts = append(v.Posts, postSummary{
-			Path:         h.postPath(p.ID),
-			Title:        postTitle(p),
-			Author:       content.Line(p.AuthorName),
-			Published:    p.Published,
-			Excerpt:      excerpt,
-			Comments:     stats[p.ID].Count,
-			CommentsPath: h.postPath(p.ID) + "#comments",
-		})
+		v.Posts = append(v.Posts, h.summary(p, stats[p.ID].Count, true))
 	}
 	h.render(w, r, pageHome, http.StatusOK, cacheHome, &page{
 		Title:     h.site,
@@ -71,6 +60,25 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		Feeds:     h.siteFeeds(),
 		Main:      v,
 	})
+}
+
+// summary returns p as a list of posts shows it, with its number of
+// comments when counted.
+func (h *Handler) summary(p *feed.Post, comments int, counted bool) postSummary {
+	excerpt := content.Line(p.Summary)
+	if excerpt == "" {
+		excerpt = content.Excerpt(content.PostHTML(p), excerptLen+1) // the ellipsis beyond excerptLen
+	}
+	return postSummary{
+		Path:         h.postPath(p.ID),
+		Title:        postTitle(p),
+		Author:       content.Line(p.AuthorName),
+		Published:    p.Published,
+		Excerpt:      excerpt,
+		Counted:      counted,
+		Comments:     comments,
+		CommentsPath: h.postPath(p.ID) + "#comments",
+	}
 }
 
 // postView is the data of a post's page.

@@ -23,6 +23,7 @@ const (
 	pageHome  = "home"
 	pagePost  = "post"
 	pageError = "error"
+	pageFeed  = "feed"
 )
 
 // parseTemplates parses the layout with each page. The templates are
@@ -41,9 +42,9 @@ func parseTemplates(cssPath string) pageTemplates {
 			return many
 		},
 	}
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/comment.html"))
 	pages := make(pageTemplates)
-	for _, name := range []string{pageHome, pagePost, pageError} {
+	for _, name := range []string{pageHome, pagePost, pageError, pageFeed} {
 		t := template.Must(layout.Clone())
 		pages[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
 	}
@@ -147,10 +148,8 @@ const (
 // A 200 carries a strong ETag of its bytes, and a request whose
 // If-None-Match names it gets 304.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, status int, cacheControl string, p *page) {
-	p.Site = h.site
-	p.HomePath = h.homePath()
-	var b bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&b, "layout.html", p); err != nil {
+	b, err := h.execute(name, p)
+	if err != nil {
 		h.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -173,6 +172,17 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, st
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b.Bytes())
 	}
+}
+
+// execute writes page p with the named template.
+func (h *Handler) execute(name string, p *page) (*bytes.Buffer, error) {
+	p.Site = h.site
+	p.HomePath = h.homePath()
+	var b bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&b, "layout.html", p); err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
 // contentSecurityPolicy allows the pages nothing but their stylesheet,

@@ -17,12 +17,38 @@ type commentNode struct {
 	Published time.Time
 	HTML      template.HTML
 	Replies   []*commentNode // oldest first
+	// On names the comment's post where the page is not the post's own
+	// (the site comments feed's page); nil on a post's page.
+	On *postLink
+	// Permalink is where its date links to: the comment on its post's
+	// page, where the page is another (a feed's page); "" links the
+	// comment's anchor on this page.
+	Permalink string
 	// CanReply is false at the deepest level the server takes replies to.
 	CanReply bool
 	// ReplyPath opens the page with the form replying to this comment.
 	ReplyPath string
 
 	parentID string
+}
+
+// newCommentNode returns c as a page shows it, without replies; maxDepth
+// is the server's limit of replies (0: it takes none).
+func newCommentNode(c *feed.Comment, maxDepth int) *commentNode {
+	author := content.Line(c.AuthorName)
+	if author == "" {
+		author = "Anonymous"
+	}
+	return &commentNode{
+		ID:        c.ID,
+		Author:    author,
+		AuthorURI: linkable(c.AuthorURI),
+		Published: c.Published,
+		HTML:      template.HTML(content.CommentHTML(c)), // sanitized, as in the feeds
+		CanReply:  c.Depth+1 < maxDepth,
+		ReplyPath: "?reply=" + c.ID + "#comment-form",
+		parentID:  c.ParentID,
+	}
 }
 
 // thread arranges the approved comments of a post, which the store lists
@@ -39,20 +65,7 @@ func (h *Handler) thread(postID string, comments []*feed.Comment, maxDepth int) 
 		if c == nil || byID[c.ID] != nil {
 			continue
 		}
-		author := content.Line(c.AuthorName)
-		if author == "" {
-			author = "Anonymous"
-		}
-		n := &commentNode{
-			ID:        c.ID,
-			Author:    author,
-			AuthorURI: linkable(c.AuthorURI),
-			Published: c.Published,
-			HTML:      template.HTML(content.CommentHTML(c)), // sanitized, as in the feeds
-			CanReply:  c.Depth+1 < maxDepth,
-			ReplyPath: "?reply=" + c.ID + "#comment-form",
-			parentID:  c.ParentID,
-		}
+		n := newCommentNode(c, maxDepth)
 		byID[c.ID] = n
 		nodes = append(nodes, n)
 	}

@@ -79,8 +79,18 @@ type Nav struct {
 // d.Nav, the documents next to it: see nav.go. Digest feeds are rendered
 // from d.Digest, the other kinds from d.Posts, d.Comments and d.Post.
 func (r *Renderer) Render(f feed.Format, d *Doc) ([]byte, time.Time, error) {
+	doc, err := r.build(d)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return r.render(f, doc)
+}
+
+// build returns the format-neutral document of d, placed among its
+// feed's documents.
+func (r *Renderer) build(d *Doc) (*document, error) {
 	if d == nil {
-		return nil, time.Time{}, feed.Errorf(feed.EINVALID, "render: no document")
+		return nil, feed.Errorf(feed.EINVALID, "render: no document")
 	}
 	if d.View.Archive > 0 { // see Doc
 		a := *d
@@ -104,8 +114,8 @@ func (r *Renderer) Render(f feed.Format, d *Doc) ([]byte, time.Time, error) {
 		err = feed.Errorf(feed.EINVALID, "render: unknown feed %q", d.Ref.String())
 	}
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
 	r.place(doc, d)
-	return r.render(f, doc)
+	return doc, nil
 }
