@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
@@ -22,6 +21,7 @@ import (
 type feedView struct {
 	Title       string
 	Description string
+	Kind        feed.Kind
 	Format      string // "Atom", "RSS", "JSON Feed"
 	Subscribe   string // the feed's address in Format, to copy
 	Others      []feedLink
@@ -43,7 +43,7 @@ type postLink struct {
 
 // periodView is one day or week of a digest feed.
 type periodView struct {
-	Start    time.Time
+	Day      string // its first day, in the site's time zone (site.timezone)
 	Weekly   bool
 	Posts    []postLink
 	Comments []*commentNode
@@ -76,6 +76,7 @@ func (h *Handler) FeedPage(f feed.Format, d *render.Doc) ([]byte, error) {
 	v := feedView{
 		Title:       content.Line(o.Title),
 		Description: content.Line(o.Description),
+		Kind:        d.Ref.Kind,
 		Format:      formatNames[f],
 		Subscribe:   h.r.ViewURL(d.Ref, d.View.Selection(), f),
 		Archive:     o.Archive,
@@ -120,7 +121,7 @@ func (h *Handler) FeedPage(f feed.Format, d *render.Doc) ([]byte, error) {
 		}
 	case feed.KindDigest:
 		for _, p := range d.Digest {
-			pv := periodView{Start: p.Span.Start, Weekly: d.Ref.Period == feed.PeriodWeekly}
+			pv := periodView{Day: p.Span.Start.Format("2 January 2006"), Weekly: d.Ref.Period == feed.PeriodWeekly}
 			for _, post := range p.Posts {
 				pv.Posts = append(pv.Posts, postLink{Title: postTitle(post), Path: h.postPath(post.ID)})
 			}

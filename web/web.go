@@ -1,8 +1,10 @@
 // Package web serves feedd's HTML pages: the home page with the newest
 // posts, a page per post with its threaded comments and a comment form that
-// works without JavaScript, the pages' stylesheet, and the XSLT stylesheet
-// that Atom and RSS feeds name so that a browser shows them as a readable
-// page.
+// works without JavaScript, and the pages' stylesheet. It also writes the
+// page a browser gets at a feed's URL (Handler.FeedPage, which the server
+// asks the cache for; see feedpage.go), and serves the XSLT stylesheet
+// that Atom and RSS feeds name, for the static export, where nothing
+// negotiates and browsers that still apply XSLT style the XML.
 //
 // Pages show the same sanitized HTML the feeds carry (content.PostHTML and
 // content.CommentHTML), link the same permalinks (render.PostURL and

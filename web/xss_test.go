@@ -121,6 +121,11 @@ func TestXSS_Comments(t *testing.T) {
 		t.Fatalf("only %d of %d comments stored", len(stored), len(corpus.Cases)+len(corpus.Authors))
 	}
 
+	// The pages browsers get at the feeds of those comments.
+	for _, path := range []string{"/feeds/posts/welcome/comments.atom", "/feeds/comments.rss", "/feeds/posts/welcome/comments.json?page=2"} {
+		feedPage(t, s, path)
+	}
+
 	w := do(t, s.handler, "GET", "/posts/welcome", "")
 	doc := parseHTML(t, w.Body)
 	checkPageHarmless(t, "thread page", doc)
@@ -168,6 +173,9 @@ func TestXSS_Posts(t *testing.T) {
 		t.Fatalf("only %d of %d posts stored", len(ids), len(corpus.Cases))
 	}
 	checkPageHarmless(t, "home page", parseHTML(t, do(t, s.handler, "GET", "/", "").Body))
+	for _, path := range []string{"/feeds/posts.atom", "/feeds/posts.json?page=2", "/feeds/posts.rss?category=c", "/feeds/posts/archive/1.atom"} {
+		feedPage(t, s, path)
+	}
 	for _, id := range ids {
 		w := do(t, s.handler, "GET", "/posts/"+id, "")
 		if w.Code != 200 {
