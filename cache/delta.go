@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
 )
 
 // historyLen is how many versions of each head document the cache
@@ -56,8 +57,12 @@ func opaqueTag(t string) string {
 }
 
 // rememberLocked records sl, a head document just kept as k, in k's
-// history. c.mu must be held.
+// history; not for the digest feeds, which have no deltas (see Delta).
+// c.mu must be held.
 func (c *Cache) rememberLocked(k key, sl *slot) {
+	if k.ref.Kind == feed.KindDigest {
+		return
+	}
 	v := version{tag: opaqueTag(sl.e.ETag), entries: stamps(sl.data)}
 	h, known := c.history[k]
 	if n := len(h); n > 0 && h[n-1].tag == v.tag {
@@ -80,42 +85,56 @@ func (c *Cache) rememberLocked(k key, sl *slot) {
 // tags (the entity-tags of its If-None-Match). It returns the current
 // document and, when one of tags names an older version the cache
 // remembers, a document of the same feed holding only the entries added or
-// changed since that version (and the head's tombstones). delta is nil
-// when no tag names a remembered version, or one names the current
-// version (the client's copy is current: a 304). The delta Entry's own
-// ETag is of its bytes; the answer's ETag is the current document's.
-func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []string) (current, delta *Entry, err error) {
+// changed since that version (and the head's tombstones), with base, the
+// member of tags that named that version (the answer's Delta-Base). delta
+// is nil when no tag names a remembered version, or one names the current
+// version (the client's copy is current: a 304), and for the digest feeds,
+// whose entries (periods) the versions do not record. The delta Entry's
+// own ETag is of its bytes; the answer's ETag is the current document's.
+//
+// A delta is not one of the documents of the feed that RFC 5005 links
+// (head, pages, archives): it is rendered without a place among them (a
+// zero render.Nav), so it carries no fh:complete, no first, next or last
+// link and no prev-archive (JSON Feed: no next_url or _archive). Each of
+// those would say something false of it: fh:complete that its entries are
+// the whole feed, so that a reader may drop the ones it holds that are
+// missing (all those that did not change); next that the entries after
+// its own are on page 2; prev-archive that it and the archives together
+// hold the feed (RFC 5005 §4), when the head's unchanged entries are in
+// neither. What it shares with the head, its self link (the subscription
+// URL), hubs and tombstones, it keeps.
+func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []string) (current, delta *Entry, base string, err error) {
 	k := key{ref: ref, format: f}
 	sl, err := c.getSlot(ctx, k)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	if sl.data == nil {
-		return sl.e, nil, nil
+	if sl.data == nil || ref.Kind == feed.KindDigest {
+		return sl.e, nil, "", nil
 	}
 	cur := opaqueTag(sl.e.ETag)
 	c.mu.Lock()
 	var old *version
 	for _, t := range tags {
-		t = opaqueTag(t)
-		if t == cur {
+		ot := opaqueTag(t)
+		if ot == cur {
 			c.mu.Unlock()
-			return sl.e, nil, nil
+			return sl.e, nil, "", nil
 		}
 		for i := range c.history[k] {
-			if v := &c.history[k][i]; v.tag == t && old == nil {
-				old = v
+			if v := &c.history[k][i]; v.tag == ot && old == nil {
+				old, base = v, strings.TrimSpace(t)
 			}
 		}
 	}
 	if old == nil {
 		c.mu.Unlock()
-		return sl.e, nil, nil
+		return sl.e, nil, "", nil
 	}
 	oldTag, oldEntries := old.tag, old.entries
 	if e := sl.deltas[oldTag]; e != nil {
 		c.mu.Unlock()
-		return sl.e, e, nil
+		return sl.e, e, base, nil
 	}
 	c.mu.Unlock()
 
@@ -125,9 +144,11 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 			only[id] = true
 		}
 	}
-	body, mod, err := c.render(sl.data, k, only)
+	d := *sl.data
+	d.nav = render.Nav{} // see above
+	body, mod, err := c.render(&d, k, only)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	delta = newEntry(body, mod, f)
 	c.mu.Lock()
@@ -138,5 +159,5 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 		sl.deltas[oldTag] = delta
 	}
 	c.mu.Unlock()
-	return sl.e, delta, nil
+	return sl.e, delta, base, nil
 }
