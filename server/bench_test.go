@@ -13,8 +13,11 @@ import (
 
 // newBenchEnv is newEnv with a full page of posts, each with comments, so
 // that documents have a realistic size.
-func newBenchEnv(b *testing.B) *env {
-	e := newEnv(b, envOptions{})
+func newBenchEnv(b *testing.B) *env { return newBenchEnvWith(b, envOptions{}) }
+
+// newBenchEnvWith is newBenchEnv over newEnv(b, o).
+func newBenchEnvWith(b *testing.B, o envOptions) *env {
+	e := newEnv(b, o)
 	ctx := context.Background()
 	start := date("2026-01-01T00:00:00Z")
 	for i := 0; i < 30; i++ {
@@ -145,9 +148,9 @@ func BenchmarkArchive(b *testing.B) {
 
 // BenchmarkDelta answers a delta request (A-IM: feed) for a thread feed
 // two comments behind, beside a plain full answer of the same feed, both
-// from the cache.
+// from the cache, with deltas on (feeds.delta).
 func BenchmarkDelta(b *testing.B) {
-	e := newBenchEnv(b)
+	e := newBenchEnvWith(b, envOptions{config: deltaOn})
 	path := "/feeds/posts/post-07/comments.atom"
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, httptest.NewRequest("GET", path, nil))

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/server"
 )
 
 // python is the interpreter with Debian's python3-feedparser, which
@@ -35,10 +39,14 @@ func addComments(t *testing.T, e *env, n int) []string {
 	return out
 }
 
-// TestDelta_TwoComments checks RFC 3229 delta encoding of feeds: after two
-// new comments, a request with A-IM: feed naming the old version gets 226
-// IM Used with exactly those two entries, in every format and coding; an
-// unknown version gets the whole feed, the current one 304.
+// deltaOn turns delta answers on (feeds.delta: true).
+func deltaOn(c *server.Config) { c.Delta = true }
+
+// TestDelta_TwoComments checks RFC 3229 delta encoding of feeds with
+// deltas on: after two new comments, a request with A-IM: feed naming the
+// old version gets 226 IM Used with exactly those two entries and the
+// fields RFC 3229 asks for, in every format and coding; an unknown version
+// gets the whole feed, the current one 304.
 func TestDelta_TwoComments(t *testing.T) {
 	for _, f := range feed.Formats {
 		for _, gz := range []bool{false, true} {
@@ -47,7 +55,7 @@ func TestDelta_TwoComments(t *testing.T) {
 				name += "/gzip"
 			}
 			t.Run(name, func(t *testing.T) {
-				e := newEnv(t, envOptions{})
+				e := newEnv(t, envOptions{config: deltaOn})
 				path := "/feeds/posts/alpha/comments." + string(f)
 				enc := []string{}
 				if gz {
@@ -61,12 +69,25 @@ func TestDelta_TwoComments(t *testing.T) {
 				if w.Code != http.StatusIMUsed {
 					t.Fatalf("status %d, want 226", w.Code)
 				}
-				if got := w.Header().Get("IM"); got != "feed" {
-					t.Errorf("IM %q", got)
-				}
 				full := do(t, e.handler, "GET", path, "", enc...)
-				if got, cur := w.Header().Get("ETag"), full.Header().Get("ETag"); got != cur {
-					t.Errorf("226 ETag %s, want the current instance's %s", got, cur)
+				h := w.Header()
+				for _, tc := range []struct{ field, want string }{
+					{"IM", "feed"},
+					{"ETag", full.Header().Get("ETag")}, // the current instance's
+					{"Last-Modified", full.Header().Get("Last-Modified")},
+					{"Delta-Base", oldTag},
+					{"Cache-Control", "no-store, im"},
+					{"Content-Type", full.Header().Get("Content-Type")},
+					{"Content-Encoding", full.Header().Get("Content-Encoding")},
+					{"Content-Length", strconv.Itoa(w.Body.Len())},
+				} {
+					if got := h.Get(tc.field); got != tc.want {
+						t.Errorf("226 %s: %q, want %q", tc.field, got, tc.want)
+					}
+				}
+				vary := strings.Join(h.Values("Vary"), ", ")
+				if fullVary := strings.Join(full.Header().Values("Vary"), ", "); vary != fullVary+", A-IM, If-None-Match, User-Agent" {
+					t.Errorf("226 Vary: %q, want the 200's (%q) and A-IM, If-None-Match, User-Agent", vary, fullVary)
 				}
 				body := w.Body.Bytes()
 				if gz {
@@ -95,9 +116,139 @@ func TestDelta_TwoComments(t *testing.T) {
 	}
 }
 
+// TestDelta_OffByDefault checks that without feeds.delta a delta request
+// gets what any other gets: 200 with the whole feed for an old version,
+// 304 for the current one, never 226 or IM.
+func TestDelta_OffByDefault(t *testing.T) {
+	for _, f := range feed.Formats {
+		t.Run(string(f), func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			path := "/feeds/posts/alpha/comments." + string(f)
+			old := do(t, e.handler, "GET", path, "")
+			addComments(t, e, 2)
+			full := do(t, e.handler, "GET", path, "")
+
+			w := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", old.Header().Get("ETag"),
+				"User-Agent", "SomeReader/1.0")
+			if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), full.Body.Bytes()) {
+				t.Errorf("old version: %d, %d bytes; want 200 with the whole feed (%d bytes)", w.Code, w.Body.Len(), full.Body.Len())
+			}
+			if w.Header().Get("IM") != "" || w.Header().Get("ETag") != full.Header().Get("ETag") ||
+				w.Header().Get("Cache-Control") != full.Header().Get("Cache-Control") {
+				t.Errorf("old version: IM %q, ETag %s, Cache-Control %q; want the whole feed's", w.Header().Get("IM"),
+					w.Header().Get("ETag"), w.Header().Get("Cache-Control"))
+			}
+			cur := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", full.Header().Get("ETag"),
+				"User-Agent", "SomeReader/1.0")
+			if cur.Code != http.StatusNotModified || cur.Header().Get("IM") != "" {
+				t.Errorf("current version: %d (IM %q), want 304", cur.Code, cur.Header().Get("IM"))
+			}
+		})
+	}
+}
+
+// TestDelta_ExcludedAgents checks that with deltas on a client whose
+// User-Agent contains an excluded substring (ignoring case) gets the whole
+// feed, by default feedparser's agents, and that a configured list
+// replaces the default.
+func TestDelta_ExcludedAgents(t *testing.T) {
+	const fp6 = "feedparser/6.0.10 +https://github.com/kurtmckee/feedparser/"
+	for _, tc := range []struct {
+		name     string
+		excluded []string // nil: the default
+		agent    string
+		want     int
+	}{
+		{"feedparser 6 (rss2email)", nil, fp6, http.StatusOK},
+		{"feedparser 5", nil, "UniversalFeedParser/5.2.1 +https://code.google.com/p/feedparser/", http.StatusOK},
+		{"other case", nil, "FeedParser/6.0.11", http.StatusOK},
+		{"embedded", nil, "rss2email/3.14 (feedparser/6.0.10)", http.StatusOK},
+		{"other reader", nil, "SomeReader/1.0", http.StatusIMUsed},
+		{"no agent", nil, "", http.StatusIMUsed},
+		{"own list", []string{"somereader/"}, "SomeReader/1.0", http.StatusOK},
+		{"own list replaces the default", []string{"somereader/"}, fp6, http.StatusIMUsed},
+		{"empty list", []string{}, fp6, http.StatusIMUsed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{config: func(c *server.Config) {
+				c.Delta = true
+				c.DeltaExcludedAgents = tc.excluded
+			}})
+			const path = "/feeds/posts/alpha/comments.atom"
+			old := do(t, e.handler, "GET", path, "")
+			addComments(t, e, 2)
+			full := do(t, e.handler, "GET", path, "")
+			header := []string{"A-IM", "feed", "If-None-Match", old.Header().Get("ETag")}
+			if tc.agent != "" {
+				header = append(header, "User-Agent", tc.agent)
+			}
+			w := do(t, e.handler, "GET", path, "", header...)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d", w.Code, tc.want)
+			}
+			n := len(parse(t, w.Body.Bytes()).Items)
+			switch tc.want {
+			case http.StatusOK:
+				if !bytes.Equal(w.Body.Bytes(), full.Body.Bytes()) || w.Header().Get("IM") != "" {
+					t.Errorf("%d entries, IM %q; want the whole feed", n, w.Header().Get("IM"))
+				}
+			case http.StatusIMUsed:
+				if n != 2 {
+					t.Errorf("delta of %d entries, want the 2 new", n)
+				}
+			}
+		})
+	}
+}
+
+// TestDelta_NoFeedHistoryMarks checks over the handler that a 226 carries
+// none of its head's RFC 5005 marks: no fh:complete where the head is the
+// whole thread (Atom, RSS), no first, next, last or prev-archive where it
+// is not (every format).
+func TestDelta_NoFeedHistoryMarks(t *testing.T) {
+	for _, pageSize := range []int{25, 2} {
+		for _, f := range feed.Formats {
+			t.Run(fmt.Sprintf("page_size=%d/%s", pageSize, f), func(t *testing.T) {
+				e := newEnv(t, envOptions{pageSize: pageSize, config: deltaOn})
+				path := "/feeds/posts/alpha/comments." + string(f)
+				addComments(t, e, 2) // with page_size 2, a head with archives
+				old := do(t, e.handler, "GET", path, "")
+				addComments(t, e, 1)
+				full := do(t, e.handler, "GET", path, "")
+				w := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", old.Header().Get("ETag"))
+				if w.Code != http.StatusIMUsed {
+					t.Fatalf("status %d, want 226", w.Code)
+				}
+				complete := []byte("<fh:complete")
+				fullLinks, links := docLinks(t, f, full.Body.Bytes()), docLinks(t, f, w.Body.Bytes())
+				if pageSize == 25 {
+					if f != feed.JSON && !bytes.Contains(full.Body.Bytes(), complete) {
+						t.Fatalf("the whole thread's head lacks fh:complete:\n%s", full.Body)
+					}
+				} else if fullLinks["prev-archive"] == "" {
+					t.Fatalf("the head has no prev-archive: %v", fullLinks)
+				}
+				if bytes.Contains(w.Body.Bytes(), complete) {
+					t.Errorf("the 226 is marked fh:complete:\n%s", w.Body)
+				}
+				for _, rel := range []string{"first", "next", "last", "previous", "prev-archive", "next-archive", "current"} {
+					if links[rel] != "" {
+						t.Errorf("the 226 links %s: %s", rel, links[rel])
+					}
+				}
+				if f != feed.JSON && links["self"] != fullLinks["self"] {
+					t.Errorf("the 226's self link %q, want the head's %q", links["self"], fullLinks["self"])
+				}
+			})
+		}
+	}
+}
+
 // TestDelta_Feedparser has Python's feedparser, which asks for deltas
 // with A-IM: feed whenever it holds an ETag, fetch a thread feed over a
-// real connection before and after two new comments. It needs
+// real connection before and after two new comments, with deltas on: with
+// its own agent (as rss2email sends it) it gets the whole feed, 200; with
+// another agent, 226 with the new entries only. It needs
 // python3-feedparser (Debian), which .ci/run installs; CI fails if this
 // test skips.
 func TestDelta_Feedparser(t *testing.T) {
@@ -107,24 +258,28 @@ func TestDelta_Feedparser(t *testing.T) {
 	if err := exec.Command(python, "-c", "import feedparser").Run(); err != nil {
 		t.Skip("feedparser: python3-feedparser is not installed")
 	}
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{config: deltaOn})
 	srv := httptest.NewServer(e.handler)
 	defer srv.Close()
 	const script = `
 import json, sys, feedparser
-url, etag = sys.argv[1], sys.argv[2]
-d = feedparser.parse(url, etag=etag or None)
+url, etag, agent = sys.argv[1], sys.argv[2], sys.argv[3]
+d = feedparser.parse(url, etag=etag or None, agent=agent or None)
+h = d.get("headers", {})
 print(json.dumps({"status": d.get("status"), "etag": d.get("etag"), "bozo": d.get("bozo"),
+                  "date": h.get("date") or h.get("Date"),
                   "ids": sorted(e.get("id") for e in d.entries)}))
 `
-	run := func(url, etag string) (res struct {
+	type result struct {
 		Status int      `json:"status"`
 		ETag   string   `json:"etag"`
 		Bozo   any      `json:"bozo"`
+		Date   string   `json:"date"`
 		IDs    []string `json:"ids"`
-	}) {
+	}
+	run := func(url, etag, agent string) (res result) {
 		t.Helper()
-		out, err := exec.Command(python, "-c", script, url, etag).Output()
+		out, err := exec.Command(python, "-c", script, url, etag, agent).Output()
 		if err != nil {
 			t.Fatalf("feedparser: %v", err)
 		}
@@ -136,7 +291,7 @@ print(json.dumps({"status": d.get("status"), "etag": d.get("etag"), "bozo": d.ge
 	for _, f := range []feed.Format{feed.Atom, feed.RSS} {
 		t.Run(string(f), func(t *testing.T) {
 			url := srv.URL + "/feeds/posts/alpha/comments." + string(f)
-			first := run(url, "")
+			first := run(url, "", "")
 			if first.Status != 200 || first.ETag == "" || len(first.IDs) < 2 {
 				t.Fatalf("first fetch: %+v", first)
 			}
@@ -146,14 +301,23 @@ print(json.dumps({"status": d.get("status"), "etag": d.get("etag"), "bozo": d.ge
 				want = append(want, e.r.CommentURL("alpha", id))
 			}
 			slices.Sort(want)
-			second := run(url, first.ETag)
-			if second.Status != http.StatusIMUsed {
-				t.Fatalf("second fetch: status %d, want 226 (%+v)", second.Status, second)
+			all := slices.Sorted(slices.Values(append(slices.Clone(first.IDs), want...)))
+
+			own := run(url, first.ETag, "")
+			if own.Status != http.StatusOK || !slices.Equal(own.IDs, all) {
+				t.Errorf("feedparser's own agent: status %d with %v, want 200 with the whole feed %v", own.Status, own.IDs, all)
 			}
-			if !slices.Equal(second.IDs, want) {
-				t.Errorf("feedparser read %v, want %v", second.IDs, want)
+			other := run(url, first.ETag, "SomeReader/1.0")
+			if other.Status != http.StatusIMUsed {
+				t.Fatalf("agent SomeReader/1.0: status %d, want 226 (%+v)", other.Status, other)
 			}
-			if b, _ := second.Bozo.(bool); b {
+			if !slices.Equal(other.IDs, want) {
+				t.Errorf("feedparser read %v, want %v", other.IDs, want)
+			}
+			if other.ETag != own.ETag || other.Date == "" {
+				t.Errorf("226 ETag %q, Date %q; want the current %q and a date", other.ETag, other.Date, own.ETag)
+			}
+			if b, _ := other.Bozo.(bool); b {
 				t.Errorf("feedparser found the delta malformed")
 			}
 		})
