@@ -92,6 +92,15 @@ type FeedsConfig struct {
 	// TombstoneDays is how long deleted entries stay as RFC 6721
 	// tombstones in the Atom feeds before the purge removes them.
 	TombstoneDays int `yaml:"tombstone_days"`
+	// Delta answers RFC 3229 delta requests (A-IM: feed) of a feed's head
+	// with 226 IM Used and only the new entries; off by default, as
+	// programs built on feedparser ask for deltas without handling 226
+	// (see server.Config.Delta).
+	Delta bool `yaml:"delta"`
+	// DeltaExcludedAgents are case-insensitive substrings of User-Agent
+	// that never get 226 (server.Config.DeltaExcludedAgents); by default
+	// feedparser's agents.
+	DeltaExcludedAgents []string `yaml:"delta_excluded_agents"`
 }
 
 // CommentsConfig holds moderation and the abuse limits of comment posting.
@@ -169,7 +178,8 @@ func DefaultConfig() Config {
 		Site:   SiteConfig{Title: "feedd", Timezone: "UTC"},
 		WebSub: WebSubConfig{Lease: 10 * 24 * time.Hour},
 		Store:  StoreConfig{Driver: "sqlite", DSN: "feedd.db"},
-		Feeds:  FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute, TombstoneDays: 30},
+		Feeds: FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute, TombstoneDays: 30,
+			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
 		Schedule: ScheduleConfig{
 			Regenerate: "@every 10m",
 			Purge:      "@daily",
@@ -281,6 +291,15 @@ func checkNode(n *yaml.Node, t reflect.Type, prefix string) error {
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 			return fmt.Errorf("line %d: %s: a value is required", v.Line, key)
 		}
+		if f.Type.Kind() == reflect.Slice && v.Kind == yaml.SequenceNode {
+			// yaml drops null items from a list of scalars: [a, ~]
+			// would read as [a].
+			for i, item := range v.Content {
+				if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
+					return fmt.Errorf("line %d: %s[%d]: a value is required", item.Line, key, i)
+				}
+			}
+		}
 		if err := v.Decode(reflect.New(f.Type).Interface()); err != nil {
 			return fmt.Errorf("line %d: %s: invalid value %q (want %s)", v.Line, key, v.Value, typeName(f.Type))
 		}
@@ -379,6 +398,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Feeds.TombstoneDays < 1 || c.Feeds.TombstoneDays > 3650 {
 		bad("feeds.tombstone_days", "must be between 1 and 3650, got %d", c.Feeds.TombstoneDays)
+	}
+	// An empty substring is in every User-Agent: it would exclude every
+	// client, which is what delta: false says.
+	for i, a := range c.Feeds.DeltaExcludedAgents {
+		if strings.TrimSpace(a) == "" {
+			bad(fmt.Sprintf("feeds.delta_excluded_agents[%d]", i), "must not be empty (to turn deltas off, set feeds.delta: false)")
+		}
 	}
 	if _, err := cronParser.Parse(c.Schedule.Regenerate); err != nil {
 		bad("schedule.regenerate", "invalid cron spec %q: %v", c.Schedule.Regenerate, err)

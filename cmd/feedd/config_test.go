@@ -2,9 +2,12 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedd/feedd/server"
 )
 
 func TestParseConfig_Defaults(t *testing.T) {
@@ -40,6 +43,41 @@ func TestParseConfig_RepoFile(t *testing.T) {
 	}
 	if !cfg.Demo {
 		t.Error("the repo's config.yaml should enable the demo")
+	}
+	if cfg.Feeds.Delta {
+		t.Error("the repo's config.yaml should keep feeds.delta off")
+	}
+	if got, want := cfg.Feeds.DeltaExcludedAgents, server.DefaultDeltaExcludedAgents(); !slices.Equal(got, want) {
+		t.Errorf("the repo's config.yaml excludes %q from deltas, want the default %q", got, want)
+	}
+}
+
+// TestParseConfig_Delta checks feeds.delta and feeds.delta_excluded_agents:
+// off and feedparser's agents by default, and a list in the file replaces
+// the default instead of adding to it.
+func TestParseConfig_Delta(t *testing.T) {
+	for _, tt := range []struct {
+		name, in string
+		delta    bool
+		excluded []string
+	}{
+		{"defaults", "", false, []string{"feedparser/", "UniversalFeedParser/"}},
+		{"on", "feeds: {delta: true}\n", true, []string{"feedparser/", "UniversalFeedParser/"}},
+		{"own list", "feeds: {delta: true, delta_excluded_agents: [SomeReader/, \"Bot \"]}\n", true, []string{"SomeReader/", "Bot "}},
+		{"none excluded", "feeds: {delta: true, delta_excluded_agents: []}\n", true, []string{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Feeds.Delta != tt.delta || !slices.Equal(cfg.Feeds.DeltaExcludedAgents, tt.excluded) {
+				t.Errorf("delta %v, excluded %q; want %v, %q", cfg.Feeds.Delta, cfg.Feeds.DeltaExcludedAgents, tt.delta, tt.excluded)
+			}
+		})
 	}
 }
 
@@ -121,6 +159,16 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"bad proxy", "trusted_proxies: [\"10.0.0.0/33\"]\n", "trusted_proxies"},
 		{"proxies not a list", "trusted_proxies: {a: b}\n", "trusted_proxies"},
 		{"zero tombstone days", "feeds: {tombstone_days: 0}\n", "feeds.tombstone_days"},
+		{"delta not a bool", "feeds: {delta: sometimes}\n", "feeds.delta: invalid value"},
+		{"delta null", "feeds: {delta: ~}\n", "feeds.delta: a value is required"},
+		{"excluded agents not a list", "feeds: {delta_excluded_agents: feedparser/}\n", "feeds.delta_excluded_agents: invalid value"},
+		{"excluded agents a mapping", "feeds: {delta_excluded_agents: {a: b}}\n", "feeds.delta_excluded_agents: invalid value"},
+		{"excluded agents null", "feeds:\n  delta_excluded_agents:\n", "feeds.delta_excluded_agents: a value is required"},
+		{"excluded agent a list", "feeds: {delta_excluded_agents: [[feedparser/]]}\n", "feeds.delta_excluded_agents: invalid value"},
+		{"empty excluded agent", "feeds: {delta_excluded_agents: [\"\"]}\n", "feeds.delta_excluded_agents[0]: must not be empty"},
+		{"blank excluded agent", "feeds: {delta_excluded_agents: [feedparser/, \"  \"]}\n", "feeds.delta_excluded_agents[1]: must not be empty"},
+		{"null excluded agent", "feeds: {delta_excluded_agents: [feedparser/, ~]}\n", "feeds.delta_excluded_agents[1]: a value is required"},
+		{"null proxy", "trusted_proxies: [~]\n", "trusted_proxies[0]: a value is required"},
 		{"bad purge spec", "schedule: {purge: sometimes}\n", "schedule.purge"},
 		{"bad yaml", "site: [\n", "yaml"},
 		{"unknown time zone", "site: {timezone: Mars/Olympus}\n", "site.timezone"},

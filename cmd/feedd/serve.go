@@ -187,6 +187,11 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		Metrics:          m.Handler(),
 		Ready:            server.StoreReady(st),
 		Hub:              hubHandler,
+
+		Delta: cfg.Feeds.Delta,
+		// Non-nil, so that an empty list in the file excludes none
+		// instead of meaning the server's default.
+		DeltaExcludedAgents: append([]string{}, cfg.Feeds.DeltaExcludedAgents...),
 	}, log)
 	a.server.SetPages(web.New(st, r, a.server, web.Options{Title: cfg.Site.Title}, log))
 	return a, nil
