@@ -21,9 +21,12 @@ import (
 // bloggerEnv is an env with 30 more posts, p00 (oldest) to p29, a day
 // apart from 2026-04-01, with categories "even" or "odd", and authors
 // "Ann" or "Bob".
-func bloggerEnv(t *testing.T) *env {
+func bloggerEnv(t *testing.T) *env { return bloggerEnvWith(t, envOptions{}) }
+
+// bloggerEnvWith is bloggerEnv over newEnv(t, o).
+func bloggerEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, o)
 	ctx := context.Background()
 	for i := range 30 {
 		p := &feed.Post{ID: fmt.Sprintf("p%02d", i), Title: fmt.Sprintf("Post %d", i), Content: "<p>body</p>",
