@@ -168,6 +168,7 @@ func TestDelta_ExcludedAgents(t *testing.T) {
 		{"own list", []string{"somereader/"}, "SomeReader/1.0", http.StatusOK},
 		{"own list replaces the default", []string{"somereader/"}, fp6, http.StatusIMUsed},
 		{"empty list", []string{}, fp6, http.StatusIMUsed},
+		{"blank entry excludes all", []string{"feedparser/", ""}, "SomeReader/1.0", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envOptions{config: func(c *server.Config) {

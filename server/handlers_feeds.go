@@ -251,12 +251,13 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	status, tag := checkConditions(r, etags, e.LastModified, time.Now())
 	// A 304 carries what the 200 it stands for would (RFC 9110 §15.4.5):
 	// the caching fields (Vary, set above, and Cache-Control), the ETag
-	// the client named, and Last-Modified, which guides the update of its
-	// copy: feed readers store the validators of every answer, 304s
-	// included, and one that revalidates by If-Modified-Since alone would
-	// lose its date. Nothing that describes the body (Content-Type,
-	// -Length, -Encoding), which a 304 has none of and which could differ
-	// from the copy it refreshes (identity, when the client asks for gzip).
+	// (the one the client named, if any), and Last-Modified, which guides
+	// the update of its copy: feed readers store the validators of every
+	// answer, 304s included, and one that revalidates by
+	// If-Modified-Since alone would lose its date. Nothing that describes
+	// the body (Content-Type, -Length, -Encoding), which a 304 has none of
+	// and which could differ from the copy it refreshes (identity, when
+	// the client asks for gzip).
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", s.feedCacheControl(v))
 	if !e.LastModified.IsZero() {

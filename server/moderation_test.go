@@ -147,6 +147,10 @@ func TestConfig_Validate(t *testing.T) {
 		{server.Config{HoneypotField: "content"}, false},
 		{server.Config{HoneypotField: "Author"}, false},
 		{server.Config{HoneypotField: "a b"}, false},
+		{server.Config{Delta: true, DeltaExcludedAgents: []string{}}, true},
+		{server.Config{Delta: true, DeltaExcludedAgents: []string{"SomeReader/"}}, true},
+		{server.Config{DeltaExcludedAgents: []string{"feedparser/", ""}}, false},
+		{server.Config{Delta: true, DeltaExcludedAgents: []string{" \t"}}, false},
 	} {
 		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%+v: Validate = %v", tc.cfg, err)
