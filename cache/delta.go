@@ -48,11 +48,10 @@ func stamps(d *feedData) map[string]string {
 }
 
 // opaqueTag returns the part of an entity-tag that names a version of a
-// document whatever its coding and media type: `W/"abc-gzip-x"` → abc.
+// document whatever its coding: `W/"abc-gzip"` → abc.
 func opaqueTag(t string) string {
 	t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 	t = strings.Trim(t, `"`)
-	t = strings.TrimSuffix(t, "-x")
 	return strings.TrimSuffix(t, GzipETagSuffix)
 }
 
