@@ -114,7 +114,8 @@ blockquote { margin: 1rem 0; padding-left: 1rem; border-left: 3px solid var(--li
 				<article>
 					<h3><a href="{link}"><xsl:value-of select="title"/></a></h3>
 					<p class="meta">
-						<xsl:value-of select="pubDate"/>
+						<!-- "Wed, 04 Mar 2026 21:05:00 +0000" (always UTC) as "04 Mar 2026, 21:05 UTC" -->
+						<xsl:if test="pubDate"><time><xsl:value-of select="concat(substring(pubDate, 6, 11), ', ', substring(pubDate, 18, 5), ' UTC')"/></time></xsl:if>
 						<xsl:if test="dc:creator"> · by <xsl:value-of select="dc:creator"/></xsl:if>
 					</p>
 					<div class="content">
