@@ -257,7 +257,7 @@ func TestDelta_Feedparser(t *testing.T) {
 		t.Skip("feedparser: " + python + " missing")
 	}
 	if err := exec.Command(python, "-c", "import feedparser").Run(); err != nil {
-		t.Skip("feedparser: python3-feedparser is not installed")
+		t.Skip("feedparser: python3-feedparser is not installed (cmd/feedd/testdata/install-consumers.sh installs it)")
 	}
 	e := newEnv(t, envOptions{config: deltaOn})
 	srv := httptest.NewServer(e.handler)
