@@ -42,7 +42,7 @@ func parseTemplates(cssPath string) pageTemplates {
 			return many
 		},
 	}
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/comment.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/comment.html", "templates/summary.html"))
 	pages := make(pageTemplates)
 	for _, name := range []string{pageHome, pagePost, pageError, pageFeed} {
 		t := template.Must(layout.Clone())

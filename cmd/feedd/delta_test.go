@@ -1,14 +1,12 @@
 package main
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/store/sqlite"
 )
 
 // TestServe_DeltaConfig checks that feeds.delta and
@@ -35,22 +33,7 @@ func TestServe_DeltaConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Store.DSN = t.TempDir() + "/feedd.db"
-			if err := cfg.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			st, err := sqlite.Open(t.Context(), cfg.Store.DSN)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := seedDemo(t.Context(), st); err != nil {
-				t.Fatal(err)
-			}
-			a, err := newApp(cfg, st, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, st := newDemoApp(t, cfg)
 			h := a.server.Handler()
 			path := "/feeds/posts/" + demoPostID + "/comments.atom"
 			get := func(header ...string) *httptest.ResponseRecorder {

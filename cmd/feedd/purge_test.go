@@ -16,22 +16,7 @@ import (
 // removes it, and the row, once the window has passed.
 func TestPurge_TombstoneLeavesAfterWindow(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Store.DSN = t.TempDir() + "/feedd.db"
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(t.Context(), cfg.Store.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := seedDemo(t.Context(), st); err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(cfg, st, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, st := newDemoApp(t, cfg)
 	h := a.server.Handler()
 	fetch := func(path string) []byte {
 		t.Helper()
@@ -72,4 +57,28 @@ func TestPurge_TombstoneLeavesAfterWindow(t *testing.T) {
 	if _, err := st.Comment(t.Context(), "c4-mei"); err == nil {
 		t.Error("purged comment still readable")
 	}
+}
+
+// newDemoApp returns the daemon's parts for cfg, without its listener and
+// jobs, over a new SQLite store in a temporary directory holding the demo
+// blog.
+func newDemoApp(t *testing.T, cfg Config) (*app, *sqlite.DB) {
+	t.Helper()
+	cfg.Store.DSN = t.TempDir() + "/feedd.db"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(t.Context(), cfg.Store.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := seedDemo(t.Context(), st); err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(cfg, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, st
 }
