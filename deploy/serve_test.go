@@ -148,7 +148,7 @@ func (d *feedd) get(t *testing.T, path string) string {
 }
 
 // check asks what an orchestrator and a reader would: alive, ready, the
-// feeds; and the healthcheck command, where the binary has one.
+// feeds; and the healthcheck command the Dockerfile's HEALTHCHECK runs.
 func (d *feedd) check(t *testing.T) {
 	t.Helper()
 	d.get(t, "/healthz")
@@ -157,8 +157,7 @@ func (d *feedd) check(t *testing.T) {
 
 	bin := feeddBinary(t)
 	if out, _ := exec.Command(bin, "help").CombinedOutput(); !strings.Contains(string(out), "healthcheck") {
-		t.Log("this feedd has no healthcheck command yet: the Dockerfile's HEALTHCHECK needs it")
-		return
+		t.Errorf("feedd help lists no healthcheck command, which the Dockerfile's HEALTHCHECK runs:\n%s", out)
 	}
 	if out, err := exec.Command(bin, "healthcheck", "--addr", d.addr).CombinedOutput(); err != nil {
 		t.Errorf("feedd healthcheck --addr %s: %v\n%s", d.addr, err, out)
