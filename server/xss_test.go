@@ -6,40 +6,14 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/feed/content/contenttest"
 )
-
-// xssCorpus is feed/content/testdata/xss.json: inputs meant as content,
-// titles and names alike, and extra author names.
-type xssCorpus struct {
-	Cases []struct {
-		Name  string `json:"name"`
-		Input string `json:"input"`
-	} `json:"cases"`
-	Authors []string `json:"authors"`
-}
-
-func loadXSSCorpus(t *testing.T) xssCorpus {
-	t.Helper()
-	b, err := os.ReadFile("../feed/content/testdata/xss.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c xssCorpus
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Cases) == 0 || len(c.Authors) == 0 {
-		t.Fatal("empty corpus")
-	}
-	return c
-}
 
 // checkAPIHarmless checks that an API answer is valid JSON and that every
 // content_html in it passes content.CheckHarmless.
@@ -77,7 +51,7 @@ func checkAPIHarmless(t *testing.T, what string, w *httptest.ResponseRecorder) {
 // that validation refuses get 400; everything stored must come out of the
 // API and every feed format harmless and well-formed, and names as text.
 func TestXSS_Corpus(t *testing.T) {
-	corpus := loadXSSCorpus(t)
+	corpus := contenttest.XSSCorpus(t)
 	e := newEnv(t, envOptions{pageSize: 2000})
 	accepted := map[string]bool{} // stored author names
 	stored := 0

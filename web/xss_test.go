@@ -2,10 +2,8 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,34 +11,9 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/feed/content/contenttest"
 	"github.com/feedd/feedd/server"
 )
-
-// xssCorpus is feed/content/testdata/xss.json: inputs meant as content,
-// titles and names alike, and extra author names.
-type xssCorpus struct {
-	Cases []struct {
-		Name  string `json:"name"`
-		Input string `json:"input"`
-	} `json:"cases"`
-	Authors []string `json:"authors"`
-}
-
-func loadXSSCorpus(t *testing.T) xssCorpus {
-	t.Helper()
-	b, err := os.ReadFile("../feed/content/testdata/xss.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c xssCorpus
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Cases) == 0 || len(c.Authors) == 0 {
-		t.Fatal("empty corpus")
-	}
-	return c
-}
 
 // checkPageHarmless checks a whole page: no script ran from it, whatever
 // the entries held. The page's own markup has no script, no event handler
@@ -85,7 +58,7 @@ func checkPageHarmless(t *testing.T, what string, doc *nethtml.Node) {
 }
 
 func TestXSS_Comments(t *testing.T) {
-	corpus := loadXSSCorpus(t)
+	corpus := contenttest.XSSCorpus(t)
 	s := newSite(t, testBase, server.Config{})
 	type sent struct{ author, content string }
 	var stored []sent
@@ -154,7 +127,7 @@ func TestXSS_Comments(t *testing.T) {
 }
 
 func TestXSS_Posts(t *testing.T) {
-	corpus := loadXSSCorpus(t)
+	corpus := contenttest.XSSCorpus(t)
 	s := newSite(t, testBase, server.Config{})
 	ctx := context.Background()
 	var ids []string

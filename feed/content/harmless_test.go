@@ -1,11 +1,10 @@
 package content
 
 import (
-	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content/contenttest"
 )
 
 func TestCheckHarmless(t *testing.T) {
@@ -64,34 +63,11 @@ func TestCheckHarmless(t *testing.T) {
 	})
 }
 
-// corpus is testdata/xss.json.
-type corpus struct {
-	Comment string
-	Cases   []struct{ Name, Input string }
-	Authors []string
-}
-
-func loadCorpus(t testing.TB) corpus {
-	t.Helper()
-	b, err := os.ReadFile("testdata/xss.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c corpus
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Cases) < 100 || len(c.Authors) == 0 {
-		t.Fatalf("corpus has %d cases and %d authors", len(c.Cases), len(c.Authors))
-	}
-	return c
-}
-
-// TestCorpus runs every input of testdata/xss.json through CommentHTML and
+// TestCorpus runs every input of contenttest/xss.json through CommentHTML and
 // PostHTML in both formats; the output must be harmless. The checker must
 // refuse most raw inputs, or the corpus tests little.
 func TestCorpus(t *testing.T) {
-	c := loadCorpus(t)
+	c := contenttest.XSSCorpus(t)
 	refused := 0
 	for _, tc := range c.Cases {
 		if CheckHarmless(tc.Input) != nil {
@@ -117,7 +93,7 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-func inputs(c corpus) []string {
+func inputs(c contenttest.Corpus) []string {
 	var s []string
 	for _, tc := range c.Cases {
 		s = append(s, tc.Input)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/feed/content/contenttest"
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
 )
@@ -572,7 +573,7 @@ func TestRender_DigestContentSafe(t *testing.T) {
 	span := feed.Span{Start: date("2026-01-01T00:00:00Z"), End: date("2026-01-02T00:00:00Z")}
 	c := nastyComment()
 	c.PostID, c.PostTitle = "nasty", nastyTitle
-	corpus := loadXSSCorpus(t)
+	corpus := contenttest.XSSCorpus(t)
 	for _, cs := range corpus.Cases {
 		x := cs.Input
 		c.Content, c.AuthorName = x, corpus.Authors[len(x)%len(corpus.Authors)]

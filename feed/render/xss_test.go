@@ -6,37 +6,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/feed/content/contenttest"
 	"github.com/mmcdole/gofeed"
 )
-
-// xssCorpus is feed/content/testdata/xss.json, shared with the content and
-// server tests.
-type xssCorpus struct {
-	Cases   []struct{ Name, Input string }
-	Authors []string
-}
-
-func loadXSSCorpus(t *testing.T) xssCorpus {
-	t.Helper()
-	b, err := os.ReadFile("../content/testdata/xss.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c xssCorpus
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Cases) == 0 || len(c.Authors) == 0 {
-		t.Fatal("empty corpus")
-	}
-	return c
-}
 
 // TestXSSCorpus renders every corpus input as a post's title, author,
 // category, summary and content (HTML and Markdown) and as a comment's
@@ -47,7 +24,7 @@ func loadXSSCorpus(t *testing.T) xssCorpus {
 // titles and names must come back as the text that went in, cleaned by
 // content.Line: text, never markup.
 func TestXSSCorpus(t *testing.T) {
-	c := loadXSSCorpus(t)
+	c := contenttest.XSSCorpus(t)
 	r := newTestRenderer(t, true)
 	type input struct{ name, text, body string }
 	var inputs []input
