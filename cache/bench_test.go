@@ -13,6 +13,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 	"github.com/feedd/feedd/store/sqlite"
 )
 
@@ -41,7 +42,8 @@ func BenchmarkColdThreadFeed(b *testing.B) {
 			return db
 		}},
 		{"postgres", func(b *testing.B) store.Store {
-			return openPostgres(b, newPostgresSchema(b))
+			dsn, _ := pgtest.Schema(b)
+			return openPostgres(b, dsn)
 		}},
 	} {
 		b.Run(st.name, func(b *testing.B) {

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,52 +17,8 @@ import (
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 )
-
-// testPostgresEnv names the variable that holds the DSN of a PostgreSQL
-// database the tests may create schemas in, such as
-// postgres://postgres@127.0.0.1:5432/test. Without it the tests that need
-// one skip.
-const testPostgresEnv = "FEEDD_TEST_POSTGRES"
-
-// newPostgresSchema creates an empty schema, dropped with all it holds when
-// tb ends, and returns a DSN whose search_path is that schema. It skips tb
-// without FEEDD_TEST_POSTGRES.
-func newPostgresSchema(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv(testPostgresEnv)
-	if base == "" {
-		tb.Skipf("%s is not set: no PostgreSQL server to test against", testPostgresEnv)
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		tb.Fatalf("%s: want a postgres:// URL", testPostgresEnv)
-	}
-	schema := "feedd_test_" + strings.ToLower(rand.Text()[:12])
-	exec := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := exec(`CREATE SCHEMA ` + schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func openPostgres(tb testing.TB, dsn string) *postgres.DB {
 	tb.Helper()
@@ -83,12 +37,12 @@ func openPostgres(tb testing.TB, dsn string) *postgres.DB {
 // it. After B's connections are cut, B's cache starts over (Reset) and
 // goes on.
 func TestCache_PostgresReplicas(t *testing.T) {
-	dsn := newPostgresSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	ctx := context.Background()
 	// B's connections have a name of their own, so that the test can cut
 	// them.
 	bName := "feedd_test_b_" + strings.ToLower(rand.Text()[:8])
-	a, b := openPostgres(t, dsn), openPostgres(t, dsn+"&application_name="+bName)
+	a, b := openPostgres(t, dsn), openPostgres(t, pgtest.WithParams(t, dsn, map[string]string{"application_name": bName}))
 	if _, ok := any(b).(store.Watcher); !ok {
 		t.Fatal("the PostgreSQL store is not a store.Watcher")
 	}
@@ -158,7 +112,7 @@ func TestCache_PostgresReplicas(t *testing.T) {
 	// Cut every connection of B, the listening one included: B's watch
 	// connects again and sends a Reset, which drops B's cache, and later
 	// writes reach B as fast as before.
-	admin, err := pgx.Connect(ctx, os.Getenv(testPostgresEnv))
+	admin, err := pgx.Connect(ctx, pgtest.BaseDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package deploy_test
 
 import (
-	"context"
-	"crypto/rand"
 	"io"
 	"net"
 	"net/http"
@@ -15,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
 // The image's configuration, as the binary reads it: it starts, serves
@@ -42,11 +40,8 @@ func TestServe_ImageConfig(t *testing.T) {
 // The replicas' configuration, against the test's PostgreSQL: the DSN
 // comes from FEEDD_DSN, as compose.yaml sets it.
 func TestServe_PostgresConfig(t *testing.T) {
-	base := os.Getenv("FEEDD_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("FEEDD_TEST_POSTGRES is not set: no PostgreSQL server to test against (e.g. FEEDD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test)")
-	}
-	schema := newSchema(t, base)
+	base := pgtest.BaseDSN(t)
+	schema := pgtest.NewSchema(t, base)
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -171,27 +166,6 @@ func (d *feedd) check(t *testing.T) {
 	if out, err := exec.Command(bin, "healthcheck", "--addr", dead).CombinedOutput(); err == nil {
 		t.Errorf("feedd healthcheck of a closed port succeeded:\n%s", out)
 	}
-}
-
-// newSchema creates a schema of the test's own, dropped when it ends.
-func newSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	schema := "feedd_test_" + strings.ToLower(rand.Text()[:12])
-	exec := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Fatalf("connect: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	return schema
 }
 
 // syncBuffer collects a process's output for failure messages.

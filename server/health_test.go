@@ -2,26 +2,23 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store/postgres"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
 func TestHealthz_StoreDown(t *testing.T) {
@@ -120,16 +117,13 @@ func (w *syncWriter) String() string {
 // /readyz fails while the proxy is down and recovers once it is back,
 // without a restart: the store's pool connects again.
 func TestReadyz_PostgresUnreachable(t *testing.T) {
-	base := os.Getenv("FEEDD_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("FEEDD_TEST_POSTGRES is not set: no PostgreSQL server to test against (e.g. FEEDD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test)")
-	}
+	base := pgtest.BaseDSN(t)
 	ctx := context.Background()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("FEEDD_TEST_POSTGRES: %v", err)
 	}
-	schema := newPostgresSchema(t, base)
+	schema := pgtest.NewSchema(t, base)
 	p := startProxy(t, u.Host)
 	u.Host = p.addr
 	q := u.Query()
@@ -172,28 +166,6 @@ func TestReadyz_PostgresUnreachable(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// newPostgresSchema creates a schema of the test's own, dropped when it
-// ends.
-func newPostgresSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	schema := "feedd_test_" + strings.ToLower(rand.Text()[:12])
-	exec := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Fatalf("connect: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	return schema
 }
 
 // proxy forwards TCP connections from a loopback port to target until

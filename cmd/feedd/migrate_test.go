@@ -17,6 +17,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 	"github.com/feedd/feedd/store/sqlite"
 )
 
@@ -286,7 +287,7 @@ func TestMigrate_SQLiteToSQLite(t *testing.T) {
 // PostgreSQL schema, then back into a new SQLite file: each of the three
 // serves every feed byte for byte with the same validators.
 func TestMigrate_SQLiteToPostgres(t *testing.T) {
-	dsn := newPostgresSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	e := migrateSource(t)
 	src := e.open(t)
 	want := serveAll(t, src)
@@ -406,7 +407,7 @@ func TestMigrate_Bad(t *testing.T) {
 // TestMigrate_BadPostgres: a PostgreSQL destination that is not empty is
 // refused and left as it was.
 func TestMigrate_BadPostgres(t *testing.T) {
-	dsn := newPostgresSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	src := newCLIEnv(t, true)
 	pg, err := postgres.Open(t.Context(), dsn)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
 // countingUpstream is an upstream blog that counts the requests for its
@@ -92,7 +94,7 @@ func postComment(t *testing.T, d *daemon, text string) {
 // polled once per period, not twice; and when one is killed the other
 // polls it within a period.
 func TestReplicas_Postgres(t *testing.T) {
-	dsn := newPostgresSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	up := &countingUpstream{}
 	upstream := httptest.NewServer(up)
 	defer upstream.Close()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 	"github.com/feedd/feedd/store/sqlite"
 	"github.com/feedd/feedd/store/storetest"
 )
@@ -50,7 +51,7 @@ func TestCopy_PostgresToPostgres(t *testing.T) {
 
 func TestClaimJob_Processes(t *testing.T) {
 	// Five processes on one schema, four claimers in each.
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	var dbs []*DB
 	for range 5 {
 		db := mustOpen(t, dsn)
@@ -166,13 +167,13 @@ func listenerPID(t *testing.T, admin *pgx.Conn, applicationName string) int {
 }
 
 func TestWatch(t *testing.T) {
-	dsn, schema := newSchema(t)
+	dsn, schema := pgtest.Schema(t)
 	writer := mustOpen(t, dsn)
 	t.Cleanup(func() { writer.Close() })
 	watched := mustOpen(t, dsn)
 	t.Cleanup(func() { watched.Close() })
 	other, _ := openTemp(t)
-	admin := adminConn(t, testDSN(t))
+	admin := adminConn(t, pgtest.BaseDSN(t))
 	defer admin.Close(context.Background())
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -367,7 +368,7 @@ func proxied(t *testing.T, dsn string) (string, string) {
 	t.Helper()
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" {
-		t.Skipf("%s is not a URL with a host: cannot put a proxy in between", testDSNEnv)
+		t.Skipf("%s is not a URL with a host: cannot put a proxy in between", pgtest.Env)
 	}
 	target := u.Host
 	if u.Port() == "" {
@@ -385,7 +386,7 @@ func shortWatchTimes(t *testing.T) {
 
 func TestWatch_Unreachable(t *testing.T) {
 	shortWatchTimes(t)
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	writer := mustOpen(t, dsn)
 	t.Cleanup(func() { writer.Close() })
 	raw, target := proxied(t, dsn)
@@ -414,7 +415,7 @@ func TestWatch_Unreachable(t *testing.T) {
 
 func TestWatch_SilentNetwork(t *testing.T) {
 	shortWatchTimes(t)
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	writer := mustOpen(t, dsn)
 	t.Cleanup(func() { writer.Close() })
 	raw, target := proxied(t, dsn)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
 // openAt returns a store over dsn whose schema holds only the first n
@@ -34,7 +35,7 @@ func openAt(t *testing.T, dsn string, n int) *DB {
 
 func TestMigrate_0002Backfill(t *testing.T) {
 	// A schema as feedd left it before 0002, with a thread three deep.
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	old := openAt(t, dsn, 1)
 	for _, q := range []string{
 		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
@@ -90,7 +91,7 @@ func TestMigrate_0002Backfill(t *testing.T) {
 
 func TestMigrate_0003Sources(t *testing.T) {
 	// A schema as feedd left it before 0003, with a post and a comment.
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	old := openAt(t, dsn, 2)
 	if err := old.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err == nil {
 		// CreatePost writes the origin columns, which 0002 lacks.

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -17,74 +15,9 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 	"github.com/feedd/feedd/store/storetest"
 )
-
-// testDSNEnv names the variable that holds the DSN of a PostgreSQL database
-// the tests may create schemas in, e.g.
-// postgres://postgres@127.0.0.1:5432/test. Without it the tests that need a
-// server skip.
-const testDSNEnv = "FEEDD_TEST_POSTGRES"
-
-// testDSN returns the DSN of the test server, skipping t without one.
-func testDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(testDSNEnv)
-	if dsn == "" {
-		t.Skipf("%s is not set: no PostgreSQL server to test against (e.g. %s=postgres://postgres@127.0.0.1:5432/test)",
-			testDSNEnv, testDSNEnv)
-	}
-	return dsn
-}
-
-// withParams returns dsn, a URL or a key=value DSN, with the run-time
-// parameters params added.
-func withParams(t testing.TB, dsn string, params map[string]string) string {
-	t.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("parse %s: %v", testDSNEnv, err)
-		}
-		q := u.Query()
-		for k, v := range params {
-			q.Set(k, v)
-		}
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	for k, v := range params {
-		dsn += " " + k + "=" + v // schema names here need no quoting
-	}
-	return dsn
-}
-
-// newSchema creates an empty schema with a fresh name, dropped with all it
-// holds when t ends, and returns a DSN whose search_path is that schema.
-// Each test works in a schema of its own, so tests run in parallel on one
-// database. application_name names the schema too, so that a test can
-// find its own connections in pg_stat_activity.
-func newSchema(t testing.TB) (dsn, schema string) {
-	t.Helper()
-	base := testDSN(t)
-	schema = "feedd_test_" + strings.ToLower(rand.Text()[:12])
-	admin := adminConn(t, base)
-	if _, err := admin.Exec(t.Context(), `CREATE SCHEMA `+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	admin.Close(t.Context())
-	t.Cleanup(func() {
-		// t.Context is done by now: cleanups get a context of their own.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin := adminConn(t, base)
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withParams(t, base, map[string]string{"search_path": schema, "application_name": schema}), schema
-}
 
 // adminConn opens a connection of its own to the test database, outside
 // any test schema, failing the test on error.
@@ -92,7 +25,7 @@ func adminConn(t testing.TB, dsn string) *pgx.Conn {
 	t.Helper()
 	conn, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
-		t.Fatalf("connect to %s: %v", testDSNEnv, err)
+		t.Fatalf("connect to %s: %v", pgtest.Env, err)
 	}
 	return conn
 }
@@ -110,14 +43,14 @@ func mustOpen(t testing.TB, dsn string) *DB {
 // openTemp opens a store in a new schema and closes it when t ends.
 func openTemp(t testing.TB) (*DB, string) {
 	t.Helper()
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	db := mustOpen(t, dsn)
 	t.Cleanup(func() { db.Close() })
 	return db, dsn
 }
 
 func TestStore(t *testing.T) {
-	testDSN(t)
+	pgtest.BaseDSN(t)
 	// Each test gets a schema of its own; a second open in the same test
 	// reopens that schema, as the suite requires.
 	var (
@@ -128,7 +61,7 @@ func TestStore(t *testing.T) {
 		mu.Lock()
 		dsn, ok := dsns[t]
 		if !ok {
-			dsn, _ = newSchema(t)
+			dsn, _ = pgtest.Schema(t)
 			dsns[t] = dsn
 		}
 		mu.Unlock()
@@ -181,7 +114,7 @@ func migrationNames(t *testing.T) []string {
 
 func TestOpen_Migrations(t *testing.T) {
 	want := migrationNames(t)
-	dsn, _ := newSchema(t)
+	dsn, _ := pgtest.Schema(t)
 	db := mustOpen(t, dsn)
 	if got := appliedMigrations(t, db); !slices.Equal(got, want) {
 		t.Errorf("applied %q, want %q", got, want)
@@ -226,7 +159,7 @@ func TestOpen_ConcurrentMigrate(t *testing.T) {
 	// tables that exist already, or record a version twice.
 	want := migrationNames(t)
 	for round := range 3 {
-		dsn, _ := newSchema(t)
+		dsn, _ := pgtest.Schema(t)
 		const replicas = 8
 		dbs := make([]*DB, replicas)
 		errs := make([]error, replicas)
@@ -254,7 +187,7 @@ func TestOpen_ConcurrentMigrate(t *testing.T) {
 }
 
 func TestOpen_NoSchema(t *testing.T) {
-	dsn := withParams(t, testDSN(t), map[string]string{"search_path": "feedd_test_does_not_exist"})
+	dsn := pgtest.WithParams(t, pgtest.BaseDSN(t), map[string]string{"search_path": "feedd_test_does_not_exist"})
 	db, err := Open(t.Context(), dsn)
 	if err == nil {
 		db.Close()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
 // terminateBackends ends every server process of the store whose
@@ -62,10 +63,10 @@ func warm(t *testing.T, db *DB, n int) {
 }
 
 func TestRetry_TerminatedBackends(t *testing.T) {
-	dsn, schema := newSchema(t)
+	dsn, schema := pgtest.Schema(t)
 	db := mustOpen(t, dsn)
 	defer db.Close()
-	admin := adminConn(t, testDSN(t))
+	admin := adminConn(t, pgtest.BaseDSN(t))
 	defer admin.Close(context.Background())
 
 	if err := db.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err != nil {
