@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -140,13 +141,24 @@ func DefaultDeltaExcludedAgents() []string {
 	return []string{"feedparser/", "UniversalFeedParser/"}
 }
 
+// CheckDeltaAgent reports whether a, an entry of
+// Config.DeltaExcludedAgents, is usable: a blank one is a substring of
+// every User-Agent and would exclude every client, which is what Delta
+// off says.
+func CheckDeltaAgent(a string) error {
+	if strings.TrimSpace(a) == "" {
+		return errors.New("must not be empty: it would exclude every client (to turn deltas off, leave Delta off)")
+	}
+	return nil
+}
+
 // Validate reports settings that New would have to replace: an unknown
 // moderation policy, a honeypot field that is not a plain name or that
 // clashes with a real comment field, or a blank excluded agent.
 func (c Config) Validate() error {
 	for i, a := range c.DeltaExcludedAgents {
-		if strings.TrimSpace(a) == "" {
-			return fmt.Errorf("delta excluded agent %d: must not be empty, as it would exclude every client", i+1)
+		if err := CheckDeltaAgent(a); err != nil {
+			return fmt.Errorf("delta excluded agent %d: %w", i+1, err)
 		}
 	}
 	switch c.Moderation {
@@ -308,8 +320,8 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	GET    /static/
 //
 // GET routes answer HEAD too. API answers are JSON; see apiPost and
-// apiComment for the representation of entries. Atom and RSS feeds are
-// served as application/xml to browsers (see serveFeed).
+// apiComment for the representation of entries. A browser opening a
+// feed's URL gets the feed's HTML page (see serveFeed and SetPages).
 //
 // Each request is counted through Config.ObserveRequest and, with
 // Config.AccessLog, logged.

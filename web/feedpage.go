@@ -19,14 +19,12 @@ import (
 
 // feedView is the data of a feed document's page.
 type feedView struct {
-	Title       string
-	Description string
-	Kind        feed.Kind
-	Format      string // "Atom", "RSS", "JSON Feed"
-	Subscribe   string // the feed's address in Format, to copy
-	Others      []feedLink
-	Archive     bool // an archive document, which stays as it is
-	Complete    bool // the head holds the whole feed
+	Title     string
+	Kind      feed.Kind
+	Format    string // "Atom", "RSS", "JSON Feed"
+	Subscribe string // the feed's address in Format, to copy
+	Others    []feedLink
+	Archive   bool // an archive document, which stays as it is
 
 	Post     *postLink      // a thread feed's post
 	Posts    []postSummary  // the posts feed
@@ -73,21 +71,16 @@ func (h *Handler) FeedPage(f feed.Format, d *render.Doc) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := feedView{
-		Title:       content.Line(o.Title),
-		Description: content.Line(o.Description),
-		Kind:        d.Ref.Kind,
-		Format:      formatNames[f],
-		Subscribe:   h.r.ViewURL(d.Ref, d.View.Selection(), f),
-		Archive:     o.Archive,
-		Complete:    o.Complete,
-	}
-	for _, g := range feed.Formats {
-		if g != f {
-			v.Others = append(v.Others, feedLink{
-				Format: formatNames[g], Type: feedTypes[g],
-				URL: h.r.ViewURL(d.Ref, d.View.Selection(), g),
-			})
+	title := content.Line(o.Title)
+	// The feed itself, whatever page or archive of it this is: what a
+	// reader subscribes to.
+	group := h.viewGroup(title, title, d.Ref, d.View.Selection())
+	v := feedView{Title: title, Kind: d.Ref.Kind, Format: formatNames[f], Archive: o.Archive}
+	for _, l := range group.Links {
+		if l.Format == v.Format {
+			v.Subscribe = l.URL
+		} else {
+			v.Others = append(v.Others, l)
 		}
 	}
 	for _, l := range o.Links {
@@ -134,7 +127,7 @@ func (h *Handler) FeedPage(f feed.Format, d *render.Doc) ([]byte, error) {
 	}
 	groups := h.siteFeeds()
 	if d.Ref.Kind == feed.KindThread || d.Ref.Kind == feed.KindDigest || d.View.Selection() != (feed.View{}) {
-		groups = append(groups, feedGroupOf(v.Title, v.Subscribe, f, v.Others))
+		groups = append(groups, group)
 	}
 	b, err := h.execute(pageFeed, &page{
 		Title: v.Title + " – " + h.site,
@@ -152,19 +145,6 @@ func (h *Handler) FeedPage(f feed.Format, d *render.Doc) ([]byte, error) {
 // run, and the rest of setSecurityHeaders.
 func (h *Handler) PageHeaders(hd http.Header) { setSecurityHeaders(hd) }
 
-// feedGroupOf returns a feed in the format of its page (URL) and the
-// others.
-func feedGroupOf(name, u string, f feed.Format, others []feedLink) feedGroup {
-	g := feedGroup{Name: name, Links: []feedLink{{
-		Title: name + " (" + formatNames[f] + ")", Type: feedTypes[f], URL: u, Format: formatNames[f],
-	}}}
-	for _, o := range others {
-		o.Title = name + " (" + o.Format + ")"
-		g.Links = append(g.Links, o)
-	}
-	return g
-}
-
 // feedComment returns c as the page of a feed with the comments of many
 // posts shows it: naming its post, its date linking to it there.
 func (h *Handler) feedComment(c *feed.Comment) *commentNode {
@@ -176,9 +156,4 @@ func (h *Handler) feedComment(c *feed.Comment) *commentNode {
 
 // commentPostTitle returns the title of a comment's post as pages show
 // it.
-func commentPostTitle(c *feed.Comment) string {
-	if t := content.Line(c.PostTitle); t != "" {
-		return t
-	}
-	return "Untitled"
-}
+func commentPostTitle(c *feed.Comment) string { return shownTitle(c.PostTitle) }

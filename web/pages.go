@@ -211,8 +211,12 @@ type categoryView struct {
 }
 
 // postTitle returns the title of p as pages show it, as the feeds do.
-func postTitle(p *feed.Post) string {
-	if t := content.Line(p.Title); t != "" {
+func postTitle(p *feed.Post) string { return shownTitle(p.Title) }
+
+// shownTitle returns a post's title as pages show it: on one line, and
+// "Untitled" when there is none.
+func shownTitle(title string) string {
+	if t := content.Line(title); t != "" {
 		return t
 	}
 	return "Untitled"

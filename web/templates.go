@@ -110,12 +110,18 @@ func linkTag(l feedLink) template.HTML {
 
 // feedGroup returns ref in every format, its links titled with title.
 func (h *Handler) feedGroup(name, title string, ref feed.Ref) feedGroup {
+	return h.viewGroup(name, title, ref, feed.View{})
+}
+
+// viewGroup returns document v of ref (a selection, such as a category)
+// in every format, its links titled with title.
+func (h *Handler) viewGroup(name, title string, ref feed.Ref, v feed.View) feedGroup {
 	g := feedGroup{Name: name}
 	for _, f := range feed.Formats {
 		g.Links = append(g.Links, feedLink{
 			Title:  title + " (" + formatNames[f] + ")",
 			Type:   feedTypes[f],
-			URL:    h.r.FeedURL(ref, f),
+			URL:    h.r.ViewURL(ref, v, f),
 			Format: formatNames[f],
 		})
 	}

@@ -399,11 +399,9 @@ func (c *Config) Validate() error {
 	if c.Feeds.TombstoneDays < 1 || c.Feeds.TombstoneDays > 3650 {
 		bad("feeds.tombstone_days", "must be between 1 and 3650, got %d", c.Feeds.TombstoneDays)
 	}
-	// An empty substring is in every User-Agent: it would exclude every
-	// client, which is what delta: false says.
 	for i, a := range c.Feeds.DeltaExcludedAgents {
-		if strings.TrimSpace(a) == "" {
-			bad(fmt.Sprintf("feeds.delta_excluded_agents[%d]", i), "must not be empty (to turn deltas off, set feeds.delta: false)")
+		if err := server.CheckDeltaAgent(a); err != nil {
+			bad(fmt.Sprintf("feeds.delta_excluded_agents[%d]", i), "%v", err)
 		}
 	}
 	if _, err := cronParser.Parse(c.Schedule.Regenerate); err != nil {

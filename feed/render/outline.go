@@ -1,24 +1,17 @@
 package render
 
-import (
-	"time"
-
-	"github.com/feedd/feedd/feed"
-)
+import "github.com/feedd/feedd/feed"
 
 // Outline is what a feed document says of itself besides its entries:
-// its title, its own URL and the documents it links to, as Render writes
-// them in a format. Pages that show a document to a person (the HTML page
+// its title and the documents it links to, as Render writes them in a
+// format. Pages that show a document to a person (the HTML page
 // a browser gets at a feed's URL) take these from here, so that they name
 // the feed and link its pages and archives exactly as the feed does.
 type Outline struct {
-	Title       string
-	Description string
-	Self        string    // the document's URL in the format
-	Updated     time.Time // its last change, as Render returns it
-	// Complete is true for a head holding its whole feed (fh:complete),
-	// Archive for an archive document (fh:archive).
-	Complete, Archive bool
+	Title string
+	// Archive is true for an archive document (fh:archive), whose
+	// entries stay as they are.
+	Archive bool
 	// Links are the documents next to this one (RFC 5005 paging and
 	// archives, Blogger's start-index), in the order the feed writes them.
 	Links []Link
@@ -39,14 +32,7 @@ func (r *Renderer) Outline(f feed.Format, d *Doc) (Outline, error) {
 	if err != nil {
 		return Outline{}, err
 	}
-	o := Outline{
-		Title:       doc.title,
-		Description: doc.description,
-		Self:        r.ViewURL(doc.ref, doc.view, f),
-		Updated:     doc.updated,
-		Complete:    doc.history == historyComplete,
-		Archive:     doc.history == historyArchive,
-	}
+	o := Outline{Title: doc.title, Archive: doc.history == historyArchive}
 	for _, l := range doc.links {
 		o.Links = append(o.Links, Link{Rel: l.rel, URL: r.ViewURL(doc.ref, l.view, f)})
 	}
