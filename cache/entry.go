@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http"
 	"sync"
 	"time"
 
@@ -21,7 +22,11 @@ type Entry struct {
 	ETag         string    // strong, quoted validator of Body: "<hash>"
 	GzipETag     string    // strong, quoted validator of Gzip: "<hash>-gzip"
 	LastModified time.Time // the feed's last change, as the renderer reports it
-	ContentType  string    // media type with charset: render.ContentType, or HTML for a page (see Page)
+	// LastModifiedHTTP is LastModified as an HTTP-date, the Last-Modified
+	// field of every answer for the entry, 304s included, made once here
+	// rather than per request; "" when LastModified is zero.
+	LastModifiedHTTP string
+	ContentType      string // media type with charset: render.ContentType, or HTML for a page (see Page)
 }
 
 // etagLen is the number of base64url characters of the SHA-256 of the body
@@ -40,15 +45,20 @@ func newEntry(body []byte, mod time.Time, f feed.Format) *Entry {
 // newEntryOf returns the Entry of body, a document of media type
 // contentType.
 func newEntryOf(body []byte, mod time.Time, contentType string) *Entry {
+	var lm string
+	if !mod.IsZero() {
+		lm = mod.UTC().Format(http.TimeFormat)
+	}
 	sum := sha256.Sum256(body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:])[:etagLen]
 	return &Entry{
-		Body:         body,
-		Gzip:         gzipBytes(body),
-		ETag:         `"` + tag + `"`,
-		GzipETag:     `"` + tag + GzipETagSuffix + `"`,
-		LastModified: mod,
-		ContentType:  contentType,
+		Body:             body,
+		Gzip:             gzipBytes(body),
+		ETag:             `"` + tag + `"`,
+		GzipETag:         `"` + tag + GzipETagSuffix + `"`,
+		LastModified:     mod,
+		LastModifiedHTTP: lm,
+		ContentType:      contentType,
 	}
 }
 

@@ -260,8 +260,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	// the client asks for gzip).
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", s.feedCacheControl(v))
-	if !e.LastModified.IsZero() {
-		h.Set("Last-Modified", e.LastModified.UTC().Format(http.TimeFormat))
+	if e.LastModifiedHTTP != "" {
+		h.Set("Last-Modified", e.LastModifiedHTTP)
 	}
 	switch status {
 	case condNotModified:
