@@ -148,22 +148,31 @@ func wantClosed(t *testing.T, events <-chan store.WatchEvent, d time.Duration) {
 }
 
 // listenerPID returns the server process of the one listening connection
-// of the store whose connections carry application_name.
+// of the store whose connections carry application_name. A backend just
+// terminated stays in pg_stat_activity for a moment beside its
+// successor, so the count is read again until it is one, for a few
+// seconds at most.
 func listenerPID(t *testing.T, admin *pgx.Conn, applicationName string) int {
 	t.Helper()
 	const query = `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`
-	rows, err := admin.Query(t.Context(), query, applicationName)
-	if err != nil {
-		t.Fatalf("select listener: %v", err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rows, err := admin.Query(t.Context(), query, applicationName)
+		if err != nil {
+			t.Fatalf("select listener: %v", err)
+		}
+		pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			t.Fatalf("select listener: %v", err)
+		}
+		if len(pids) == 1 {
+			return pids[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("listening connections: %v, want one", pids)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		t.Fatalf("select listener: %v", err)
-	}
-	if len(pids) != 1 {
-		t.Fatalf("listening connections: %v, want one", pids)
-	}
-	return pids[0]
 }
 
 func TestWatch(t *testing.T) {
