@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/sqlstore"
 )
 
 // migrationFS holds the schema history: NNNN_name.sql files numbered from
@@ -64,7 +63,7 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) migrateTo(ctx context.Context, ms []store.Migration) error {
 	for _, m := range ms {
 		var done bool
-		err := db.write(ctx, func(tx pgx.Tx) error {
+		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
 			var err error
 			done, err = apply(ctx, tx, m, len(ms), db.Now().Unix())
 			return err
@@ -84,8 +83,8 @@ func (db *DB) migrateTo(ctx context.Context, ms []store.Migration) error {
 // apply runs migration m in tx, under the migration lock, unless it is
 // recorded as done. known is the number of migrations this feedd has; up
 // reports that the schema holds all of them.
-func apply(ctx context.Context, tx pgx.Tx, m store.Migration, known int, now int64) (up bool, err error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
+func apply(ctx context.Context, tx *sqlstore.Tx, m store.Migration, known int, now int64) (up bool, err error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
 		return false, fmt.Errorf("migration %q: lock: %w", m.Name, err)
 	}
 	// Under the lock, so that two first starts do not race to create it.
@@ -94,11 +93,11 @@ func apply(ctx context.Context, tx pgx.Tx, m store.Migration, known int, now int
 		name       TEXT    NOT NULL,
 		applied_at BIGINT  NOT NULL -- unix seconds
 	)`
-	if _, err := tx.Exec(ctx, create); err != nil {
+	if _, err := tx.ExecContext(ctx, create); err != nil {
 		return false, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var newest int
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
 		return false, fmt.Errorf("read schema version: %w", err)
 	}
 	switch {
@@ -109,11 +108,11 @@ func apply(ctx context.Context, tx pgx.Tx, m store.Migration, known int, now int
 	case newest >= m.Version:
 		return false, nil
 	}
-	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return false, fmt.Errorf("migration %q: %w", m.Name, err)
 	}
 	const record = `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`
-	if _, err := tx.Exec(ctx, record, m.Version, m.Name, now); err != nil {
+	if _, err := tx.ExecContext(ctx, record, m.Version, m.Name, now); err != nil {
 		return false, fmt.Errorf("migration %q: record: %w", m.Name, err)
 	}
 	return m.Version == known, nil

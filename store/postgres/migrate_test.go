@@ -21,7 +21,7 @@ func openAt(t *testing.T, dsn string, n int) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := &DB{Now: time.Now, pool: pool, retries: 4, backoff: 50 * time.Millisecond}
+	db := newDB(pool)
 	ms, err := migrations()
 	if err != nil {
 		t.Fatal(err)

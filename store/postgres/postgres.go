@@ -5,24 +5,26 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/sqlstore"
 )
 
-// DB is a store.Store kept in one schema of a PostgreSQL database.
+// DB is a store.Store kept in one schema of a PostgreSQL database: the
+// shared core (store/sqlstore) over PostgreSQL's dialect, through pgx's
+// database/sql driver over the pool. Its Now field is the core's.
 type DB struct {
-	// Now is the clock that gives default Published and Updated times.
-	// Open sets it to time.Now; tests may replace it before any write.
-	Now func() time.Time
+	*sqlstore.DB
 
 	pool *pgxpool.Pool
 	// retries and backoff bound how often and how patiently an operation
@@ -67,8 +69,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db := &DB{Now: time.Now, pool: pool, retries: 4, backoff: 50 * time.Millisecond}
-	db.quit, db.stop = context.WithCancel(context.Background())
+	db := newDB(pool)
 	if err := db.init(ctx); err != nil {
 		db.stop()
 		pool.Close()
@@ -77,17 +78,29 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
+// newDB returns the store kept in pool, before its schema is checked.
+func newDB(pool *pgxpool.Pool) *DB {
+	db := &DB{pool: pool, retries: 4, backoff: 50 * time.Millisecond}
+	d := *dialect
+	d.Retry, d.Again = db.retry, again
+	// The pool keeps the connections: database/sql takes one from it for
+	// each statement or transaction, and gives it back after.
+	db.DB = sqlstore.New(stdlib.OpenDBFromPool(pool), &d)
+	db.quit, db.stop = context.WithCancel(context.Background())
+	return db
+}
+
 // init checks that the connection has a schema to work in and applies
 // pending migrations.
 func (db *DB) init(ctx context.Context) error {
-	var schema *string
-	err := db.read(ctx, func(q querier) error {
-		return q.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema)
+	var schema sql.NullString
+	err := db.Read(ctx, func(q sqlstore.Querier) error {
+		return q.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema)
 	})
 	if err != nil {
 		return fmt.Errorf("select current_schema: %w", err)
 	}
-	if schema == nil {
+	if !schema.Valid {
 		// No schema of the search_path exists: CREATE TABLE would fail with
 		// "no schema has been selected to create in".
 		return errors.New("no schema of the search_path exists; create it first")
@@ -105,50 +118,62 @@ func (db *DB) Close() error {
 		db.stop()
 	}
 	db.watchers.Wait()
+	err := db.DB.Close()
 	db.pool.Close()
-	return nil
+	return err
 }
 
-// now reads the clock as the store keeps times: UTC, whole seconds.
-func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Second) }
+// dialect is what PostgreSQL spells its own way (Open adds the retries).
+// Lists of ids go in as one array parameter: no list can exceed the
+// protocol's limit of 65535 bound parameters.
+var dialect = &sqlstore.Dialect{
+	Dollar:     true,
+	NoLimit:    nil, // LIMIT NULL is LIMIT ALL
+	RowLocks:   true,
+	Categories: `(SELECT COALESCE(json_agg(c.name ORDER BY c.position), '[]')::text FROM post_categories c WHERE c.post_id = p.id)`,
+	// lower() under COLLATE "C" folds ASCII letters only, as PostFilter
+	// asks and SQLite's lower() does; the database's own collation may
+	// fold more (É to é). The left side is the expression of
+	// posts_author_idx.
+	AuthorMatch:    `lower(p.author_name COLLATE "C") = lower(CAST(? AS text) COLLATE "C")`,
+	List:           func(ids []string) any { return ids },
+	InList:         `%s = ANY (?)`,
+	Elems:          `(SELECT n - 1 AS i, v FROM unnest(CAST(? AS text[])) WITH ORDINALITY AS t (v, n))`,
+	ChangeLock:     changeLock,
+	AppendChange:   appendChange,
+	Notify:         notify,
+	LastChange:     lastChange,
+	LastChangeLock: lastChangeLock,
+	// Two purges at once, from two processes' schedulers, would plan the
+	// same removals and both report them. The second key is a hash of the
+	// schema's name, as for migrationLock.
+	PurgeLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(purgeLock) + `, hashtext(current_schema()))`,
+	// REPEATABLE READ: every statement of the transaction reads the
+	// snapshot of its first, so the records are consistent while writers
+	// go on.
+	DumpTx:   &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	Classify: classify,
+}
 
-// fromUnix turns a stored time back into a time.Time in UTC.
-func fromUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+// purgeLock is the first key of the advisory lock that Purge takes.
+const purgeLock = 0x66656465
 
-// limit turns a filter's Limit into a LIMIT value: 0 means none, which
-// PostgreSQL spells LIMIT NULL (LIMIT ALL).
-func limit(n int) (*int, error) {
-	switch {
-	case n < 0:
-		return nil, feed.Errorf(feed.EINVALID, "limit: must not be negative")
-	case n == 0:
-		return nil, nil
+// classify tells what a PostgreSQL error means: SQLSTATE 23505 is a
+// primary key or unique violation (ConstraintName tells which: a comment
+// whose id is taken on the same post breaks UNIQUE (post_id, id) or the
+// primary key, whichever the server checks first).
+func classify(err error) (sqlstore.Class, string) {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return sqlstore.Other, ""
 	}
-	return &n, nil
-}
-
-// isDuplicate reports whether err is a primary key or unique violation
-// (SQLSTATE 23505). A comment whose id is taken on the same post breaks
-// UNIQUE (post_id, id) or the primary key, whichever the server checks
-// first. The only other unique keys an insert can break are the upstream
-// keys of mirrored entries, which isDuplicateOf tells apart (categories
-// are deduplicated first).
-func isDuplicate(err error) bool {
-	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == "23505"
-}
-
-// isDuplicateOf reports whether err is a violation of the unique index or
-// constraint named index.
-func isDuplicateOf(err error, index string) bool {
-	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == "23505" && e.ConstraintName == index
-}
-
-// querier is what a pooled connection and a transaction share, so that one
-// read serves both a plain read and the checks inside a write transaction.
-type querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	switch e.Code {
+	case "23505": // unique_violation
+		return sqlstore.Duplicate, e.ConstraintName
+	case "23503": // foreign_key_violation
+		return sqlstore.ForeignKey, e.ConstraintName
+	case "23514", "23502": // check_violation, not_null_violation
+		return sqlstore.Check, e.ConstraintName
+	}
+	return sqlstore.Other, ""
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -10,12 +12,14 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/feedd/feedd/store/sqlstore"
 )
 
-// Every statement runs through read or write, which run an operation again,
+// Every statement runs through the core's Read or Write (store/sqlstore),
+// which, with this file's retry and again, run an operation again,
 // a few times and after a short back-off, when it failed because its
 // connection went away: the server restarted or failed over, an idle
 // connection was closed by a proxy, or a backend was terminated. Without
@@ -34,7 +38,8 @@ import (
 // Serialization failures and deadlocks (SQLSTATE 40001, 40P01), which abort
 // the transaction, are retried the same way, and so are the writes that
 // report (by wrapping their error in raced) that they lost a race with
-// another transaction which a second attempt will see committed.
+// another transaction which a second attempt will see committed
+// (sqlstore.Raced).
 
 // pingKey marks the context of a retried attempt: the pool pings the
 // connection it hands out (see Open's ShouldPing), so that the attempt does
@@ -42,56 +47,18 @@ import (
 // drops a connection that fails the ping and tries the next one.
 type pingKey struct{}
 
-// raced wraps the error of a transaction that lost a race to a concurrent
-// one, such as two pollers creating one mirrored post: run again, it sees
-// what the winner committed and acts on that.
-type raced struct{ err error }
-
-func (r raced) Error() string { return r.err.Error() }
-func (r raced) Unwrap() error { return r.err }
-
-// read runs f on a pooled connection.
-func (db *DB) read(ctx context.Context, f func(q querier) error) error {
-	return db.retry(ctx, func(ctx context.Context) (bool, error) {
-		conn, err := db.pool.Acquire(ctx)
-		if err != nil {
-			// Acquiring runs no statement of ours.
-			return ctx.Err() == nil && transient(err), err
-		}
-		defer conn.Release()
-		err = f(conn)
-		return err != nil && lost(ctx, conn, err), err
-	})
-}
-
-// write runs f in a transaction and commits it. f must start afresh on
-// each call: it may run more than once (see above).
-func (db *DB) write(ctx context.Context, f func(tx pgx.Tx) error) error {
-	return db.retry(ctx, func(ctx context.Context) (bool, error) {
-		conn, err := db.pool.Acquire(ctx)
-		if err != nil {
-			return ctx.Err() == nil && transient(err), err
-		}
-		defer conn.Release()
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			return lost(ctx, conn, err), err
-		}
-		// A no-op once committed. After a failure it ends the transaction;
-		// if that fails too (the context is done, the connection broke),
-		// pgx closes the connection, which the pool then drops, so no
-		// transaction stays open on a pooled connection.
-		defer tx.Rollback(ctx)
-		if err := f(tx); err != nil {
-			return lost(ctx, conn, err), err
-		}
-		if err := tx.Commit(ctx); err != nil {
-			// Only an error raised before anything was sent proves the
-			// COMMIT never reached the server.
-			return ctx.Err() == nil && pgconn.SafeToRetry(err), err
-		}
-		return false, nil
-	})
+// again decides whether an attempt of the core's Read or Write that failed
+// with err at stage runs again: conn is the connection it ran on, nil if
+// it got none (acquiring runs no statement of ours). Only an error raised
+// before anything was sent proves that a COMMIT never reached the server.
+func again(ctx context.Context, conn *sql.Conn, stage sqlstore.Stage, err error) bool {
+	switch stage {
+	case sqlstore.Connect:
+		return ctx.Err() == nil && transient(err)
+	case sqlstore.Commit:
+		return ctx.Err() == nil && pgconn.SafeToRetry(err)
+	}
+	return lost(ctx, conn, err)
 }
 
 // retry runs op until it succeeds, fails for good (op says whether to try
@@ -126,20 +93,26 @@ func (db *DB) retry(ctx context.Context, op func(ctx context.Context) (again boo
 // was aborted by a serialization failure) and the caller is still waiting.
 // A cancelled or expired context also closes the connection, hence the
 // first check.
-func lost(ctx context.Context, conn *pgxpool.Conn, err error) bool {
+func lost(ctx context.Context, conn *sql.Conn, err error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	if errors.As(err, new(raced)) {
+	if errors.As(err, new(sqlstore.Raced)) {
 		return true
 	}
+	closed := conn.Raw(func(c any) error {
+		if c.(*stdlib.Conn).Conn().IsClosed() {
+			return net.ErrClosed
+		}
+		return nil
+	}) != nil
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && !transientCode(pe.Code) && !conn.Conn().IsClosed() {
+	if errors.As(err, &pe) && !transientCode(pe.Code) && !closed {
 		// The server answered, and the connection lives: a genuine error
 		// of the statement (a violated constraint, a syntax error).
 		return false
 	}
-	return transient(err) || conn.Conn().IsClosed()
+	return transient(err) || closed
 }
 
 // transient reports whether err says the connection failed, or could not
@@ -158,7 +131,7 @@ func transient(err error) bool {
 	var ce *pgconn.ConnectError
 	return errors.As(err, &ce) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }

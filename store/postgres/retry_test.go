@@ -15,6 +15,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres/pgtest"
+	"github.com/feedd/feedd/store/sqlstore"
 )
 
 // terminateBackends ends every server process of the store whose
@@ -50,8 +51,8 @@ func warm(t *testing.T, db *DB, n int) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			err := db.read(t.Context(), func(q querier) error {
-				_, err := q.Exec(t.Context(), `SELECT pg_sleep(0.05)`)
+			err := db.Read(t.Context(), func(q sqlstore.Querier) error {
+				_, err := q.ExecContext(t.Context(), `SELECT pg_sleep(0.05)`)
 				return err
 			})
 			if err != nil {
@@ -142,13 +143,13 @@ func TestWrite_RetriesBeforeCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	attempts := 0
-	err := db.write(t.Context(), func(tx pgx.Tx) error {
+	err := db.Write(t.Context(), func(tx *sqlstore.Tx) error {
 		attempts++
-		if _, err := tx.Exec(t.Context(), `INSERT INTO attempts (n) VALUES ($1)`, attempts); err != nil {
+		if _, err := tx.ExecContext(t.Context(), `INSERT INTO attempts (n) VALUES ($1)`, attempts); err != nil {
 			return err
 		}
 		if attempts == 1 {
-			_, err := tx.Exec(t.Context(), `SELECT pg_terminate_backend(pg_backend_pid())`)
+			_, err := tx.ExecContext(t.Context(), `SELECT pg_terminate_backend(pg_backend_pid())`)
 			if err == nil {
 				t.Error("a backend that terminated itself answered")
 			}
@@ -195,9 +196,9 @@ func TestWrite_NoRetryOnceCommitSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	attempts := 0
-	err := db.write(t.Context(), func(tx pgx.Tx) error {
+	err := db.Write(t.Context(), func(tx *sqlstore.Tx) error {
 		attempts++
-		_, err := tx.Exec(t.Context(), `INSERT INTO trap (n) VALUES ($1)`, attempts)
+		_, err := tx.ExecContext(t.Context(), `INSERT INTO trap (n) VALUES ($1)`, attempts)
 		return err
 	})
 	if err == nil {
@@ -223,16 +224,16 @@ func TestWrite_ApplicationErrorNotRetried(t *testing.T) {
 		errors.New("plain"),
 	} {
 		attempts := 0
-		err := db.write(t.Context(), func(pgx.Tx) error { attempts++; return want })
+		err := db.Write(t.Context(), func(*sqlstore.Tx) error { attempts++; return want })
 		if !errors.Is(err, want) || attempts != 1 {
 			t.Errorf("write failing with %v: ran %d attempts, returned %v; want 1, the error", want, attempts, err)
 		}
 	}
 	// A constraint violation by the server itself, on a live connection.
 	attempts := 0
-	err := db.write(t.Context(), func(tx pgx.Tx) error {
+	err := db.Write(t.Context(), func(tx *sqlstore.Tx) error {
 		attempts++
-		_, err := tx.Exec(t.Context(), `INSERT INTO posts (id, title, content, published, updated) VALUES ('x', 'T', 'c', 1, 0)`)
+		_, err := tx.ExecContext(t.Context(), `INSERT INTO posts (id, title, content, published, updated) VALUES ('x', 'T', 'c', 1, 0)`)
 		return err
 	})
 	if err == nil || attempts != 1 {
@@ -244,14 +245,14 @@ func TestRetry_GivesUp(t *testing.T) {
 	db, _ := openTemp(t)
 	db.backoff = time.Millisecond
 	attempts := 0
-	err := db.write(t.Context(), func(pgx.Tx) error { attempts++; return io.ErrUnexpectedEOF })
+	err := db.Write(t.Context(), func(*sqlstore.Tx) error { attempts++; return io.ErrUnexpectedEOF })
 	if !errors.Is(err, io.ErrUnexpectedEOF) || attempts != 1+db.retries {
 		t.Errorf("write failing for good: ran %d attempts, returned %v; want %d, the error", attempts, err, 1+db.retries)
 	}
 	// A done context stops the retries at once.
 	ctx, cancel := context.WithCancel(t.Context())
 	attempts = 0
-	err = db.write(ctx, func(pgx.Tx) error { attempts++; cancel(); return io.ErrUnexpectedEOF })
+	err = db.Write(ctx, func(*sqlstore.Tx) error { attempts++; cancel(); return io.ErrUnexpectedEOF })
 	if err == nil || attempts != 1 {
 		t.Errorf("write with its context cancelled: ran %d attempts, returned %v; want 1, an error", attempts, err)
 	}

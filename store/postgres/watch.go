@@ -12,7 +12,7 @@ import (
 )
 
 // Notices of writes travel by LISTEN/NOTIFY. Every write that logs a
-// change also runs pg_notify in its transaction (queueNotify), and the
+// change also runs pg_notify in its transaction (notify), and the
 // server delivers the notice to every listening session when, and only if,
 // the transaction commits. One transaction's identical notices are folded
 // into one.
@@ -24,8 +24,6 @@ import (
 
 // notifyChannel is the channel of the notices of writes.
 const notifyChannel = "feedd_changes"
-
-var _ store.Watcher = (*DB)(nil)
 
 // Timing of the listening connection. Vars, so that tests may shorten them.
 var (
@@ -39,11 +37,10 @@ var (
 	watchMaxBackoff = 5 * time.Second
 )
 
-// queueNotify adds to b the notice of a write to this schema, which the
-// server sends to the watchers when the transaction commits.
-func queueNotify(b *pgx.Batch) {
-	b.Queue(`SELECT pg_notify('` + notifyChannel + `', current_schema())`)
-}
+// notify is the notice of a write to this schema, which the server sends
+// to the watchers when the transaction commits. Appending to the change
+// log sends it (appendChange); Load, which does not, runs it.
+const notify = `SELECT pg_notify('` + notifyChannel + `', current_schema())`
 
 // Watch returns a channel that receives an event soon after any process
 // commits a write to this store's schema, and a Reset event after the

@@ -17,7 +17,7 @@ func TestMigrate_0002Backfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &DB{Now: time.Now, db: sqlDB, path: path}
+	old := newDB(sqlDB, path)
 	ms, err := migrations()
 	if err != nil {
 		t.Fatal(err)

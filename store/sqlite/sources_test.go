@@ -18,7 +18,7 @@ func TestMigrate_0003Sources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &DB{Now: time.Now, db: sqlDB, path: path}
+	old := newDB(sqlDB, path)
 	ms, err := migrations()
 	if err != nil {
 		t.Fatal(err)

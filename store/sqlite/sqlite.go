@@ -5,23 +5,22 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/sqlstore"
 )
 
-// DB is a store.Store kept in one SQLite database file.
+// DB is a store.Store kept in one SQLite database file: the shared core
+// (store/sqlstore) over SQLite's dialect. Its Now field is the core's.
 type DB struct {
-	// Now is the clock that gives default Published and Updated times.
-	// Open sets it to time.Now; tests may replace it before any write.
-	Now func() time.Time
+	*sqlstore.DB
 
 	db   *sql.DB
 	path string
@@ -69,7 +68,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
-	db := &DB{Now: time.Now, db: sqlDB, path: path}
+	db := newDB(sqlDB, path)
 	if err := db.init(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
@@ -91,50 +90,73 @@ func (db *DB) init(ctx context.Context) error {
 	return db.migrate(ctx)
 }
 
-// Close closes the database.
+// newDB returns the store kept in sqlDB, before its schema is checked.
+func newDB(sqlDB *sql.DB, path string) *DB {
+	return &DB{DB: sqlstore.New(sqlDB, dialect), db: sqlDB, path: path}
+}
+
+// Close ends every Watch and closes the database.
 func (db *DB) Close() error {
-	if err := db.db.Close(); err != nil {
+	if err := db.DB.Close(); err != nil {
 		return fmt.Errorf("close sqlite %q: %w", db.path, err)
 	}
 	return nil
 }
 
-// now reads the clock as the store keeps times: UTC, whole seconds.
-func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Second) }
-
-// fromUnix turns a stored time back into a time.Time in UTC.
-func fromUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
-
-// limit turns a filter's Limit into a LIMIT value: 0 means none, which
-// SQLite spells as a negative number.
-func limit(n int) (int, error) {
-	switch {
-	case n < 0:
-		return 0, feed.Errorf(feed.EINVALID, "limit: must not be negative")
-	case n == 0:
-		return -1, nil
-	}
-	return n, nil
+// dialect is what SQLite spells its own way. Lists of ids go in as one
+// JSON array, so that no list can exceed SQLite's limit on bound
+// parameters. The change log needs no lock: writers take the database's
+// write lock first (BEGIN IMMEDIATE), so records are numbered in commit
+// order and a poller never sees a later seq before an earlier one.
+var dialect = &sqlstore.Dialect{
+	NoLimit:    -1,
+	Categories: `(SELECT json_group_array(c.name ORDER BY c.position) FROM post_categories c WHERE c.post_id = p.id)`,
+	// SQLite's lower() folds ASCII letters only, as PostFilter asks, and
+	// lower(p.author_name) is the expression of posts_author_idx.
+	AuthorMatch: `lower(p.author_name) = lower(?)`,
+	List: func(ids []string) any {
+		b, _ := json.Marshal(ids) // strings always marshal
+		return string(b)
+	},
+	InList:       `%s IN (SELECT value FROM json_each(?))`,
+	Elems:        `(SELECT key AS i, value AS v FROM json_each(?))`,
+	AppendChange: `INSERT INTO changes (at, post_id, comment_id) VALUES (?, ?, ?) RETURNING seq`,
+	// After Purge has emptied the log, the last seq handed out
+	// (AUTOINCREMENT never reuses one).
+	LastChange: `SELECT COALESCE(
+		(SELECT MAX(seq) FROM changes),
+		(SELECT seq FROM sqlite_sequence WHERE name = 'changes'),
+		0)`,
+	// ReadOnly makes the driver BEGIN DEFERRED rather than IMMEDIATE (see
+	// dsnParams): the dump reads one snapshot while writers go on (WAL),
+	// and takes no write lock.
+	DumpTx:   &sql.TxOptions{ReadOnly: true},
+	Classify: classify,
 }
 
-// isDuplicate reports whether err is a primary key or unique violation. A
-// comment whose id is taken on the same post breaks UNIQUE (post_id, id)
-// before the primary key. The only other unique keys an insert can break
-// are the upstream keys of mirrored entries, which the writers check first
-// (categories are deduplicated first too).
-func isDuplicate(err error) bool {
+// uniqueIndexes names the unique indexes whose violations the core tells
+// apart, by the columns SQLite's message lists.
+var uniqueIndexes = map[string]string{
+	"posts.origin_source, posts.origin_id":                         "posts_origin_idx",
+	"comments.post_id, comments.origin_source, comments.origin_id": "comments_origin_idx",
+}
+
+// classify tells what a SQLite error means. A comment whose id is taken on
+// the same post breaks UNIQUE (post_id, id) before the primary key.
+func classify(err error) (sqlstore.Class, string) {
 	var e *sqlite.Error
-	return errors.As(err, &e) &&
-		(e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
-}
-
-// scanner is the Scan method shared by *sql.Row and *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// queryer is what *sql.DB and *sql.Tx share, so that one read serves both
-// a plain read and the checks inside a write transaction.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	if !errors.As(err, &e) {
+		return sqlstore.Other, ""
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		_, columns, _ := strings.Cut(e.Error(), "UNIQUE constraint failed: ")
+		columns, _, _ = strings.Cut(columns, " (")
+		return sqlstore.Duplicate, uniqueIndexes[columns]
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.ForeignKey, ""
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return sqlstore.Check, ""
+	}
+	return sqlstore.Other, ""
 }

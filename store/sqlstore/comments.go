@@ -1,12 +1,11 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
@@ -44,13 +43,14 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 		return err
 	}
 
-	err := db.write(ctx, func(tx pgx.Tx) error {
-		// The checks lock the post and the parent (FOR SHARE) until the
-		// commit, so neither can be deleted, nor the parent marked spam,
-		// between the check and the insert: those writes lock the same
-		// rows FOR NO KEY UPDATE, which conflicts. Concurrent comments on
-		// one post or parent share the locks.
-		if _, err := postOfComment(ctx, tx, &q); err != nil {
+	err := db.Write(ctx, func(tx *Tx) error {
+		// The checks run in the write transaction, and lock the post and
+		// the parent (FOR SHARE) until the commit where the dialect has
+		// row locks, so neither can be deleted, nor the parent marked
+		// spam, between the check and the insert: those writes lock the
+		// same rows FOR NO KEY UPDATE, which conflicts. Concurrent
+		// comments on one post or parent share the locks.
+		if _, err := db.postOfComment(ctx, tx, &q); err != nil {
 			return err
 		}
 		q.Depth = 0
@@ -61,10 +61,10 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 				deleted    bool
 				depth      int
 			)
-			const query = `SELECT post_id, status, deleted_at IS NOT NULL, depth FROM comments WHERE id = $1 FOR SHARE`
-			err := tx.QueryRow(ctx, query, q.ParentID).Scan(&parentPost, &status, &deleted, &depth)
+			query := `SELECT post_id, status, deleted_at IS NOT NULL, depth FROM comments WHERE id = ?` + db.lock("FOR SHARE")
+			err := tx.row(ctx, query, q.ParentID).Scan(&parentPost, &status, &deleted, &depth)
 			switch {
-			case errors.Is(err, pgx.ErrNoRows):
+			case errors.Is(err, sql.ErrNoRows):
 				return feed.Errorf(feed.EINVALID, "parent_id: comment %q not found", q.ParentID)
 			case err != nil:
 				return fmt.Errorf("select parent %q: %w", q.ParentID, err)
@@ -77,10 +77,7 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 			}
 			q.Depth = depth + 1
 		}
-		b := &pgx.Batch{}
-		queueInsertComment(b, &q)
-		queueChange(b, db.now(), q.PostID, q.ID)
-		return commentConflict(tx.SendBatch(ctx, b).Close(), &q)
+		return db.commentConflict(db.insertComment(ctx, tx, &q), &q)
 	})
 	if err != nil {
 		return errorf(err, "insert comment %q: %w", q.ID, err)
@@ -89,59 +86,63 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	return nil
 }
 
-// queueInsertComment adds to b the insert of q, validated and with its ID,
-// times, parent and depth set.
-func queueInsertComment(b *pgx.Batch, q *feed.Comment) {
+// insertComment stores q, validated and with its ID, times, parent and
+// depth set, and logs the change, in tx.
+func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error {
 	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key, content,
 		status, depth, published, updated, origin_source, origin_id, origin_url)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	var o feed.Origin // all '' for a native comment
 	if q.Origin != nil {
 		o = *q.Origin
 	}
-	b.Queue(insert, q.ID, q.PostID, nullable(q.ParentID), q.AuthorName, q.AuthorURI,
+	if _, err := tx.exec(ctx, insert, q.ID, q.PostID, nullable(q.ParentID), q.AuthorName, q.AuthorURI,
 		authorKey(q.AuthorName, q.AuthorURI), q.Content, string(q.Status), q.Depth,
-		q.Published.Unix(), q.Updated.Unix(), o.Source, o.ID, o.URL)
-}
-
-// nullable stores an empty parent id as NULL: a comment on the post itself.
-func nullable(id string) *string {
-	if id == "" {
-		return nil
+		q.Published.Unix(), q.Updated.Unix(), o.Source, o.ID, o.URL); err != nil {
+		return err
 	}
-	return &id
+	return tx.change(ctx, db.now(), q.PostID, q.ID)
 }
 
 // commentConflict turns the unique violation of an insert of comment q
 // into ECONFLICT, naming the key that was taken, and passes other errors
 // on.
-func commentConflict(err error, q *feed.Comment) error {
+func (db *DB) commentConflict(err error, q *feed.Comment) error {
 	switch {
-	case isDuplicateOf(err, "comments_origin_idx"):
+	case db.is(err, Duplicate, "comments_origin_idx"):
 		return feed.Errorf(feed.ECONFLICT, "comment %q of source %q already exists on post %q",
 			q.Origin.ID, q.Origin.Source, q.PostID)
-	case isDuplicate(err):
+	case db.is(err, Duplicate, ""):
 		return feed.Errorf(feed.ECONFLICT, "comment %q already exists", q.ID)
 	}
 	return err
 }
 
-// postOfComment locks the post of a new comment c FOR SHARE and fills in
-// c.PostTitle and c.PostUpdated: ENOTFOUND when there is no such post,
-// EGONE when it was deleted. It returns the post's origin, nil for a
-// native post. The columns read are the locked row's own, so under READ
-// COMMITTED they are as committed by any writer it waited for.
-func postOfComment(ctx context.Context, tx pgx.Tx, c *feed.Comment) (*feed.Origin, error) {
+// nullable stores an empty parent id as NULL: a comment on the post itself.
+func nullable(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}
+
+// postOfComment reads the post of a new comment c, locking it FOR SHARE
+// where the dialect locks rows, and fills in c.PostTitle and
+// c.PostUpdated: ENOTFOUND when there is no such post, EGONE when it was
+// deleted. It returns the post's origin, nil for a native post. The
+// columns read are the locked row's own, so under READ COMMITTED they are
+// as committed by any writer it waited for.
+func (db *DB) postOfComment(ctx context.Context, tx *Tx, c *feed.Comment) (*feed.Origin, error) {
 	var (
 		updated int64
 		deleted bool
 		o       feed.Origin
 	)
-	const query = `SELECT title, updated, deleted_at IS NOT NULL, origin_source, origin_id
-		FROM posts WHERE id = $1 FOR SHARE`
-	err := tx.QueryRow(ctx, query, c.PostID).Scan(&c.PostTitle, &updated, &deleted, &o.Source, &o.ID)
+	query := `SELECT title, updated, deleted_at IS NOT NULL, origin_source, origin_id
+		FROM posts WHERE id = ?` + db.lock("FOR SHARE")
+	err := tx.row(ctx, query, c.PostID).Scan(&c.PostTitle, &updated, &deleted, &o.Source, &o.ID)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
 		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", c.PostID)
 	case err != nil:
 		return nil, fmt.Errorf("select post %q: %w", c.PostID, err)
@@ -168,9 +169,12 @@ const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_nam
 	c.origin_source, c.origin_id, c.origin_url,
 	c.deleted_at IS NOT NULL OR p.deleted_at IS NOT NULL`
 
+// commentByID selects a comment by id.
+const commentByID = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = ?`
+
 // scanComment reads a row of commentColumns. deleted tells whether the
 // comment or its post was deleted.
-func scanComment(row pgx.Row) (c *feed.Comment, deleted bool, err error) {
+func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 	var (
 		q                               feed.Comment
 		status                          string
@@ -194,11 +198,10 @@ func scanComment(row pgx.Row) (c *feed.Comment, deleted bool, err error) {
 // liveComment reads a comment of any status through a connection or a
 // transaction: ENOTFOUND when there is none, EGONE when it or its post was
 // deleted.
-func liveComment(ctx context.Context, q querier, id string) (*feed.Comment, error) {
-	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`
-	c, deleted, err := scanComment(q.QueryRow(ctx, query, id))
+func (db *DB) liveComment(ctx context.Context, q Querier, id string) (*feed.Comment, error) {
+	c, deleted, err := scanComment(q.QueryRowContext(ctx, db.q(commentByID), id))
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
 		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
 	case err != nil:
 		return nil, fmt.Errorf("select comment %q: %w", id, err)
@@ -208,32 +211,12 @@ func liveComment(ctx context.Context, q querier, id string) (*feed.Comment, erro
 	return c, nil
 }
 
-// lockComment locks a comment's row for an edit, until tx ends, and then
-// reads it, like lockPost. FOR NO KEY UPDATE conflicts with the FOR SHARE
-// of a reply being created under it and with other edits, but not with the
-// FOR KEY SHARE that the foreign keys of its replies take. The post's row
-// is not locked: DeletePost locks the post first and the comments second,
-// and taking them here the other way round could deadlock. A DeletePost
-// that runs meanwhile waits for this lock in its UPDATE of the comments.
-func lockComment(ctx context.Context, tx pgx.Tx, id string) (*feed.Comment, error) {
-	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM comments WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
-	case err != nil:
-		return nil, fmt.Errorf("lock comment %q: %w", id, err)
-	}
-	return liveComment(ctx, tx, id)
-}
-
 // Comment returns the comment with the given id, whatever its status, with
 // PostTitle and PostUpdated filled in.
 func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 	var c *feed.Comment
-	err := db.read(ctx, func(q querier) error {
-		var err error
-		c, err = liveComment(ctx, q, id)
+	err := db.Read(ctx, func(q Querier) (err error) {
+		c, err = db.liveComment(ctx, q, id)
 		return err
 	})
 	return c, err
@@ -244,26 +227,19 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 // post's thread when f.PostID is set, else all; approved ones unless
 // f.Statuses says otherwise.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
-	query, args, err := commentsQuery(f)
+	query, args, err := db.commentsQuery(f)
 	if err != nil {
 		return nil, err
 	}
 	var comments []*feed.Comment
-	err = db.read(ctx, func(q querier) error {
+	err = db.Read(ctx, func(q Querier) error {
 		comments = nil
-		rows, err := q.Query(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("select comments: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
+		err := db.each(ctx, q, query, args, func(rows *sql.Rows) error {
 			c, _, err := scanComment(rows)
-			if err != nil {
-				return fmt.Errorf("select comments: %w", err)
-			}
 			comments = append(comments, c)
-		}
-		if err := rows.Err(); err != nil {
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("select comments: %w", err)
 		}
 		if len(comments) == 0 && f.PostID != "" {
@@ -271,7 +247,7 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 			// or a deleted one. A post with live comments is itself live,
 			// as deleting a post deletes its comments in the same
 			// transaction.
-			_, err := livePost(ctx, q, f.PostID)
+			_, err := db.livePost(ctx, q, f.PostID)
 			return err
 		}
 		return nil
@@ -282,9 +258,17 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 	return comments, nil
 }
 
+// CommentsQuery returns the query of Comments(f), as d spells it, and its
+// arguments: for the tests of query plans.
+func CommentsQuery(d *Dialect, f store.CommentFilter) (string, []any, error) {
+	db := New(nil, d)
+	q, args, err := db.commentsQuery(f)
+	return db.q(q), args, err
+}
+
 // commentsQuery returns the query of Comments(f) and its arguments.
-func commentsQuery(f store.CommentFilter) (string, []any, error) {
-	n, err := limit(f.Limit)
+func (db *DB) commentsQuery(f store.CommentFilter) (string, []any, error) {
+	n, err := db.limit(f.Limit)
 	if err != nil {
 		return "", nil, err
 	}
@@ -292,67 +276,93 @@ func commentsQuery(f store.CommentFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var args params
-	where, err := commentsWhere(f, &args)
+	where, args, err := commentsWhere(f)
 	if err != nil {
 		return "", nil, err
 	}
-	query := `SELECT ` + commentColumns + ` ` + where + ` ORDER BY ` + order("c", column, f.Ascending) +
-		` LIMIT ` + args.add(n) + ` OFFSET ` + args.add(f.Offset)
-	return query, args, nil
+	query := `SELECT ` + commentColumns + ` ` + where + ` ORDER BY ` + order("c", column, f.Ascending) + ` LIMIT ? OFFSET ?`
+	return query, append(args, n, f.Offset), nil
 }
 
 // commentsWhere returns the FROM and WHERE clauses, over comments c joined
-// with their posts p, that select the live comments f selects, adding
-// their arguments to args: every field but the order and the paging ones
-// (Limit, Offset), which commentsQuery adds and CountComments leaves out.
-// A status that is none of feed's is EINVALID.
-func commentsWhere(f store.CommentFilter, args *params) (string, error) {
-	statuses := []string{string(feed.StatusApproved)}
-	if len(f.Statuses) > 0 {
-		statuses = statuses[:0]
-		for _, s := range f.Statuses {
-			if err := store.CheckStatus(s); err != nil {
-				return "", err
-			}
-			statuses = append(statuses, string(s))
-		}
+// with their posts p, that select the live comments f selects, and their
+// arguments: every field but the order and the paging ones (Limit,
+// Offset), which commentsQuery adds and CountComments leaves out. A status
+// that is none of feed's is EINVALID.
+func commentsWhere(f store.CommentFilter) (string, []any, error) {
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []feed.Status{feed.StatusApproved}
 	}
-	// Optional conditions append to where. "deleted_at IS NULL" is a
-	// literal, which the planner matches to the partial indexes on it.
-	where := `FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL`
+	// Optional conditions append to where and args. "deleted_at IS NULL"
+	// is a literal, which the planner matches to the partial indexes on
+	// it. With one status (the feeds' case), "c.status = ?" lets the
+	// indexes by (post_id,) status, time and id give the rows in the
+	// order asked, and the scan stop at the LIMIT.
+	where, args := `FROM comments c JOIN posts p ON p.id = c.post_id
+		WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL AND c.status `, []any{}
 	if len(statuses) == 1 {
-		// The feeds' case. With one status, comments_thread_idx (post_id,
-		// status, published, id) and comments_status_idx (status,
-		// published, id), and their twins by updated, hold the rows in
-		// the order asked, and the scan stops at the LIMIT; with "= ANY"
-		// the rows of each status would need sorting together.
-		where += ` AND c.status = ` + args.add(statuses[0])
+		where += `= ?`
 	} else {
-		where += ` AND c.status = ANY (` + args.add(statuses) + `)`
+		where += `IN (?` + strings.Repeat(`, ?`, len(statuses)-1) + `)`
+	}
+	for _, s := range statuses {
+		if err := store.CheckStatus(s); err != nil {
+			return "", nil, err
+		}
+		args = append(args, string(s))
 	}
 	if f.PostID != "" {
-		where += ` AND c.post_id = ` + args.add(f.PostID)
+		where, args = where+` AND c.post_id = ?`, append(args, f.PostID)
 	}
 	for _, b := range store.TimeBounds(f.PublishedMin, f.PublishedMax, f.UpdatedMin, f.UpdatedMax) {
-		where += ` AND c.` + b.Column + ` ` + b.Op + ` ` + args.add(b.Unix)
+		where, args = where+` AND c.`+b.Column+` `+b.Op+` ?`, append(args, b.Unix)
 	}
-	return where, nil
+	return where, args, nil
 }
 
-// deleteComments soft-deletes comments, given the time as $1 and then a
+// CountComments returns the number of live comments f selects, ignoring
+// its Limit, Offset, Ascending and OrderBy. With f.PostID set it fails
+// like Comments when that post does not exist or was deleted.
+func (db *DB) CountComments(ctx context.Context, f store.CommentFilter) (int, error) {
+	where, args, err := commentsWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.Read(ctx, func(q Querier) error {
+		if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) `+where), args...).Scan(&n); err != nil {
+			return fmt.Errorf("count comments: %w", err)
+		}
+		if n == 0 && f.PostID != "" {
+			// As in Comments: a post with live comments is itself live.
+			_, err := db.livePost(ctx, q, f.PostID)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// deleteComments soft-deletes comments, given the time as ?1 and then a
 // WHERE clause: a comment public until now (approved) leaves a tombstone.
 // The SET list reads the row as it was, so a statement that also changes
 // the status (marking spam) still sees the old one.
-const deleteComments = `UPDATE comments SET deleted_at = $1,
+const deleteComments = `UPDATE comments SET deleted_at = ?1,
 	tombstone = CASE WHEN status = 'approved' THEN 1 ELSE 0 END`
 
 // UpdateComment applies the set fields of u to a live comment, in one
 // transaction, and returns the comment as stored.
 func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdate) (*feed.Comment, error) {
 	var c feed.Comment
-	err := db.write(ctx, func(tx pgx.Tx) error {
-		old, err := lockComment(ctx, tx, id)
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := db.lockRow(ctx, tx, "comments", "comment", id); err != nil {
+			return err
+		}
+		old, err := db.liveComment(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -374,19 +384,20 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		if err := c.Validate(); err != nil {
 			return err
 		}
-
-		const update = `UPDATE comments SET content = $1, author_name = $2, author_uri = $3, author_key = $4,
-			status = $5, updated = $6 WHERE id = $7`
-		b := &pgx.Batch{}
-		b.Queue(update, c.Content, c.AuthorName, c.AuthorURI, authorKey(c.AuthorName, c.AuthorURI),
-			string(c.Status), c.Updated.Unix(), id)
+		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
+			status = ?, updated = ? WHERE id = ?`
+		if _, err := tx.exec(ctx, update, c.Content, c.AuthorName, c.AuthorURI,
+			authorKey(c.AuthorName, c.AuthorURI), string(c.Status), c.Updated.Unix(), id); err != nil {
+			return err
+		}
 		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
 			// Spam that feeds showed is withdrawn from them like a deleted
 			// comment, tombstone and all. Its replies stay, as on delete.
-			b.Queue(`UPDATE comments SET deleted_at = $1, tombstone = 1 WHERE id = $2`, now.Unix(), id)
+			if _, err := tx.exec(ctx, `UPDATE comments SET deleted_at = ?, tombstone = 1 WHERE id = ?`, now.Unix(), id); err != nil {
+				return fmt.Errorf("delete spam: %w", err)
+			}
 		}
-		queueChange(b, now, c.PostID, id)
-		return tx.SendBatch(ctx, b).Close()
+		return tx.change(ctx, now, c.PostID, id)
 	})
 	if err != nil {
 		return nil, errorf(err, "update comment %q: %w", id, err)
@@ -398,16 +409,19 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 // returns the comment as it was.
 func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, error) {
 	var c *feed.Comment
-	err := db.write(ctx, func(tx pgx.Tx) error {
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := db.lockRow(ctx, tx, "comments", "comment", id); err != nil {
+			return err
+		}
 		var err error
-		if c, err = lockComment(ctx, tx, id); err != nil {
+		if c, err = db.liveComment(ctx, tx, id); err != nil {
 			return err
 		}
 		now := db.now()
-		b := &pgx.Batch{}
-		b.Queue(deleteComments+` WHERE id = $2`, now.Unix(), id)
-		queueChange(b, now, c.PostID, id)
-		return tx.SendBatch(ctx, b).Close()
+		if _, err := tx.exec(ctx, deleteComments+` WHERE id = ?2`, now.Unix(), id); err != nil {
+			return err
+		}
+		return tx.change(ctx, now, c.PostID, id)
 	})
 	if err != nil {
 		return nil, errorf(err, "delete comment %q: %w", id, err)
@@ -419,12 +433,9 @@ func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, erro
 // comment, matching the name case-insensitively and the URI exactly.
 func (db *DB) HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error) {
 	const query = `SELECT EXISTS (SELECT 1 FROM comments
-		WHERE author_key = $1 AND status = 'approved' AND deleted_at IS NULL)`
+		WHERE author_key = ? AND status = 'approved' AND deleted_at IS NULL)`
 	var ok bool
-	err := db.read(ctx, func(q querier) error {
-		return q.QueryRow(ctx, query, authorKey(authorName, authorURI)).Scan(&ok)
-	})
-	if err != nil {
+	if err := db.one(ctx, query, []any{authorKey(authorName, authorURI)}, &ok); err != nil {
 		return false, fmt.Errorf("select approved comment: %w", err)
 	}
 	return ok, nil
@@ -438,30 +449,23 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 	if len(postIDs) == 0 {
 		return counts, nil
 	}
-	// The ids go in as one array parameter: no list of posts can exceed
-	// the protocol's limit of 65535 bound parameters.
-	const query = `SELECT post_id, COUNT(*), MAX(updated) FROM comments
-		WHERE post_id = ANY ($1) AND deleted_at IS NULL AND status = 'approved'
+	// The ids go in as one list parameter, so that no list of posts can
+	// exceed the engines' limits on bound parameters.
+	query := `SELECT post_id, COUNT(*), MAX(updated) FROM comments
+		WHERE ` + fmt.Sprintf(db.d.InList, "post_id") + ` AND deleted_at IS NULL AND status = 'approved'
 		GROUP BY post_id`
-	err := db.read(ctx, func(q querier) error {
+	err := db.Read(ctx, func(q Querier) error {
 		clear(counts)
-		rows, err := q.Query(ctx, query, postIDs)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return db.each(ctx, q, query, []any{db.d.List(postIDs)}, func(rows *sql.Rows) error {
 			var (
 				id      string
 				n       int
 				updated int64
 			)
-			if err := rows.Scan(&id, &n, &updated); err != nil {
-				return err
-			}
+			err := rows.Scan(&id, &n, &updated)
 			counts[id] = feed.ThreadStats{Count: n, Updated: fromUnix(updated)}
-		}
-		return rows.Err()
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count comments: %w", err)

@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// CountRecords returns how many records Dump yields: every post and
+// comment, deleted ones and husks included, every fetch state and every
+// WebSub subscription.
+func (db *DB) CountRecords(ctx context.Context) (int, error) {
+	const query = `SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM comments) +
+		(SELECT COUNT(*) FROM fetches) + (SELECT COUNT(*) FROM subscriptions)`
+	var n int
+	if err := db.one(ctx, query, nil, &n); err != nil {
+		return 0, fmt.Errorf("count records: %w", err)
+	}
+	return n, nil
+}
+
+// Dump yields every post, comment, fetch state and subscription, in the
+// order Load needs, from one snapshot of the database (the dialect's
+// DumpTx: a read transaction that takes no write lock).
+//
+// Posts go by publication, comments by depth first: a reply is one deeper
+// than its parent (stores keep Depth so), so every parent comes before its
+// replies, and all posts before any comment. Ids are compared bytewise
+// (PostgreSQL's are COLLATE "C"), so that both stores dump in one order.
+//
+// It is not retried on a lost connection, as reads are: the records
+// yielded before the failure are gone to the caller.
+func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
+	tx, err := db.sql.BeginTx(ctx, db.d.DumpTx)
+	if err != nil {
+		return fmt.Errorf("dump: begin: %w", err)
+	}
+	defer tx.Rollback()
+
+	// c.deleted_at is set for the comments of a deleted post as well:
+	// DeletePost deletes them with it.
+	for _, d := range []struct {
+		what, query string
+		yield       func(rows *sql.Rows) error
+	}{
+		{"posts", `SELECT ` + db.postColumns() + `, p.deleted_at FROM posts p ORDER BY p.published, p.id`, func(rows *sql.Rows) error {
+			var deleted sql.NullInt64
+			p, _, err := scanPost(extra{rows, []any{&deleted}})
+			if err != nil {
+				return err
+			}
+			return yield(store.Record{Post: &store.PostRecord{Post: *p, Deleted: fromNullUnix(deleted)}})
+		}},
+		{"comments", `SELECT ` + commentColumns + `, c.deleted_at, c.tombstone
+			FROM comments c JOIN posts p ON p.id = c.post_id ORDER BY c.depth, c.published, c.id`, func(rows *sql.Rows) error {
+			var (
+				deleted   sql.NullInt64
+				tombstone int
+			)
+			c, _, err := scanComment(extra{rows, []any{&deleted, &tombstone}})
+			if err != nil {
+				return err
+			}
+			// A husk (tombstone 2) goes as a deleted comment without a
+			// tombstone, its author and text erased: see store.CommentRecord.
+			return yield(store.Record{Comment: &store.CommentRecord{Comment: *c,
+				Deleted: fromNullUnix(deleted), Tombstone: tombstone == 1}})
+		}},
+		{"fetches", `SELECT ` + fetchColumns + ` FROM fetches ORDER BY source, post_id`, func(rows *sql.Rows) error {
+			f, err := scanFetch(rows)
+			if err != nil {
+				return err
+			}
+			return yield(store.Record{Fetch: f})
+		}},
+		{"subscriptions", `SELECT ` + subscriptionColumns + ` FROM subscriptions ORDER BY topic, callback`, func(rows *sql.Rows) error {
+			sub, err := scanSubscription(rows)
+			if err != nil {
+				return err
+			}
+			return yield(store.Record{Subscription: sub})
+		}},
+	} {
+		if err := db.each(ctx, tx, d.query, nil, d.yield); err != nil {
+			return fmt.Errorf("dump %s: %w", d.what, err)
+		}
+	}
+	return nil
+}
+
+// fromNullUnix reads a deletion time: NULL, while live, is the zero time.
+func fromNullUnix(sec sql.NullInt64) time.Time {
+	if !sec.Valid {
+		return time.Time{}
+	}
+	return fromUnix(sec.Int64)
+}
+
+// nullUnix stores a deletion time: the zero time, live, is NULL.
+func nullUnix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// statement is one insert of Load, with the record it stores.
+type statement struct {
+	what, query string
+	args        []any
+}
+
+// Load stores records as Dump yields them, in one transaction: all or
+// none. It writes them as they are, ids, times, statuses and deletions
+// included, without the defaults and checks of CreatePost and
+// CreateComment (the schema's constraints still hold), and logs no change;
+// it does notify other processes, where the dialect does, as they may
+// serve the store. A post or comment whose id is taken is ECONFLICT, a
+// comment whose post or parent is not stored yet EINVALID.
+func (db *DB) Load(ctx context.Context, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var stmts []statement
+	queue := func(what, query string, args ...any) {
+		stmts = append(stmts, statement{what, query, args})
+	}
+	for i, r := range recs {
+		switch {
+		case !r.Single():
+			return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
+		case r.Post != nil:
+			p := &r.Post.Post
+			if p.ID == "" {
+				return feed.Errorf(feed.EINVALID, "load post: id required")
+			}
+			name := fmt.Sprintf("post %q", p.ID)
+			const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
+				published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			var o feed.Origin // all '' for a native post
+			if p.Origin != nil {
+				o = *p.Origin
+			}
+			queue(name, insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
+				p.Published.Unix(), p.Updated.Unix(), nullUnix(r.Post.Deleted), o.Source, o.ID, o.URL, o.CommentsURL)
+			if len(p.Categories) > 0 {
+				queue(name, `INSERT INTO post_categories (post_id, position, name) SELECT ?, l.i, l.v FROM `+db.d.Elems+` l`,
+					p.ID, db.d.List(p.Categories))
+			}
+		case r.Comment != nil:
+			c := &r.Comment.Comment
+			if c.ID == "" {
+				return feed.Errorf(feed.EINVALID, "load comment: id required")
+			}
+			tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
+			switch deleted := r.Comment.Deleted; {
+			case r.Comment.Tombstone && deleted.IsZero():
+				return feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
+			case r.Comment.Tombstone:
+				tombstone = 1
+			case !deleted.IsZero() && c.AuthorName == "":
+				tombstone, key = 2, "" // a husk, erased
+			}
+			const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
+				content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			var o feed.Origin // all '' for a native comment
+			if c.Origin != nil {
+				o = *c.Origin
+			}
+			queue(fmt.Sprintf("comment %q", c.ID), insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName,
+				c.AuthorURI, key, c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(),
+				nullUnix(r.Comment.Deleted), tombstone, o.Source, o.ID, o.URL)
+		case r.Fetch != nil:
+			f := r.Fetch
+			if f.Source == "" {
+				return feed.Errorf(feed.EINVALID, "load fetch state: source required")
+			}
+			queue(fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID), insertFetch, fetchArgs(f)...)
+		default:
+			sub := r.Subscription
+			queue(fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic), insertSubscription,
+				sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
+		}
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		for _, st := range stmts {
+			if _, err := tx.exec(ctx, st.query, st.args...); err != nil {
+				return db.loadError(err, st.what)
+			}
+		}
+		if n := db.d.Notify; n != "" {
+			_, err := tx.ExecContext(ctx, n)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return errorf(err, "load: %w", err)
+	}
+	return nil
+}
+
+// loadError reports a failed insert of the record what names: a taken key
+// as ECONFLICT, a broken rule of the schema (a missing post or parent, a
+// status or format it does not know) as EINVALID. Other errors pass on
+// unchanged, so that Write can tell a lost connection.
+func (db *DB) loadError(err error, what string) error {
+	switch class, _ := db.d.Classify(err); class {
+	case Duplicate:
+		return feed.Errorf(feed.ECONFLICT, "load %s: already exists", what)
+	case ForeignKey:
+		return feed.Errorf(feed.EINVALID, "load %s: its post or parent is not stored", what)
+	case Check:
+		return feed.Errorf(feed.EINVALID, "load %s: breaks a rule of the schema: %v", what, err)
+	}
+	return fmt.Errorf("load %s: %w", what, err)
+}

@@ -1,0 +1,414 @@
+// Package sqlstore is the store.Store of feedd written once over
+// database/sql: every method's logic and query, for SQLite (store/sqlite,
+// through modernc.org/sqlite) and PostgreSQL (store/postgres, through pgx's
+// stdlib driver over its pool). A Dialect says only what differs between
+// the two: placeholders, LIMIT "none", the JSON and array functions that
+// pass lists of ids, row locks and the change log's ordering lock, error
+// classification, and retries on a lost connection. The engines keep their
+// connection set-up, migrations, PostgreSQL's LISTEN/NOTIFY and retry policy.
+//
+// Queries are written with ? placeholders (?N where one argument is used
+// twice), which a dialect with Dollar set rewrites to $N once per query.
+//
+// Why database/sql for both, and not pgx's own interface for PostgreSQL:
+// one code path for both engines, and no adapter layer between them. The
+// price is PostgreSQL's batches (pgx.Batch sent a write's statements in one
+// round trip): each statement is a round trip now. Measured with the
+// store benchmarks (go test -run XXX -bench . -count 6 ./store/..., 7b9d0b0
+// before, this package after, benchstat):
+//
+//	CommentWrite/sqlite    see the report of issue 12 (figures below)
+//	CommentWrite/postgres
+//	ThreadRead/sqlite
+//	ThreadRead/postgres
+//
+// BENCHSTAT_SUMMARY
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// Class is what a database error means to the store.
+type Class int
+
+const (
+	Other      Class = iota
+	Duplicate        // a unique key was taken
+	ForeignKey       // a row named by a foreign key is missing
+	Check            // a CHECK or NOT NULL rule was broken
+)
+
+// Stage is where an attempt at a read or write failed.
+type Stage int
+
+const (
+	Connect Stage = iota // getting a connection: nothing of ours ran
+	Run                  // running the statements (or BEGIN)
+	Commit               // COMMIT was (or may have been) sent
+)
+
+// Dialect is what differs between the engines.
+type Dialect struct {
+	Dollar   bool // placeholders are $1, $2…, not ?
+	NoLimit  any  // the LIMIT value that means none
+	RowLocks bool // SELECT … FOR SHARE and its kin exist (else the database's write lock serializes writers)
+	// Categories is the expression, over posts p, of a post's categories
+	// as a JSON array of strings in their order.
+	Categories string
+	// AuthorMatch is the condition that p.author_name equals the
+	// parameter with ASCII case folding, spelt as the expression index
+	// posts_author_idx is.
+	AuthorMatch string
+	// List turns ids into the one parameter that InList and Elems read.
+	List func([]string) any
+	// InList is the condition that %s (a column) is in the list parameter.
+	InList string
+	// Elems is a table (i, v) of the list parameter's elements and their
+	// positions from 0.
+	Elems string
+	// ChangeLock runs once in a write transaction before its first
+	// change-log record (PostgreSQL's ordering lock, see store/postgres).
+	ChangeLock string
+	// AppendChange inserts a change-log record (at, post_id, comment_id)
+	// and returns its seq; Notify tells other processes of the write.
+	AppendChange, Notify string
+	// LastChange reads the newest seq; with LastChangeLock set both run
+	// in a transaction, the lock first.
+	LastChange, LastChangeLock string
+	PurgeLock                  string // taken first in Purge's transaction
+	DumpTx                     *sql.TxOptions
+	// Classify tells what err means, and the constraint it names if any.
+	Classify func(err error) (Class, string)
+	// Retry runs op until it succeeds, fails for good (op says whether to
+	// try again) or has run enough; nil runs it once. Again decides about
+	// a failed attempt: conn is the connection it ran on (nil at Connect).
+	Retry func(ctx context.Context, op func(ctx context.Context) (again bool, err error)) error
+	Again func(ctx context.Context, conn *sql.Conn, stage Stage, err error) bool
+}
+
+// DB is a store.Store over one database/sql pool.
+type DB struct {
+	// Now is the clock that gives default Published and Updated times.
+	// New sets it to time.Now; tests may replace it before any write.
+	Now func() time.Time
+
+	sql     *sql.DB
+	d       *Dialect
+	queries sync.Map // query as written → as the dialect spells it
+
+	mu     sync.Mutex // guards subs and closed
+	subs   map[chan store.WatchEvent]struct{}
+	closed bool
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New returns the store kept in sqlDB, whose schema must be up to date.
+func New(sqlDB *sql.DB, d *Dialect) *DB {
+	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]struct{})}
+}
+
+// Close ends every Watch and closes the pool.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	db.closed = true
+	for ch := range db.subs {
+		delete(db.subs, ch)
+		close(ch)
+	}
+	db.mu.Unlock()
+	return db.sql.Close()
+}
+
+// Watch returns a channel that receives an event after each commit of this
+// store that appended to the change log (events may be coalesced), until
+// ctx ends or the store is closed. Writes of other processes are not
+// signalled (store/postgres adds them).
+func (db *DB) Watch(ctx context.Context) <-chan store.WatchEvent {
+	ch := make(chan store.WatchEvent, 1)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		close(ch)
+		return ch
+	}
+	db.subs[ch] = struct{}{}
+	context.AfterFunc(ctx, func() {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		if _, ok := db.subs[ch]; ok {
+			delete(db.subs, ch)
+			close(ch)
+		}
+	})
+	return ch
+}
+
+// wrote tells the watchers and ctx's tracker (store.Track) of a commit
+// that appended the change-log record seq.
+func (db *DB) wrote(ctx context.Context, seq int64) {
+	store.Wrote(ctx, seq)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for ch := range db.subs {
+		select {
+		case ch <- store.WatchEvent{}:
+		default: // one pending event says it already
+		}
+	}
+}
+
+// Querier is what *sql.DB, *sql.Conn and *sql.Tx share.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// q spells query in the dialect: ?N and ? become $N with Dollar set.
+func (db *DB) q(query string) string {
+	if !db.d.Dollar {
+		return query
+	}
+	if s, ok := db.queries.Load(query); ok {
+		return s.(string)
+	}
+	s := Rebind(query)
+	db.queries.Store(query, s)
+	return s
+}
+
+// Rebind rewrites the placeholders of query as $N: ?N keeps its number, a
+// bare ? takes the next one. Queries hold no ? in literals.
+func Rebind(query string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b.WriteByte(query[i])
+			continue
+		}
+		j := i + 1
+		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+			j++
+		}
+		b.WriteByte('$')
+		if j > i+1 {
+			b.WriteString(query[i+1 : j])
+		} else {
+			n++
+			b.WriteString(strconv.Itoa(n))
+		}
+		i = j - 1
+	}
+	return b.String()
+}
+
+// Tx is a write transaction of the store.
+type Tx struct {
+	*sql.Tx
+	db     *DB
+	seq    int64 // the change-log record appended, 0 for none
+	locked bool  // ChangeLock taken
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.QueryRowContext(ctx, tx.db.q(query), args...)
+}
+
+// change appends a record of a write to the change log: commentID is
+// empty for a write to a post. The dialect's ChangeLock orders the seqs'
+// visibility (SQLite's writers are serialized by BEGIN IMMEDIATE).
+func (tx *Tx) change(ctx context.Context, at time.Time, postID, commentID string) error {
+	if l := tx.db.d.ChangeLock; l != "" && !tx.locked {
+		if _, err := tx.ExecContext(ctx, l); err != nil {
+			return fmt.Errorf("log change: %w", err)
+		}
+		tx.locked = true
+	}
+	if err := tx.row(ctx, tx.db.d.AppendChange, at.Unix(), postID, commentID).Scan(&tx.seq); err != nil {
+		return fmt.Errorf("log change: %w", err)
+	}
+	return nil
+}
+
+// Read runs f on a connection, again on another one when the dialect
+// says so.
+func (db *DB) Read(ctx context.Context, f func(q Querier) error) error {
+	if db.d.Retry == nil {
+		return f(db.sql)
+	}
+	return db.d.Retry(ctx, func(ctx context.Context) (bool, error) {
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			return db.d.Again(ctx, nil, Connect, err), err
+		}
+		defer conn.Close()
+		err = f(conn)
+		return err != nil && db.d.Again(ctx, conn, Run, err), err
+	})
+}
+
+// Write runs f in a transaction and commits it, then reports the
+// change-log record it appended (store.Wrote, Watch). f must start afresh
+// on each call: with a Retry it may run more than once.
+func (db *DB) Write(ctx context.Context, f func(tx *Tx) error) error {
+	var seq int64
+	attempt := func(ctx context.Context) (bool, error) {
+		var (
+			conn *sql.Conn
+			b    interface {
+				BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+			} = db.sql
+		)
+		if db.d.Retry != nil {
+			var err error
+			if conn, err = db.sql.Conn(ctx); err != nil {
+				return db.d.Again(ctx, nil, Connect, err), err
+			}
+			defer conn.Close()
+			b = conn
+		}
+		again := func(stage Stage, err error) bool { return db.d.Again != nil && db.d.Again(ctx, conn, stage, err) }
+		sqlTx, err := b.BeginTx(ctx, nil)
+		if err != nil {
+			return again(Run, err), err
+		}
+		defer sqlTx.Rollback()
+		tx := &Tx{Tx: sqlTx, db: db}
+		if err := f(tx); err != nil {
+			return again(Run, err), err
+		}
+		if err := sqlTx.Commit(); err != nil {
+			return again(Commit, err), err
+		}
+		seq = tx.seq
+		return false, nil
+	}
+	var err error
+	if db.d.Retry == nil {
+		_, err = attempt(ctx)
+	} else {
+		err = db.d.Retry(ctx, attempt)
+	}
+	if err == nil && seq > 0 {
+		db.wrote(ctx, seq)
+	}
+	return err
+}
+
+// Raced wraps the error of a transaction that lost a race to a concurrent
+// one, such as two pollers creating one mirrored post: run again, it sees
+// what the winner committed and acts on that.
+type Raced struct{ Err error }
+
+func (r Raced) Error() string { return r.Err.Error() }
+func (r Raced) Unwrap() error { return r.Err }
+
+// errorf wraps err, an error of the database, with context, but passes a
+// *feed.Error on as it is: its message is for the client.
+func errorf(err error, format string, args ...any) error {
+	var e *feed.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf(format, args...)
+}
+
+// is reports whether err is of class c (on constraint name, if not "").
+func (db *DB) is(err error, c Class, name string) bool {
+	if err == nil {
+		return false
+	}
+	class, constraint := db.d.Classify(err)
+	return class == c && (name == "" || constraint == name)
+}
+
+// now reads the clock as the store keeps times: UTC, whole seconds.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Second) }
+
+// fromUnix turns a stored time back into a time.Time in UTC.
+func fromUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// limit turns a filter's Limit into a LIMIT value: 0 means none.
+func (db *DB) limit(n int) (any, error) {
+	switch {
+	case n < 0:
+		return nil, feed.Errorf(feed.EINVALID, "limit: must not be negative")
+	case n == 0:
+		return db.d.NoLimit, nil
+	}
+	return n, nil
+}
+
+// lock returns the row lock clause of kind ("FOR SHARE"…) where the
+// dialect has row locks, else nothing.
+func (db *DB) lock(kind string) string {
+	if !db.d.RowLocks {
+		return ""
+	}
+	return " " + kind
+}
+
+// scanner is the Scan method shared by *sql.Row and *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// extra scans a row that holds, after the columns its reader knows, the
+// columns that dest receives.
+type extra struct {
+	row  scanner
+	dest []any
+}
+
+func (e extra) Scan(dest ...any) error { return e.row.Scan(append(dest, e.dest...)...) }
+
+// each runs query through q and calls f on each row.
+func (db *DB) each(ctx context.Context, q Querier, query string, args []any, f func(rows *sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := f(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// list reads the rows of query with scan, through a retried read.
+func list[T any](ctx context.Context, db *DB, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	var out []T
+	err := db.Read(ctx, func(q Querier) error {
+		out = nil
+		return db.each(ctx, q, query, args, func(rows *sql.Rows) error {
+			v, err := scan(rows)
+			out = append(out, v)
+			return err
+		})
+	})
+	return out, err
+}
+
+// one reads the single row of query into dest, through a retried read.
+func (db *DB) one(ctx context.Context, query string, args []any, dest ...any) error {
+	return db.Read(ctx, func(q Querier) error {
+		return q.QueryRowContext(ctx, db.q(query), args...).Scan(dest...)
+	})
+}

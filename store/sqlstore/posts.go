@@ -1,0 +1,346 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// CreatePost stores p with its categories in one transaction, applying the
+// defaults of store.Store. On success p holds the stored values. An Origin
+// is stored too, and must be complete; UpsertPost is the usual way in for
+// mirrored posts.
+func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
+	// Work on a copy so that a failed write leaves p as the caller gave it.
+	q := *p
+	if err := store.CheckNewID(&q.ID); err != nil {
+		return err
+	}
+	if q.Origin != nil {
+		o := *q.Origin
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		q.Origin = &o
+	}
+	q.Published, q.Updated = store.DefaultTimes(db.now(), q.Published, q.Updated)
+	if err := store.ValidatePost(&q); err != nil {
+		return err
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		return db.postConflict(db.insertPost(ctx, tx, &q), &q)
+	})
+	if err != nil {
+		return errorf(err, "insert post %q: %w", q.ID, err)
+	}
+	*p = q
+	return nil
+}
+
+// insertPost stores q, validated and with its ID and times set, with its
+// categories and origin, and logs the change, in tx.
+func (db *DB) insertPost(ctx context.Context, tx *Tx, q *feed.Post) error {
+	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri, published, updated,
+		origin_source, origin_id, origin_url, origin_comments_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var o feed.Origin // all '' for a native post
+	if q.Origin != nil {
+		o = *q.Origin
+	}
+	if _, err := tx.exec(ctx, insert, q.ID, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
+		q.Published.Unix(), q.Updated.Unix(), o.Source, o.ID, o.URL, o.CommentsURL); err != nil {
+		return err
+	}
+	if err := db.insertCategories(ctx, tx, q.ID, q.Categories); err != nil {
+		return err
+	}
+	return tx.change(ctx, db.now(), q.ID, "")
+}
+
+// postConflict turns the unique violation of an insert of post q into
+// ECONFLICT, naming the key that was taken, and passes other errors on.
+func (db *DB) postConflict(err error, q *feed.Post) error {
+	switch {
+	case db.is(err, Duplicate, "posts_origin_idx"):
+		return feed.Errorf(feed.ECONFLICT, "post %q of source %q already exists", q.Origin.ID, q.Origin.Source)
+	case db.is(err, Duplicate, ""):
+		// A deleted post keeps its id until purged: its tombstone names it.
+		return feed.Errorf(feed.ECONFLICT, "post %q already exists", q.ID)
+	}
+	return err
+}
+
+// insertCategories stores a post's categories in their order, as one
+// statement over a list.
+func (db *DB) insertCategories(ctx context.Context, tx *Tx, postID string, categories []string) error {
+	if len(categories) == 0 {
+		return nil
+	}
+	insert := `INSERT INTO post_categories (post_id, position, name) SELECT ?, l.i, l.v FROM ` + db.d.Elems + ` l`
+	if _, err := tx.exec(ctx, insert, postID, db.d.List(categories)); err != nil {
+		return fmt.Errorf("post %q: insert categories: %w", postID, err)
+	}
+	return nil
+}
+
+// postColumns selects a post from posts p, its origin, its categories as a
+// JSON array in their stored order, and whether it was deleted. One
+// statement reads both, so they are consistent without a read transaction.
+func (db *DB) postColumns() string {
+	return `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
+	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, ` + db.d.Categories + `,
+	p.deleted_at IS NOT NULL`
+}
+
+// scanPost reads a row of postColumns. deleted tells whether the post was
+// deleted.
+func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
+	var (
+		q                  feed.Post
+		published, updated int64
+		categories         string
+		o                  feed.Origin
+	)
+	err = row.Scan(&q.ID, &q.Title, &q.Content, &q.Format, &q.Summary, &q.AuthorName, &q.AuthorURI,
+		&published, &updated, &o.Source, &o.ID, &o.URL, &o.CommentsURL, &categories, &deleted)
+	if err != nil {
+		return nil, false, err
+	}
+	q.Published, q.Updated = fromUnix(published), fromUnix(updated)
+	if o.Source != "" {
+		q.Origin = &o
+	}
+	if err := json.Unmarshal([]byte(categories), &q.Categories); err != nil {
+		return nil, false, fmt.Errorf("decode categories: %w", err)
+	}
+	if len(q.Categories) == 0 {
+		q.Categories = nil
+	}
+	return &q, deleted, nil
+}
+
+// livePost reads a post through a connection or a transaction: ENOTFOUND
+// when there is none, EGONE when it was deleted.
+func (db *DB) livePost(ctx context.Context, q Querier, id string) (*feed.Post, error) {
+	p, deleted, err := scanPost(q.QueryRowContext(ctx, db.q(`SELECT `+db.postColumns()+` FROM posts p WHERE p.id = ?`), id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("select post %q: %w", id, err)
+	case deleted:
+		return nil, feed.Errorf(feed.EGONE, "post %q was deleted", id)
+	}
+	return p, nil
+}
+
+// lockRow locks the row of table with id for an edit until tx ends, where
+// the dialect has row locks: ENOTFOUND when there is none. The read that
+// follows is a second statement: under READ COMMITTED it sees what a
+// writer we waited for committed.
+//
+// Writes to one post (comment) take turns here. FOR NO KEY UPDATE
+// conflicts with the FOR SHARE that CreateComment takes on the post (and
+// parent), so a comment cannot slip onto a post that DeletePost is
+// deleting, and with itself, so that two edits cannot both start from the
+// same Updated. A comment's post is not locked: DeletePost locks the post
+// first and the comments second, and taking them the other way round
+// could deadlock.
+func (db *DB) lockRow(ctx context.Context, tx *Tx, table, what, id string) error {
+	if !db.d.RowLocks {
+		return nil
+	}
+	var one int
+	err := tx.row(ctx, `SELECT 1 FROM `+table+` WHERE id = ? FOR NO KEY UPDATE`, id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return feed.Errorf(feed.ENOTFOUND, "%s %q not found", what, id)
+	case err != nil:
+		return fmt.Errorf("lock %s %q: %w", what, id, err)
+	}
+	return nil
+}
+
+// Post returns the post with the given id.
+func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
+	var p *feed.Post
+	err := db.Read(ctx, func(q Querier) (err error) {
+		p, err = db.livePost(ctx, q, id)
+		return err
+	})
+	return p, err
+}
+
+// Posts returns the live posts f selects, newest first by Published (or
+// Updated) and then ID, or oldest first.
+func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
+	query, args, err := db.postsQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	posts, err := list(ctx, db, query, args, func(row scanner) (*feed.Post, error) {
+		p, _, err := scanPost(row)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select posts: %w", err)
+	}
+	return posts, nil
+}
+
+// PostsQuery returns the query of Posts(f), as d spells it, and its
+// arguments: for the tests of query plans.
+func PostsQuery(d *Dialect, f store.PostFilter) (string, []any, error) {
+	db := New(nil, d)
+	q, args, err := db.postsQuery(f)
+	return db.q(q), args, err
+}
+
+// postsQuery returns the query of Posts(f) and its arguments.
+func (db *DB) postsQuery(f store.PostFilter) (string, []any, error) {
+	n, err := db.limit(f.Limit)
+	if err != nil {
+		return "", nil, err
+	}
+	column, err := store.PageOrder(f.Offset, f.OrderBy)
+	if err != nil {
+		return "", nil, err
+	}
+	where, args := db.postsWhere(f)
+	if c := f.Before; c != nil {
+		// A row comparison, which the index scan starts at.
+		where, args = where+` AND (p.published, p.id) < (?, ?)`, append(args, c.Published.Unix(), c.ID)
+	}
+	query := `SELECT ` + db.postColumns() + ` ` + where + ` ORDER BY ` + order("p", column, f.Ascending) + ` LIMIT ? OFFSET ?`
+	return query, append(args, n, f.Offset), nil
+}
+
+// postsWhere returns the FROM and WHERE clauses, over posts p, that select
+// the live posts f selects, and their arguments: every field but the order
+// and the paging ones (Limit, Offset, Before), which postsQuery adds and
+// CountPosts leaves out.
+func (db *DB) postsWhere(f store.PostFilter) (string, []any) {
+	// Optional conditions append to where and args. The literal
+	// "deleted_at IS NULL" lets the planner use the partial indexes on it.
+	where, args := `FROM posts p WHERE p.deleted_at IS NULL`, []any{}
+	for _, b := range store.TimeBounds(f.PublishedMin, f.PublishedMax, f.UpdatedMin, f.UpdatedMax) {
+		where, args = where+` AND p.`+b.Column+` `+b.Op+` ?`, append(args, b.Unix)
+	}
+	if f.Category != "" {
+		where += ` AND EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND pc.name = ?)`
+		args = append(args, f.Category)
+	}
+	if f.Author != "" {
+		where, args = where+` AND `+db.d.AuthorMatch, append(args, f.Author)
+	}
+	return where, args
+}
+
+// order returns the ORDER BY list of a read of table alias a by its time
+// column (store.OrderColumn), then id: newest first, or oldest first when
+// ascending. The ids break ties, so that pages and offsets cut one order.
+func order(a, column string, ascending bool) string {
+	dir := ` DESC`
+	if ascending {
+		dir = ` ASC`
+	}
+	return a + `.` + column + dir + `, ` + a + `.id` + dir
+}
+
+// CountPosts returns the number of live posts f selects, ignoring its
+// Limit, Offset, Before, Ascending and OrderBy.
+func (db *DB) CountPosts(ctx context.Context, f store.PostFilter) (int, error) {
+	where, args := db.postsWhere(f)
+	var n int
+	if err := db.one(ctx, `SELECT COUNT(*) `+where, args, &n); err != nil {
+		return 0, fmt.Errorf("count posts: %w", err)
+	}
+	return n, nil
+}
+
+// UpdatePost applies the set fields of u to a live post, in one
+// transaction, and returns the post as stored.
+func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*feed.Post, error) {
+	var p feed.Post
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := db.lockRow(ctx, tx, "posts", "post", id); err != nil {
+			return err
+		}
+		old, err := db.livePost(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		p = *old
+		store.MergeField(&p.Title, u.Title)
+		store.MergeField(&p.Content, u.Content)
+		store.MergeField(&p.Format, u.Format)
+		store.MergeField(&p.Summary, u.Summary)
+		store.MergeField(&p.AuthorName, u.AuthorName)
+		store.MergeField(&p.AuthorURI, u.AuthorURI)
+		if u.Categories != nil {
+			p.Categories = append([]string(nil), *u.Categories...)
+		}
+		now := db.now()
+		p.Updated = store.Edited(now, old.Updated)
+		if err := store.ValidatePost(&p); err != nil {
+			return err
+		}
+		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
+			author_uri = ?, updated = ? WHERE id = ?`
+		if _, err := tx.exec(ctx, update, p.Title, p.Content, p.Format, p.Summary, p.AuthorName,
+			p.AuthorURI, p.Updated.Unix(), id); err != nil {
+			return err
+		}
+		if u.Categories != nil {
+			if err := db.replaceCategories(ctx, tx, id, p.Categories); err != nil {
+				return err
+			}
+		}
+		return tx.change(ctx, now, id, "")
+	})
+	if err != nil {
+		return nil, errorf(err, "update post %q: %w", id, err)
+	}
+	return &p, nil
+}
+
+// replaceCategories replaces a post's categories.
+func (db *DB) replaceCategories(ctx context.Context, tx *Tx, id string, categories []string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM post_categories WHERE post_id = ?`, id); err != nil {
+		return fmt.Errorf("delete categories: %w", err)
+	}
+	return db.insertCategories(ctx, tx, id, categories)
+}
+
+// DeletePost soft-deletes a live post and its live comments, of every
+// status, at one time, and returns the post as it was. A comment deleted
+// this way leaves a tombstone when it was public (approved).
+func (db *DB) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
+	var p *feed.Post
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := db.lockRow(ctx, tx, "posts", "post", id); err != nil {
+			return err
+		}
+		var err error
+		if p, err = db.livePost(ctx, tx, id); err != nil {
+			return err
+		}
+		now := db.now()
+		if _, err := tx.exec(ctx, `UPDATE posts SET deleted_at = ? WHERE id = ?`, now.Unix(), id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, deleteComments+` WHERE post_id = ?2 AND deleted_at IS NULL`, now.Unix(), id); err != nil {
+			return fmt.Errorf("comments: %w", err)
+		}
+		return tx.change(ctx, now, id, "")
+	})
+	if err != nil {
+		return nil, errorf(err, "delete post %q: %w", id, err)
+	}
+	return p, nil
+}
