@@ -15,16 +15,14 @@ import (
 // CSSPath is the path of the pages' stylesheet (package web serves it).
 const CSSPath = "/static/feedd.css"
 
-// digestFormats are the formats of the digest feeds.
-var digestFormats = []feed.Format{feed.Atom, feed.RSS}
-
 // Paths returns the URL paths of everything feedd serves from st, as
 // Write takes them, sorted and without repeats: the home page, the
-// stylesheets, each live post's page, the posts and site comments feeds
-// and each post's thread feed in every format, every archive document of
-// these feeds (cut by pageSize, the feeds' page size: cache.DefaultPageSize
-// when zero or negative) and the digest feeds in Atom and RSS. The paths
-// are those of the URLs r builds, below its base URL (see RequestPath).
+// stylesheets, each live post's page, and the documents of every feed
+// that have a path of their own (feed.Files): the posts, site comments,
+// thread and digest feeds in each of their formats and the archive
+// documents of the paged ones (cut by pageSize, the feeds' page size:
+// cache.DefaultPageSize when zero or negative). The paths are those of
+// the URLs r builds, below its base URL (see RequestPath).
 //
 // A post deleted while Paths runs may be left out, or its paths kept; an
 // export of them fails and the next one removes them.
@@ -33,15 +31,11 @@ func Paths(ctx context.Context, st store.Store, r *render.Renderer, pageSize int
 		pageSize = cache.DefaultPageSize
 	}
 	urls := []string{r.HomeURL(), r.HomeURL() + strings.TrimPrefix(CSSPath, "/"), r.StylesheetURL()}
-	// feeds adds ref in every format and its archive documents.
+	var paths []string
+	// feeds adds the files of ref, a feed of total entries.
 	feeds := func(ref feed.Ref, total int) {
-		for _, f := range feed.Formats {
-			urls = append(urls, r.FeedURL(ref, f))
-		}
-		for k := range (feed.Layout{Total: total, Size: pageSize}).Archives() {
-			for _, f := range feed.Formats {
-				urls = append(urls, r.ArchiveURL(ref, k+1, f))
-			}
+		for v, f := range feed.Files(ref, feed.Layout{Total: total, Size: pageSize}.Archives()) {
+			paths = append(paths, feed.Path(ref, v, f))
 		}
 	}
 
@@ -71,12 +65,9 @@ func Paths(ctx context.Context, st store.Store, r *render.Renderer, pageSize int
 		feeds(feed.ThreadFeed(p.ID), n)
 	}
 	for _, ref := range feed.DigestFeeds {
-		for _, f := range digestFormats {
-			urls = append(urls, r.FeedURL(ref, f))
-		}
+		feeds(ref, 0)
 	}
 
-	paths := make([]string, 0, len(urls))
 	for _, u := range urls {
 		p, err := RequestPath(r, u)
 		if err != nil {

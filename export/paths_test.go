@@ -92,8 +92,8 @@ var seedPaths = []string{
 	"/feeds/comments/archive/1.atom", "/feeds/comments/archive/1.json", "/feeds/comments/archive/1.rss",
 	"/feeds/comments/archive/2.atom", "/feeds/comments/archive/2.json", "/feeds/comments/archive/2.rss",
 	"/feeds/comments/archive/3.atom", "/feeds/comments/archive/3.json", "/feeds/comments/archive/3.rss",
-	"/feeds/digest/daily.atom", "/feeds/digest/daily.rss",
-	"/feeds/digest/weekly.atom", "/feeds/digest/weekly.rss",
+	"/feeds/digest/daily.atom", "/feeds/digest/daily.json", "/feeds/digest/daily.rss",
+	"/feeds/digest/weekly.atom", "/feeds/digest/weekly.json", "/feeds/digest/weekly.rss",
 	"/feeds/posts.atom", "/feeds/posts.json", "/feeds/posts.rss",
 	"/feeds/posts/archive/1.atom", "/feeds/posts/archive/1.json", "/feeds/posts/archive/1.rss",
 	"/feeds/posts/first/comments.atom", "/feeds/posts/first/comments.json", "/feeds/posts/first/comments.rss",
@@ -172,8 +172,8 @@ func TestPaths(t *testing.T) {
 		checkPaths(t, got, []string{
 			"/",
 			"/feeds/comments.atom", "/feeds/comments.json", "/feeds/comments.rss",
-			"/feeds/digest/daily.atom", "/feeds/digest/daily.rss",
-			"/feeds/digest/weekly.atom", "/feeds/digest/weekly.rss",
+			"/feeds/digest/daily.atom", "/feeds/digest/daily.json", "/feeds/digest/daily.rss",
+			"/feeds/digest/weekly.atom", "/feeds/digest/weekly.json", "/feeds/digest/weekly.rss",
 			"/feeds/posts.atom", "/feeds/posts.json", "/feeds/posts.rss",
 			"/static/feed.xsl", "/static/feedd.css",
 		})

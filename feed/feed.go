@@ -82,39 +82,6 @@ type ThreadStats struct {
 	Updated time.Time // the newest Updated among them
 }
 
-// Kind says which of feedd's feeds a Ref names.
-type Kind string
-
-// The feeds feedd serves.
-const (
-	KindPosts    Kind = "posts"    // the site's posts
-	KindComments Kind = "comments" // every comment on the site
-	KindThread   Kind = "thread"   // the comments of one post
-	KindDigest   Kind = "digest"   // one entry per closed period (daily, weekly)
-)
-
-// Format is a syndication format a feed is rendered in.
-type Format string
-
-// The formats feedd renders, named by their URL extension.
-const (
-	Atom Format = "atom"
-	RSS  Format = "rss"
-	JSON Format = "json"
-)
-
-// Formats lists every format, in the order feedd renders them.
-var Formats = []Format{Atom, RSS, JSON}
-
-// ParseFormat returns the format named by a URL extension.
-func ParseFormat(s string) (Format, bool) {
-	switch Format(s) {
-	case Atom, RSS, JSON:
-		return Format(s), true
-	}
-	return "", false
-}
-
 // Ref names one feed independently of its format: the posts feed, the site
 // comments feed, or the thread feed of one post.
 type Ref struct {

@@ -7,12 +7,6 @@ type Span struct {
 	Start, End time.Time
 }
 
-// ValidPeriod reports whether s names a digest period: PeriodDaily or
-// PeriodWeekly.
-func ValidPeriod(s string) bool {
-	return s == PeriodDaily || s == PeriodWeekly
-}
-
 // ClosedPeriods returns the last n periods (PeriodDaily, PeriodWeekly)
 // that closed at or before now, newest first: local calendar days in loc,
 // or ISO weeks, from Monday 00:00 to the next Monday 00:00 in loc. The

@@ -109,18 +109,6 @@ func (v View) Encode() string {
 	return q.Encode() // sorted by key
 }
 
-// Digest periods, the values of Ref.Period for KindDigest.
-const (
-	PeriodDaily  = "daily"
-	PeriodWeekly = "weekly"
-)
-
-// DigestFeed names the digest feed of a period (PeriodDaily, PeriodWeekly).
-func DigestFeed(period string) Ref { return Ref{Kind: KindDigest, Period: period} }
-
-// DigestFeeds lists the digest feeds.
-var DigestFeeds = []Ref{DigestFeed(PeriodDaily), DigestFeed(PeriodWeekly)}
-
 // Subscription is a WebSub subscriber's lease on one topic (a feed URL)
 // of feedd's built-in hub.
 type Subscription struct {

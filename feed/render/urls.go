@@ -3,7 +3,6 @@ package render
 import (
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/feedd/feedd/feed"
@@ -14,17 +13,12 @@ import (
 //	{base}/                                    home page, the site feeds' alternate link
 //	{base}/posts/{post}                        post permalink and entry id
 //	{base}/posts/{post}#comment-{comment}      comment permalink and entry id
-//	{base}/feeds/posts.{ext}                   posts feed
-//	{base}/feeds/comments.{ext}                site comments feed
-//	{base}/feeds/posts/{post}/comments.{ext}   thread feed of a post
-//	{base}/feeds/digest/{period}.{ext}         digest feed (daily, weekly)
+//	{base}/feeds/...                           the feeds, their pages and archives: see feed.Path
 //	{base}/feeds/digest/{period}/{yyyy-mm-dd}  id of a digest entry (not served)
-//	{feed id}/archive/{k}.{ext}                archive document k of a feed
-//	{feed url}?{view}                          a page, selection or query of a feed
 //	{base}/static/feed.xsl                     XSLT stylesheet of Atom and RSS feeds
 //
-// where ext is a feed.Format (atom, rss, json). A feed's Atom id is its URL
-// without the extension, the same for every format.
+// A feed's Atom id is its URL without the extension, the same for every
+// format (feed.IDPath).
 
 // canonicalBase returns u as the canonical prefix of every URL built: scheme
 // and host in lower case, no default port, no dot segments, no trailing
@@ -93,22 +87,14 @@ func (r *Renderer) StylesheetHref() string {
 // FeedURL returns the URL a feed is served at in format f, e.g.
 // {base}/feeds/posts/{post}/comments.atom for a thread feed in Atom.
 func (r *Renderer) FeedURL(ref feed.Ref, f feed.Format) string {
-	return r.FeedID(ref) + "." + string(f)
+	return r.ViewURL(ref, feed.View{}, f)
 }
 
 // FeedID returns the Atom id of a feed, {base}/feeds/posts,
 // {base}/feeds/comments or {base}/feeds/posts/{post}/comments: its URL
-// without the format extension.
+// without the format extension (feed.IDPath).
 func (r *Renderer) FeedID(ref feed.Ref) string {
-	switch ref.Kind {
-	case feed.KindThread:
-		return r.root + "/feeds/posts/" + url.PathEscape(ref.PostID) + "/comments"
-	case feed.KindDigest:
-		return r.root + "/feeds/digest/" + url.PathEscape(ref.Period)
-	case feed.KindComments:
-		return r.root + "/feeds/comments"
-	}
-	return r.root + "/feeds/posts"
+	return r.root + feed.IDPath(ref)
 }
 
 // alternateURL returns the page a feed stands for: the home page for the
@@ -124,13 +110,8 @@ func (r *Renderer) alternateURL(ref feed.Ref) string {
 // The server sets it; Atom and RSS feeds declare UTF-8 in their XML
 // declaration too.
 func ContentType(f feed.Format) string {
-	switch f {
-	case feed.Atom:
-		return "application/atom+xml; charset=utf-8"
-	case feed.RSS:
-		return "application/rss+xml; charset=utf-8"
-	case feed.JSON:
-		return "application/feed+json; charset=utf-8"
+	if t := f.MediaType(); t != "" {
+		return t + "; charset=utf-8"
 	}
 	return "application/octet-stream"
 }
@@ -138,66 +119,28 @@ func ContentType(f feed.Format) string {
 // ArchiveURL returns the URL of archive document k of a feed in format f,
 // {feed id}/archive/{k}.{ext}: e.g. {base}/feeds/posts/{post}/comments/archive/3.atom.
 func (r *Renderer) ArchiveURL(ref feed.Ref, k int, f feed.Format) string {
-	return r.FeedID(ref) + "/archive/" + strconv.Itoa(k) + "." + string(f)
+	return r.ViewURL(ref, feed.View{Archive: k}, f)
 }
 
 // ViewURL returns the URL of document v of feed ref in format f: the
 // feed's URL with v's canonical query (feed.View.Encode), or ArchiveURL
-// for an archive document.
+// for an archive document (feed.Path).
 func (r *Renderer) ViewURL(ref feed.Ref, v feed.View, f feed.Format) string {
-	if v.Archive > 0 {
-		return r.ArchiveURL(ref, v.Archive, f)
-	}
-	u := r.FeedURL(ref, f)
-	if q := v.Encode(); q != "" {
-		u += "?" + q
-	}
-	return u
+	return r.root + feed.Path(ref, v, f)
 }
 
 // ParseFeedURL returns the feed and format whose head document is served
 // at u (as FeedURL builds it: any format, without a query), and false for
 // any other URL. The WebSub hub takes these as its topics.
 func (r *Renderer) ParseFeedURL(u string) (feed.Ref, feed.Format, bool) {
-	rest, ok := strings.CutPrefix(u, r.root+"/feeds/")
+	rest, ok := strings.CutPrefix(u, r.root)
 	if !ok || strings.ContainsAny(rest, "?#") {
 		return feed.Ref{}, "", false
 	}
-	dot := strings.LastIndexByte(rest, '.')
-	if dot < 0 {
+	t, ok := feed.ParsePath(rest)
+	if !ok || t.View != (feed.View{}) || (t.Query != feed.ViewQuery && t.Query != feed.NoQuery) ||
+		feed.Path(t.Ref, t.View, t.Format) != rest { // not in canonical form
 		return feed.Ref{}, "", false
 	}
-	f, ok := feed.ParseFormat(rest[dot+1:])
-	if !ok {
-		return feed.Ref{}, "", false
-	}
-	var ref feed.Ref
-	switch name := rest[:dot]; {
-	case name == "posts":
-		ref = feed.PostsFeed
-	case name == "comments":
-		ref = feed.CommentsFeed
-	case strings.HasPrefix(name, "digest/"):
-		ref = feed.DigestFeed(strings.TrimPrefix(name, "digest/"))
-		if !feed.ValidPeriod(ref.Period) {
-			return feed.Ref{}, "", false
-		}
-	default:
-		id, ok := strings.CutPrefix(name, "posts/")
-		if !ok {
-			return feed.Ref{}, "", false
-		}
-		id, ok = strings.CutSuffix(id, "/comments")
-		if !ok {
-			return feed.Ref{}, "", false
-		}
-		if id, err := url.PathUnescape(id); err != nil || !feed.ValidID(id) {
-			return feed.Ref{}, "", false
-		}
-		ref = feed.ThreadFeed(id)
-	}
-	if r.FeedURL(ref, f) != u {
-		return feed.Ref{}, "", false // not in canonical form
-	}
-	return ref, f, true
+	return t.Ref, t.Format, true
 }
