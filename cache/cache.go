@@ -488,34 +488,8 @@ func isAbsent(err error) bool {
 func (c *Cache) genLocked(ref feed.Ref) uint64 { return c.epoch + c.gens[ref] }
 
 // checkKey rejects feeds, documents and formats that cannot exist without
-// asking the store, so that junk URLs cost nothing.
+// asking the store (the catalogue's feed.CheckDoc), so that junk URLs cost
+// nothing.
 func checkKey(k key) error {
-	if _, ok := feed.ParseFormat(string(k.format)); !ok {
-		return feed.Errorf(feed.ENOTFOUND, "unknown feed format %q", k.format)
-	}
-	v := k.view
-	if v.Page < 0 || v.Archive < 0 || (v.Archive > 0 && v != (feed.View{Archive: v.Archive})) ||
-		(v.Page > 1 && v.IsQuery()) {
-		return feed.Errorf(feed.ENOTFOUND, "no such document of feed %q", k.ref.String())
-	}
-	ref := k.ref
-	if (v.Category != "" || v.Author != "" || v.Summary) && ref.Kind != feed.KindPosts {
-		return feed.Errorf(feed.ENOTFOUND, "feed %q has no categories, authors or summaries", ref.String())
-	}
-	switch ref.Kind {
-	case feed.KindPosts, feed.KindComments:
-		if ref.PostID == "" && ref.Period == "" {
-			return nil
-		}
-	case feed.KindThread:
-		if feed.ValidID(ref.PostID) && ref.Period == "" {
-			return nil
-		}
-		return feed.Errorf(feed.ENOTFOUND, "post not found")
-	case feed.KindDigest:
-		if (ref.Period == feed.PeriodDaily || ref.Period == feed.PeriodWeekly) && ref.PostID == "" && v == (feed.View{}) {
-			return nil
-		}
-	}
-	return feed.Errorf(feed.ENOTFOUND, "unknown feed %q", ref.String())
+	return feed.CheckDoc(k.ref, k.view, k.format)
 }
