@@ -57,7 +57,7 @@ func TestStore(t *testing.T) {
 		mu   sync.Mutex
 		dsns = make(map[*testing.T]string)
 	)
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		mu.Lock()
 		dsn, ok := dsns[t]
 		if !ok {
@@ -65,7 +65,9 @@ func TestStore(t *testing.T) {
 			dsns[t] = dsn
 		}
 		mu.Unlock()
-		return mustOpen(t, dsn)
+		db := mustOpen(t, dsn)
+		db.Now = now
+		return db
 	})
 }
 

@@ -24,7 +24,7 @@ func TestStore(t *testing.T) {
 		mu    sync.Mutex
 		paths = make(map[*testing.T]string)
 	)
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		mu.Lock()
 		path, ok := paths[t]
 		if !ok {
@@ -32,7 +32,9 @@ func TestStore(t *testing.T) {
 			paths[t] = path
 		}
 		mu.Unlock()
-		return mustOpen(t, path)
+		db := mustOpen(t, path)
+		db.Now = now
+		return db
 	})
 }
 

@@ -80,9 +80,9 @@ func testUpdatePost(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("MovesUpdated", func(t *testing.T) {
 		s := newStore(t, open)
 		seed(t, s)
-		before := time.Now()
+		before := now(t)
 		p := update(t, s, "p", store.PostUpdate{Title: ptr("New")})
-		checkClock(t, "Updated", p.Updated, before, time.Now())
+		checkClock(t, "Updated", p.Updated, before, now(t))
 		// Edits within one second still move Updated, a second at a time.
 		prev := p.Updated
 		for range 3 {
@@ -165,9 +165,9 @@ func testDeletePost(t *testing.T, open func(t *testing.T) store.Store) {
 		s := newStore(t, open)
 		p := createPost(t, s, "p", "P", at(0))
 		createPost(t, s, "q", "Q", at(1))
-		before := time.Now()
+		before := now(t)
 		got := deletePost(t, s, "p")
-		after := time.Now()
+		after := now(t)
 		checkPost(t, got, p) // as it was
 		_, err := s.Post(t.Context(), "p")
 		wantCode(t, err, feed.EGONE)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
@@ -59,7 +58,7 @@ func testChanges(t *testing.T, open func(t *testing.T) store.Store) {
 		comment := func(postID, id string) feed.Change {
 			return feed.Change{Comment: &feed.Comment{ID: id, PostID: postID}}
 		}
-		before := time.Now()
+		before := now(t)
 		var want []feed.Change
 		for _, w := range []struct {
 			write  func() error
@@ -104,7 +103,7 @@ func testChanges(t *testing.T, open func(t *testing.T) store.Store) {
 		if _, err := s.UpdatePost(t.Context(), "q", store.PostUpdate{Title: ptr("")}); err == nil {
 			t.Fatal("invalid UpdatePost succeeded")
 		}
-		after := time.Now()
+		after := now(t)
 
 		records := changes(t, s, 0, 0)
 		if len(records) != len(want) {

@@ -33,12 +33,12 @@ func testCreateComment(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Defaults", func(t *testing.T) {
 		s := newStore(t, open)
 		createPost(t, s, "p", "P", at(0))
-		before := time.Now()
+		before := now(t)
 		c := &feed.Comment{PostID: "p", AuthorName: "Bob", Content: "hi"}
 		if err := s.CreateComment(t.Context(), c); err != nil {
 			t.Fatalf("CreateComment: %v", err)
 		}
-		checkDefaultTimes(t, c.Published, c.Updated, before, time.Now())
+		checkDefaultTimes(t, c.Published, c.Updated, before, now(t))
 		checkNewID(t, c.ID)
 		got, err := s.Comment(t.Context(), c.ID)
 		if err != nil {

@@ -41,13 +41,13 @@ func testClaimJob(t *testing.T, open func(t *testing.T) store.Store) {
 		if !claim(t, c, "websub:topic@v1", time.Hour) {
 			t.Fatal("first claim failed")
 		}
-		if _, err := s.Purge(t.Context(), time.Now().Add(-time.Minute)); err != nil {
+		if _, err := s.Purge(t.Context(), now(t).Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if claim(t, c, "websub:topic@v1", time.Hour) {
 			t.Error("a recent claim went with a purge of older ones")
 		}
-		if _, err := s.Purge(t.Context(), time.Now().Add(time.Minute)); err != nil {
+		if _, err := s.Purge(t.Context(), now(t).Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if !claim(t, c, "websub:topic@v1", time.Hour) {
@@ -56,10 +56,10 @@ func testClaimJob(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 	t.Run("OK", func(t *testing.T) {
 		c := claimer(t, open)
+		clock := clockOf(t)
 		// A short period, as the jobs that run every second have: the
-		// claims must count milliseconds. The sleeps only ever overrun,
-		// so the last claim is at least 500ms after the first; the one
-		// between has 200ms to spare.
+		// claims must count milliseconds. A claim succeeds once the last
+		// one is more than 0.9×period old.
 		const period = 500 * time.Millisecond
 		if !claim(t, c, "poll", period) {
 			t.Fatal("first claim failed")
@@ -67,13 +67,17 @@ func testClaimJob(t *testing.T, open func(t *testing.T) store.Store) {
 		if claim(t, c, "poll", period) {
 			t.Error("second claim at once succeeded")
 		}
-		time.Sleep(250 * time.Millisecond)
+		clock.Advance(250 * time.Millisecond)
 		if claim(t, c, "poll", period) {
 			t.Error("claim after 0.5×period succeeded")
 		}
-		// 0.9×period after the first claim: the failed claim between
+		clock.Advance(200 * time.Millisecond)
+		if claim(t, c, "poll", period) {
+			t.Error("claim after 0.9×period succeeded")
+		}
+		// A period after the first claim: the failed claims between
 		// recorded nothing.
-		time.Sleep(250 * time.Millisecond)
+		clock.Advance(50 * time.Millisecond)
 		if !claim(t, c, "poll", period) {
 			t.Error("claim after a period failed")
 		}
@@ -113,13 +117,11 @@ func testClaimJob(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ConcurrentExpired", func(t *testing.T) {
 		c := claimer(t, open)
-		// Long enough that all 20 claims below come within 0.9×period
-		// of the one that wins, even on a slow machine.
 		const period = time.Second
 		if !claim(t, c, "sweep", period) {
 			t.Fatal("first claim failed")
 		}
-		time.Sleep(period)
+		clockOf(t).Advance(period)
 		// The claim is stale: of 20 processes taking over, one does.
 		var won atomic.Int32
 		concurrently(t, 20, func(int) error {
@@ -148,7 +150,7 @@ func testClaimJob(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		// The period is the caller's, claim by claim: a job claimed
 		// under an hour's period is stale for one of a millisecond.
-		time.Sleep(5 * time.Millisecond)
+		clockOf(t).Advance(5 * time.Millisecond)
 		if !claim(t, c, "purge", time.Millisecond) {
 			t.Error("claim with a shorter period failed")
 		}

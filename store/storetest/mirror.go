@@ -165,13 +165,13 @@ func testUpsertPost(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 
 		// A given ID is kept; the store's defaults apply as in CreatePost.
-		before := time.Now()
+		before := now(t)
 		q := &feed.Post{ID: "mine", Title: "Two", Content: "two", Origin: &feed.Origin{Source: source, ID: "2"}}
 		q, changed = upsertPost(t, s, q)
 		if !changed || q.ID != "mine" {
 			t.Errorf("UpsertPost with an ID: changed %v, ID %q; want true, mine", changed, q.ID)
 		}
-		checkDefaultTimes(t, q.Published, q.Updated, before, time.Now())
+		checkDefaultTimes(t, q.Published, q.Updated, before, now(t))
 		// An id taken by another post is a conflict, as in CreatePost.
 		createPost(t, s, "native", "Native", at(0))
 		r := upstreamPost(source, "3", "Three")
@@ -232,7 +232,7 @@ func testUpsertPost(t *testing.T, open func(t *testing.T) store.Store) {
 		} {
 			p := upstreamPost(source, upID, "One")
 			edit(p)
-			before := time.Now()
+			before := now(t)
 			got, changed := upsertPost(t, s, p)
 			if !changed {
 				t.Errorf("edit %d: changed = false, want true", i)
@@ -249,7 +249,7 @@ func testUpsertPost(t *testing.T, open func(t *testing.T) store.Store) {
 				t.Errorf("edit %d: Updated = %v, want after %v", i, got.Updated, prev)
 			}
 			if i == 0 {
-				checkClock(t, "Updated", got.Updated, before, time.Now())
+				checkClock(t, "Updated", got.Updated, before, now(t))
 			}
 			// Put it back, so that the next edit is the only difference.
 			undone, changed := upsertPost(t, s, upstreamPost(source, upID, "One"))
@@ -301,11 +301,11 @@ func testUpsertPost(t *testing.T, open func(t *testing.T) store.Store) {
 		checkTime(t, "Updated", got.Updated, at(30))
 		// An edit dated before the stored Updated moves like UpdatePost.
 		p.Content, p.Updated = "<p>v3</p>", at(20)
-		before := time.Now()
+		before := now(t)
 		if got, changed = upsertPost(t, s, p); !changed {
 			t.Error("edit with an older Updated: changed = false")
 		}
-		checkClock(t, "Updated", got.Updated, before, time.Now())
+		checkClock(t, "Updated", got.Updated, before, now(t))
 	})
 
 	t.Run("DeletedNotResurrected", func(t *testing.T) {

@@ -67,14 +67,14 @@ func testUpsertComment(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("HasApprovedComment = %v, %v; want true", ok, err)
 		}
 		// A given ID is kept, and the defaults of CreateComment apply.
-		before := time.Now()
+		before := now(t)
 		d := &feed.Comment{ID: "mine", PostID: post.ID, AuthorName: "Di", Content: "d",
 			Origin: &feed.Origin{Source: source, ID: "c-2"}}
 		d, changed = upsertComment(t, s, d, "")
 		if !changed || d.ID != "mine" {
 			t.Errorf("UpsertComment with an ID: changed %v, ID %q; want true, mine", changed, d.ID)
 		}
-		checkDefaultTimes(t, d.Published, d.Updated, before, time.Now())
+		checkDefaultTimes(t, d.Published, d.Updated, before, now(t))
 		// Comments of native posts take them too.
 		createPost(t, s, "native", "Native", at(0))
 		upsertComment(t, s, upstreamComment("native", source, "c-1"), "")
@@ -127,7 +127,7 @@ func testUpsertComment(t *testing.T, open func(t *testing.T) store.Store) {
 		} {
 			c := upstreamComment(post.ID, source, "c-1")
 			edit(c)
-			before := time.Now()
+			before := now(t)
 			got, changed := upsertComment(t, s, c, "")
 			if !changed {
 				t.Errorf("edit %d: changed = false, want true", i)
@@ -140,14 +140,14 @@ func testUpsertComment(t *testing.T, open func(t *testing.T) store.Store) {
 				t.Errorf("edit %d: Updated = %v, want after %v", i, got.Updated, prev)
 			}
 			if i == 0 {
-				checkClock(t, "Updated", got.Updated, before, time.Now())
+				checkClock(t, "Updated", got.Updated, before, now(t))
 			}
 			undone, _ := upsertComment(t, s, upstreamComment(post.ID, source, "c-1"), "")
 			prev = undone.Updated
 		}
 		// A later upstream Updated is taken as it is.
 		c := upstreamComment(post.ID, source, "c-1")
-		c.Content, c.Updated = "v2", time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+		c.Content, c.Updated = "v2", now(t).Add(time.Hour).UTC().Truncate(time.Second)
 		if got, changed := upsertComment(t, s, c, ""); !changed {
 			t.Error("edit with a later Updated: changed = false")
 		} else {

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
@@ -32,13 +31,13 @@ func testUpdateComment(t *testing.T, open func(t *testing.T) store.Store) {
 		createPost(t, s, "p", "P", at(0))
 		createComment(t, s, "c1", "p", "", at(1))
 		old := createComment(t, s, "c2", "p", "c1", at(2))
-		before := time.Now()
+		before := now(t)
 		c := updateComment(t, s, "c2", store.CommentUpdate{
 			Content:    ptr("edited"),
 			AuthorName: ptr(" Bob "),
 			AuthorURI:  ptr("https://bob.example/"),
 		})
-		checkClock(t, "Updated", c.Updated, before, time.Now())
+		checkClock(t, "Updated", c.Updated, before, now(t))
 		want := *old
 		want.Content, want.AuthorName, want.AuthorURI, want.Updated = "edited", "Bob", "https://bob.example/", c.Updated
 		checkComment(t, c, &want) // id, post, parent, depth, status, published stay
@@ -77,9 +76,9 @@ func testUpdateComment(t *testing.T, open func(t *testing.T) store.Store) {
 		s := newStore(t, open)
 		createPost(t, s, "p", "P", at(0))
 		pending := createPending(t, s, "c", "p", at(1))
-		before := time.Now()
+		before := now(t)
 		c := updateComment(t, s, "c", store.CommentUpdate{Status: ptr(feed.StatusApproved)})
-		after := time.Now()
+		after := now(t)
 		// New to readers, so Updated moves; Published stays.
 		checkClock(t, "Updated", c.Updated, before, after)
 		want := *pending
@@ -98,9 +97,9 @@ func testUpdateComment(t *testing.T, open func(t *testing.T) store.Store) {
 		createPost(t, s, "p", "P", at(0))
 		createComment(t, s, "c1", "p", "", at(1))
 		reply := createComment(t, s, "c2", "p", "c1", at(2))
-		before := time.Now()
+		before := now(t)
 		c := updateComment(t, s, "c1", store.CommentUpdate{Status: ptr(feed.StatusSpam)})
-		after := time.Now()
+		after := now(t)
 		if c.Status != feed.StatusSpam {
 			t.Errorf("Status = %q, want spam", c.Status)
 		}
@@ -177,9 +176,9 @@ func testDeleteComment(t *testing.T, open func(t *testing.T) store.Store) {
 		c1 := createComment(t, s, "c1", "p", "", at(1))
 		c2 := createComment(t, s, "c2", "p", "c1", at(2))
 		createComment(t, s, "c3", "p", "", at(3))
-		before := time.Now()
+		before := now(t)
 		got := deleteComment(t, s, "c1")
-		after := time.Now()
+		after := now(t)
 		checkComment(t, got, c1) // as it was
 		_, err := s.Comment(t.Context(), "c1")
 		wantCode(t, err, feed.EGONE)

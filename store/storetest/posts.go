@@ -42,12 +42,12 @@ func testCreatePost(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("Defaults", func(t *testing.T) {
 		s := newStore(t, open)
-		before := time.Now()
+		before := now(t)
 		p := &feed.Post{Title: "Now", Content: "now"}
 		if err := s.CreatePost(t.Context(), p); err != nil {
 			t.Fatalf("CreatePost: %v", err)
 		}
-		checkDefaultTimes(t, p.Published, p.Updated, before, time.Now())
+		checkDefaultTimes(t, p.Published, p.Updated, before, now(t))
 		got, err := s.Post(t.Context(), p.ID)
 		if err != nil {
 			t.Fatalf("Post: %v", err)

@@ -24,15 +24,22 @@ import (
 // The suite calls open again only after closing the earlier store, and it
 // closes every store it opens.
 //
-// The store's clock must be the real one (time.Now): the suite checks the
-// times a store takes from it against the time around the call, and where
-// it needs two writes in different seconds (deletions, for the order of
-// tombstones and for Purge's cutoff) it sleeps into the next second.
+// open is given the clock the store must take its time from (the
+// backends' Now field), one clock per test t: the suite reads it to check
+// the times a store takes from it, and moves it where it needs time to
+// pass (deletions in different seconds, for the order of tombstones and
+// for Purge's cutoff; job claims growing stale). A store that reads
+// another clock fails.
 //
 // The optional interfaces of store/cluster.go are tested when the store
-// implements them: ClaimJob (with periods of a second or less, and sleeps
-// to match). Copier needs two stores at once; see RunCopy.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// implements them: ClaimJob. Copier needs two stores at once; see RunCopy.
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store) {
+	opener := func(t *testing.T) store.Store { return open(t, clockOf(t).Now) }
+	run(t, opener)
+}
+
+// run runs the suite on stores open returns, on the clock of their test.
+func run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("CreatePost", func(t *testing.T) { testCreatePost(t, open) })
 	t.Run("Post", func(t *testing.T) { testPost(t, open) })
 	t.Run("Posts", func(t *testing.T) { testPosts(t, open) })
@@ -222,21 +229,14 @@ func idf(format string, args ...any) string { return fmt.Sprintf(format, args...
 func ptr[T any](v T) *T { return &v }
 
 // checkClock fails the test unless got is a time the store's clock gave
-// between before and after: in UTC, in whole seconds (truncated, so it may
-// fall before before by less than a second).
+// between the suite's readings before and after: in UTC, in whole seconds
+// (truncated, so it may fall before before by less than a second).
 func checkClock(t *testing.T, name string, got, before, after time.Time) {
 	t.Helper()
 	checkTime(t, name, got, got.Truncate(time.Second))
 	if got.Before(before.Truncate(time.Second)) || got.After(after) {
 		t.Errorf("%s = %v, want the store's clock, between %v and %v", name, got, before, after)
 	}
-}
-
-// sleepPast sleeps until the clock is a whole second past the second of
-// tm, so that the store dates its next write at least a second later.
-func sleepPast(tm time.Time) {
-	next := tm.Truncate(time.Second).Add(time.Second + 10*time.Millisecond)
-	time.Sleep(time.Until(next))
 }
 
 // tombstones returns the tombstones of ref, failing the test on error.

@@ -62,11 +62,11 @@ func checkSubscription(t *testing.T, got, want *feed.Subscription) {
 func testSubscriptions(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("SaveAndRenew", func(t *testing.T) {
 		s := newStore(t, open)
-		before := time.Now()
+		before := now(t)
 		sub := &feed.Subscription{Topic: topicThread, Callback: callbackA, Secret: "s3cret",
 			Expires: at(60).Add(500 * time.Millisecond)}
 		saveSubscription(t, s, sub)
-		after := time.Now()
+		after := now(t)
 		// A zero Created is the store's clock; on return sub holds what
 		// was stored, Expires in whole seconds.
 		if sub.Created.Before(before.Truncate(time.Second)) || sub.Created.After(after) {
