@@ -82,7 +82,10 @@ type Cache struct {
 	// few renders, which delta requests (RFC 3229) are answered from.
 	history map[key][]version
 
-	hits, misses, loads, renders, followed, resets atomic.Int64
+	// follow is the position in the store's change log (follow.go).
+	follow follower
+
+	hits, misses, loads, renders, followed, resets, sweepFixes atomic.Int64
 }
 
 // key names one cached document: a feed, a document of it, a format.
@@ -124,6 +127,9 @@ type slot struct {
 	// page is the HTML page of the document (see Page), once asked for;
 	// guarded by Cache.mu.
 	page *Entry
+	// expires, when set, is when the document stops being current
+	// without any write: a digest's, when its next period closes.
+	expires time.Time
 }
 
 // maxQueryDocs bounds the query documents (Blogger parameters, whose
@@ -139,7 +145,11 @@ type Stats struct {
 	Renders int64 // documents rendered (Get and Sweep)
 	Changes int64 // change-log records applied by Follow
 	Resets  int64 // lost-notice (Reset) events of the store's Watcher that Follow handled
-	Entries int   // documents held now
+	// SweepFixes counts the documents a Sweep found stale or gone and
+	// replaced or dropped: each one a write whose invalidation the change
+	// log did not bring, which should never happen.
+	SweepFixes int64
+	Entries    int // documents held now
 }
 
 // New returns an empty Cache over st and r. log receives sweep summaries and
@@ -159,6 +169,7 @@ func New(st store.Store, r *render.Renderer, o Options, log *slog.Logger) *Cache
 		entries: make(map[feed.Ref]map[docKey]*slot),
 		gens:    make(map[feed.Ref]uint64),
 		history: make(map[key][]version),
+		follow:  follower{mu: make(chan struct{}, 1)},
 	}
 }
 
@@ -219,13 +230,14 @@ func (c *Cache) Stats() Stats {
 	}
 	c.mu.Unlock()
 	return Stats{
-		Hits:    c.hits.Load(),
-		Misses:  c.misses.Load(),
-		Loads:   c.loads.Load(),
-		Renders: c.renders.Load(),
-		Changes: c.followed.Load(),
-		Resets:  c.resets.Load(),
-		Entries: n,
+		Hits:       c.hits.Load(),
+		Misses:     c.misses.Load(),
+		Loads:      c.loads.Load(),
+		Renders:    c.renders.Load(),
+		Changes:    c.followed.Load(),
+		Resets:     c.resets.Load(),
+		SweepFixes: c.sweepFixes.Load(),
+		Entries:    n,
 	}
 }
 
@@ -261,9 +273,16 @@ func (c *Cache) getSlot(ctx context.Context, k key) (*slot, error) {
 
 	c.mu.Lock()
 	if sl := c.lookupLocked(k); sl != nil {
+		if sl.expires.IsZero() || c.now().Before(sl.expires) {
+			c.mu.Unlock()
+			c.hits.Add(1)
+			return sl, nil
+		}
+		// A digest whose period closed since it was rendered: Follow drops
+		// it at midnight, this when nothing follows the log.
 		c.mu.Unlock()
-		c.hits.Add(1)
-		return sl, nil
+		c.invalidate(k.ref)
+		c.mu.Lock()
 	}
 	gen := c.genLocked(k.ref)
 	c.mu.Unlock()
@@ -313,12 +332,17 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 	ctx, cancel := context.WithTimeout(ctx, fillTimeout)
 	defer cancel()
 	var sl *slot
+	var expires time.Time
+	if k.ref.Kind == feed.KindDigest {
+		// Read before the load: a load that straddles midnight expires at once.
+		expires = c.nextMidnight()
+	}
 	d, err := c.load(ctx, k.ref, k.view)
 	if err == nil {
 		var body []byte
 		var mod time.Time
 		if body, mod, err = c.render(d, k, nil); err == nil {
-			sl = &slot{e: newEntry(body, mod, k.format)}
+			sl = &slot{e: newEntry(body, mod, k.format), expires: expires}
 			if k.view.IsHead() {
 				sl.data = d
 			}
@@ -342,18 +366,18 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 	return sl, nil
 }
 
-// Changed drops the feeds a write can alter: exactly feed.Touched(ch,
-// Options.CommentCounts), in every format. Call it after the write commits
-// and before answering the request that made it. Only ids matter: a Change
+// changed drops the feeds a write can alter: exactly feed.Touched(ch,
+// Options.CommentCounts), in every format. Only ids matter: a Change
 // holding just Post.ID, or Comment.ID and Comment.PostID, as the store's
-// change log records them, is enough.
-func (c *Cache) Changed(ch feed.Change) {
-	c.Invalidate(feed.Touched(ch, c.opts.CommentCounts)...)
+// change log records them, is enough. Only the change log calls it (see
+// follow.go): no writer invalidates anything itself.
+func (c *Cache) changed(ch feed.Change) {
+	c.invalidate(feed.Touched(ch, c.opts.CommentCounts)...)
 }
 
-// Invalidate drops the given feeds in every format and makes renders of them
+// invalidate drops the given feeds in every format and makes renders of them
 // that are under way be discarded.
-func (c *Cache) Invalidate(refs ...feed.Ref) {
+func (c *Cache) invalidate(refs ...feed.Ref) {
 	c.mu.Lock()
 	for _, ref := range refs {
 		c.gens[ref]++
@@ -365,8 +389,8 @@ func (c *Cache) Invalidate(refs ...feed.Ref) {
 	}
 }
 
-// Purge drops every document and discards renders under way.
-func (c *Cache) Purge() {
+// purge drops every document and discards renders under way.
+func (c *Cache) purge() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
@@ -374,13 +398,15 @@ func (c *Cache) Purge() {
 	c.queries = 0
 }
 
-// Sweep re-renders every cached document from the store (but the query
-// documents of Blogger parameters, which it drops) and replaces those
-// whose bytes changed, which picks up writes made by another process (the
-// CLI); Follow does it sooner and cheaper where the store keeps a change log.
-// Documents of a post that no longer exists or was deleted are dropped. A document
-// invalidated while the sweep renders it is left to the next request. Sweep
-// logs how many documents changed and returns the errors of feeds it could
+// Sweep is a consistency check of the cache against the store: it
+// re-renders every cached document (but the query documents of Blogger
+// parameters, which it drops, and digests past their period, which the
+// next request renders) and replaces those whose bytes changed; documents
+// of a post that no longer exists or was deleted are dropped. Every write
+// reaches the cache through the change log (see Follow), so a sweep should
+// find nothing to fix: what it fixes is counted in Stats.SweepFixes and
+// logged as a warning. A document invalidated while the sweep renders it
+// is left to the next request. Sweep returns the errors of feeds it could
 // not render; those keep their old document.
 func (c *Cache) Sweep(ctx context.Context) error {
 	start := time.Now()
@@ -401,6 +427,9 @@ func (c *Cache) Sweep(ctx context.Context) error {
 				// are many, and the next request for one renders it.
 				delete(docs, dk)
 				c.queries--
+				continue
+			}
+			if !sl.expires.IsZero() && !c.now().Before(sl.expires) {
 				continue
 			}
 			d := doc{ref, dk.view}
@@ -470,7 +499,12 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			c.mu.Unlock()
 		}
 	}
-	c.log.Info("cache sweep",
+	level := slog.LevelInfo
+	if changed+dropped > 0 {
+		level = slog.LevelWarn
+		c.sweepFixes.Add(int64(changed + dropped))
+	}
+	c.log.Log(ctx, level, "cache sweep",
 		"feeds", len(snap), "changed", changed, "dropped", dropped, "failed", failed,
 		"duration", time.Since(start))
 	return errors.Join(errs...)

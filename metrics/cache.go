@@ -28,8 +28,9 @@ var (
 	cacheRenders  = cacheDesc("renders_total", "Feed documents rendered (requests and sweeps).")
 	cacheChanges  = cacheDesc("changes_total", "Change-log records applied to the cache (writes by any process).")
 	cacheResets   = cacheDesc("resets_total", "Lost-notice events of the store's watcher, each of which dropped the whole cache.")
+	cacheSweepFix = cacheDesc("sweep_fixes_total", "Documents a consistency sweep found stale and replaced or dropped: writes whose change-log record did not reach the cache (should stay 0).")
 	cacheEntries  = cacheDesc("entries", "Feed documents held in memory now.")
-	cacheAllDescs = []*prometheus.Desc{cacheHits, cacheMisses, cacheLoads, cacheRenders, cacheChanges, cacheResets, cacheEntries}
+	cacheAllDescs = []*prometheus.Desc{cacheHits, cacheMisses, cacheLoads, cacheRenders, cacheChanges, cacheResets, cacheSweepFix, cacheEntries}
 )
 
 func cacheDesc(name, help string) *prometheus.Desc {
@@ -50,6 +51,7 @@ func (cc cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{cacheHits, s.Hits}, {cacheMisses, s.Misses}, {cacheLoads, s.Loads},
 		{cacheRenders, s.Renders}, {cacheChanges, s.Changes}, {cacheResets, s.Resets},
+		{cacheSweepFix, s.SweepFixes},
 	} {
 		ch <- prometheus.MustNewConstMetric(v.d, prometheus.CounterValue, float64(v.n))
 	}

@@ -230,6 +230,9 @@ func TestMetrics_Scrape(t *testing.T) {
 	if fams["feedd_cache_loads_total"] == nil || fams["feedd_cache_changes_total"] == nil || fams["feedd_cache_resets_total"] == nil {
 		t.Error("cache counters missing")
 	}
+	if got := value(t, fams, "feedd_cache_sweep_fixes_total", nil); got != 0 {
+		t.Errorf("cache sweep fixes = %v, want 0", got)
+	}
 	if got := histogramCount(t, fams, "feedd_feed_render_duration_seconds", labels{"kind": "posts", "format": "atom"}); got != 1 {
 		t.Errorf("render observations = %d, want 1", got)
 	}
