@@ -15,65 +15,10 @@ import (
 // EGONE, EINVALID and ECONFLICT are answers, not failures). Wrap the store
 // once, right after opening it, and hand the result to everything.
 //
-// Callers find the optional interfaces of store/cluster.go by type
-// assertion (the cache asserts store.Watcher, the scheduler
-// store.JobClaimer, migrate store.Copier), so the returned value implements
-// exactly those of them that st implements, each timed too: one of eight
-// small combinations of embedded wrappers is returned. A new optional
-// interface needs its wrapper and a doubling of the combinations; the
-// test that checks every combination says so. Unwrap returns st.
-func (m *M) Store(st store.Store) store.Store {
-	s := &timedStore{st: st, m: m}
-	jc, isClaimer := st.(store.JobClaimer)
-	w, isWatcher := st.(store.Watcher)
-	cp, isCopier := st.(store.Copier)
-	c := &timedClaimer{jc, m}
-	wa := &timedWatcher{w, m}
-	co := &timedCopier{cp, m}
-	switch {
-	case isClaimer && isWatcher && isCopier:
-		return &struct {
-			*timedStore
-			*timedClaimer
-			*timedWatcher
-			*timedCopier
-		}{s, c, wa, co}
-	case isClaimer && isWatcher:
-		return &struct {
-			*timedStore
-			*timedClaimer
-			*timedWatcher
-		}{s, c, wa}
-	case isClaimer && isCopier:
-		return &struct {
-			*timedStore
-			*timedClaimer
-			*timedCopier
-		}{s, c, co}
-	case isWatcher && isCopier:
-		return &struct {
-			*timedStore
-			*timedWatcher
-			*timedCopier
-		}{s, wa, co}
-	case isClaimer:
-		return &struct {
-			*timedStore
-			*timedClaimer
-		}{s, c}
-	case isWatcher:
-		return &struct {
-			*timedStore
-			*timedWatcher
-		}{s, wa}
-	case isCopier:
-		return &struct {
-			*timedStore
-			*timedCopier
-		}{s, co}
-	}
-	return s
-}
+// Every store implements the whole store.Store (the once optional
+// JobClaimer, Watcher and Copier included), and so does the wrapper, which
+// times each method under its name. Unwrap returns st.
+func (m *M) Store(st store.Store) store.Store { return &timedStore{st: st, m: m} }
 
 // timedStore times the methods of store.Store.
 type timedStore struct {
@@ -84,217 +29,156 @@ type timedStore struct {
 // Unwrap returns the store that the metrics wrap.
 func (s *timedStore) Unwrap() store.Store { return s.st }
 
-func (s *timedStore) CreatePost(ctx context.Context, p *feed.Post) error {
+// timed runs f, the call of operation op, and observes its time and error.
+func timed[T any](s *timedStore, op string, f func() (T, error)) (T, error) {
 	start := time.Now()
-	err := s.st.CreatePost(ctx, p)
-	s.m.observeStore("CreatePost", start, err)
+	v, err := f()
+	s.m.observeStore(op, start, err)
+	return v, err
+}
+
+// timed0 is timed for a method that returns only an error.
+func timed0(s *timedStore, op string, f func() error) error {
+	_, err := timed(s, op, func() (struct{}, error) { return struct{}{}, f() })
 	return err
+}
+
+func (s *timedStore) CreatePost(ctx context.Context, p *feed.Post) error {
+	return timed0(s, "CreatePost", func() error { return s.st.CreatePost(ctx, p) })
 }
 
 func (s *timedStore) Post(ctx context.Context, id string) (*feed.Post, error) {
-	start := time.Now()
-	p, err := s.st.Post(ctx, id)
-	s.m.observeStore("Post", start, err)
-	return p, err
+	return timed(s, "Post", func() (*feed.Post, error) { return s.st.Post(ctx, id) })
 }
 
 func (s *timedStore) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
-	start := time.Now()
-	ps, err := s.st.Posts(ctx, f)
-	s.m.observeStore("Posts", start, err)
-	return ps, err
+	return timed(s, "Posts", func() ([]*feed.Post, error) { return s.st.Posts(ctx, f) })
 }
 
 func (s *timedStore) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*feed.Post, error) {
-	start := time.Now()
-	p, err := s.st.UpdatePost(ctx, id, u)
-	s.m.observeStore("UpdatePost", start, err)
-	return p, err
+	return timed(s, "UpdatePost", func() (*feed.Post, error) { return s.st.UpdatePost(ctx, id, u) })
 }
 
 func (s *timedStore) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
-	start := time.Now()
-	p, err := s.st.DeletePost(ctx, id)
-	s.m.observeStore("DeletePost", start, err)
-	return p, err
+	return timed(s, "DeletePost", func() (*feed.Post, error) { return s.st.DeletePost(ctx, id) })
+}
+
+func (s *timedStore) CountPosts(ctx context.Context, f store.PostFilter) (int, error) {
+	return timed(s, "CountPosts", func() (int, error) { return s.st.CountPosts(ctx, f) })
 }
 
 func (s *timedStore) CreateComment(ctx context.Context, c *feed.Comment) error {
-	start := time.Now()
-	err := s.st.CreateComment(ctx, c)
-	s.m.observeStore("CreateComment", start, err)
-	return err
+	return timed0(s, "CreateComment", func() error { return s.st.CreateComment(ctx, c) })
 }
 
 func (s *timedStore) Comment(ctx context.Context, id string) (*feed.Comment, error) {
-	start := time.Now()
-	c, err := s.st.Comment(ctx, id)
-	s.m.observeStore("Comment", start, err)
-	return c, err
+	return timed(s, "Comment", func() (*feed.Comment, error) { return s.st.Comment(ctx, id) })
 }
 
 func (s *timedStore) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
-	start := time.Now()
-	cs, err := s.st.Comments(ctx, f)
-	s.m.observeStore("Comments", start, err)
-	return cs, err
+	return timed(s, "Comments", func() ([]*feed.Comment, error) { return s.st.Comments(ctx, f) })
 }
 
 func (s *timedStore) UpdateComment(ctx context.Context, id string, u store.CommentUpdate) (*feed.Comment, error) {
-	start := time.Now()
-	c, err := s.st.UpdateComment(ctx, id, u)
-	s.m.observeStore("UpdateComment", start, err)
-	return c, err
+	return timed(s, "UpdateComment", func() (*feed.Comment, error) { return s.st.UpdateComment(ctx, id, u) })
 }
 
 func (s *timedStore) DeleteComment(ctx context.Context, id string) (*feed.Comment, error) {
-	start := time.Now()
-	c, err := s.st.DeleteComment(ctx, id)
-	s.m.observeStore("DeleteComment", start, err)
-	return c, err
+	return timed(s, "DeleteComment", func() (*feed.Comment, error) { return s.st.DeleteComment(ctx, id) })
 }
 
 func (s *timedStore) HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error) {
-	start := time.Now()
-	ok, err := s.st.HasApprovedComment(ctx, authorName, authorURI)
-	s.m.observeStore("HasApprovedComment", start, err)
-	return ok, err
+	return timed(s, "HasApprovedComment", func() (bool, error) { return s.st.HasApprovedComment(ctx, authorName, authorURI) })
 }
 
 func (s *timedStore) ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error) {
-	start := time.Now()
-	st, err := s.st.ThreadStats(ctx, postIDs)
-	s.m.observeStore("ThreadStats", start, err)
-	return st, err
+	return timed(s, "ThreadStats", func() (map[string]feed.ThreadStats, error) { return s.st.ThreadStats(ctx, postIDs) })
+}
+
+func (s *timedStore) CountComments(ctx context.Context, f store.CommentFilter) (int, error) {
+	return timed(s, "CountComments", func() (int, error) { return s.st.CountComments(ctx, f) })
 }
 
 func (s *timedStore) Tombstones(ctx context.Context, ref feed.Ref, limit int) ([]feed.Tombstone, error) {
-	start := time.Now()
-	ts, err := s.st.Tombstones(ctx, ref, limit)
-	s.m.observeStore("Tombstones", start, err)
-	return ts, err
+	return timed(s, "Tombstones", func() ([]feed.Tombstone, error) { return s.st.Tombstones(ctx, ref, limit) })
 }
 
 func (s *timedStore) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, error) {
-	start := time.Now()
-	r, err := s.st.Purge(ctx, cutoff)
-	s.m.observeStore("Purge", start, err)
-	return r, err
+	return timed(s, "Purge", func() (store.PurgeResult, error) { return s.st.Purge(ctx, cutoff) })
 }
 
 func (s *timedStore) UpsertPost(ctx context.Context, p *feed.Post) (bool, error) {
-	start := time.Now()
-	changed, err := s.st.UpsertPost(ctx, p)
-	s.m.observeStore("UpsertPost", start, err)
-	return changed, err
+	return timed(s, "UpsertPost", func() (bool, error) { return s.st.UpsertPost(ctx, p) })
 }
 
 func (s *timedStore) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstreamID string) (bool, error) {
-	start := time.Now()
-	changed, err := s.st.UpsertComment(ctx, c, parentUpstreamID)
-	s.m.observeStore("UpsertComment", start, err)
-	return changed, err
+	return timed(s, "UpsertComment", func() (bool, error) { return s.st.UpsertComment(ctx, c, parentUpstreamID) })
 }
 
 func (s *timedStore) Fetch(ctx context.Context, source, postID string) (*feed.Fetch, error) {
-	start := time.Now()
-	f, err := s.st.Fetch(ctx, source, postID)
-	s.m.observeStore("Fetch", start, err)
-	return f, err
+	return timed(s, "Fetch", func() (*feed.Fetch, error) { return s.st.Fetch(ctx, source, postID) })
 }
 
 func (s *timedStore) SaveFetch(ctx context.Context, f *feed.Fetch) error {
-	start := time.Now()
-	err := s.st.SaveFetch(ctx, f)
-	s.m.observeStore("SaveFetch", start, err)
-	return err
+	return timed0(s, "SaveFetch", func() error { return s.st.SaveFetch(ctx, f) })
 }
 
 func (s *timedStore) Fetches(ctx context.Context, source string) ([]*feed.Fetch, error) {
-	start := time.Now()
-	fs, err := s.st.Fetches(ctx, source)
-	s.m.observeStore("Fetches", start, err)
-	return fs, err
+	return timed(s, "Fetches", func() ([]*feed.Fetch, error) { return s.st.Fetches(ctx, source) })
 }
 
 func (s *timedStore) SourceCounts(ctx context.Context) (map[string]feed.SourceCounts, error) {
-	start := time.Now()
-	c, err := s.st.SourceCounts(ctx)
-	s.m.observeStore("SourceCounts", start, err)
-	return c, err
+	return timed(s, "SourceCounts", func() (map[string]feed.SourceCounts, error) { return s.st.SourceCounts(ctx) })
+}
+
+func (s *timedStore) SaveSubscription(ctx context.Context, sub *feed.Subscription) error {
+	return timed0(s, "SaveSubscription", func() error { return s.st.SaveSubscription(ctx, sub) })
+}
+
+func (s *timedStore) DeleteSubscription(ctx context.Context, topic, callback string) error {
+	return timed0(s, "DeleteSubscription", func() error { return s.st.DeleteSubscription(ctx, topic, callback) })
+}
+
+func (s *timedStore) Subscriptions(ctx context.Context, topic string, now time.Time) ([]*feed.Subscription, error) {
+	return timed(s, "Subscriptions", func() ([]*feed.Subscription, error) { return s.st.Subscriptions(ctx, topic, now) })
+}
+
+func (s *timedStore) ExpireSubscriptions(ctx context.Context, now time.Time) (int, error) {
+	return timed(s, "ExpireSubscriptions", func() (int, error) { return s.st.ExpireSubscriptions(ctx, now) })
 }
 
 func (s *timedStore) Changes(ctx context.Context, after int64, limit int) ([]store.ChangeRecord, error) {
-	start := time.Now()
-	cs, err := s.st.Changes(ctx, after, limit)
-	s.m.observeStore("Changes", start, err)
-	return cs, err
+	return timed(s, "Changes", func() ([]store.ChangeRecord, error) { return s.st.Changes(ctx, after, limit) })
 }
 
 func (s *timedStore) LastChange(ctx context.Context) (int64, error) {
-	start := time.Now()
-	n, err := s.st.LastChange(ctx)
-	s.m.observeStore("LastChange", start, err)
-	return n, err
+	return timed(s, "LastChange", func() (int64, error) { return s.st.LastChange(ctx) })
 }
 
-func (s *timedStore) Close() error {
-	start := time.Now()
-	err := s.st.Close()
-	s.m.observeStore("Close", start, err)
-	return err
-}
-
-// timedClaimer times store.JobClaimer.
-type timedClaimer struct {
-	jc store.JobClaimer
-	m  *M
-}
-
-func (c *timedClaimer) ClaimJob(ctx context.Context, name string, period time.Duration) (bool, error) {
-	start := time.Now()
-	ok, err := c.jc.ClaimJob(ctx, name, period)
-	c.m.observeStore("ClaimJob", start, err)
-	return ok, err
-}
-
-// timedWatcher times store.Watcher's Watch, which returns once listening
-// (or trying to); the events that follow are not store calls.
-type timedWatcher struct {
-	w store.Watcher
-	m *M
-}
-
-func (w *timedWatcher) Watch(ctx context.Context) <-chan store.WatchEvent {
-	start := time.Now()
-	ch := w.w.Watch(ctx)
-	w.m.observeStore("Watch", start, nil)
+// Watch is timed until it returns, once listening (or trying to); the
+// events that follow are not store calls.
+func (s *timedStore) Watch(ctx context.Context) <-chan store.WatchEvent {
+	ch, _ := timed(s, "Watch", func() (<-chan store.WatchEvent, error) { return s.st.Watch(ctx), nil })
 	return ch
 }
 
-// timedCopier times store.Copier. Dump's time includes its callback's.
-type timedCopier struct {
-	c store.Copier
-	m *M
+func (s *timedStore) ClaimJob(ctx context.Context, name string, period time.Duration) (bool, error) {
+	return timed(s, "ClaimJob", func() (bool, error) { return s.st.ClaimJob(ctx, name, period) })
 }
 
-func (c *timedCopier) CountRecords(ctx context.Context) (int, error) {
-	start := time.Now()
-	n, err := c.c.CountRecords(ctx)
-	c.m.observeStore("CountRecords", start, err)
-	return n, err
+func (s *timedStore) CountRecords(ctx context.Context) (int, error) {
+	return timed(s, "CountRecords", func() (int, error) { return s.st.CountRecords(ctx) })
 }
 
-func (c *timedCopier) Dump(ctx context.Context, yield func(store.Record) error) error {
-	start := time.Now()
-	err := c.c.Dump(ctx, yield)
-	c.m.observeStore("Dump", start, err)
-	return err
+// Dump's time includes its callback's.
+func (s *timedStore) Dump(ctx context.Context, yield func(store.Record) error) error {
+	return timed0(s, "Dump", func() error { return s.st.Dump(ctx, yield) })
 }
 
-func (c *timedCopier) Load(ctx context.Context, recs []store.Record) error {
-	start := time.Now()
-	err := c.c.Load(ctx, recs)
-	c.m.observeStore("Load", start, err)
-	return err
+func (s *timedStore) Load(ctx context.Context, recs []store.Record) error {
+	return timed0(s, "Load", func() error { return s.st.Load(ctx, recs) })
+}
+
+func (s *timedStore) Close() error {
+	return timed0(s, "Close", s.st.Close)
 }

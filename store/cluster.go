@@ -7,10 +7,11 @@ import (
 	"github.com/feedd/feedd/feed"
 )
 
-// JobClaimer is implemented by stores that several feedd processes may
-// share. Scheduled jobs (source polls, the regenerate sweep, the purge)
-// claim each run through it, so that across all processes a job runs once
-// per period, and another process takes over when the one that ran it dies.
+// JobClaimer claims the runs of scheduled jobs (source polls, the
+// regenerate sweep, the purge) in a store that several feedd processes may
+// share, so that across all processes a job runs once per period, and
+// another process takes over when the one that ran it dies. Every Store is
+// one (it was optional once: code that asserts it finds it).
 type JobClaimer interface {
 	// ClaimJob reports whether the caller may run job name now. It
 	// succeeds, and records now as the job's last claim, only when the
@@ -29,12 +30,15 @@ type JobClaimer interface {
 	ClaimJob(ctx context.Context, name string, period time.Duration) (bool, error)
 }
 
-// Watcher is implemented by stores that push notice of writes committed by
-// any process (PostgreSQL LISTEN/NOTIFY), so that caches are invalidated at
-// once instead of at the next poll of the change log.
+// Watcher pushes notice of writes, so that caches are invalidated at once
+// instead of at the next poll of the change log. Every Store is one: each
+// signals its own process's commits, and PostgreSQL's those of every
+// process too (LISTEN/NOTIFY).
 type Watcher interface {
-	// Watch returns a channel that receives an event soon after any
-	// process commits a write (events may be coalesced), and an event with
+	// Watch returns a channel that receives an event soon after a write
+	// that appended to the change log commits (events may be coalesced):
+	// one of any process where the store can tell, else at least one of
+	// this process. It receives an event with
 	// Reset set after the listening connection was lost and established
 	// again, when notices may have been missed. The channel is closed when
 	// ctx ends (or the store is closed).
@@ -94,8 +98,8 @@ type CommentRecord struct {
 	Tombstone bool
 }
 
-// Copier is implemented by stores that can be copied whole, keeping every
-// id, so that feed URLs and entry ids stay valid across a move.
+// Copier copies a store whole, keeping every id, so that feed URLs and
+// entry ids stay valid across a move. Every Store is one.
 type Copier interface {
 	// CountRecords returns how many records Dump will yield.
 	CountRecords(ctx context.Context) (int, error)

@@ -1,6 +1,7 @@
 // Package store defines the persistence interface that every feedd backend
-// (SQLite, PostgreSQL) satisfies. Implementations live in sub-packages and
-// are tested by the shared suite in store/storetest.
+// (SQLite, PostgreSQL) satisfies. Both are one core (store/sqlstore) over
+// two dialects, in sub-packages, tested by the shared suite in
+// store/storetest.
 package store
 
 import (
@@ -24,7 +25,25 @@ import (
 // Every successful write also appends to the store's change log (see
 // Changes), in the same transaction, so that other processes sharing the
 // store learn which feeds to invalidate.
+//
+// Store is made of small interfaces, one per role, so that a consumer can
+// name only what it uses; every backend implements them all.
 type Store interface {
+	Posts
+	Comments
+	Purger
+	Mirror
+	Subscriptions
+	ChangeLog
+	JobClaimer
+	Copier
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Posts writes and reads the site's posts.
+type Posts interface {
 	// CreatePost stores p. An empty ID gets a fresh random one, a zero
 	// Published becomes the store's clock, a zero Updated becomes Published,
 	// an empty Format becomes feed.FormatHTML. On success p holds the stored
@@ -43,7 +62,14 @@ type Store interface {
 	// clock's time; they leave every read at once and become tombstones
 	// until purged. It returns the post as it was.
 	DeletePost(ctx context.Context, id string) (*feed.Post, error)
+	// CountPosts returns the number of live posts f selects, ignoring its
+	// Limit, Offset, Before, Ascending and OrderBy: the size of the
+	// selection that pages and archives cut up (openSearch:totalResults).
+	CountPosts(ctx context.Context, f PostFilter) (int, error)
+}
 
+// Comments writes and reads the comments of posts, and their moderation.
+type Comments interface {
 	// CreateComment stores c under its post, with the same defaults as
 	// CreatePost; an empty Status becomes feed.StatusApproved, and Depth is
 	// computed. The post must be live (ENOTFOUND, or EGONE when deleted)
@@ -77,7 +103,13 @@ type Store interface {
 	// the given posts and the newest Updated among them; posts without such
 	// comments are absent from the map.
 	ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error)
+	// CountComments is CountPosts for comments. With PostID set it fails
+	// like Comments when the post does not exist or was deleted.
+	CountComments(ctx context.Context, f CommentFilter) (int, error)
+}
 
+// Purger reads what deletions leave and removes it for good.
+type Purger interface {
 	// Tombstones returns the deleted, not yet purged entries that the feed
 	// ref showed, newest deletion first, at most limit (0: no limit): for
 	// the posts feed deleted posts; for the site comments feed deleted
@@ -94,7 +126,11 @@ type Store interface {
 	// loses its tombstone and its text, but may keep an empty row until
 	// they go.
 	Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error)
+}
 
+// Mirror keeps the entries mirrored from upstream sources and the state of
+// their polling.
+type Mirror interface {
 	// UpsertPost stores a mirrored post, keyed by (p.Origin.Source,
 	// p.Origin.ID); p.Origin is required (EINVALID). A new one is created
 	// like CreatePost (p.ID may be empty). An existing one is updated in
@@ -130,15 +166,10 @@ type Store interface {
 	// SourceCounts returns the live posts and approved comments stored
 	// from each source.
 	SourceCounts(ctx context.Context) (map[string]feed.SourceCounts, error)
+}
 
-	// CountPosts returns the number of live posts f selects, ignoring its
-	// Limit, Offset, Before, Ascending and OrderBy: the size of the
-	// selection that pages and archives cut up (openSearch:totalResults).
-	CountPosts(ctx context.Context, f PostFilter) (int, error)
-	// CountComments is CountPosts for comments. With PostID set it fails
-	// like Comments when the post does not exist or was deleted.
-	CountComments(ctx context.Context, f CommentFilter) (int, error)
-
+// Subscriptions keeps the WebSub hub's subscriptions.
+type Subscriptions interface {
 	// SaveSubscription stores a verified WebSub subscription, replacing
 	// the one of the same (Topic, Callback): a renewal keeps Created and
 	// takes the new Secret and Expires. Topic and Callback are required
@@ -158,16 +189,17 @@ type Store interface {
 	// ExpireSubscriptions removes the subscriptions whose lease ended at
 	// or before now and returns how many it removed.
 	ExpireSubscriptions(ctx context.Context, now time.Time) (int, error)
+}
 
+// ChangeLog tells other processes, and caches, of the writes.
+type ChangeLog interface {
 	// Changes returns change-log records with Seq > after, oldest first, at
 	// most limit (0: no limit). A process polls it to invalidate feeds
 	// written by other processes. LastChange returns the newest Seq (0 on
 	// an empty log), where a new poller starts.
 	Changes(ctx context.Context, after int64, limit int) ([]ChangeRecord, error)
 	LastChange(ctx context.Context) (int64, error)
-
-	// Close releases the store's resources.
-	Close() error
+	Watcher
 }
 
 // PostFilter selects posts. A zero Limit means no limit. Before, when set,
