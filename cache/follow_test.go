@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlite"
 )
@@ -16,6 +17,9 @@ import (
 // followInterval is short, so that the tests wait little; they poll with a
 // deadline rather than sleep for a fixed time.
 const followInterval = 20 * time.Millisecond
+
+// followWait bounds the waits for Follow to apply a write.
+const followWait = 10 * time.Second
 
 // startFollow runs e.cache.Follow until the test ends and checks that it
 // then returns the context's error.
@@ -49,18 +53,6 @@ func openOther(t *testing.T, e *testEnv) *sqlite.DB {
 	return other
 }
 
-// eventually polls cond until it holds or a deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within the deadline", what)
-		}
-		time.Sleep(followInterval / 4)
-	}
-}
-
 func bodyHas(t *testing.T, e *testEnv, ref feed.Ref, f feed.Format, s string) bool {
 	t.Helper()
 	return bytes.Contains(e.get(t, ref, f).Body, []byte(s))
@@ -76,7 +68,7 @@ func waitStarted(t *testing.T, e *testEnv, other *sqlite.DB) {
 	if err := other.CreateComment(context.Background(), &c); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Follow applies the probe", func() bool { return e.cache.Stats().Changes > before })
+	testutil.Eventually(t, followWait, func() bool { return e.cache.Stats().Changes > before }, "Follow applies the probe")
 }
 
 // TestCache_Follow writes through a second handle on the store and waits
@@ -104,9 +96,9 @@ func TestCache_Follow(t *testing.T) {
 	if err := other.CreateComment(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "new comment in the alpha thread", func() bool {
+	testutil.Eventually(t, followWait, func() bool {
 		return bodyHas(t, e, feed.ThreadFeed("alpha"), feed.Atom, "comment from another process")
-	})
+	}, "new comment in the alpha thread")
 	if !bodyHas(t, e, feed.CommentsFeed, feed.JSON, "comment from another process") {
 		t.Error("comments feed lacks the comment")
 	}
@@ -116,9 +108,9 @@ func TestCache_Follow(t *testing.T) {
 	if _, err := other.UpdatePost(ctx, "beta", store.PostUpdate{Title: &title}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "edited title in the posts feed", func() bool {
+	testutil.Eventually(t, followWait, func() bool {
 		return bodyHas(t, e, feed.PostsFeed, feed.RSS, title)
-	})
+	}, "edited title in the posts feed")
 	if !bodyHas(t, e, feed.ThreadFeed("beta"), feed.RSS, title) {
 		t.Error("beta thread lacks the edited title")
 	}
@@ -127,17 +119,17 @@ func TestCache_Follow(t *testing.T) {
 	if _, err := other.DeleteComment(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "deleted comment gone from the alpha thread", func() bool {
+	testutil.Eventually(t, followWait, func() bool {
 		return !bodyHas(t, e, feed.ThreadFeed("alpha"), feed.JSON, "comment from another process")
-	})
+	}, "deleted comment gone from the alpha thread")
 
 	fill()
 	if _, err := other.DeletePost(ctx, "beta"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "deleted post out of the posts feed", func() bool {
+	testutil.Eventually(t, followWait, func() bool {
 		return !bodyHas(t, e, feed.PostsFeed, feed.JSON, title)
-	})
+	}, "deleted post out of the posts feed")
 	if _, err := e.cache.Get(ctx, feed.ThreadFeed("beta"), feed.Atom); feed.ErrorCode(err) != feed.EGONE {
 		t.Errorf("deleted post's thread: %v, want EGONE", err)
 	}
@@ -159,9 +151,9 @@ func TestCache_FollowStartsClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	startFollow(t, e)
-	eventually(t, "early comment in the beta thread", func() bool {
+	testutil.Eventually(t, followWait, func() bool {
 		return bodyHas(t, e, feed.ThreadFeed("beta"), feed.Atom, "written before Follow")
-	})
+	}, "early comment in the beta thread")
 }
 
 // TestCache_FollowKeepsUntouched checks that following drops only what a

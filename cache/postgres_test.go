@@ -15,6 +15,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/postgres/pgtest"
@@ -71,17 +72,21 @@ func TestCache_PostgresReplicas(t *testing.T) {
 
 	// Probe until both caches applied a write: from then on they follow
 	// (their start has dropped the cache) and notices arrive.
-	deadline := time.Now().Add(15 * time.Second)
-	for ca.Stats().Changes == 0 || cb.Stats().Changes == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the caches never applied a write")
+	// A probe every 200ms at most.
+	var probed time.Time
+	testutil.Eventually(t, 15*time.Second, func() bool {
+		if ca.Stats().Changes > 0 && cb.Stats().Changes > 0 {
+			return true
 		}
-		probe := feed.Comment{PostID: "shared", AuthorName: "Probe", Content: "probe"}
-		if err := a.CreateComment(ctx, &probe); err != nil {
-			t.Fatal(err)
+		if time.Since(probed) >= 200*time.Millisecond {
+			probe := feed.Comment{PostID: "shared", AuthorName: "Probe", Content: "probe"}
+			if err := a.CreateComment(ctx, &probe); err != nil {
+				t.Fatal(err)
+			}
+			probed = time.Now()
 		}
-		waitFor(200*time.Millisecond, func() bool { return ca.Stats().Changes > 0 && cb.Stats().Changes > 0 })
-	}
+		return false
+	}, "the caches never applied a write")
 
 	for i, tc := range []struct {
 		name  string
@@ -100,9 +105,8 @@ func TestCache_PostgresReplicas(t *testing.T) {
 		if err := tc.write.CreateComment(ctx, &c); err != nil {
 			t.Fatal(err)
 		}
-		if !waitFor(time.Second, func() bool { return bodyHasEntry(getEntry(t, tc.read, tc.ref, feed.Atom), text) }) {
-			t.Fatalf("%s: the comment did not show within a second", tc.name)
-		}
+		testutil.Eventually(t, time.Second, func() bool { return bodyHasEntry(getEntry(t, tc.read, tc.ref, feed.Atom), text) },
+			"%s: the comment did not show", tc.name)
 		t.Logf("%s: the comment showed after %v", tc.name, time.Since(start))
 		if getEntry(t, tc.read, tc.ref, feed.Atom) == before {
 			t.Errorf("%s: same entry", tc.name)
@@ -120,16 +124,13 @@ func TestCache_PostgresReplicas(t *testing.T) {
 	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, bName); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(15*time.Second, func() bool { return cb.Stats().Resets > 0 }) {
-		t.Fatal("no Reset after B's connections were cut")
-	}
+	testutil.Eventually(t, 15*time.Second, func() bool { return cb.Stats().Resets > 0 }, "no Reset after B's connections were cut")
 	thread := feed.ThreadFeed("shared")
 	getEntry(t, cb, thread, feed.JSON)
 	c := feed.Comment{PostID: "shared", AuthorName: "Reader", Content: "after the connections were cut"}
 	if err := a.CreateComment(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(time.Second, func() bool { return bodyHasEntry(getEntry(t, cb, thread, feed.JSON), c.Content) }) {
-		t.Fatal("after a Reset, a write through A did not reach cache B within a second")
-	}
+	testutil.Eventually(t, time.Second, func() bool { return bodyHasEntry(getEntry(t, cb, thread, feed.JSON), c.Content) },
+		"after a Reset, a write through A did not reach cache B")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/store"
 )
 
@@ -85,18 +86,6 @@ func getEntry(t *testing.T, c *cache.Cache, ref feed.Ref, f feed.Format) *cache.
 	return en
 }
 
-// waitFor polls cond every few milliseconds until it holds or d passes.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return true
-}
-
 // TestCache_FollowWatch: with an interval far too long to matter, a
 // write's notice makes Follow apply the change log at once.
 func TestCache_FollowWatch(t *testing.T) {
@@ -119,9 +108,8 @@ func TestCache_FollowWatch(t *testing.T) {
 		t.Fatal("the thread changed without a notice or a tick")
 	}
 	ws.signal(t, store.WatchEvent{})
-	if !waitFor(time.Second, func() bool { return getEntry(t, c, thread, feed.Atom) != before }) {
-		t.Fatal("a notice did not bring the write within a second")
-	}
+	testutil.Eventually(t, time.Second, func() bool { return getEntry(t, c, thread, feed.Atom) != before },
+		"a notice did not bring the write")
 	if !bodyHasEntry(getEntry(t, c, thread, feed.Atom), "written by another replica") {
 		t.Error("the thread lacks the comment")
 	}
@@ -153,14 +141,10 @@ func TestCache_FollowWatchReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws.signal(t, store.WatchEvent{Reset: true})
-	if !waitFor(time.Second, func() bool { return c.Stats().Resets == 1 }) {
-		t.Fatal("the Reset was not counted")
-	}
-	if !waitFor(time.Second, func() bool {
+	testutil.Eventually(t, time.Second, func() bool { return c.Stats().Resets == 1 }, "the Reset was not counted")
+	testutil.Eventually(t, time.Second, func() bool {
 		return bodyHasEntry(getEntry(t, c, feed.PostsFeed, feed.JSON), title)
-	}) {
-		t.Fatal("the posts feed was not dropped on Reset")
-	}
+	}, "the posts feed was not dropped on Reset")
 	if getEntry(t, c, feed.ThreadFeed("beta"), feed.RSS) == beta {
 		t.Error("the beta thread was kept on Reset")
 	}
@@ -175,9 +159,8 @@ func TestCache_FollowWatchReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws.signal(t, store.WatchEvent{})
-	if !waitFor(time.Second, func() bool { return getEntry(t, c, feed.ThreadFeed("alpha"), feed.Atom) != alpha }) {
-		t.Fatal("a write after the Reset did not reach the cache")
-	}
+	testutil.Eventually(t, time.Second, func() bool { return getEntry(t, c, feed.ThreadFeed("alpha"), feed.Atom) != alpha },
+		"a write after the Reset did not reach the cache")
 }
 
 // TestCache_FollowWatchClosed: when the store stops watching (its channel
@@ -196,9 +179,9 @@ func TestCache_FollowWatchClosed(t *testing.T) {
 	if err := other.CreateComment(ctx, &cm); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the interval applies the write", func() bool {
+	testutil.Eventually(t, followWait, func() bool {
 		return getEntry(t, c, thread, feed.Atom) != before
-	})
+	}, "the interval applies the write")
 }
 
 func bodyHasEntry(en *cache.Entry, s string) bool { return bytes.Contains(en.Body, []byte(s)) }
