@@ -27,7 +27,7 @@ func TestStore_Suite(t *testing.T) {
 		mu    sync.Mutex
 		paths = make(map[*testing.T]string)
 	)
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		mu.Lock()
 		path, ok := paths[t]
 		if !ok {
@@ -35,7 +35,9 @@ func TestStore_Suite(t *testing.T) {
 			paths[t] = path
 		}
 		mu.Unlock()
-		return m.Store(openSQLite(t, path))
+		db := openSQLite(t, path)
+		db.Now = now
+		return m.Store(db)
 	})
 	fams := scrape(t, m.Handler())
 	for _, op := range []string{"CreatePost", "Posts", "UpsertComment", "Purge", "ClaimJob", "Close"} {
