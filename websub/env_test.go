@@ -20,6 +20,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/store/sqlite"
 )
 
@@ -84,11 +85,11 @@ func newEnv(t *testing.T, path string, o Options) *env {
 	done := make(chan error, 1)
 	go func() { done <- e.hub.Run(ctx) }()
 	// ServeHTTP takes requests once Run runs.
-	waitFor(t, "Run to start", func() bool {
+	testutil.Eventually(t, timeout, func() bool {
 		e.hub.mu.Lock()
 		defer e.hub.mu.Unlock()
 		return e.hub.running
-	})
+	}, "timed out waiting for Run to start")
 	var once sync.Once
 	e.stop = func() {
 		once.Do(func() {
@@ -113,30 +114,6 @@ func newEnv(t *testing.T, path string, o Options) *env {
 // newTempEnv is newEnv over a new database in t's temporary directory.
 func newTempEnv(t *testing.T, o Options) *env {
 	return newEnv(t, filepath.Join(t.TempDir(), "feedd.db"), o)
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-// receive returns the next value of ch, failing the test after d.
-func receive[T any](t *testing.T, what string, ch <-chan T, d time.Duration) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(d):
-		t.Fatalf("timed out after %v waiting for %s", d, what)
-	}
-	panic("unreachable")
 }
 
 // post creates a post and tells the cache.
@@ -197,9 +174,9 @@ func (e *env) settle() {
 // waitIdle waits until no verification, delivery or ping is under way.
 func (e *env) waitIdle() {
 	e.t.Helper()
-	waitFor(e.t, "the hub's requests to end", func() bool {
+	testutil.Eventually(e.t, timeout, func() bool {
 		return e.hub.verifying.size() == 0 && e.hub.delivering.size() == 0 && e.hub.publishing.size() == 0
-	})
+	}, "timed out waiting for the hub's requests to end")
 }
 
 // request POSTs a subscription request to the hub's endpoint.
@@ -227,7 +204,7 @@ func (e *env) subscribe(topic, callback, secret string) {
 func (e *env) subscribed(topic, callback string) *feed.Subscription {
 	e.t.Helper()
 	var found *feed.Subscription
-	waitFor(e.t, "the subscription to be stored", func() bool {
+	testutil.Eventually(e.t, timeout, func() bool {
 		subs, err := e.st.Subscriptions(e.t.Context(), topic, time.Now())
 		if err != nil {
 			e.t.Fatalf("Subscriptions: %v", err)
@@ -239,7 +216,7 @@ func (e *env) subscribed(topic, callback string) *feed.Subscription {
 			}
 		}
 		return false
-	})
+	}, "timed out waiting for the subscription to be stored")
 	return found
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/testutil"
 )
 
 // checkDelivery fails the test unless d carries exactly what the cache
@@ -57,7 +58,7 @@ func TestHub_Deliver(t *testing.T) {
 	topic := e.topic("p1")
 
 	e.subscribe(topic, sub.URL, secret)
-	v := receive(t, "the verification", sub.verifications, timeout)
+	v := testutil.Receive(t, timeout, sub.verifications, "timed out waiting for the verification")
 	for k, want := range map[string]string{"hub.mode": "subscribe", "hub.topic": topic,
 		"hub.lease_seconds": strconv.Itoa(int(DefaultLease / time.Second))} {
 		if got := v.Get(k); got != want {
@@ -76,7 +77,7 @@ func TestHub_Deliver(t *testing.T) {
 	}
 
 	c := e.comment("p1", "first!")
-	d := receive(t, "the delivery of the first comment", sub.deliveries, time.Second)
+	d := testutil.Receive(t, time.Second, sub.deliveries, "timed out waiting for the delivery of the first comment")
 	checkDelivery(t, e, d, feed.ThreadFeed("p1"), feed.Atom, secret)
 	if !bytes.Contains(d.body, []byte("first!")) {
 		t.Errorf("delivered feed lacks the new comment %s:\n%s", c.ID, d.body)
@@ -89,7 +90,7 @@ func TestHub_Deliver(t *testing.T) {
 
 	// Deliveries go on, one per change of the topic.
 	e.comment("p1", "second")
-	d = receive(t, "the delivery of the second comment", sub.deliveries, time.Second)
+	d = testutil.Receive(t, time.Second, sub.deliveries, "timed out waiting for the delivery of the second comment")
 	checkDelivery(t, e, d, feed.ThreadFeed("p1"), feed.Atom, secret)
 	e.waitIdle()
 	if n := sub.postCount(); n != 2 {
@@ -107,7 +108,7 @@ func TestHub_NoSecret(t *testing.T) {
 	e.subscribe(topic, sub.URL, "")
 	e.subscribed(topic, sub.URL)
 	e.post("q")
-	d := receive(t, "the delivery", sub.deliveries, timeout)
+	d := testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery")
 	checkDelivery(t, e, d, feed.PostsFeed, feed.JSON, "")
 }
 
@@ -125,7 +126,7 @@ func TestHub_Restart(t *testing.T) {
 
 	second := newEnv(t, path, testOptions())
 	second.comment("p1", "after the restart")
-	d := receive(t, "the delivery after the restart", sub.deliveries, timeout)
+	d := testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery after the restart")
 	checkDelivery(t, second, d, feed.ThreadFeed("p1"), feed.Atom, "key")
 }
 
@@ -159,7 +160,7 @@ func TestHub_VerificationFails(t *testing.T) {
 			sub := newSubscriber(t)
 			sub.setVerify(tt.answer)
 			e.subscribe(e.topic("p"), sub.URL, "")
-			receive(t, "the verification", sub.verifications, timeout)
+			testutil.Receive(t, timeout, sub.verifications, "timed out waiting for the verification")
 			e.waitIdle()
 			if subs := e.subscriptions(); len(subs) != 0 {
 				t.Errorf("unverified subscription stored: %+v", subs[0])
@@ -179,7 +180,7 @@ func TestHub_Unsubscribe(t *testing.T) {
 	sub := newSubscriber(t)
 	topic := e.topic("p")
 	e.subscribe(topic, sub.URL, "")
-	receive(t, "the subscribe verification", sub.verifications, timeout)
+	testutil.Receive(t, timeout, sub.verifications, "timed out waiting for the subscribe verification")
 	e.subscribed(topic, sub.URL)
 
 	unsubscribe := url.Values{"hub.mode": {"unsubscribe"}, "hub.topic": {topic}, "hub.callback": {sub.URL},
@@ -189,7 +190,7 @@ func TestHub_Unsubscribe(t *testing.T) {
 	if w := e.request(unsubscribe); w.Code != http.StatusAccepted {
 		t.Fatalf("unsubscribe: status %d (%s), want 202", w.Code, w.Body)
 	}
-	receive(t, "the unconfirmed unsubscribe verification", sub.verifications, timeout)
+	testutil.Receive(t, timeout, sub.verifications, "timed out waiting for the unconfirmed unsubscribe verification")
 	e.waitIdle()
 	if subs := e.subscriptions(); len(subs) != 1 {
 		t.Fatalf("after an unconfirmed unsubscribe, %d subscriptions, want 1", len(subs))
@@ -200,7 +201,7 @@ func TestHub_Unsubscribe(t *testing.T) {
 	if w := e.request(unsubscribe); w.Code != http.StatusAccepted {
 		t.Fatalf("unsubscribe: status %d (%s), want 202", w.Code, w.Body)
 	}
-	v := receive(t, "the unsubscribe verification", sub.verifications, timeout)
+	v := testutil.Receive(t, timeout, sub.verifications, "timed out waiting for the unsubscribe verification")
 	if v.Get("hub.mode") != "unsubscribe" || v.Get("hub.topic") != topic || v.Get("hub.challenge") == "" {
 		t.Errorf("unsubscribe verification = %v", v)
 	}
@@ -336,7 +337,7 @@ func TestHub_Retry(t *testing.T) {
 		e.subscribe(e.topic("p"), sub.URL, "k")
 		e.subscribed(e.topic("p"), sub.URL)
 		e.comment("p", "persist")
-		d := receive(t, "the delivery", sub.deliveries, timeout)
+		d := testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery")
 		checkDelivery(t, e, d, feed.ThreadFeed("p"), feed.Atom, "k")
 		e.waitIdle()
 		if n := sub.postCount(); n != 3 {
@@ -399,9 +400,9 @@ func TestHub_NewestWins(t *testing.T) {
 	e.subscribe(e.topic("p"), sub.URL, "")
 	e.subscribed(e.topic("p"), sub.URL)
 	e.comment("p", "old")
-	waitFor(t, "the first, failing, delivery", func() bool { return sub.postCount() == 1 })
+	testutil.Eventually(t, timeout, func() bool { return sub.postCount() == 1 }, "timed out waiting for the first, failing, delivery")
 	e.comment("p", "new")
-	d := receive(t, "the delivery of the newer document", sub.deliveries, timeout)
+	d := testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery of the newer document")
 	checkDelivery(t, e, d, feed.ThreadFeed("p"), feed.Atom, "")
 	e.waitIdle()
 	if n := sub.postCount(); n != 2 {
@@ -416,7 +417,7 @@ func TestHub_Denied(t *testing.T) {
 	e := newTempEnv(t, testOptions())
 	sub := newSubscriber(t)
 	e.subscribe(e.topic("nope"), sub.URL, "")
-	d := receive(t, "the denial", sub.denials, timeout)
+	d := testutil.Receive(t, timeout, sub.denials, "timed out waiting for the denial")
 	if d.Get("hub.topic") != e.topic("nope") || d.Get("hub.reason") == "" {
 		t.Errorf("denial = %v, want hub.topic and hub.reason", d)
 	}
@@ -432,7 +433,7 @@ func TestHub_Denied(t *testing.T) {
 		t.Fatalf("DeletePost: %v", err)
 	}
 	e.c.Changed(feed.Change{Post: p})
-	d = receive(t, "the denial of a deleted thread", sub.denials, timeout)
+	d = testutil.Receive(t, timeout, sub.denials, "timed out waiting for the denial of a deleted thread")
 	if d.Get("hub.topic") != e.topic("p") {
 		t.Errorf("denial of topic %q, want %q", d.Get("hub.topic"), e.topic("p"))
 	}
@@ -473,7 +474,7 @@ func TestHub_Lease(t *testing.T) {
 		if w := e.request(form); w.Code != http.StatusAccepted {
 			t.Fatalf("lease %s: status %d (%s)", tt.ask, w.Code, w.Body)
 		}
-		v := receive(t, "the verification", sub.verifications, timeout)
+		v := testutil.Receive(t, timeout, sub.verifications, "timed out waiting for the verification")
 		if got := v.Get("hub.lease_seconds"); got != tt.want {
 			t.Errorf("asked for %s s, granted %s, want %s", tt.ask, got, tt.want)
 		}
@@ -541,7 +542,7 @@ func TestHub_Stop(t *testing.T) {
 	e.subscribe(e.topic("p"), srv.URL+"/cb", "")
 	e.subscribed(e.topic("p"), srv.URL+"/cb")
 	e.comment("p", "hang")
-	receive(t, "the hanging delivery", blocked, timeout)
+	testutil.Receive(t, timeout, blocked, "timed out waiting for the hanging delivery")
 	e.stop() // fails the test unless Run returns context.Canceled in time
 
 	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {e.topic("p")}, "hub.callback": {srv.URL + "/cb"}}
@@ -562,7 +563,7 @@ func TestHub_ChangedNeverBlocks(t *testing.T) {
 		}
 		close(done)
 	}()
-	receive(t, "Changed calls to return", done, timeout)
+	testutil.Receive(t, timeout, done, "timed out waiting for Changed calls to return")
 	if refs, _ := e.hub.take(); len(refs) != 11 {
 		t.Errorf("%d feeds pending, want 11 (coalesced)", len(refs))
 	}
@@ -606,7 +607,7 @@ func TestHub_SharedStoreDeliversOnce(t *testing.T) {
 
 	c := a.comment("p1", "once")
 	b.c.Changed(feed.Change{Comment: c})
-	receive(t, "the delivery", sub.deliveries, timeout)
+	testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery")
 	a.settle()
 	b.settle()
 	if n := sub.postCount(); n != 1 {
@@ -634,5 +635,5 @@ func TestHub_UnchangedTopicNotPushed(t *testing.T) {
 	sub.noDelivery(t, "a held comment")
 
 	e.comment("p1", "published")
-	receive(t, "the delivery of a published comment", sub.deliveries, timeout)
+	testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery of a published comment")
 }
