@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/poll"
 )
 
@@ -358,7 +359,7 @@ func TestPoll_Faults(t *testing.T) {
 			faultDone, healthyDone := make(chan error, 1), make(chan error, 1)
 			go func() { faultDone <- e.p.Poll(context.Background(), src) }()
 			go func() { healthyDone <- e.p.Poll(context.Background(), healthy) }()
-			if err := waitFor(t, "the healthy source", healthyDone); err != nil {
+			if err := testutil.Receive(t, waitLimit, healthyDone, "timed out waiting for the healthy source"); err != nil {
 				t.Errorf("healthy source: %v", err)
 			}
 			if fc.name == "Timeout" {
@@ -368,7 +369,7 @@ func TestPoll_Faults(t *testing.T) {
 				default:
 				}
 			}
-			err := waitFor(t, "the faulty source", faultDone)
+			err := testutil.Receive(t, waitLimit, faultDone, "timed out waiting for the faulty source")
 			if e.posts(t, healthy.Name)["urn:healthy"] == nil {
 				t.Error("healthy source's post not stored")
 			}
@@ -413,7 +414,7 @@ func TestPoll_TimeoutHealthyFirst(t *testing.T) {
 	e := newEnv(t, poll.Options{Timeout: time.Second, MaxConcurrent: 2})
 	slowDone := make(chan error, 1)
 	go func() { slowDone <- e.p.Poll(context.Background(), poll.Source{Name: "slow", URL: u.url("/slow")}) }()
-	waitFor(t, "the slow request", hanging)
+	testutil.Receive(t, waitLimit, hanging, "timed out waiting for the slow request")
 	if err := e.p.Poll(context.Background(), poll.Source{Name: "fast", URL: u.url("/fast")}); err != nil {
 		t.Fatalf("fast source: %v", err)
 	}
@@ -422,7 +423,7 @@ func TestPoll_TimeoutHealthyFirst(t *testing.T) {
 		t.Fatalf("slow source finished (%v) before the fast one", err)
 	default:
 	}
-	if err := waitFor(t, "the slow source", slowDone); err == nil || !strings.Contains(err.Error(), "timeout") {
+	if err := testutil.Receive(t, waitLimit, slowDone, "timed out waiting for the slow source"); err == nil || !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("slow source: %v, want a timeout", err)
 	}
 }
@@ -440,9 +441,9 @@ func TestPoll_ContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.p.Poll(ctx, poll.Source{Name: "slow", URL: u.url("/slow")}) }()
-	waitFor(t, "the request", hanging)
+	testutil.Receive(t, waitLimit, hanging, "timed out waiting for the request")
 	cancel()
-	if err := waitFor(t, "the poll", done); err != context.Canceled {
+	if err := testutil.Receive(t, waitLimit, done, "timed out waiting for the poll"); err != context.Canceled {
 		t.Errorf("Poll = %v, want context.Canceled", err)
 	}
 	if _, err := e.st.Fetch(context.Background(), "slow", ""); feed.ErrorCode(err) != feed.ENOTFOUND {

@@ -224,17 +224,6 @@ func atomFeed(title string, entries ...atomEntry) string {
 // rfc3339 formats a time as Atom dates are written.
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// waitFor fails the test unless ch is closed or sends within a generous
-// limit: long enough never to fire on a slow machine, short enough to end
-// a hung test.
-func waitFor[T any](t *testing.T, what string, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(30 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-	var zero T
-	return zero
-}
+// waitLimit bounds the tests' waits for a channel (testutil.Receive): long
+// enough never to fire on a slow machine, short enough to end a hung test.
+const waitLimit = 30 * time.Second

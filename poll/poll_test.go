@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/poll"
 )
 
@@ -213,12 +214,12 @@ func TestPoll_SkipsWhileRunning(t *testing.T) {
 	src := poll.Source{Name: "s", URL: u.url("/feed")}
 	done := make(chan error, 1)
 	go func() { done <- e.p.Poll(context.Background(), src) }()
-	waitFor(t, "the first poll's request", started)
+	testutil.Receive(t, waitLimit, started, "timed out waiting for the first poll's request")
 	if err := e.p.Poll(context.Background(), src); err != nil {
 		t.Errorf("second Poll while the first runs: %v, want nil (skipped)", err)
 	}
 	close(release)
-	if err := waitFor(t, "the first poll", done); err != nil {
+	if err := testutil.Receive(t, waitLimit, done, "timed out waiting for the first poll"); err != nil {
 		t.Errorf("first Poll: %v", err)
 	}
 	if got := u.hitCount("/feed"); got != 1 {
@@ -284,7 +285,7 @@ func TestPoll_MaxConcurrent(t *testing.T) {
 		})
 	}
 	for range limit {
-		waitFor(t, "a request", arrived)
+		testutil.Receive(t, waitLimit, arrived, "timed out waiting for a request")
 	}
 	select {
 	case <-arrived:
