@@ -36,7 +36,7 @@ func bloggerEnvWith(t *testing.T, o envOptions) *env {
 			t.Fatal(err)
 		}
 	}
-	e.cache.Purge()
+	e.sync(t)
 	return e
 }
 
@@ -145,11 +145,11 @@ func TestBlogger_Params(t *testing.T) {
 		title := "Edited"
 		var want []string
 		for _, id := range []string{"p03", "p11", "p20"} {
-			p, err := e.db.UpdatePost(ctx, id, store.PostUpdate{Title: &title})
+			_, err := e.db.UpdatePost(ctx, id, store.PostUpdate{Title: &title})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.cache.Changed(feed.Change{Post: p})
+			e.sync(t)
 			want = append(want, id)
 		}
 		d, _, _ := get(t, e, "/feeds/posts/default?orderby=updated&updated-min="+q(since.Format(time.RFC3339)))

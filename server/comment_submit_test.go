@@ -9,34 +9,39 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/httpjson"
+	"github.com/feedd/feedd/submit"
 )
 
-// submit calls SubmitComment with a form body, as the HTML form does.
-func submit(t *testing.T, e *env, postID string, form url.Values) (server.CommentInput, *feed.Comment, error) {
+// submitForm calls Submit with a form body, as the HTML form does.
+func submitForm(t *testing.T, e *env, postID string, form url.Values) (submit.Input, *feed.Comment, error) {
 	t.Helper()
 	req := httptest.NewRequest("POST", "/posts/"+url.PathEscape(postID), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.RemoteAddr = "192.0.2.7:1234"
-	return e.srv.SubmitComment(httptest.NewRecorder(), req, postID)
+	in, c, re := e.comments.Submit(httptest.NewRecorder(), req, postID)
+	if re != nil {
+		return in, c, re
+	}
+	return in, c, nil
 }
 
 func TestSubmitComment(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *server.Config) {
-		c.CommentRate, c.CommentBurst = 1, 1
-		c.Moderation = server.ModerationNone
+	e := newEnv(t, envOptions{config: func(c *stackConfig) {
+		c.Comments.CommentRate, c.Comments.CommentBurst = 1, 1
+		c.Comments.Moderation = submit.ModerationNone
 	}})
 	form := url.Values{"author": {"Form Reader"}, "content": {"Hello from a form."}, "parent_id": {"a1"}}
 
 	t.Run("OK", func(t *testing.T) {
-		in, c, err := submit(t, e, "alpha", form)
+		in, c, err := submitForm(t, e, "alpha", form)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if c.ID == "" || c.Status != feed.StatusApproved || c.ParentID != "a1" || c.Depth != 1 {
 			t.Errorf("comment = %+v", c)
 		}
-		if in != (server.CommentInput{Author: "Form Reader", Content: "Hello from a form.", ParentID: "a1"}) {
+		if in != (submit.Input{Author: "Form Reader", Content: "Hello from a form.", ParentID: "a1"}) {
 			t.Errorf("input = %+v", in)
 		}
 		// The cached thread feed was invalidated, as by the API.
@@ -52,8 +57,8 @@ func TestSubmitComment(t *testing.T) {
 			t.Fatalf("API POST = %d", w.Code)
 		}
 		before := lastChange(t, e.db)
-		in, c, err := submit(t, e, "alpha", form)
-		var re *server.RequestError
+		in, c, err := submitForm(t, e, "alpha", form)
+		var re *httpjson.RequestError
 		if c != nil || !errors.As(err, &re) || re.Status != http.StatusTooManyRequests || re.RetryAfter < 1 ||
 			!strings.HasPrefix(re.Message, "too many comments") {
 			t.Fatalf("SubmitComment = %+v, %v", c, err)
@@ -68,8 +73,8 @@ func TestSubmitComment(t *testing.T) {
 
 	t.Run("ErrNotFound", func(t *testing.T) {
 		for _, id := range []string{"nope", "bad id"} {
-			_, _, err := submit(t, newEnv(t, envOptions{}), id, url.Values{"author": {"A"}, "content": {"b"}})
-			var re *server.RequestError
+			_, _, err := submitForm(t, newEnv(t, envOptions{}), id, url.Values{"author": {"A"}, "content": {"b"}})
+			var re *httpjson.RequestError
 			if !errors.As(err, &re) || re.Status != http.StatusNotFound {
 				t.Errorf("post %q: %v", id, err)
 			}
@@ -78,9 +83,9 @@ func TestSubmitComment(t *testing.T) {
 }
 
 func TestCommentRules(t *testing.T) {
-	got := newEnv(t, envOptions{config: func(c *server.Config) { c.HoneypotField = "hp"; c.MaxDepth = 4 }}).srv.CommentRules()
-	want := server.CommentRules{HoneypotField: "hp", MaxCommentLength: server.DefaultMaxCommentLength,
-		MaxAuthorLength: server.DefaultMaxAuthorLength, MaxDepth: 4}
+	got := newEnv(t, envOptions{config: func(c *stackConfig) { c.Comments.HoneypotField = "hp"; c.Comments.MaxDepth = 4 }}).comments.Rules()
+	want := submit.Rules{HoneypotField: "hp", MaxCommentLength: submit.DefaultMaxCommentLength,
+		MaxAuthorLength: submit.DefaultMaxAuthorLength, MaxDepth: 4}
 	if got != want {
 		t.Errorf("CommentRules() = %+v, want %+v", got, want)
 	}

@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
 )
 
 // python is the interpreter with Debian's python3-feedparser, which
@@ -32,7 +31,7 @@ func addComments(t *testing.T, e *env, n int) []string {
 		if err := e.db.CreateComment(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		e.cache.Changed(feed.Change{Comment: c})
+		e.sync(t)
 		out = append(out, c.ID)
 	}
 	slices.Sort(out)
@@ -40,7 +39,7 @@ func addComments(t *testing.T, e *env, n int) []string {
 }
 
 // deltaOn turns delta answers on (feeds.delta: true).
-func deltaOn(c *server.Config) { c.Delta = true }
+func deltaOn(c *stackConfig) { c.Server.Delta = true }
 
 // TestDelta_TwoComments checks RFC 3229 delta encoding of feeds with
 // deltas on: after two new comments, a request with A-IM: feed naming the
@@ -171,9 +170,9 @@ func TestDelta_ExcludedAgents(t *testing.T) {
 		{"blank entry excludes all", []string{"feedparser/", ""}, "SomeReader/1.0", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{config: func(c *server.Config) {
-				c.Delta = true
-				c.DeltaExcludedAgents = tc.excluded
+			e := newEnv(t, envOptions{config: func(c *stackConfig) {
+				c.Server.Delta = true
+				c.Server.DeltaExcludedAgents = tc.excluded
 			}})
 			const path = "/feeds/posts/alpha/comments.atom"
 			old := do(t, e.handler, "GET", path, "")

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 type thread struct {
@@ -133,11 +133,12 @@ func TestCreateComment_Form(t *testing.T) {
 func TestCreateComment_Honeypot(t *testing.T) {
 	var logs logBuffer
 	e := newEnv(t, envOptions{})
-	h := server.New(e.st, e.cache, e.r, server.Config{AdminToken: testToken, CommentRate: -1},
-		slog.New(slog.NewTextHandler(&logs, nil))).Handler()
+	srv, _ := newStack(e.st, e.cache, e.r, stackConfig{AdminToken: testToken, Comments: submit.Config{CommentRate: -1, Moderation: submit.ModerationNone}},
+		slog.New(slog.NewTextHandler(&logs, nil)))
+	h := srv.Handler()
 
 	// What a comment held for review looks like, for comparison.
-	held := newEnv(t, envOptions{config: func(c *server.Config) { c.Moderation = server.ModerationAll }})
+	held := newEnv(t, envOptions{config: func(c *stackConfig) { c.Comments.Moderation = submit.ModerationAll }})
 	real := held.handler
 	realW := do(t, real, "POST", "/api/posts/alpha/comments", `{"author":"Bot","content":"buy now"}`, "Content-Type", "application/json")
 	if realW.Code != 202 {
@@ -200,7 +201,7 @@ func keysOf(t *testing.T, body []byte) string {
 }
 
 func TestCreateComment_Depth(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *server.Config) { c.MaxDepth = 3 }})
+	e := newEnv(t, envOptions{config: func(c *stackConfig) { c.Comments.MaxDepth = 3 }})
 	// a1 has depth 0 and a2 depth 1; a reply to a2 gets depth 2, the
 	// deepest allowed with MaxDepth 3.
 	w := do(t, e.handler, "POST", "/api/posts/alpha/comments", `{"author":"D","content":"depth two","parent_id":"a2"}`)

@@ -7,17 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/api"
 )
 
 func TestSources(t *testing.T) {
 	polled := date("2026-03-10T12:00:00Z")
 	next := date("2026-03-10T12:30:00Z")
 	var calls int
-	e := newEnv(t, envOptions{config: func(c *server.Config) {
-		c.SourceStatus = func(ctx context.Context) ([]server.SourceStatus, error) {
+	e := newEnv(t, envOptions{config: func(c *stackConfig) {
+		c.API.SourceStatus = func(ctx context.Context) ([]api.SourceStatus, error) {
 			calls++
-			return []server.SourceStatus{
+			return []api.SourceStatus{
 				{Name: "friend", URL: "https://friend.example.org/feed", Comments: true, Schedule: "@every 30m", Configured: true,
 					LastPoll: &polled, LastSuccess: &polled, HTTPStatus: 304, NextRun: &next, Entries: 3, CommentsStored: 7, CommentFeeds: 3},
 				{Name: "new", URL: "https://new.example.org/feed", Schedule: "@hourly", Configured: true},
@@ -100,8 +100,8 @@ func TestSources_EmptyAndErrors(t *testing.T) {
 		t.Errorf("without sources = %d %s, want an empty list", w.Code, w.Body)
 	}
 
-	e = newEnv(t, envOptions{config: func(c *server.Config) {
-		c.SourceStatus = func(context.Context) ([]server.SourceStatus, error) {
+	e = newEnv(t, envOptions{config: func(c *stackConfig) {
+		c.API.SourceStatus = func(context.Context) ([]api.SourceStatus, error) {
 			return nil, errors.New("database is locked")
 		}
 	}})

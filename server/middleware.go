@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/feedd/feedd/httpjson"
 )
 
 // statusWriter records the status and body size of a response for the
@@ -112,7 +114,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				// sees a truncated body, which is the best left to do.
 				// Drop what the handler had set, such as a feed's ETag.
 				clear(sw.Header())
-				writeJSONError(sw, http.StatusInternalServerError, "internal error")
+				httpjson.WriteError(sw, http.StatusInternalServerError, "internal error")
 			}
 		}()
 		next.ServeHTTP(sw, r)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 // feedETags fetches every feed of the site and alpha's thread and returns
@@ -39,11 +40,11 @@ func inFeeds(t *testing.T, e *env, s string) []string {
 }
 
 func moderated(policy string) envOptions {
-	return envOptions{config: func(c *server.Config) { c.Moderation = policy }}
+	return envOptions{config: func(c *stackConfig) { c.Comments.Moderation = policy }}
 }
 
 func TestModeration_PendingUntilApproved(t *testing.T) {
-	e := newEnv(t, moderated(server.ModerationAll))
+	e := newEnv(t, moderated(submit.ModerationAll))
 	before := feedETags(t, e)
 
 	w := do(t, e.handler, "POST", "/api/posts/alpha/comments", `{"author":"Newcomer","content":"awaiting review"}`)
@@ -79,7 +80,7 @@ func TestModeration_PendingUntilApproved(t *testing.T) {
 }
 
 func TestModeration_SpamNeverShown(t *testing.T) {
-	e := newEnv(t, moderated(server.ModerationAll))
+	e := newEnv(t, moderated(submit.ModerationAll))
 	feedETags(t, e) // cache every feed first
 	c := decode[apiComment](t, do(t, e.handler, "POST", "/api/posts/alpha/comments", `{"author":"Spammer","content":"cheap pills"}`), 202)
 	s := decode[apiComment](t, do(t, e.handler, "POST", "/api/comments/"+c.ID+"/spam", "", adminAuth...), 200)
@@ -101,7 +102,7 @@ func TestModeration_SpamNeverShown(t *testing.T) {
 }
 
 func TestModeration_FirstTime(t *testing.T) {
-	e := newEnv(t, moderated(server.ModerationFirstTime))
+	e := newEnv(t, moderated(submit.ModerationFirstTime))
 	post := func(body string, want int) apiComment {
 		t.Helper()
 		return decode[apiComment](t, do(t, e.handler, "POST", "/api/posts/alpha/comments", body), want)
@@ -128,7 +129,7 @@ func TestModeration_FirstTime(t *testing.T) {
 }
 
 func TestModeration_UnknownPolicyHoldsAll(t *testing.T) {
-	if err := (server.Config{Moderation: "sometimes"}).Validate(); err == nil {
+	if err := (submit.Config{Moderation: "sometimes"}).Validate(); err == nil {
 		t.Error("Validate accepts an unknown moderation policy")
 	}
 	e := newEnv(t, moderated("sometimes"))
@@ -143,10 +144,6 @@ func TestConfig_Validate(t *testing.T) {
 		ok  bool
 	}{
 		{server.Config{}, true},
-		{server.Config{Moderation: server.ModerationFirstTime, HoneypotField: "url"}, true},
-		{server.Config{HoneypotField: "content"}, false},
-		{server.Config{HoneypotField: "Author"}, false},
-		{server.Config{HoneypotField: "a b"}, false},
 		{server.Config{Delta: true, DeltaExcludedAgents: []string{}}, true},
 		{server.Config{Delta: true, DeltaExcludedAgents: []string{"SomeReader/"}}, true},
 		{server.Config{DeltaExcludedAgents: []string{"feedparser/", ""}}, false},

@@ -18,7 +18,7 @@ const chromiumAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,im
 // withPages mounts the site's pages (package web) on e's server, as
 // feedd serve does.
 func withPages(e *env) *env {
-	e.srv.SetPages(web.New(e.db, e.r, e.srv, web.Options{}, slog.New(slog.DiscardHandler)))
+	e.srv.SetPages(web.New(e.db, e.r, e.comments, web.Options{}, slog.New(slog.DiscardHandler)))
 	return e
 }
 
@@ -122,7 +122,7 @@ func TestServeFeed_BrowserConditional(t *testing.T) {
 	if err := e.db.CreateComment(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Changed(feed.Change{Comment: c})
+	e.sync(t)
 	w := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept, "If-None-Match", pageTag)
 	if w.Code != 200 || w.Header().Get("ETag") == pageTag || !strings.Contains(w.Body.String(), "A word after the rest.") {
 		t.Errorf("after a new comment: %d, ETag %s, page without it", w.Code, w.Header().Get("ETag"))

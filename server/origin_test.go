@@ -20,7 +20,7 @@ func TestAPI_Origin(t *testing.T) {
 	if _, err := e.db.UpsertComment(ctx, c, ""); err != nil {
 		t.Fatal(err)
 	}
-	e.cache.Purge()
+	e.sync(t)
 
 	type origin struct {
 		Source      string `json:"source"`

@@ -115,7 +115,7 @@ func TestArchives_Walk1000(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	const n = 1000
 	seedThread(t, e, n)
-	e.cache.Purge()
+	e.sync(t)
 	head := "/feeds/posts/long/comments."
 
 	walk := func(t *testing.T, f feed.Format, rel string) map[string]int {
@@ -188,7 +188,7 @@ func TestArchives_Walk1000(t *testing.T) {
 		if err := e.db.CreateComment(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		e.cache.Changed(feed.Change{Comment: c})
+		e.sync(t)
 	}
 	for path, old := range archives {
 		w := do(t, e.handler, "GET", path, "")
@@ -215,7 +215,7 @@ func TestPaging_CompleteThread(t *testing.T) {
 		}
 	}
 	seedThread(t, e, 7) // 7 comments, pages of 3: archives 1 (and 2, in the head)
-	e.cache.Purge()
+	e.sync(t)
 	w := do(t, e.handler, "GET", "/feeds/posts/long/comments.atom", "")
 	if bytes.Contains(w.Body.Bytes(), []byte("fh:complete")) {
 		t.Errorf("a thread of 7 in pages of 3 is marked complete")

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
-func limited(o envOptions, adjust func(*server.Config)) envOptions {
-	o.config = func(c *server.Config) {
-		c.CommentRate, c.CommentBurst = 6, 3
+func limited(o envOptions, adjust func(*submit.Config)) envOptions {
+	o.config = func(c *stackConfig) {
+		c.Comments.CommentRate, c.Comments.CommentBurst = 6, 3
 		if adjust != nil {
-			adjust(c)
+			adjust(&c.Comments)
 		}
 	}
 	return o
@@ -89,7 +89,7 @@ func TestRateLimit_IPv6Prefix(t *testing.T) {
 // TestRateLimit_ForwardedFor checks that X-Forwarded-For names the client
 // only on requests from a trusted proxy.
 func TestRateLimit_ForwardedFor(t *testing.T) {
-	e := newEnv(t, limited(envOptions{}, func(c *server.Config) {
+	e := newEnv(t, limited(envOptions{}, func(c *submit.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	}))
 	const proxy = "10.1.2.3:5555"

@@ -77,7 +77,7 @@ func TestServeFeed_304MatchesThe200(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.cache.Purge()
+	e.sync(t)
 	ts := httptest.NewServer(e.handler)
 	defer ts.Close()
 

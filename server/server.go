@@ -1,21 +1,19 @@
-// Package server is feedd's HTTP interface: the feeds, served from the cache
-// with conditional GET and gzip, and a JSON API to read, write and moderate
-// posts and comments, with limits against abuse of public comment posting.
+// Package server is feedd's HTTP front: it delivers the feeds, served from
+// the cache with conditional GET, gzip and deltas, and its top-level
+// handler mounts the rest behind one request log and panic recovery: the
+// JSON API (package api, Config.API), the site's HTML pages (package web,
+// SetPages), the WebSub hub, metrics and the health checks.
 package server
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
@@ -23,71 +21,12 @@ import (
 	"github.com/feedd/feedd/store"
 )
 
-// Defaults for the zero values of Config.
-const (
-	DefaultMaxBodyBytes     = 1 << 20
-	DefaultCommentRate      = 6 // comments per minute and client
-	DefaultCommentBurst     = 3
-	DefaultMaxCommentLength = 5000
-	DefaultMaxAuthorLength  = 80
-	DefaultMaxDepth         = 8
-	DefaultHoneypotField    = "website"
-)
-
-// Comment moderation policies, the values of Config.Moderation.
-const (
-	// ModerationNone publishes every comment at once.
-	ModerationNone = "none"
-	// ModerationFirstTime holds a comment for review unless its author
-	// (name and URI) already has an approved comment.
-	ModerationFirstTime = "first-time"
-	// ModerationAll holds every comment for review.
-	ModerationAll = "all"
-)
-
 // Config holds the server's settings. The zero value of each field means
 // its default.
 type Config struct {
-	// AdminToken is the bearer token of the admin API. Empty disables the
-	// admin API: every request to it gets 401.
-	AdminToken string
-	// MaxBodyBytes limits API request bodies; larger ones get 413.
-	// DefaultMaxBodyBytes when zero or negative.
-	MaxBodyBytes int64
-
-	// Moderation is the policy for new comments: ModerationNone (also
-	// the zero value), ModerationFirstTime or ModerationAll. An unknown
-	// value holds every comment, as ModerationAll does; see Validate.
-	Moderation string
-	// CommentRate is how many comments one client (IP address; an IPv6
-	// /64) may post per minute, on average, and CommentBurst how many in
-	// a row: a token bucket per client. DefaultCommentRate when zero, and
-	// DefaultCommentBurst when zero or negative; a negative CommentRate
-	// lifts the limit. Requests with the admin token are not limited;
-	// refused ones get 429 with Retry-After.
-	CommentRate  float64
-	CommentBurst int
-	// MaxCommentLength and MaxAuthorLength bound the content and author
-	// name of a new comment, in characters; DefaultMaxCommentLength and
-	// DefaultMaxAuthorLength when zero or negative. feed.Comment.Validate
-	// applies its own, larger limits to every write, the admin's edits
-	// included.
-	MaxCommentLength int
-	MaxAuthorLength  int
-	// MaxDepth bounds reply nesting: a comment on a post has depth 0, a
-	// reply its parent's depth + 1, and a reply whose depth would reach
-	// MaxDepth is refused. DefaultMaxDepth when zero or negative.
-	MaxDepth int
-	// HoneypotField names a comment field that people leave empty (a form
-	// hides it) and bots fill in. A comment that fills it in gets the
-	// answer of a comment held for review, but nothing is stored.
-	// DefaultHoneypotField when empty; it must differ from the real fields.
-	HoneypotField string
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
-	// the client: the client of a request from one of them is the
-	// right-most address of X-Forwarded-For outside these prefixes. Empty
-	// trusts none; the peer address is the client.
-	TrustedProxies []netip.Prefix
+	// API, when set, registers the JSON API's routes (api.API); the
+	// /api/ routes answer 404 when it is nil.
+	API interface{ Register(mux *http.ServeMux) }
 	// Delta answers delta requests for a feed's head (RFC 3229 with
 	// A-IM: feed; see Cache.Delta) with 226 IM Used and only the entries
 	// added or changed since the client's copy (feeds.delta). Off, every
@@ -103,9 +42,6 @@ type Config struct {
 	// list excludes none. An empty string, which Validate rejects, would
 	// exclude every client.
 	DeltaExcludedAgents []string
-	// SourceStatus reports the mirrored sources for GET /api/sources;
-	// nil answers an empty list.
-	SourceStatus func(ctx context.Context) ([]SourceStatus, error)
 
 	// AccessLog logs one line per request (log.access). Off, only
 	// answers with a 5xx status and handler panics are logged (not the
@@ -152,26 +88,12 @@ func CheckDeltaAgent(a string) error {
 	return nil
 }
 
-// Validate reports settings that New would have to replace: an unknown
-// moderation policy, a honeypot field that is not a plain name or that
-// clashes with a real comment field, or a blank excluded agent.
+// Validate reports settings that New would have to replace: a blank
+// excluded agent.
 func (c Config) Validate() error {
 	for i, a := range c.DeltaExcludedAgents {
 		if err := CheckDeltaAgent(a); err != nil {
 			return fmt.Errorf("delta excluded agent %d: %w", i+1, err)
-		}
-	}
-	switch c.Moderation {
-	case "", ModerationNone, ModerationFirstTime, ModerationAll:
-	default:
-		return fmt.Errorf("moderation %q: must be %s, %s or %s", c.Moderation, ModerationNone, ModerationFirstTime, ModerationAll)
-	}
-	if h := c.HoneypotField; h != "" {
-		if !feed.ValidID(h) {
-			return fmt.Errorf("honeypot field %q: must be 1 to %d characters of A-Z, a-z, 0-9, - and _", h, feed.MaxIDLen)
-		}
-		if isCommentField(h) {
-			return fmt.Errorf("honeypot field %q: is a real comment field", h)
 		}
 	}
 	return nil
@@ -182,34 +104,6 @@ func (c Config) Validate() error {
 func (c Config) withDefaults(log *slog.Logger) Config {
 	if err := c.Validate(); err != nil {
 		log.Error("invalid server config; using safe values", "err", err)
-	}
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	switch c.Moderation {
-	case "":
-		c.Moderation = ModerationNone
-	case ModerationNone, ModerationFirstTime, ModerationAll:
-	default:
-		c.Moderation = ModerationAll // fail closed
-	}
-	if c.CommentRate == 0 {
-		c.CommentRate = DefaultCommentRate
-	}
-	if c.CommentBurst <= 0 {
-		c.CommentBurst = DefaultCommentBurst
-	}
-	if c.MaxCommentLength <= 0 {
-		c.MaxCommentLength = DefaultMaxCommentLength
-	}
-	if c.MaxAuthorLength <= 0 {
-		c.MaxAuthorLength = DefaultMaxAuthorLength
-	}
-	if c.MaxDepth <= 0 {
-		c.MaxDepth = DefaultMaxDepth
-	}
-	if c.HoneypotField == "" || !feed.ValidID(c.HoneypotField) || isCommentField(c.HoneypotField) {
-		c.HoneypotField = DefaultHoneypotField
 	}
 	if c.DeltaExcludedAgents == nil {
 		c.DeltaExcludedAgents = DefaultDeltaExcludedAgents()
@@ -227,8 +121,6 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 
-	tokenSum [32]byte     // SHA-256 of AdminToken, compared in constant time
-	limiter  *rateLimiter // comment posting per client; nil when unlimited
 	handler  http.Handler
 	pages    atomic.Pointer[pagesHandler] // see SetPages
 	notReady atomic.Bool                  // the last readiness check failed; see handleReadyz
@@ -253,10 +145,9 @@ type FeedPages interface {
 	PageHeaders(h http.Header)
 }
 
-// New returns a Server that reads feeds through c and writes through st,
-// invalidating c after each write. r builds the URLs of created entries.
-// Settings that Config.Validate rejects are logged and replaced: an unknown
-// moderation policy by ModerationAll, a bad honeypot field by the default.
+// New returns a Server that serves the feeds from c, which reads st; r
+// builds the feeds' URLs. Settings that Config.Validate rejects are logged
+// and replaced.
 func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -268,15 +159,9 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 		r:     r,
 		cfg:   cfg,
 		log:   log,
-		// Hashing first gives both sides of the comparison the same length,
-		// so that the comparison does not even leak the token's length.
-		tokenSum: sha256.Sum256([]byte(cfg.AdminToken)),
 	}
 	for _, a := range cfg.DeltaExcludedAgents {
 		s.deltaExcluded = append(s.deltaExcluded, strings.ToLower(a))
-	}
-	if cfg.CommentRate > 0 {
-		s.limiter = newRateLimiter(rate.Limit(cfg.CommentRate/60), cfg.CommentBurst, time.Now)
 	}
 	s.handler = s.routes()
 	return s
@@ -299,18 +184,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	GET    /feeds/comments/default
 //	GET    /feeds/{post}/comments/default
 //	POST   /websub                          (the built-in WebSub hub, see Config.Hub)
-//	GET    /api/posts                       ?limit=&cursor=
-//	POST   /api/posts                       (admin token)
-//	GET    /api/posts/{post}
-//	PATCH  /api/posts/{post}                (admin token)
-//	DELETE /api/posts/{post}                (admin token)
-//	GET    /api/posts/{post}/comments       (admin token: all statuses)
-//	POST   /api/posts/{post}/comments       (rate limited, moderated)
-//	PATCH  /api/comments/{comment}          (admin token)
-//	DELETE /api/comments/{comment}          (admin token)
-//	POST   /api/comments/{comment}/approve  (admin token)
-//	POST   /api/comments/{comment}/spam     (admin token)
-//	GET    /api/sources                     (admin token)
+//	       /api/...                         (the JSON API, see Config.API and package api)
 //	GET    /healthz                         (the process serves)
 //	GET    /readyz                          (and its store answers; see Config.Ready)
 //	GET    /metrics                         (when Config.Metrics is set)
@@ -319,8 +193,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	POST   /posts/{post}                    (the comment form)
 //	GET    /static/
 //
-// GET routes answer HEAD too. API answers are JSON; see apiPost and
-// apiComment for the representation of entries. A browser opening a
+// GET routes answer HEAD too. A browser opening a
 // feed's URL gets the feed's HTML page (see serveFeed and SetPages).
 //
 // Each request is counted through Config.ObserveRequest and, with
@@ -348,18 +221,9 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Hub != nil {
 		mux.Handle("POST /websub", s.cfg.Hub)
 	}
-	mux.HandleFunc("GET /api/posts", s.handleListPosts)
-	mux.HandleFunc("POST /api/posts", s.handleCreatePost)
-	mux.HandleFunc("GET /api/posts/{post}", s.handleGetPost)
-	mux.HandleFunc("PATCH /api/posts/{post}", s.handleUpdatePost)
-	mux.HandleFunc("DELETE /api/posts/{post}", s.handleDeletePost)
-	mux.HandleFunc("GET /api/posts/{post}/comments", s.handleThread)
-	mux.HandleFunc("POST /api/posts/{post}/comments", s.handleCreateComment)
-	mux.HandleFunc("PATCH /api/comments/{comment}", s.handleUpdateComment)
-	mux.HandleFunc("DELETE /api/comments/{comment}", s.handleDeleteComment)
-	mux.HandleFunc("POST /api/comments/{comment}/approve", s.handleModerateComment(feed.StatusApproved))
-	mux.HandleFunc("POST /api/comments/{comment}/spam", s.handleModerateComment(feed.StatusSpam))
-	mux.HandleFunc("GET /api/sources", s.handleSources)
+	if s.cfg.API != nil {
+		s.cfg.API.Register(mux)
+	}
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	if s.cfg.Metrics != nil {
@@ -377,7 +241,7 @@ func (s *Server) routes() http.Handler {
 // GET /, GET and POST /posts/{post} and GET /static/, behind the server's
 // request log and panic recovery; those routes answer 404 until then, and
 // after SetPages(nil). It is safe to call while the server serves.
-// The pages post comments through SubmitComment. When h is also
+// The pages post comments through package submit. When h is also
 // FeedPages, a feed's URL opened in a browser answers its page (see
 // serveFeed).
 func (s *Server) SetPages(h http.Handler) {

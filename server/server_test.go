@@ -13,12 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlite"
+	"github.com/feedd/feedd/submit"
 )
 
 const (
@@ -132,12 +135,46 @@ func (s *countingStore) writes() int {
 // env is a server over a fresh SQLite store in a temp dir, seeded with two
 // posts ("alpha" with two comments, "beta" with one).
 type env struct {
-	db      *sqlite.DB     // the real store, for direct writes
-	st      *countingStore // what the cache and server use
-	r       *render.Renderer
-	cache   *cache.Cache
-	srv     *server.Server
-	handler http.Handler
+	db       *sqlite.DB     // the real store, for direct writes
+	st       *countingStore // what the cache and server use
+	r        *render.Renderer
+	cache    *cache.Cache
+	srv      *server.Server
+	comments *submit.Submitter
+	handler  http.Handler
+	// cold returns the handler of a new stack over the same store, whose
+	// cache is empty.
+	cold func() http.Handler
+}
+
+// sync waits for the cache to have applied every write to the store so
+// far: the way writes made directly to e.db reach the feeds.
+func (e *env) sync(t testing.TB) {
+	t.Helper()
+	if err := e.cache.Sync(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stackConfig is the configuration of the whole HTTP stack that cmd/feedd
+// wires: the server, the API and comment submission, and the settings they
+// share.
+type stackConfig struct {
+	Server       server.Config
+	API          api.Config
+	Comments     submit.Config
+	AdminToken   string
+	MaxBodyBytes int64
+}
+
+// newStack wires the server with the API and comment submission, as
+// cmd/feedd does.
+func newStack(st store.Store, c *cache.Cache, r *render.Renderer, cfg stackConfig, log *slog.Logger) (*server.Server, *submit.Submitter) {
+	admin := httpjson.NewAdmin(cfg.AdminToken)
+	cfg.Comments.MaxBodyBytes, cfg.API.MaxBodyBytes = cfg.MaxBodyBytes, cfg.MaxBodyBytes
+	sub := submit.New(st, c, admin, cfg.Comments, log)
+	cfg.Server.API = api.New(st, c, r, admin, sub, cfg.API, log)
+	return server.New(st, c, r, cfg.Server, log), sub
 }
 
 type envOptions struct {
@@ -145,9 +182,9 @@ type envOptions struct {
 	maxBodyBytes  int64
 	adminToken    *string // testToken when nil
 	pageSize      int     // entries per feed; 25 when zero
-	// config adjusts the server's Config. Without it, comment posting is
+	// config adjusts the stack's config. Without it, comment posting is
 	// not rate limited and moderation is off.
-	config func(*server.Config)
+	config func(*stackConfig)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -174,21 +211,30 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.pageSize == 0 {
 		o.pageSize = 25
 	}
-	c := cache.New(st, r, cache.Options{PageSize: o.pageSize, CommentCounts: o.commentCounts}, log)
+	copts := cache.Options{PageSize: o.pageSize, CommentCounts: o.commentCounts}
+	c := cache.New(st, r, copts, log)
 	token := testToken
 	if o.adminToken != nil {
 		token = *o.adminToken
 	}
-	cfg := server.Config{
+	cfg := stackConfig{
 		AdminToken:   token,
 		MaxBodyBytes: o.maxBodyBytes,
-		CommentRate:  -1,
+		Comments:     submit.Config{CommentRate: -1, Moderation: submit.ModerationNone},
 	}
 	if o.config != nil {
 		o.config(&cfg)
 	}
-	srv := server.New(st, c, r, cfg, log)
-	return &env{db: db, st: st, r: r, cache: c, srv: srv, handler: srv.Handler()}
+	srv, sub := newStack(st, c, r, cfg, log)
+	cold := func() http.Handler {
+		srv, _ := newStack(st, cache.New(st, r, copts, log), r, cfg, log)
+		return srv.Handler()
+	}
+	e := &env{db: db, st: st, r: r, cache: c, srv: srv, comments: sub, handler: srv.Handler(), cold: cold}
+	// The cache starts following the change log here, after the seed, as
+	// the daemon's does at its start.
+	e.sync(t)
+	return e
 }
 
 func date(s string) time.Time {
@@ -319,7 +365,8 @@ func TestMiddleware_LogsWithoutToken(t *testing.T) {
 	}), nil))
 	e := newEnv(t, envOptions{})
 	r, _ := render.New(render.Options{Title: "t", BaseURL: baseURL})
-	h := server.New(e.st, e.cache, r, server.Config{AdminToken: testToken, AccessLog: true}, log).Handler()
+	srv, _ := newStack(e.st, e.cache, r, stackConfig{AdminToken: testToken, Server: server.Config{AccessLog: true}}, log)
+	h := srv.Handler()
 	do(t, h, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", "Bearer "+testToken)
 	do(t, h, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", "Bearer wrong-"+testToken)
 	do(t, h, "GET", "/feeds/posts.atom?x=1", "")

@@ -9,7 +9,7 @@ import (
 	nethtml "golang.org/x/net/html"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 // A post's page links each of its categories to the Atom feed of the
@@ -26,7 +26,7 @@ func TestPost_CategoryFeeds(t *testing.T) {
 	}
 	for base, prefix := range map[string]string{testBase: testBase, "https://example.org/blog/": "https://example.org/blog"} {
 		t.Run(base, func(t *testing.T) {
-			s := newSite(t, base, server.Config{})
+			s := newSite(t, base, submit.Config{})
 			p := &feed.Post{ID: "tagged", Title: "Tagged", Content: "<p>x</p>", Categories: categories,
 				Published: date("2026-03-10T08:00:00Z")}
 			if err := s.st.CreatePost(context.Background(), p); err != nil {
@@ -105,7 +105,7 @@ func TestPost_CategoryFeeds(t *testing.T) {
 
 // A post without categories has no category list and no category links.
 func TestPost_NoCategories(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	doc := parseHTML(t, do(t, s.handler, "GET", "/posts/welcome", "").Body)
 	checkFeedLinks(t, s, doc, "welcome")
 	if n := len(findAll(doc, tagged("ul", "class", "tags"))); n != 0 {

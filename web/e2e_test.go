@@ -18,7 +18,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 // The end-to-end test drives Debian's headless Chromium against a feedd
@@ -160,7 +160,7 @@ func screenshotDir(t *testing.T) string {
 // startSite serves a site on a loopback port, its base URL the server's
 // own, so that the links the pages and feeds carry lead back to it. extra
 // returns handlers of paths of the test's own, given the site.
-func startSite(t *testing.T, cfg server.Config, extra func(*site) map[string]http.Handler) (*site, string) {
+func startSite(t *testing.T, cfg submit.Config, extra func(*site) map[string]http.Handler) (*site, string) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
@@ -180,7 +180,7 @@ func TestBrowser(t *testing.T) {
 	browser := newChromium(t)
 	shots := screenshotDir(t)
 
-	_, base := startSite(t, server.Config{}, func(s *site) map[string]http.Handler {
+	_, base := startSite(t, submit.Config{}, func(s *site) map[string]http.Handler {
 		return map[string]http.Handler{render.StylesheetPath: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			xslFetches.Add(1)
 			s.handler.ServeHTTP(w, r)

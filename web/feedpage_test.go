@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 // browserAccept is the Accept field of Chromium's navigations.
@@ -32,7 +32,7 @@ func feedPage(t *testing.T, s *site, path string) string {
 // The page of each kind of feed shows its entries as the site does, says
 // what a feed is and gives the address to copy, in the format asked for.
 func TestFeedPage_Kinds(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	for _, tc := range []struct {
 		path    string
 		want    []string // in the page, in this order
@@ -84,7 +84,7 @@ func TestFeedPage_Kinds(t *testing.T) {
 // A long thread's head, pages and archives link each other on their
 // pages as in the feed, and an archive says it is one.
 func TestFeedPage_Paging(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	ctx := context.Background()
 	start := date("2026-04-01T00:00:00Z")
 	for i := range 60 {
@@ -125,7 +125,7 @@ func TestFeedPage_Paging(t *testing.T) {
 // A digest's page lists its closed periods; unknown and deleted threads
 // answer 404 and 410 to browsers as to readers.
 func TestFeedPage_DigestAndErrors(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	// Digests show the periods before today's.
 	day := time.Now().UTC().AddDate(0, 0, -2).Truncate(24 * time.Hour).Add(9 * time.Hour)
 	ctx := context.Background()

@@ -1,20 +1,19 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 // formView is the comment form on a post's page.
 type formView struct {
 	Action     string // where it posts: the post's page
 	CancelPath string // the page without ?reply
-	Values     server.CommentInput
+	Values     submit.Input
 	ReplyTo    *commentNode // the comment replied to, or nil
 	Held       bool         // thank the reader for a comment held for review
 	Error      string       // why the comment was refused
@@ -29,7 +28,7 @@ type formView struct {
 // Invalid reports whether the error is about the named field.
 func (f formView) Invalid(field string) bool { return f.ErrorField == field }
 
-// handleComment takes the comment form: SubmitComment runs it through the
+// handleComment takes the comment form: Submit runs it through the
 // same checks as the API. An approved comment is answered with 303 See
 // Other to its anchor on the page, a held one (or one the honeypot
 // dropped, which must look the same) to the page saying it awaits
@@ -39,8 +38,8 @@ func (f formView) Invalid(field string) bool { return f.ErrorField == field }
 // were sent; an unknown or deleted post gets the 404 or 410 page.
 func (h *Handler) handleComment(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("post")
-	in, c, err := h.comments.SubmitComment(w, r, id)
-	if err == nil {
+	in, c, re := h.comments.Submit(w, r, id)
+	if re == nil {
 		target := h.commentPath(id, c.ID)
 		if c.Status != feed.StatusApproved {
 			target = h.postPath(id) + "?held=" + c.ID + "#comment-form"
@@ -49,11 +48,6 @@ func (h *Handler) handleComment(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", cacheNone)
 		w.WriteHeader(http.StatusSeeOther)
 		return
-	}
-	var re *server.RequestError
-	if !errors.As(err, &re) {
-		re = &server.RequestError{Status: http.StatusInternalServerError, Message: "internal error"}
-		h.log.Error("post comment", "post_id", id, "err", err)
 	}
 	switch re.Status {
 	case http.StatusNotFound:

@@ -10,8 +10,8 @@ import (
 	nethtml "golang.org/x/net/html"
 
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/submit"
 )
 
 // fields returns form values of the comment form.
@@ -24,7 +24,7 @@ func fields(kv ...string) url.Values {
 }
 
 func TestCommentForm_Approved(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	// Fill in the form as the page serves it, and send it to its action,
 	// as a browser does.
 	page := parseHTML(t, do(t, s.handler, "GET", "/posts/logbooks?reply=c2", "").Body)
@@ -63,7 +63,7 @@ func TestCommentForm_Approved(t *testing.T) {
 }
 
 func TestCommentForm_Held(t *testing.T) {
-	s := newSite(t, testBase, server.Config{Moderation: server.ModerationAll})
+	s := newSite(t, testBase, submit.Config{Moderation: submit.ModerationAll})
 	w := postForm(t, s.handler, "/posts/logbooks", fields("author", "New Reader", "content", "Held, surely."))
 	loc := w.Header().Get("Location")
 	id, ok := strings.CutPrefix(loc, "/posts/logbooks?held=")
@@ -89,7 +89,7 @@ func TestCommentForm_Held(t *testing.T) {
 }
 
 func TestCommentForm_Refused(t *testing.T) {
-	long := strings.Repeat("x", server.DefaultMaxCommentLength+1)
+	long := strings.Repeat("x", submit.DefaultMaxCommentLength+1)
 	for _, tc := range []struct {
 		name        string
 		path        string
@@ -114,7 +114,7 @@ func TestCommentForm_Refused(t *testing.T) {
 		{"deleted post", "/posts/deleted", "", fields("author", "Ann", "content", "Hi"), 410, "", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newSite(t, testBase, server.Config{})
+			s := newSite(t, testBase, submit.Config{})
 			before := lastChange(t, s.st)
 			path := tc.path
 			if path == "" {
@@ -175,7 +175,7 @@ func fieldTag(name string) string {
 }
 
 func TestCommentForm_Honeypot(t *testing.T) {
-	s := newSite(t, testBase, server.Config{HoneypotField: "homepage"})
+	s := newSite(t, testBase, submit.Config{HoneypotField: "homepage"})
 	before := lastChange(t, s.st)
 	w := postForm(t, s.handler, "/posts/logbooks", fields("author", "Bot", "content", "Buy now", "homepage", "https://spam.example/"))
 	// It looks like a comment held for review, and nothing is stored.
@@ -199,7 +199,7 @@ func TestCommentForm_Honeypot(t *testing.T) {
 
 func TestCommentForm_RateLimit(t *testing.T) {
 	// One comment a minute: the form and the API draw on one bucket.
-	s := newSite(t, testBase, server.Config{CommentRate: 1, CommentBurst: 1})
+	s := newSite(t, testBase, submit.Config{CommentRate: 1, CommentBurst: 1})
 	w := do(t, s.handler, "POST", "/api/posts/logbooks/comments", `{"author":"Ann","content":"Through the API."}`,
 		"Content-Type", "application/json")
 	if w.Code != http.StatusCreated {

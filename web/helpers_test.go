@@ -14,12 +14,15 @@ import (
 
 	nethtml "golang.org/x/net/html"
 
+	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlite"
+	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
 )
 
@@ -37,9 +40,9 @@ type site struct {
 	handler http.Handler
 }
 
-// newSite returns a site at base with the server settings cfg (comments
-// not rate limited unless cfg says) and the seed content.
-func newSite(t testing.TB, base string, cfg server.Config) *site {
+// newSite returns a site at base with the comment settings cfg (comments
+// not rate limited and not moderated unless cfg says) and the seed content.
+func newSite(t testing.TB, base string, cfg submit.Config) *site {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "feedd.db"))
@@ -58,10 +61,11 @@ func newSite(t testing.TB, base string, cfg server.Config) *site {
 		cfg.CommentRate = -1
 	}
 	if cfg.Moderation == "" {
-		cfg.Moderation = server.ModerationNone
+		cfg.Moderation = submit.ModerationNone
 	}
-	srv := server.New(db, c, r, cfg, log)
-	srv.SetPages(web.New(db, r, srv, web.Options{Title: siteTitle}, log))
+	comments := submit.New(db, c, httpjson.Admin{}, cfg, log)
+	srv := server.New(db, c, r, server.Config{API: api.New(db, c, r, httpjson.Admin{}, comments, api.Config{}, log)}, log)
+	srv.SetPages(web.New(db, r, comments, web.Options{Title: siteTitle}, log))
 	return &site{st: db, r: r, srv: srv, handler: srv.Handler()}
 }
 

@@ -133,7 +133,7 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 		h.failed(w, r, err)
 		return
 	}
-	rules := h.comments.CommentRules()
+	rules := h.comments.Rules()
 	roots, byID := h.thread(id, comments, rules.MaxDepth)
 	v := postView{
 		Title:     postTitle(p),

@@ -9,11 +9,11 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 func TestHome(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	w := do(t, s.handler, "GET", "/", "")
 	if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET / = %d %q", w.Code, w.Header().Get("Content-Type"))
@@ -86,7 +86,7 @@ func checkFeedLinks(t *testing.T, s *site, doc *nethtml.Node, postID string, sel
 }
 
 func TestPost(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	w := do(t, s.handler, "GET", "/posts/logbooks", "")
 	if w.Code != 200 {
 		t.Fatalf("GET = %d", w.Code)
@@ -164,7 +164,7 @@ func TestPost(t *testing.T) {
 			}
 		}
 		// The honeypot, named as configured, is hidden from everyone.
-		hp := findAll(doc, tagged("input", "name", server.DefaultHoneypotField))
+		hp := findAll(doc, tagged("input", "name", submit.DefaultHoneypotField))
 		if len(hp) != 1 || attr(hp[0], "tabindex") != "-1" || attr(hp[0], "autocomplete") != "off" ||
 			attr(hp[0].Parent, "aria-hidden") != "true" || attr(hp[0].Parent, "class") != "hp" {
 			t.Error("the honeypot field is missing or not hidden")
@@ -194,7 +194,7 @@ func threadShape(n *nethtml.Node) string {
 }
 
 func TestPost_NotFoundAndGone(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -219,7 +219,7 @@ func TestPost_NotFoundAndGone(t *testing.T) {
 
 func TestPost_ReplyLinks(t *testing.T) {
 	// With max_depth 3, c3 (depth 2) takes no replies.
-	s := newSite(t, testBase, server.Config{MaxDepth: 3})
+	s := newSite(t, testBase, submit.Config{MaxDepth: 3})
 	for _, tc := range []struct {
 		reply, heading, parent string
 	}{
@@ -247,7 +247,7 @@ func TestPost_ReplyLinks(t *testing.T) {
 }
 
 func TestStatic(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	doc := parseHTML(t, do(t, s.handler, "GET", "/", "").Body)
 	css := attr(findAll(doc, tagged("link", "rel", "stylesheet"))[0], "href")
 	if !strings.HasPrefix(css, "/static/feedd.css?v=") {
@@ -278,7 +278,7 @@ func TestStatic(t *testing.T) {
 // origin it opened the feed at.
 func TestFeedsNameStylesheet(t *testing.T) {
 	for base, prefix := range map[string]string{testBase: "", "https://example.org/blog/": "/blog"} {
-		s := newSite(t, base, server.Config{})
+		s := newSite(t, base, submit.Config{})
 		pi := `<?xml-stylesheet type="text/xsl" href="` + prefix + render.StylesheetPath + `"?>`
 		for _, path := range []string{"/feeds/posts.atom", "/feeds/comments.rss", "/feeds/posts/logbooks/comments.atom"} {
 			w := do(t, s.handler, "GET", path, "")
@@ -290,7 +290,7 @@ func TestFeedsNameStylesheet(t *testing.T) {
 }
 
 func TestPagesUnmounted(t *testing.T) {
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	s.srv.SetPages(nil)
 	for _, path := range []string{"/", "/posts/logbooks", "/static/feedd.css"} {
 		if w := do(t, s.handler, "GET", path, ""); w.Code != 404 {
@@ -305,7 +305,7 @@ func TestPagesUnmounted(t *testing.T) {
 // Under a base URL with a path (behind a proxy that strips it), the pages
 // link and redirect below that path.
 func TestBasePath(t *testing.T) {
-	s := newSite(t, "https://example.org/blog/", server.Config{})
+	s := newSite(t, "https://example.org/blog/", submit.Config{})
 	doc := parseHTML(t, do(t, s.handler, "GET", "/posts/logbooks", "").Body)
 	if f := formOf(t, doc); f.action != "/blog/posts/logbooks#comment-form" {
 		t.Errorf("form action = %q", f.action)

@@ -12,9 +12,9 @@
 // comments on the page) and advertise the feeds with autodiscovery links;
 // a post's page also links each of its categories to the Atom feed of
 // the posts in it (/feeds/posts.atom?category=) and advertises that.
-// The comment form posts through the server's own comment path
-// (server.Server.SubmitComment), so that it meets exactly the API's
-// validation, limits, rate limit, honeypot and moderation.
+// The comment form posts through the one path of public comment posting
+// (package submit), so that it meets exactly the API's validation,
+// limits, rate limit, honeypot and moderation.
 //
 // The server mounts a Handler with server.Server.SetPages; the routes are
 //
@@ -35,22 +35,23 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/feed/render"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/submit"
 )
 
 // DefaultHomePosts is the number of posts the home page lists when
 // Options.HomePosts is not set.
 const DefaultHomePosts = 20
 
-// Commenter takes comments for the comment form: *server.Server, whose
-// SubmitComment is the one path of public comment posting.
+// Commenter takes comments for the comment form: *submit.Submitter, the
+// one path of public comment posting.
 type Commenter interface {
-	// SubmitComment takes a comment on the post from the request body, a
-	// form; see server.Server.SubmitComment.
-	SubmitComment(w http.ResponseWriter, r *http.Request, postID string) (server.CommentInput, *feed.Comment, error)
-	// CommentRules returns the honeypot field and the limits of comments.
-	CommentRules() server.CommentRules
+	// Submit takes a comment on the post from the request body, a form;
+	// see submit.Submitter.Submit.
+	Submit(w http.ResponseWriter, r *http.Request, postID string) (submit.Input, *feed.Comment, *httpjson.RequestError)
+	// Rules returns the honeypot field and the limits of comments.
+	Rules() submit.Rules
 }
 
 // Options configure a Handler.

@@ -12,7 +12,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/feed/content/contenttest"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
 )
 
 // checkPageHarmless checks a whole page: no script ran from it, whatever
@@ -59,7 +59,7 @@ func checkPageHarmless(t *testing.T, what string, doc *nethtml.Node) {
 
 func TestXSS_Comments(t *testing.T) {
 	corpus := contenttest.XSSCorpus(t)
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	type sent struct{ author, content string }
 	var stored []sent
 	post := func(author, body string) {
@@ -128,7 +128,7 @@ func TestXSS_Comments(t *testing.T) {
 
 func TestXSS_Posts(t *testing.T) {
 	corpus := contenttest.XSSCorpus(t)
-	s := newSite(t, testBase, server.Config{})
+	s := newSite(t, testBase, submit.Config{})
 	ctx := context.Background()
 	var ids []string
 	for i, c := range corpus.Cases {

@@ -14,11 +14,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/httpjson"
+	"github.com/feedd/feedd/poll"
+	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/submit"
+	"github.com/feedd/feedd/websub"
 )
 
 // Config is feedd's configuration, read from config.yaml. Every key has a
@@ -171,40 +176,55 @@ type LogConfig struct {
 	Access bool   `yaml:"access"` // one line per HTTP request; 5xx answers and panics are logged anyway
 }
 
-// DefaultConfig returns the built-in defaults.
+// Defaults that belong to the daemon itself; every other default is the
+// owning package's (DefaultConfig).
+const (
+	defaultListen          = "127.0.0.1:8080"
+	defaultTitle           = "feedd"
+	defaultTimezone        = "UTC"
+	defaultDriver          = "sqlite"
+	defaultDSN             = "feedd.db"
+	defaultMaxAge          = 5 * time.Minute
+	defaultShutdownTimeout = 15 * time.Second
+	defaultLogLevel        = "info"
+	defaultLogFormat       = "text"
+)
+
+// DefaultConfig returns the built-in defaults: each the default of the
+// package that owns the setting.
 func DefaultConfig() Config {
 	return Config{
-		Listen: "127.0.0.1:8080",
-		Site:   SiteConfig{Title: "feedd", Timezone: "UTC"},
-		WebSub: WebSubConfig{Lease: 10 * 24 * time.Hour},
-		Store:  StoreConfig{Driver: "sqlite", DSN: "feedd.db"},
-		Feeds: FeedsConfig{PageSize: 25, MaxAge: 5 * time.Minute, TombstoneDays: 30,
+		Listen: defaultListen,
+		Site:   SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
+		WebSub: WebSubConfig{Lease: websub.DefaultLease},
+		Store:  StoreConfig{Driver: defaultDriver, DSN: defaultDSN},
+		Feeds: FeedsConfig{PageSize: cache.DefaultPageSize, MaxAge: defaultMaxAge, TombstoneDays: schedule.DefaultTombstoneDays,
 			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
 		Schedule: ScheduleConfig{
-			Regenerate: "@every 10m",
-			Purge:      "@daily",
-			Poll:       "@every 30m",
+			Regenerate: schedule.DefaultRegenerate,
+			Purge:      schedule.DefaultPurge,
+			Poll:       schedule.DefaultPoll,
 		},
 		Poll: PollConfig{
-			Timeout:        30 * time.Second,
-			ConnectTimeout: 10 * time.Second,
-			MaxBodyBytes:   10 << 20,
-			MaxConcurrent:  8,
-			MaxBackoff:     6 * time.Hour,
-			RecentWindow:   72 * time.Hour,
-			OldInterval:    24 * time.Hour,
+			Timeout:        poll.DefaultTimeout,
+			ConnectTimeout: poll.DefaultConnectTimeout,
+			MaxBodyBytes:   poll.DefaultMaxBodyBytes,
+			MaxConcurrent:  poll.DefaultMaxConcurrent,
+			MaxBackoff:     poll.DefaultMaxBackoff,
+			RecentWindow:   poll.DefaultRecentWindow,
+			OldInterval:    poll.DefaultOldInterval,
 		},
 		Comments: CommentsConfig{
-			Moderation:      "first-time",
-			RatePerMinute:   6,
-			Burst:           3,
-			MaxLength:       5000,
-			MaxDepth:        8,
-			MaxAuthorLength: 80,
-			HoneypotField:   "website",
+			Moderation:      submit.DefaultModeration,
+			RatePerMinute:   submit.DefaultCommentRate,
+			Burst:           submit.DefaultCommentBurst,
+			MaxLength:       submit.DefaultMaxCommentLength,
+			MaxDepth:        submit.DefaultMaxDepth,
+			MaxAuthorLength: submit.DefaultMaxAuthorLength,
+			HoneypotField:   submit.DefaultHoneypotField,
 		},
-		HTTP: HTTPConfig{MaxBodyBytes: 1 << 20, ShutdownTimeout: 15 * time.Second},
-		Log:  LogConfig{Level: "info", Format: "text"},
+		HTTP: HTTPConfig{MaxBodyBytes: httpjson.DefaultMaxBodyBytes, ShutdownTimeout: defaultShutdownTimeout},
+		Log:  LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},
 	}
 }
 
@@ -345,10 +365,6 @@ func typeName(t reflect.Type) string {
 	return t.String()
 }
 
-// cronParser accepts the standard 5-field specs and descriptors (@every,
-// @hourly, ...), as the scheduler does.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // Validate fills derived defaults and checks every value, naming the key of
 // the first bad one.
 func (c *Config) Validate() error {
@@ -380,7 +396,7 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("websub.hubs[%d]", i), "want an absolute http(s) URL, got %q", h)
 		}
 	}
-	if c.WebSub.Lease < time.Hour || c.WebSub.Lease > 30*24*time.Hour {
+	if c.WebSub.Lease < websub.DefaultMinLease || c.WebSub.Lease > websub.DefaultMaxLease {
 		bad("websub.lease", "must be between 1h and 720h, got %s", c.WebSub.Lease)
 	}
 	if v := os.Getenv("FEEDD_ADMIN_TOKEN"); v != "" {
@@ -404,19 +420,19 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("feeds.delta_excluded_agents[%d]", i), "%v", err)
 		}
 	}
-	if _, err := cronParser.Parse(c.Schedule.Regenerate); err != nil {
+	if _, err := schedule.Parser.Parse(c.Schedule.Regenerate); err != nil {
 		bad("schedule.regenerate", "invalid cron spec %q: %v", c.Schedule.Regenerate, err)
 	}
-	if _, err := cronParser.Parse(c.Schedule.Purge); err != nil {
+	if _, err := schedule.Parser.Parse(c.Schedule.Purge); err != nil {
 		bad("schedule.purge", "invalid cron spec %q: %v", c.Schedule.Purge, err)
 	}
-	if _, err := cronParser.Parse(c.Schedule.Poll); err != nil {
+	if _, err := schedule.Parser.Parse(c.Schedule.Poll); err != nil {
 		bad("schedule.poll", "invalid cron spec %q: %v", c.Schedule.Poll, err)
 	}
 	c.validateSources(bad)
 	c.Poll.validate(bad)
 	switch c.Comments.Moderation {
-	case "none", "first-time", "all":
+	case submit.ModerationNone, submit.ModerationFirstTime, submit.ModerationAll:
 	default:
 		bad("comments.moderation", "want none, first-time or all, got %q", c.Comments.Moderation)
 	}
@@ -435,7 +451,7 @@ func (c *Config) Validate() error {
 	if c.Comments.MaxAuthorLength < 1 || c.Comments.MaxAuthorLength > feed.MaxNameLen {
 		bad("comments.max_author_length", "must be between 1 and %d, got %d", feed.MaxNameLen, c.Comments.MaxAuthorLength)
 	}
-	if err := (server.Config{HoneypotField: c.Comments.HoneypotField}).Validate(); err != nil {
+	if err := (submit.Config{HoneypotField: c.Comments.HoneypotField}).Validate(); err != nil {
 		bad("comments.honeypot_field", "%v", err)
 	}
 	if _, err := c.trustedProxies(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/schedule"
 )
 
 // validateSources fills each source's schedule from schedule.poll and
@@ -35,7 +36,7 @@ func (c *Config) validateSources(bad func(key, format string, args ...any)) {
 		if s.Schedule == "" {
 			s.Schedule = c.Schedule.Poll
 		}
-		if _, err := cronParser.Parse(s.Schedule); err != nil {
+		if _, err := schedule.Parser.Parse(s.Schedule); err != nil {
 			bad(key("schedule"), "invalid cron spec %q: %v", s.Schedule, err)
 		}
 		if s.MaxEntries < 0 {

@@ -51,7 +51,9 @@ func TestServe_DeltaConfig(t *testing.T) {
 				if err := st.CreateComment(t.Context(), c); err != nil {
 					t.Fatal(err)
 				}
-				a.cache.Changed(feed.Change{Comment: c})
+				if err := a.cache.Sync(t.Context(), 0); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for agent, want := range tc.want {
 				w := get("A-IM", "feed", "If-None-Match", old, "User-Agent", agent)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/api"
 )
 
 // upstreamBlog is an httptest blog serving one Atom feed with validators,
@@ -84,7 +84,7 @@ func TestServe_MirrorsSource(t *testing.T) {
 		return bytes.Contains(get(t, d.base+"/feeds/posts.atom").body, []byte("Greetings from upstream"))
 	})
 
-	sources := func(auth string) (int, []server.SourceStatus) {
+	sources := func(auth string) (int, []api.SourceStatus) {
 		req, _ := http.NewRequest("GET", d.base+"/api/sources", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", "Bearer "+auth)
@@ -94,7 +94,7 @@ func TestServe_MirrorsSource(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var v struct{ Sources []server.SourceStatus }
+		var v struct{ Sources []api.SourceStatus }
 		if resp.StatusCode == 200 {
 			if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
 				t.Fatal(err)
@@ -105,7 +105,7 @@ func TestServe_MirrorsSource(t *testing.T) {
 	if code, _ := sources(""); code != 401 {
 		t.Errorf("GET /api/sources without the token = %d, want 401", code)
 	}
-	var st server.SourceStatus
+	var st api.SourceStatus
 	waitFor("a successful poll in /api/sources", func() bool {
 		code, list := sources(token)
 		if code != 200 || len(list) != 2 || list[0].Name != "upstream" || list[1].Name != "broken" {

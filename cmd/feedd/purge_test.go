@@ -17,6 +17,10 @@ import (
 func TestPurge_TombstoneLeavesAfterWindow(t *testing.T) {
 	cfg := DefaultConfig()
 	a, st := newDemoApp(t, cfg)
+	sched, err := a.newScheduler(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := a.server.Handler()
 	fetch := func(path string) []byte {
 		t.Helper()
@@ -31,7 +35,10 @@ func TestPurge_TombstoneLeavesAfterWindow(t *testing.T) {
 	if _, err := st.DeleteComment(t.Context(), "c4-mei"); err != nil {
 		t.Fatal(err)
 	}
-	a.cache.Purge() // the daemon learns of the write through the change log
+	// The daemon learns of the write through the change log.
+	if err := a.cache.Sync(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{thread, "/feeds/comments.atom"} {
 		if !bytes.Contains(fetch(path), tombstone) {
 			t.Fatalf("%s has no tombstone for the deleted comment", path)
@@ -39,14 +46,14 @@ func TestPurge_TombstoneLeavesAfterWindow(t *testing.T) {
 	}
 
 	// Within the window the purge keeps it.
-	if err := a.purge(t.Context(), time.Now().Add(24*time.Hour)); err != nil {
+	if err := sched.Purge(t.Context(), time.Now().Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(fetch(thread), tombstone) {
 		t.Fatal("tombstone purged inside the window")
 	}
 	// After the window it goes, from the cached feeds too.
-	if err := a.purge(t.Context(), time.Now().Add(time.Duration(cfg.Feeds.TombstoneDays+1)*24*time.Hour)); err != nil {
+	if err := sched.Purge(t.Context(), time.Now().Add(time.Duration(cfg.Feeds.TombstoneDays+1)*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{thread, "/feeds/comments.atom"} {

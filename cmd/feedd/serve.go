@@ -12,21 +12,22 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
+	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/export"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/poll"
+	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/sqlite"
+	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
 	"github.com/feedd/feedd/websub"
 )
@@ -71,26 +72,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // app is a wired feedd: the store and everything that reads or writes it.
 type app struct {
-	store         store.Store
-	renderer      *render.Renderer
-	cache         *cache.Cache
-	hub           *websub.Hub // nil without websub.hubs or websub.builtin
-	server        *server.Server
-	poller        *poll.Poller
-	sources       []SourceConfig
-	log           *slog.Logger
-	tombstoneDays int
-	exportDir     string // export.dir; empty: no static export
+	store     store.Store
+	renderer  *render.Renderer
+	cache     *cache.Cache
+	hub       *websub.Hub // nil without websub.hubs or websub.builtin
+	server    *server.Server
+	poller    *poll.Poller
+	sources   []SourceConfig
+	log       *slog.Logger
+	exportDir string // export.dir; empty: no static export
 
-	// sched and sourceJobs (each source's cron entry) are set by serve
-	// before the HTTP server starts, and read by the status of sources.
-	sched         *cron.Cron
-	sourceJobs    map[string]cron.EntryID
-	regenerateJob cron.EntryID
-	// firstPolls tracks the first polls of new sources and the first
-	// static export, started outside the scheduler, so that shutdown
-	// waits for them too.
-	firstPolls sync.WaitGroup
+	// sched is set by serve before the HTTP server starts, and read by
+	// the status of sources.
+	sched *schedule.Scheduler
 }
 
 // openStore opens the configured store.
@@ -163,16 +157,14 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
-	a := &app{store: st, renderer: r, cache: c, hub: hub, sources: cfg.Sources, log: log, tombstoneDays: cfg.Feeds.TombstoneDays,
-		exportDir: cfg.Export.Dir}
+	a := &app{store: st, renderer: r, cache: c, hub: hub, sources: cfg.Sources, log: log, exportDir: cfg.Export.Dir}
 	var hubHandler http.Handler
 	if cfg.WebSub.Builtin {
 		hubHandler = hub
 	}
-	a.poller = newPoller(cfg, st, c.Changed, m.ObservePollStatus, log.With("component", "poll"))
-	a.server = server.New(st, c, r, server.Config{
-		AdminToken:       cfg.AdminToken,
-		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
+	a.poller = newPoller(cfg, st, m.ObservePollStatus, log.With("component", "poll"))
+	admin := httpjson.NewAdmin(cfg.AdminToken)
+	comments := submit.New(st, c, admin, submit.Config{
 		Moderation:       cfg.Comments.Moderation,
 		CommentRate:      float64(cfg.Comments.RatePerMinute),
 		CommentBurst:     cfg.Comments.Burst,
@@ -181,35 +173,40 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		MaxDepth:         cfg.Comments.MaxDepth,
 		HoneypotField:    cfg.Comments.HoneypotField,
 		TrustedProxies:   proxies,
-		SourceStatus:     a.sourceStatus,
-		AccessLog:        cfg.Log.Access,
-		ObserveRequest:   m.ObserveRequest,
-		Metrics:          m.Handler(),
-		Ready:            server.StoreReady(st),
-		Hub:              hubHandler,
+		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
+	}, log)
+	a.server = server.New(st, c, r, server.Config{
+		API: api.New(st, c, r, admin, comments, api.Config{
+			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+			SourceStatus: a.sourceStatus,
+		}, log),
+		AccessLog:      cfg.Log.Access,
+		ObserveRequest: m.ObserveRequest,
+		Metrics:        m.Handler(),
+		Ready:          server.StoreReady(st),
+		Hub:            hubHandler,
 
 		Delta: cfg.Feeds.Delta,
 		// Non-nil, so that an empty list in the file excludes none
 		// instead of meaning the server's default.
 		DeltaExcludedAgents: append([]string{}, cfg.Feeds.DeltaExcludedAgents...),
 	}, log)
-	a.server.SetPages(web.New(st, r, a.server, web.Options{Title: cfg.Site.Title}, log))
+	a.server.SetPages(web.New(st, r, comments, web.Options{Title: cfg.Site.Title}, log))
 	return a, nil
 }
 
 // sourceStatus reports the sources with the scheduler's next runs.
-func (a *app) sourceStatus(ctx context.Context) ([]server.SourceStatus, error) {
+func (a *app) sourceStatus(ctx context.Context) ([]api.SourceStatus, error) {
 	return sourceStatuses(ctx, a.store, a.sources, a.nextScheduled, time.Now())
 }
 
 // nextScheduled is when the scheduler runs a source next; zero without a
 // scheduler.
 func (a *app) nextScheduled(name string) time.Time {
-	id, ok := a.sourceJobs[name]
-	if a.sched == nil || !ok {
+	if a.sched == nil {
 		return time.Time{}
 	}
-	return a.sched.Entry(id).Next
+	return a.sched.Next(name)
 }
 
 // serve runs the daemon on ln until ctx is cancelled, then shuts down in
@@ -247,27 +244,18 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 	// in flight give up rather than hold the exit for their timeouts.
 	runCtx, cancelRuns := context.WithCancel(context.Background())
 	defer cancelRuns()
-	sched, err := newScheduler(runCtx, cfg, a, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	a.startFirstPolls(ctx)
 	if a.exportDir != "" {
 		if err := os.MkdirAll(a.exportDir, 0o755); err != nil {
 			ln.Close()
 			return fmt.Errorf("export.dir: %w", err)
 		}
-		// A first export at start-up, through the regenerate job's
-		// wrapper so that a scheduled run skips while it goes on.
-		job := sched.Entry(a.regenerateJob).WrappedJob
-		a.firstPolls.Add(1)
-		go func() {
-			defer a.firstPolls.Done()
-			job.Run()
-		}()
 	}
-	sched.Start()
+	sched, err := a.newScheduler(runCtx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sched.Start(ctx)
 
 	// Writes by other processes sharing the store (the CLI, other
 	// replicas) reach the cache through the store's change log: at once
@@ -320,88 +308,43 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 	if serr := hs.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("http shutdown", "err", serr)
 	}
-	jobsDone := make(chan struct{})
-	go func() {
-		<-sched.Stop().Done()
-		a.firstPolls.Wait()
-		close(jobsDone)
-	}()
 	select {
-	case <-jobsDone:
+	case <-sched.Stop():
 	case <-sctx.Done():
 		log.Warn("scheduled jobs still running at shutdown timeout")
 	}
 	return err
 }
 
-// newScheduler registers the configured jobs, one per source besides the
-// regenerate sweep and the purge, and records the sources' entries in a.
-// Each job recovers from panics and is skipped, not stacked, while its
-// previous run is still going; jobs run under contexts derived from ctx.
-//
-// The polls and the purge write to the store and the polls load upstream
-// sites, so where several processes share the store (replicas on one
-// PostgreSQL) each run of them is claimed there first (see claimed): across
-// the processes each runs once per period. The regenerate sweep is not
-// claimed: it refreshes this process's own cache, and every process must
-// run it.
-func newScheduler(ctx context.Context, cfg Config, a *app, log *slog.Logger) (*cron.Cron, error) {
-	cl := cronLogger{log.With("component", "scheduler")}
-	c := cron.New(
-		cron.WithParser(cronParser),
-		cron.WithLogger(cl),
-		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)),
-	)
-	regenerate, err := cronParser.Parse(cfg.Schedule.Regenerate)
+// newScheduler returns the scheduler of cfg's jobs over a's parts, and
+// records it in a; its jobs run under ctx.
+func (a *app) newScheduler(ctx context.Context, cfg Config) (*schedule.Scheduler, error) {
+	sc := schedule.Config{
+		Regenerate:    cfg.Schedule.Regenerate,
+		Purge:         cfg.Schedule.Purge,
+		TombstoneDays: cfg.Feeds.TombstoneDays,
+		FetchTimeout:  cfg.Poll.Timeout,
+	}
+	for _, src := range cfg.Sources {
+		sc.Sources = append(sc.Sources, schedule.Source{Source: pollSource(src), Schedule: src.Schedule})
+	}
+	var export func(context.Context)
+	if a.exportDir != "" {
+		export = a.export
+	}
+	sched, err := schedule.New(ctx, a.store, a.cache, a.poller, export, sc, a.log)
 	if err != nil {
-		return nil, fmt.Errorf("schedule.regenerate: %w", err)
+		return nil, err
 	}
-	a.regenerateJob = c.Schedule(regenerate, cron.FuncJob(func() {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		if err := a.cache.Sweep(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("regenerate sweep failed", "err", err)
-		}
-		a.export(ctx)
-	}))
-	// The digests show closed periods: at each local midnight one closes
-	// (and on Mondays a week), which changes them without any write.
-	digests, err := cronParser.Parse("CRON_TZ=" + cfg.Site.Timezone + " 0 0 * * *")
-	if err != nil {
-		return nil, fmt.Errorf("site.timezone: %w", err)
-	}
-	c.Schedule(digests, cron.FuncJob(func() { a.cache.Invalidate(feed.DigestFeeds...) }))
-	purge, err := cronParser.Parse(cfg.Schedule.Purge)
-	if err != nil {
-		return nil, fmt.Errorf("schedule.purge: %w", err)
-	}
-	c.Schedule(purge, a.claimed(ctx, purgeJob, purge, func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		if err := a.purge(ctx, time.Now()); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("purge failed", "err", err)
-		}
-	}))
-	a.sourceJobs = make(map[string]cron.EntryID, len(cfg.Sources))
-	for i, src := range cfg.Sources {
-		s, err := cronParser.Parse(src.Schedule)
-		if err != nil {
-			return nil, fmt.Errorf("sources[%d].schedule: %w", i, err)
-		}
-		a.sourceJobs[src.Name] = c.Schedule(s, a.claimed(ctx, pollJobName(src.Name), s, a.pollJob(src, pollRunTimeout(cfg.Poll))))
-	}
-	a.sched = c
-	return c, nil
+	a.sched = sched
+	return sched, nil
 }
 
-// export writes every feed, archive document and page to export.dir, when
-// set, as the HTTP server answers them (package export); the regenerate
-// job runs it after the sweep, so that it writes what the cache holds
-// fresh. Failures are logged; the next run tries again.
+// export writes every feed, archive document and page to export.dir as
+// the HTTP server answers them (package export); the regenerate job runs
+// it after the sweep, so that it writes what the cache holds fresh.
+// Failures are logged; the next run tries again.
 func (a *app) export(ctx context.Context) {
-	if a.exportDir == "" {
-		return
-	}
 	paths, err := export.Paths(ctx, a.store, a.renderer, a.cache.Options().PageSize)
 	if err == nil {
 		_, err = export.Write(ctx, a.exportDir, a.server.Handler(), paths, a.log.With("component", "export"))
@@ -409,71 +352,4 @@ func (a *app) export(ctx context.Context) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		a.log.Error("static export failed", "dir", a.exportDir, "err", err)
 	}
-}
-
-// pollRunTimeout bounds one run of a source: its feed and the comment
-// feeds of its recent posts, fetched a few at a time.
-func pollRunTimeout(p PollConfig) time.Duration { return 20 * p.Timeout }
-
-// pollJob returns the scheduled job of a source: one poll, whose failure
-// is logged, once per run, without stopping the schedule. (The poller
-// records each failing URL in the store, and logs it, too.)
-func (a *app) pollJob(src SourceConfig, timeout time.Duration) func(context.Context) {
-	s := pollSource(src)
-	return func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		if err := a.poller.Poll(ctx, s); err != nil && !errors.Is(err, context.Canceled) {
-			a.log.Warn("source poll failed", "source", src.Name, "err", err)
-		}
-	}
-}
-
-// startFirstPolls polls at once each source that was never polled, so that
-// a newly configured source need not wait for its schedule. A source with
-// polling state waits: its stored next poll keeps a restart from polling
-// every source at once. The first poll runs through the source's wrapped
-// job, so a scheduled run skips while it goes on, and it claims the run in
-// the store like a scheduled one: replicas that start together on a shared
-// store poll a new source once.
-func (a *app) startFirstPolls(ctx context.Context) {
-	for _, src := range a.sources {
-		_, err := a.store.Fetch(ctx, src.Name, "")
-		if err == nil {
-			continue
-		}
-		if feed.ErrorCode(err) != feed.ENOTFOUND {
-			a.log.Warn("reading polling state", "source", src.Name, "err", err)
-			continue
-		}
-		job := a.sched.Entry(a.sourceJobs[src.Name]).WrappedJob
-		a.firstPolls.Add(1)
-		go func() {
-			defer a.firstPolls.Done()
-			job.Run()
-		}()
-	}
-}
-
-// purge removes deleted entries whose tombstones are older than the
-// tombstone window and drops the feeds that carried them.
-func (a *app) purge(ctx context.Context, now time.Time) error {
-	res, err := a.store.Purge(ctx, now.Add(-time.Duration(a.tombstoneDays)*24*time.Hour))
-	if err != nil {
-		return err
-	}
-	a.cache.Invalidate(res.Touched...)
-	if res.Posts+res.Comments > 0 {
-		a.log.Info("purged deleted entries", "posts", res.Posts, "comments", res.Comments)
-	}
-	return nil
-}
-
-// cronLogger adapts slog to cron's logger, keeping cron's routine chatter at
-// debug level.
-type cronLogger struct{ log *slog.Logger }
-
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug(msg, kv...) }
-func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.log.Error(msg, append(kv, "err", err)...)
 }

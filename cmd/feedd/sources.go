@@ -10,9 +10,10 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/poll"
-	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/store"
 )
 
@@ -22,15 +23,14 @@ func userAgent(baseURL string) string {
 	return "feedd/" + version + " (+" + baseURL + ")"
 }
 
-// newPoller returns a poller with the configured limits. changed is told
-// about every write (the daemon's cache; the CLI passes a no-op, as the
-// daemon follows the store's change log).
-func newPoller(cfg Config, st store.Store, changed func(feed.Change), observe func(source string, status int, err error), log *slog.Logger) *poll.Poller {
+// newPoller returns a poller with the configured limits. Its writes reach
+// the daemon's cache through the store's change log.
+func newPoller(cfg Config, st store.Store, observe func(source string, status int, err error), log *slog.Logger) *poll.Poller {
 	recent := cfg.Poll.RecentWindow
 	if recent == 0 {
 		recent = -1 // no post is recent; the poller's zero is its default
 	}
-	return poll.New(st, changed, poll.Options{
+	return poll.New(st, nil, poll.Options{
 		UserAgent:      userAgent(cfg.Site.BaseURL),
 		ConnectTimeout: cfg.Poll.ConnectTimeout,
 		Timeout:        cfg.Poll.Timeout,
@@ -56,7 +56,7 @@ func pollSource(s SourceConfig) poll.Source {
 // run as the scheduler has it, or the zero time when no scheduler runs (the
 // CLI); the next run is then computed from the schedule. 'feedd sources'
 // and GET /api/sources both show this.
-func sourceStatuses(ctx context.Context, st store.Store, sources []SourceConfig, scheduled func(name string) time.Time, now time.Time) ([]server.SourceStatus, error) {
+func sourceStatuses(ctx context.Context, st store.Store, sources []SourceConfig, scheduled func(name string) time.Time, now time.Time) ([]api.SourceStatus, error) {
 	fetches, err := st.Fetches(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("polling state: %w", err)
@@ -80,8 +80,8 @@ func sourceStatuses(ctx context.Context, st store.Store, sources []SourceConfig,
 		known[name] = true
 	}
 
-	status := func(name string) server.SourceStatus {
-		s := server.SourceStatus{
+	status := func(name string) api.SourceStatus {
+		s := api.SourceStatus{
 			Name:           name,
 			Entries:        counts[name].Posts,
 			CommentsStored: counts[name].Comments,
@@ -98,7 +98,7 @@ func sourceStatuses(ctx context.Context, st store.Store, sources []SourceConfig,
 		}
 		return s
 	}
-	out := make([]server.SourceStatus, 0, len(sources)+len(known))
+	out := make([]api.SourceStatus, 0, len(sources)+len(known))
 	for _, src := range sources {
 		s := status(src.Name)
 		if s.URL != "" && s.URL != src.URL {
@@ -137,7 +137,7 @@ func nextRun(spec string, next time.Time, f *feed.Fetch, now time.Time) time.Tim
 	if f != nil && f.Disabled {
 		return time.Time{}
 	}
-	sched, err := cronParser.Parse(spec)
+	sched, err := schedule.Parser.Parse(spec)
 	if err != nil {
 		return time.Time{}
 	}
@@ -189,7 +189,7 @@ func runSources(ctx context.Context, args []string, c *cli) error {
 	}
 	if c.json {
 		return c.printJSON(struct {
-			Sources []server.SourceStatus `json:"sources"`
+			Sources []api.SourceStatus `json:"sources"`
 		}{list})
 	}
 	rows := make([][]string, len(list))
@@ -201,7 +201,7 @@ func runSources(ctx context.Context, args []string, c *cli) error {
 }
 
 // sourceState sums up a source's state in a word or two for the table.
-func sourceState(s server.SourceStatus) string {
+func sourceState(s api.SourceStatus) string {
 	var state string
 	switch {
 	case s.Disabled:

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/feed"
-	"github.com/feedd/feedd/server"
 )
 
 // configure appends YAML to the env's config file.
@@ -65,11 +65,11 @@ func TestCLI_Sources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got struct{ Sources []server.SourceStatus }
+	var got struct{ Sources []api.SourceStatus }
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("sources --json = %q: %v", out, err)
 	}
-	byName := map[string]server.SourceStatus{}
+	byName := map[string]api.SourceStatus{}
 	var names []string
 	for _, s := range got.Sources {
 		byName[s.Name] = s

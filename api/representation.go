@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"time"
@@ -59,7 +59,7 @@ type apiThread struct {
 }
 
 // newAPIPost returns the representation of p; admin adds the raw content.
-func (s *Server) newAPIPost(p *feed.Post, admin bool) apiPost {
+func (s *API) newAPIPost(p *feed.Post, admin bool) apiPost {
 	a := apiPost{
 		ID:          p.ID,
 		URL:         s.r.PostURL(p.ID),
@@ -82,7 +82,7 @@ func (s *Server) newAPIPost(p *feed.Post, admin bool) apiPost {
 
 // newAPIComment returns the representation of c; admin adds the raw
 // content.
-func (s *Server) newAPIComment(c *feed.Comment, admin bool) apiComment {
+func (s *API) newAPIComment(c *feed.Comment, admin bool) apiComment {
 	a := apiComment{
 		ID:          c.ID,
 		URL:         s.r.CommentURL(c.PostID, c.ID),

@@ -1,4 +1,4 @@
-package server
+package submit
 
 import (
 	"net/netip"

@@ -1,4 +1,4 @@
-package server
+package submit
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/feedd/feedd/httpjson"
 )
 
 // commentFields are the fields of a new comment, in JSON and in forms.
@@ -43,7 +45,7 @@ type commentRequest struct {
 // comment's; other unknown fields are refused. A form may carry fields of
 // its own (a submit button), which are ignored, but each comment field at
 // most once.
-func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentRequest, *RequestError) {
+func (s *Submitter) decodeComment(w http.ResponseWriter, r *http.Request) (commentRequest, *httpjson.RequestError) {
 	var req commentRequest
 	ct := r.Header.Get("Content-Type")
 	form := false
@@ -52,14 +54,14 @@ func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentR
 		switch {
 		case err == nil && mt == "application/x-www-form-urlencoded":
 			form = true
-		case err != nil || !isJSONMediaType(mt):
-			return req, &RequestError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type: must be application/json or application/x-www-form-urlencoded"}
+		case err != nil || !httpjson.IsJSONMediaType(mt):
+			return req, &httpjson.RequestError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type: must be application/json or application/x-www-form-urlencoded"}
 		}
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			return req, &RequestError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type: charset must be utf-8"}
+			return req, &httpjson.RequestError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type: charset must be utf-8"}
 		}
 	}
-	body, rerr := s.readBodyOrRefuse(w, r)
+	body, rerr := httpjson.ReadBody(w, r, s.cfg.MaxBodyBytes)
 	if rerr != nil {
 		return req, rerr
 	}
@@ -70,7 +72,7 @@ func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentR
 		msg = s.decodeCommentJSON(body, &req)
 	}
 	if msg != "" {
-		return req, &RequestError{Status: http.StatusBadRequest, Message: msg}
+		return req, &httpjson.RequestError{Status: http.StatusBadRequest, Message: msg}
 	}
 	return req, nil
 }
@@ -78,9 +80,9 @@ func (s *Server) decodeComment(w http.ResponseWriter, r *http.Request) (commentR
 // decodeCommentJSON fills req from a JSON object and returns why it could
 // not, or "". The honeypot field, whatever its case, is taken out before
 // the comment is decoded strictly; any value but null and "" trips it.
-func (s *Server) decodeCommentJSON(body []byte, req *commentRequest) string {
+func (s *Submitter) decodeCommentJSON(body []byte, req *commentRequest) string {
 	var fields map[string]json.RawMessage
-	if msg := decodeJSONObject(body, &fields); msg != "" {
+	if msg := httpjson.DecodeObject(body, &fields); msg != "" {
 		return msg
 	}
 	for k, v := range fields {
@@ -97,12 +99,12 @@ func (s *Server) decodeCommentJSON(body []byte, req *commentRequest) string {
 	if err != nil {
 		return "body: malformed JSON"
 	}
-	return decodeJSONObject(rest, req)
+	return httpjson.DecodeObject(rest, req)
 }
 
 // decodeCommentForm fills req from form data and returns why it could not,
 // or "". Any non-empty value of the honeypot field trips it.
-func (s *Server) decodeCommentForm(body []byte, req *commentRequest) string {
+func (s *Submitter) decodeCommentForm(body []byte, req *commentRequest) string {
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
 		return "body: malformed form data"

@@ -1,4 +1,4 @@
-package server
+package submit
 
 import (
 	"math"
@@ -108,7 +108,7 @@ func (l *rateLimiter) size() int {
 // zero when the comment may go ahead, or else the whole seconds until a
 // token is there (at least 1), which the refusal (429) gives in
 // Retry-After. Without a limit every comment goes ahead.
-func (s *Server) reserveComment(r *http.Request) int64 {
+func (s *Submitter) reserveComment(r *http.Request) int64 {
 	if s.limiter == nil {
 		return 0
 	}

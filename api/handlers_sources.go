@@ -1,8 +1,10 @@
-package server
+package api
 
 import (
 	"net/http"
 	"time"
+
+	"github.com/feedd/feedd/httpjson"
 )
 
 // SourceStatus is the state of one mirrored source, as GET /api/sources
@@ -39,8 +41,8 @@ type SourceStatus struct {
 
 // handleSources answers GET /api/sources (admin only) with the status of
 // every source: {"sources": [...]}.
-func (s *Server) handleSources(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
+func (s *API) handleSources(w http.ResponseWriter, r *http.Request) {
+	if !s.admin.Require(w, r) {
 		return
 	}
 	list := []SourceStatus{}
@@ -54,7 +56,7 @@ func (s *Server) handleSources(w http.ResponseWriter, r *http.Request) {
 			list = got
 		}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpjson.WriteJSON(w, http.StatusOK, struct {
 		Sources []SourceStatus `json:"sources"`
 	}{list})
 }

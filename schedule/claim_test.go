@@ -1,4 +1,4 @@
-package main
+package schedule
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func TestSchedulePeriod(t *testing.T) {
 		{"0 9,10 * * *", time.Hour},
 		{"@monthly", 28 * 24 * time.Hour},
 	} {
-		s, err := cronParser.Parse(tt.spec)
+		s, err := Parser.Parse(tt.spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,19 +62,18 @@ func (s *claimStore) ClaimJob(ctx context.Context, name string, period time.Dura
 }
 
 func TestApp_Claimed(t *testing.T) {
-	every, _ := cronParser.Parse("@every 2m")
+	every, _ := Parser.Parse("@every 2m")
 	for _, tt := range []struct {
 		name string
 		st   store.Store
 		runs bool
 	}{
-		{"no claimer", struct{ store.Store }{}, true},
 		{"claim won", &claimStore{won: true}, true},
 		{"claim lost", &claimStore{won: false}, false},
 		{"claim failed", &claimStore{won: true, err: errors.New("connection refused")}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &app{store: tt.st, log: slog.New(slog.DiscardHandler)}
+			a := &Scheduler{st: tt.st, log: slog.New(slog.DiscardHandler)}
 			ran := false
 			a.claimed(t.Context(), "poll:friend", every, func(context.Context) { ran = true }).Run()
 			if ran != tt.runs {
@@ -95,7 +94,7 @@ func TestApp_Claimed(t *testing.T) {
 func TestApp_ClaimedShared(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "feedd.db")
 	var runs atomic.Int32
-	every, _ := cronParser.Parse("@every 1s")
+	every, _ := Parser.Parse("@every 1s")
 	jobs := make([]func(), 2)
 	for i := range jobs {
 		st, err := sqlite.Open(t.Context(), path)
@@ -103,7 +102,7 @@ func TestApp_ClaimedShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		a := &app{store: st, log: slog.New(slog.DiscardHandler)}
+		a := &Scheduler{st: st, log: slog.New(slog.DiscardHandler)}
 		jobs[i] = a.claimed(t.Context(), "purge", every, func(context.Context) { runs.Add(1) }).Run
 	}
 	// Both fire together, twice within one period: one run.

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/store"
 )
 
@@ -54,7 +55,7 @@ func checkFormat(f string) error {
 func postID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("post")
 	if !feed.ValidID(id) {
-		writeJSONError(w, http.StatusNotFound, "post not found")
+		httpjson.WriteError(w, http.StatusNotFound, "post not found")
 		return "", false
 	}
 	return id, true
@@ -63,26 +64,26 @@ func postID(w http.ResponseWriter, r *http.Request) (string, bool) {
 // handleListPosts lists live posts newest first, a page at a time:
 // ?limit= (1 to 100, default 20) and ?cursor= from the previous page's
 // next_cursor, which is absent on the last page.
-func (s *Server) handleListPosts(w http.ResponseWriter, r *http.Request) {
-	admin, ok := s.viewer(w, r)
+func (s *API) handleListPosts(w http.ResponseWriter, r *http.Request) {
+	admin, ok := s.admin.Viewer(w, r)
 	if !ok {
 		return
 	}
 	// URL.Query would drop a malformed parameter silently.
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "query: malformed: "+err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, "query: malformed: "+err.Error())
 		return
 	}
 	limit, ok := parseLimit(q, defaultPageLimit, maxPageLimit)
 	if !ok {
-		writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("limit: must be one integer from 1 to %d", maxPageLimit))
+		httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("limit: must be one integer from 1 to %d", maxPageLimit))
 		return
 	}
 	var before *store.Cursor
 	if v, ok := q["cursor"]; ok {
 		if before, ok = decodeCursor(v[0]); !ok || len(v) > 1 {
-			writeJSONError(w, http.StatusBadRequest, "cursor: not a cursor this API gave; use next_cursor of the previous page")
+			httpjson.WriteError(w, http.StatusBadRequest, "cursor: not a cursor this API gave; use next_cursor of the previous page")
 			return
 		}
 	}
@@ -100,16 +101,16 @@ func (s *Server) handleListPosts(w http.ResponseWriter, r *http.Request) {
 	for _, p := range posts {
 		out.Posts = append(out.Posts, s.newAPIPost(p, admin))
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.WriteJSON(w, http.StatusOK, out)
 }
 
 // handleGetPost answers one post: 404 when unknown, 410 when deleted.
-func (s *Server) handleGetPost(w http.ResponseWriter, r *http.Request) {
+func (s *API) handleGetPost(w http.ResponseWriter, r *http.Request) {
 	id, ok := postID(w, r)
 	if !ok {
 		return
 	}
-	admin, ok := s.viewer(w, r)
+	admin, ok := s.admin.Viewer(w, r)
 	if !ok {
 		return
 	}
@@ -118,17 +119,17 @@ func (s *Server) handleGetPost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.newAPIPost(p, admin))
+	httpjson.WriteJSON(w, http.StatusOK, s.newAPIPost(p, admin))
 }
 
 // handleCreatePost creates a post: admin token, JSON body, 201 with the
 // stored post and its URL in Location.
-func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
+func (s *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
+	if !s.admin.Require(w, r) {
 		return
 	}
 	var req postRequest
-	if !s.decodeBody(w, r, &req) {
+	if !httpjson.DecodeBody(w, r, s.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	p := &feed.Post{
@@ -142,13 +143,13 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		Categories: req.Categories,
 	}
 	if p.ID != "" && !feed.ValidID(p.ID) {
-		writeJSONError(w, http.StatusBadRequest, fmt.Sprintf("id: must be 1 to %d characters of A-Z, a-z, 0-9, - and _", feed.MaxIDLen))
+		httpjson.WriteError(w, http.StatusBadRequest, fmt.Sprintf("id: must be 1 to %d characters of A-Z, a-z, 0-9, - and _", feed.MaxIDLen))
 		return
 	}
 	if req.Published != "" {
 		t, err := time.Parse(time.RFC3339, req.Published)
 		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, "published: must be an RFC 3339 date-time such as 2026-03-02T09:00:00Z")
+			httpjson.WriteError(w, http.StatusBadRequest, "published: must be an RFC 3339 date-time such as 2026-03-02T09:00:00Z")
 			return
 		}
 		p.Published = t
@@ -161,28 +162,19 @@ func (s *Server) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	// The write completes even if the client goes away meanwhile: it is
-	// short, and a half-known outcome is worse than an unread answer.
-	ctx := context.WithoutCancel(r.Context())
-	if err := s.st.CreatePost(ctx, p); err != nil {
-		if feed.ErrorCode(err) == feed.EINTERNAL {
-			// The write may have committed all the same.
-			s.cache.Changed(feed.Change{Post: p})
-		}
+	if err := s.write(r, func(ctx context.Context) error { return s.st.CreatePost(ctx, p) }); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	// Before the answer: a GET that follows it must see the post.
-	s.cache.Changed(feed.Change{Post: p})
 	w.Header().Set("Location", s.r.PostURL(p.ID))
-	writeJSON(w, http.StatusCreated, s.newAPIPost(p, true))
+	httpjson.WriteJSON(w, http.StatusCreated, s.newAPIPost(p, true))
 }
 
 // handleUpdatePost edits a post: admin token, JSON body with the fields to
 // change, 200 with the post as stored. The post keeps its ID and
 // publication time; its update time moves.
-func (s *Server) handleUpdatePost(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
+func (s *API) handleUpdatePost(w http.ResponseWriter, r *http.Request) {
+	if !s.admin.Require(w, r) {
 		return
 	}
 	id, ok := postID(w, r)
@@ -190,7 +182,7 @@ func (s *Server) handleUpdatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req postPatch
-	if !s.decodeBody(w, r, &req) {
+	if !httpjson.DecodeBody(w, r, s.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	u, err := req.update()
@@ -198,17 +190,15 @@ func (s *Server) handleUpdatePost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
-	p, err := s.st.UpdatePost(ctx, id, u)
-	if err != nil {
-		if feed.ErrorCode(err) == feed.EINTERNAL {
-			s.cache.Changed(feed.Change{Post: &feed.Post{ID: id}})
-		}
+	var p *feed.Post
+	if err := s.write(r, func(ctx context.Context) (err error) {
+		p, err = s.st.UpdatePost(ctx, id, u)
+		return err
+	}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.cache.Changed(feed.Change{Post: p})
-	writeJSON(w, http.StatusOK, s.newAPIPost(p, true))
+	httpjson.WriteJSON(w, http.StatusOK, s.newAPIPost(p, true))
 }
 
 // update checks the fields of the patch as a post's fields and returns the
@@ -271,25 +261,20 @@ func (req *postPatch) update() (store.PostUpdate, error) {
 // handleDeletePost deletes a post and its comments: admin token, 204. They
 // leave the feeds at once, as tombstones where a feed showed them; the
 // post's thread feed and API answer 410 from then on.
-func (s *Server) handleDeletePost(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
+func (s *API) handleDeletePost(w http.ResponseWriter, r *http.Request) {
+	if !s.admin.Require(w, r) {
 		return
 	}
 	id, ok := postID(w, r)
 	if !ok {
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
-	p, err := s.st.DeletePost(ctx, id)
-	if err != nil {
-		if feed.ErrorCode(err) == feed.EINTERNAL {
-			s.cache.Changed(feed.Change{Post: &feed.Post{ID: id}})
-		}
+	if err := s.write(r, func(ctx context.Context) error {
+		_, err := s.st.DeletePost(ctx, id)
+		return err
+	}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	// The post's Change covers its thread, the posts feed and the
-	// comments feed, where its comments were.
-	s.cache.Changed(feed.Change{Post: p})
-	writeNoContent(w)
+	httpjson.WriteNoContent(w)
 }

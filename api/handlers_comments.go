@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/store"
 )
 
@@ -23,7 +24,7 @@ type commentPatch struct {
 func commentID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("comment")
 	if !feed.ValidID(id) {
-		writeJSONError(w, http.StatusNotFound, "comment not found")
+		httpjson.WriteError(w, http.StatusNotFound, "comment not found")
 		return "", false
 	}
 	return id, true
@@ -33,12 +34,12 @@ func commentID(w http.ResponseWriter, r *http.Request) (string, bool) {
 // thread is read in, so that every parent comes before its replies. The
 // public sees approved comments; the admin also those pending review and
 // marked spam. 404 for an unknown post, 410 for a deleted one.
-func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
+func (s *API) handleThread(w http.ResponseWriter, r *http.Request) {
 	id, ok := postID(w, r)
 	if !ok {
 		return
 	}
-	admin, ok := s.viewer(w, r)
+	admin, ok := s.admin.Viewer(w, r)
 	if !ok {
 		return
 	}
@@ -56,7 +57,7 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 	for _, c := range comments {
 		out.Comments = append(out.Comments, s.newAPIComment(c, admin))
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.WriteJSON(w, http.StatusOK, out)
 }
 
 // handleCreateComment creates a comment on a post, or a reply when the body
@@ -64,35 +65,35 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 // (429), and moderated (Config.Moderation): 201 with the comment and its
 // URL in Location when it is published at once, 202 with the comment
 // ("status": "pending") when it waits for review. The work is
-// submitComment's, which the HTML comment form shares.
-func (s *Server) handleCreateComment(w http.ResponseWriter, r *http.Request) {
+// package submit's, which the HTML comment form shares.
+func (s *API) handleCreateComment(w http.ResponseWriter, r *http.Request) {
 	postID, ok := postID(w, r)
 	if !ok {
 		return
 	}
-	admin, ok := s.viewer(w, r)
+	admin, ok := s.admin.Viewer(w, r)
 	if !ok {
 		return
 	}
-	_, c, rerr := s.submitComment(w, r, postID, admin, false)
+	_, c, rerr := s.comments.Submit(w, r, postID)
 	if rerr != nil {
-		writeRequestError(w, rerr)
+		httpjson.WriteRequestError(w, rerr)
 		return
 	}
 	if c.Status != feed.StatusApproved {
 		// Held for review (or dropped by the honeypot): no public URL to
 		// give.
-		writeJSON(w, http.StatusAccepted, s.newAPIComment(c, admin))
+		httpjson.WriteJSON(w, http.StatusAccepted, s.newAPIComment(c, admin))
 		return
 	}
 	w.Header().Set("Location", s.r.CommentURL(c.PostID, c.ID))
-	writeJSON(w, http.StatusCreated, s.newAPIComment(c, admin))
+	httpjson.WriteJSON(w, http.StatusCreated, s.newAPIComment(c, admin))
 }
 
 // handleUpdateComment edits a comment's content or author: admin token,
 // JSON body, 200 with the comment as stored.
-func (s *Server) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
+func (s *API) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
+	if !s.admin.Require(w, r) {
 		return
 	}
 	id, ok := commentID(w, r)
@@ -100,7 +101,7 @@ func (s *Server) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req commentPatch
-	if !s.decodeBody(w, r, &req) {
+	if !httpjson.DecodeBody(w, r, s.cfg.MaxBodyBytes, &req) {
 		return
 	}
 	u, err := req.update()
@@ -150,9 +151,9 @@ func (req *commentPatch) update() (store.CommentUpdate, error) {
 // routes: admin token, no body, 200 with the comment. Approving publishes
 // a pending comment; marking an approved comment spam takes it out of the
 // feeds, as a tombstone.
-func (s *Server) handleModerateComment(status feed.Status) http.HandlerFunc {
+func (s *API) handleModerateComment(status feed.Status) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.requireAdmin(w, r) {
+		if !s.admin.Require(w, r) {
 			return
 		}
 		id, ok := commentID(w, r)
@@ -167,43 +168,34 @@ func (s *Server) handleModerateComment(status feed.Status) http.HandlerFunc {
 
 // handleDeleteComment deletes a comment: admin token, 204. Its replies
 // stay; feeds that showed it carry its tombstone.
-func (s *Server) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
+func (s *API) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
+	if !s.admin.Require(w, r) {
 		return
 	}
 	id, ok := commentID(w, r)
 	if !ok {
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
-	c, err := s.st.DeleteComment(ctx, id)
-	if err != nil {
-		s.failedCommentWrite(w, r, err)
+	if err := s.write(r, func(ctx context.Context) error {
+		_, err := s.st.DeleteComment(ctx, id)
+		return err
+	}); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	s.cache.Changed(feed.Change{Comment: c})
-	writeNoContent(w)
+	httpjson.WriteNoContent(w)
 }
 
-// writeComment runs a write of one existing comment, invalidates the feeds
-// it touched and answers 200 with the comment as the admin sees it.
-func (s *Server) writeComment(w http.ResponseWriter, r *http.Request, write func(context.Context) (*feed.Comment, error)) {
-	c, err := write(context.WithoutCancel(r.Context()))
-	if err != nil {
-		s.failedCommentWrite(w, r, err)
+// writeComment runs a write of one existing comment and answers 200 with
+// the comment as the admin sees it.
+func (s *API) writeComment(w http.ResponseWriter, r *http.Request, write func(context.Context) (*feed.Comment, error)) {
+	var c *feed.Comment
+	if err := s.write(r, func(ctx context.Context) (err error) {
+		c, err = write(ctx)
+		return err
+	}); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	// Harmless for a comment no feed shows, such as a pending one.
-	s.cache.Changed(feed.Change{Comment: c})
-	writeJSON(w, http.StatusOK, s.newAPIComment(c, true))
-}
-
-// failedCommentWrite answers a failed write of a comment known by id only.
-// An internal error may hide a committed write, whose post is unknown
-// here: every cached feed is dropped, which is rare and always correct.
-func (s *Server) failedCommentWrite(w http.ResponseWriter, r *http.Request, err error) {
-	if feed.ErrorCode(err) == feed.EINTERNAL {
-		s.cache.Purge()
-	}
-	s.writeError(w, r, err)
+	httpjson.WriteJSON(w, http.StatusOK, s.newAPIComment(c, true))
 }

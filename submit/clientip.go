@@ -1,4 +1,4 @@
-package server
+package submit
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 
 // clientAddr returns the address of the client r comes from; see
 // clientAddrFrom.
-func (s *Server) clientAddr(r *http.Request) netip.Addr {
+func (s *Submitter) clientAddr(r *http.Request) netip.Addr {
 	return clientAddrFrom(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.cfg.TrustedProxies)
 }
 

@@ -1,4 +1,4 @@
-package server
+package submit
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // First-time moderation matches the author on name and URI, which anyone
 // can claim: it spares regular readers the wait, it does not authenticate
 // them. Moderators can still mark a comment spam after the fact.
-func (s *Server) initialStatus(ctx context.Context, c *feed.Comment, admin bool) (feed.Status, error) {
+func (s *Submitter) initialStatus(ctx context.Context, c *feed.Comment, admin bool) (feed.Status, error) {
 	if admin {
 		return feed.StatusApproved, nil
 	}
@@ -38,7 +38,7 @@ func (s *Server) initialStatus(ctx context.Context, c *feed.Comment, admin bool)
 // checkCommentLimits applies the server's limits on a new comment, tighter
 // than feed.Comment.Validate's: the lengths of content and author name (as
 // Validate will trim it).
-func (s *Server) checkCommentLimits(c *feed.Comment) error {
+func (s *Submitter) checkCommentLimits(c *feed.Comment) error {
 	if n := utf8.RuneCountInString(c.Content); n > s.cfg.MaxCommentLength {
 		return feed.Errorf(feed.EINVALID, "content: longer than %d characters", s.cfg.MaxCommentLength)
 	}
@@ -52,7 +52,7 @@ func (s *Server) checkCommentLimits(c *feed.Comment) error {
 // same post and stays within Config.MaxDepth, and sets c.Depth. The store
 // checks the parent again when it writes; this check gives the reasons
 // without telling whether a comment under moderation exists.
-func (s *Server) checkParent(ctx context.Context, c *feed.Comment) error {
+func (s *Submitter) checkParent(ctx context.Context, c *feed.Comment) error {
 	if c.ParentID == "" {
 		c.Depth = 0
 		return nil

@@ -1,4 +1,4 @@
-package main
+package schedule
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
-	"github.com/feedd/feedd/store"
 )
 
 // The names under which scheduled jobs are claimed in the store: one per
@@ -20,37 +18,32 @@ func pollJobName(source string) string { return "poll:" + source }
 // by then costs the run, not the schedule.
 const claimTimeout = 10 * time.Second
 
-// claimed returns job as a cron job that, when the store is a
-// store.JobClaimer, first claims run name for the schedule's period and
+// claimed returns job as a cron job that first claims run name for the
+// schedule's period in the store (every store is a store.JobClaimer) and
 // skips the run when the claim fails: another process sharing the store
 // ran the job within the period, or the store could not be asked (running
 // then might run the job twice). Claims are times in the store, so when
 // the process that made the last claim dies, the next run of any other
 // process claims the job: the job moves within a period.
 //
-// job runs under ctx (the scheduler's context). A store that is no
-// JobClaimer runs every run: one process is alone with it.
-func (a *app) claimed(ctx context.Context, name string, s cron.Schedule, job func(context.Context)) cron.Job {
-	jc, ok := a.store.(store.JobClaimer)
-	if !ok {
-		return cron.FuncJob(func() { job(ctx) })
-	}
-	period := schedulePeriod(s, time.Now())
+// job runs under ctx (the scheduler's context).
+func (s *Scheduler) claimed(ctx context.Context, name string, sched cron.Schedule, job func(context.Context)) cron.Job {
+	period := schedulePeriod(sched, time.Now())
 	return cron.FuncJob(func() {
 		cctx, cancel := context.WithTimeout(ctx, claimTimeout)
-		won, err := jc.ClaimJob(cctx, name, period)
+		won, err := s.st.ClaimJob(cctx, name, period)
 		cancel()
 		switch {
 		case err != nil:
 			if !errors.Is(err, context.Canceled) {
-				a.log.Warn("scheduled job skipped: cannot claim it", "job", name, "err", err)
+				s.log.Warn("scheduled job skipped: cannot claim it", "job", name, "err", err)
 			}
 			return
 		case !won:
-			a.log.Debug("scheduled job skipped: claimed by another process", "job", name, "period", period)
+			s.log.Debug("scheduled job skipped: claimed by another process", "job", name, "period", period)
 			return
 		}
-		a.log.Debug("scheduled job claimed", "job", name, "period", period)
+		s.log.Debug("scheduled job claimed", "job", name, "period", period)
 		job(ctx)
 	})
 }

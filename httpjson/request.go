@@ -1,4 +1,9 @@
-package server
+// Package httpjson is the HTTP plumbing that the JSON API (package api)
+// and comment submission (package submit) share: request bodies read within
+// a size limit and decoded as strict JSON objects, JSON answers and
+// refusals, the refusal of an error by its code, and the admin's bearer
+// token.
+package httpjson
 
 import (
 	"bytes"
@@ -13,23 +18,19 @@ import (
 	"unicode/utf8"
 )
 
-// readBody reads the request body, at most Config.MaxBodyBytes of it, and
-// answers the request itself when it cannot (see readBodyOrRefuse). It
-// reports whether body holds the whole body.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
-	body, rerr := s.readBodyOrRefuse(w, r)
-	if rerr != nil {
-		writeRequestError(w, rerr)
-		return nil, false
-	}
-	return body, true
-}
+// DefaultMaxBodyBytes is the request body limit when none is set
+// (http.max_body_bytes).
+const DefaultMaxBodyBytes = 1 << 20
 
-// readBodyOrRefuse reads the request body, at most Config.MaxBodyBytes of
-// it, or returns the refusal: 413 for a larger body, 400 for one that
-// cannot be read or is not valid UTF-8.
-func (s *Server) readBodyOrRefuse(w http.ResponseWriter, r *http.Request) ([]byte, *RequestError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+// ReadBody reads the request body, at most max bytes of it
+// (DefaultMaxBodyBytes when max is zero or negative), or returns the
+// refusal: 413 for a larger body, 400 for one that cannot be read or is
+// not valid UTF-8.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *RequestError) {
+	if max <= 0 {
+		max = DefaultMaxBodyBytes
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -45,31 +46,32 @@ func (s *Server) readBodyOrRefuse(w http.ResponseWriter, r *http.Request) ([]byt
 	return body, nil
 }
 
-// decodeBody reads a JSON object from the request body into dst, which must
-// be a pointer to a struct, and answers the request itself when it cannot:
-// 415 for a non-JSON Content-Type (an absent one is taken for JSON), 413
-// for a body over Config.MaxBodyBytes, 400 for invalid UTF-8, malformed
-// JSON, a value of the wrong type, an unknown field, or data after the
-// object. It reports whether dst was filled.
-func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
+// DecodeBody reads a JSON object from the request body into dst, which
+// must be a pointer to a struct, and answers the request itself when it
+// cannot: 415 for a non-JSON Content-Type (an absent one is taken for
+// JSON), 413 for a body over max bytes (see ReadBody), 400 for invalid
+// UTF-8, malformed JSON, a value of the wrong type, an unknown field, or
+// data after the object. It reports whether dst was filled.
+func DecodeBody(w http.ResponseWriter, r *http.Request, max int64, dst any) bool {
 	if msg := checkJSONContentType(r.Header.Get("Content-Type")); msg != "" {
-		writeJSONError(w, http.StatusUnsupportedMediaType, msg)
+		WriteError(w, http.StatusUnsupportedMediaType, msg)
 		return false
 	}
-	body, ok := s.readBody(w, r)
-	if !ok {
+	body, rerr := ReadBody(w, r, max)
+	if rerr != nil {
+		WriteRequestError(w, rerr)
 		return false
 	}
-	if msg := decodeJSONObject(body, dst); msg != "" {
-		writeJSONError(w, http.StatusBadRequest, msg)
+	if msg := DecodeObject(body, dst); msg != "" {
+		WriteError(w, http.StatusBadRequest, msg)
 		return false
 	}
 	return true
 }
 
-// decodeJSONObject decodes body, which must hold exactly one JSON object,
+// DecodeObject decodes body, which must hold exactly one JSON object,
 // into dst and refuses unknown fields. It returns why it could not, or "".
-func decodeJSONObject(body []byte, dst any) string {
+func DecodeObject(body []byte, dst any) string {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return "body: required: a JSON object"
@@ -96,7 +98,7 @@ func checkJSONContentType(v string) string {
 		return ""
 	}
 	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || !isJSONMediaType(mt) {
+	if err != nil || !IsJSONMediaType(mt) {
 		return "Content-Type: must be application/json"
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
@@ -105,7 +107,9 @@ func checkJSONContentType(v string) string {
 	return ""
 }
 
-func isJSONMediaType(mt string) bool {
+// IsJSONMediaType reports whether mt is application/json or
+// application/*+json.
+func IsJSONMediaType(mt string) bool {
 	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }
 
