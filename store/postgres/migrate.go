@@ -3,8 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
+	"strconv"
 
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlstore"
@@ -18,18 +17,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrations returns the embedded migrations in order, failing if their
-// numbering is malformed, repeated or has gaps.
-func migrations() ([]store.Migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	return store.ParseMigrations(names, func(name string) (string, error) {
-		b, err := migrationFS.ReadFile(name)
-		return string(b), err
-	})
-}
+// migrations returns the embedded migrations in order.
+func migrations() ([]store.Migration, error) { return sqlstore.Migrations(migrationFS) }
 
 // migrationLock is the first key of the transaction-level advisory lock
 // that every migration transaction takes first; the second is a hash of the
@@ -58,62 +47,16 @@ func (db *DB) migrate(ctx context.Context) error {
 	return db.migrateTo(ctx, ms)
 }
 
-// migrateTo applies ms, the first migrations in order: all of them but
-// in tests, which stop at an older schema to check the next migration.
+// migrateTo applies ms, the first migrations in order (see
+// sqlstore.DB.Migrate), each under the migration lock.
 func (db *DB) migrateTo(ctx context.Context, ms []store.Migration) error {
-	for _, m := range ms {
-		var done bool
-		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
-			var err error
-			done, err = apply(ctx, tx, m, len(ms), db.Now().Unix())
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if done {
-			// The newest migration is applied already: the usual start of
-			// a process on an up-to-date schema, one transaction long.
-			return nil
-		}
-	}
-	return nil
-}
-
-// apply runs migration m in tx, under the migration lock, unless it is
-// recorded as done. known is the number of migrations this feedd has; up
-// reports that the schema holds all of them.
-func apply(ctx context.Context, tx *sqlstore.Tx, m store.Migration, known int, now int64) (up bool, err error) {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrationLock); err != nil {
-		return false, fmt.Errorf("migration %q: lock: %w", m.Name, err)
-	}
-	// Under the lock, so that two first starts do not race to create it.
+	// Made under the lock, so that two first starts do not race to create
+	// it.
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		name       TEXT    NOT NULL,
 		applied_at BIGINT  NOT NULL -- unix seconds
 	)`
-	if _, err := tx.ExecContext(ctx, create); err != nil {
-		return false, fmt.Errorf("create schema_migrations: %w", err)
-	}
-	var newest int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
-		return false, fmt.Errorf("read schema version: %w", err)
-	}
-	switch {
-	case newest > known:
-		return false, fmt.Errorf("schema version %d is newer than this feedd knows (%d)", newest, known)
-	case newest == known:
-		return true, nil
-	case newest >= m.Version:
-		return false, nil
-	}
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return false, fmt.Errorf("migration %q: %w", m.Name, err)
-	}
-	const record = `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`
-	if _, err := tx.ExecContext(ctx, record, m.Version, m.Name, now); err != nil {
-		return false, fmt.Errorf("migration %q: record: %w", m.Name, err)
-	}
-	return m.Version == known, nil
+	lock := `SELECT pg_advisory_xact_lock(` + strconv.Itoa(migrationLock) + `, hashtext(current_schema()))`
+	return db.Migrate(ctx, ms, lock, create)
 }

@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 )
 
 // CreateComment stores c under its post, applying the defaults of
-// store.Store. On success c holds the stored values, PostTitle and
-// PostUpdated included. An Origin is stored too, and must be complete;
-// UpsertComment is the usual way in for mirrored comments.
+// store.Store; an Origin is stored too (UpsertComment is the usual way in).
 func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	// Work on a copy so that a failed write leaves c as the caller gave it.
 	q := *c
@@ -89,19 +88,26 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 // insertComment stores q, validated and with its ID, times, parent and
 // depth set, and logs the change, in tx.
 func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error {
-	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key, content,
-		status, depth, published, updated, origin_source, origin_id, origin_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	var o feed.Origin // all '' for a native comment
-	if q.Origin != nil {
-		o = *q.Origin
-	}
-	if _, err := tx.exec(ctx, insert, q.ID, q.PostID, nullable(q.ParentID), q.AuthorName, q.AuthorURI,
-		authorKey(q.AuthorName, q.AuthorURI), q.Content, string(q.Status), q.Depth,
-		q.Published.Unix(), q.Updated.Unix(), o.Source, o.ID, o.URL); err != nil {
+	if err := db.insertCommentRow(ctx, tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI)); err != nil {
 		return err
 	}
 	return tx.change(ctx, db.now(), q.PostID, q.ID)
+}
+
+// insertCommentRow inserts c as it is, deleted at deleted (zero: live),
+// with its tombstone state and author key.
+func (db *DB) insertCommentRow(ctx context.Context, tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key string) error {
+	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
+		content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var o feed.Origin // all '' for a native comment
+	if c.Origin != nil {
+		o = *c.Origin
+	}
+	_, err := tx.exec(ctx, insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
+		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
+		o.Source, o.ID, o.URL)
+	return err
 }
 
 // commentConflict turns the unique violation of an insert of comment q
@@ -211,8 +217,7 @@ func (db *DB) liveComment(ctx context.Context, q Querier, id string) (*feed.Comm
 	return c, nil
 }
 
-// Comment returns the comment with the given id, whatever its status, with
-// PostTitle and PostUpdated filled in.
+// Comment returns the comment with the given id, whatever its status.
 func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 	var c *feed.Comment
 	err := db.Read(ctx, func(q Querier) (err error) {
@@ -222,10 +227,7 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 	return c, err
 }
 
-// Comments returns the live comments f selects, newest first by Published
-// (or Updated) and then ID, or oldest first, with PostTitle filled in: one
-// post's thread when f.PostID is set, else all; approved ones unless
-// f.Statuses says otherwise.
+// Comments returns the live comments f selects, in f's order.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
 	query, args, err := db.commentsQuery(f)
 	if err != nil {
@@ -321,9 +323,8 @@ func commentsWhere(f store.CommentFilter) (string, []any, error) {
 	return where, args, nil
 }
 
-// CountComments returns the number of live comments f selects, ignoring
-// its Limit, Offset, Ascending and OrderBy. With f.PostID set it fails
-// like Comments when that post does not exist or was deleted.
+// CountComments counts the live comments f selects; with f.PostID set it
+// fails like Comments when that post does not exist or was deleted.
 func (db *DB) CountComments(ctx context.Context, f store.CommentFilter) (int, error) {
 	where, args, err := commentsWhere(f)
 	if err != nil {
@@ -354,8 +355,7 @@ func (db *DB) CountComments(ctx context.Context, f store.CommentFilter) (int, er
 const deleteComments = `UPDATE comments SET deleted_at = ?1,
 	tombstone = CASE WHEN status = 'approved' THEN 1 ELSE 0 END`
 
-// UpdateComment applies the set fields of u to a live comment, in one
-// transaction, and returns the comment as stored.
+// UpdateComment applies the set fields of u to a live comment.
 func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdate) (*feed.Comment, error) {
 	var c feed.Comment
 	err := db.Write(ctx, func(tx *Tx) error {
@@ -405,8 +405,7 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 	return &c, nil
 }
 
-// DeleteComment soft-deletes a live comment, leaving its replies, and
-// returns the comment as it was.
+// DeleteComment soft-deletes a live comment, leaving its replies.
 func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, error) {
 	var c *feed.Comment
 	err := db.Write(ctx, func(tx *Tx) error {
@@ -441,9 +440,7 @@ func (db *DB) HasApprovedComment(ctx context.Context, authorName, authorURI stri
 	return ok, nil
 }
 
-// ThreadStats returns the number of live approved comments of each of the
-// given posts and their newest update; posts without such comments are
-// absent from the map.
+// ThreadStats counts the live approved comments of each of the posts.
 func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error) {
 	counts := make(map[string]feed.ThreadStats)
 	if len(postIDs) == 0 {

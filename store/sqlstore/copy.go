@@ -10,9 +10,7 @@ import (
 	"github.com/feedd/feedd/store"
 )
 
-// CountRecords returns how many records Dump yields: every post and
-// comment, deleted ones and husks included, every fetch state and every
-// WebSub subscription.
+// CountRecords returns how many records Dump yields.
 func (db *DB) CountRecords(ctx context.Context) (int, error) {
 	const query = `SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM comments) +
 		(SELECT COUNT(*) FROM fetches) + (SELECT COUNT(*) FROM subscriptions)`
@@ -108,12 +106,6 @@ func nullUnix(t time.Time) any {
 	return t.Unix()
 }
 
-// statement is one insert of Load, with the record it stores.
-type statement struct {
-	what, query string
-	args        []any
-}
-
 // Load stores records as Dump yields them, in one transaction: all or
 // none. It writes them as they are, ids, times, statuses and deletions
 // included, without the defaults and checks of CreatePost and
@@ -125,73 +117,47 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	var stmts []statement
-	queue := func(what, query string, args ...any) {
-		stmts = append(stmts, statement{what, query, args})
-	}
-	for i, r := range recs {
-		switch {
-		case !r.Single():
-			return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
-		case r.Post != nil:
-			p := &r.Post.Post
-			if p.ID == "" {
-				return feed.Errorf(feed.EINVALID, "load post: id required")
-			}
-			name := fmt.Sprintf("post %q", p.ID)
-			const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
-				published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-			var o feed.Origin // all '' for a native post
-			if p.Origin != nil {
-				o = *p.Origin
-			}
-			queue(name, insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
-				p.Published.Unix(), p.Updated.Unix(), nullUnix(r.Post.Deleted), o.Source, o.ID, o.URL, o.CommentsURL)
-			if len(p.Categories) > 0 {
-				queue(name, `INSERT INTO post_categories (post_id, position, name) SELECT ?, l.i, l.v FROM `+db.d.Elems+` l`,
-					p.ID, db.d.List(p.Categories))
-			}
-		case r.Comment != nil:
-			c := &r.Comment.Comment
-			if c.ID == "" {
-				return feed.Errorf(feed.EINVALID, "load comment: id required")
-			}
-			tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
-			switch deleted := r.Comment.Deleted; {
-			case r.Comment.Tombstone && deleted.IsZero():
-				return feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
-			case r.Comment.Tombstone:
-				tombstone = 1
-			case !deleted.IsZero() && c.AuthorName == "":
-				tombstone, key = 2, "" // a husk, erased
-			}
-			const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
-				content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-			var o feed.Origin // all '' for a native comment
-			if c.Origin != nil {
-				o = *c.Origin
-			}
-			queue(fmt.Sprintf("comment %q", c.ID), insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName,
-				c.AuthorURI, key, c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(),
-				nullUnix(r.Comment.Deleted), tombstone, o.Source, o.ID, o.URL)
-		case r.Fetch != nil:
-			f := r.Fetch
-			if f.Source == "" {
-				return feed.Errorf(feed.EINVALID, "load fetch state: source required")
-			}
-			queue(fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID), insertFetch, fetchArgs(f)...)
-		default:
-			sub := r.Subscription
-			queue(fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic), insertSubscription,
-				sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
-		}
-	}
 	err := db.Write(ctx, func(tx *Tx) error {
-		for _, st := range stmts {
-			if _, err := tx.exec(ctx, st.query, st.args...); err != nil {
-				return db.loadError(err, st.what)
+		for i, r := range recs {
+			var what string
+			var err error
+			switch {
+			case !r.Single():
+				return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
+			case r.Post != nil:
+				if r.Post.ID == "" {
+					return feed.Errorf(feed.EINVALID, "load post: id required")
+				}
+				what, err = fmt.Sprintf("post %q", r.Post.ID), db.insertPostRow(ctx, tx, &r.Post.Post, r.Post.Deleted)
+			case r.Comment != nil:
+				c := &r.Comment.Comment
+				if c.ID == "" {
+					return feed.Errorf(feed.EINVALID, "load comment: id required")
+				}
+				tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
+				switch deleted := r.Comment.Deleted; {
+				case r.Comment.Tombstone && deleted.IsZero():
+					return feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
+				case r.Comment.Tombstone:
+					tombstone = 1
+				case !deleted.IsZero() && c.AuthorName == "":
+					tombstone, key = 2, "" // a husk, erased
+				}
+				what, err = fmt.Sprintf("comment %q", c.ID), db.insertCommentRow(ctx, tx, c, r.Comment.Deleted, tombstone, key)
+			case r.Fetch != nil:
+				f := r.Fetch
+				if f.Source == "" {
+					return feed.Errorf(feed.EINVALID, "load fetch state: source required")
+				}
+				_, err = tx.exec(ctx, insertFetch, fetchArgs(f)...)
+				what = fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID)
+			default:
+				sub := r.Subscription
+				_, err = tx.exec(ctx, insertSubscription, sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
+				what = fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic)
+			}
+			if err != nil {
+				return db.loadError(err, what)
 			}
 		}
 		if n := db.d.Notify; n != "" {
@@ -209,7 +175,7 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 // loadError reports a failed insert of the record what names: a taken key
 // as ECONFLICT, a broken rule of the schema (a missing post or parent, a
 // status or format it does not know) as EINVALID. Other errors pass on
-// unchanged, so that Write can tell a lost connection.
+// wrapped, so that Write can tell a lost connection.
 func (db *DB) loadError(err error, what string) error {
 	switch class, _ := db.d.Classify(err); class {
 	case Duplicate:

@@ -103,9 +103,10 @@ type DB struct {
 	// New sets it to time.Now; tests may replace it before any write.
 	Now func() time.Time
 
-	sql     *sql.DB
-	d       *Dialect
-	queries sync.Map // query as written → as the dialect spells it
+	sql      *sql.DB
+	d        *Dialect
+	queries  sync.Map // query as written → as the dialect spells it
+	postCols string   // see postColumns
 
 	mu     sync.Mutex // guards subs and closed
 	subs   map[chan store.WatchEvent]struct{}
@@ -116,7 +117,9 @@ var _ store.Store = (*DB)(nil)
 
 // New returns the store kept in sqlDB, whose schema must be up to date.
 func New(sqlDB *sql.DB, d *Dialect) *DB {
-	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]struct{})}
+	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]struct{}),
+		postCols: `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
+	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, ` + d.Categories + `, p.deleted_at IS NOT NULL`}
 }
 
 // Close ends every Watch and closes the pool.

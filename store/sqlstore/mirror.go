@@ -184,9 +184,8 @@ func (db *DB) unchangedPost(ctx context.Context, q feed.Post) (old *feed.Post, o
 	return old, err == nil && same
 }
 
-// UpsertComment stores a mirrored comment of post c.PostID, keyed by the
-// post and its origin, in one transaction: it creates it, updates it when
-// upstream changed it, or leaves it alone. See store.Store.
+// UpsertComment stores a mirrored comment of post c.PostID like
+// UpsertPost.
 func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstreamID string) (changed bool, err error) {
 	in := *c
 	if in.Origin, err = store.MirrorOrigin(c.Origin); err != nil {
@@ -388,9 +387,8 @@ func (db *DB) resolveParent(ctx context.Context, tx *Tx, postID string, postOrig
 	return id, depth + 1, nil
 }
 
-// SourceCounts returns the live posts and live approved comments stored
-// from each source. Native entries, with an empty origin_source, are not
-// counted.
+// SourceCounts counts the live posts and approved comments of each
+// source; native entries, with an empty origin_source, are not counted.
 func (db *DB) SourceCounts(ctx context.Context) (map[string]feed.SourceCounts, error) {
 	// The comments of a deleted post were deleted with it, so comments
 	// need no join to tell they are live.
@@ -509,8 +507,8 @@ func (db *DB) SaveFetch(ctx context.Context, f *feed.Fetch) error {
 	return nil
 }
 
-// Fetches returns the polling states of one source, or of all when source
-// is empty, by source and then post ("" first: the source's own feed).
+// Fetches returns the polling states of one source, or of all, by source
+// and then post ("" first: the source's own feed).
 func (db *DB) Fetches(ctx context.Context, source string) ([]*feed.Fetch, error) {
 	query, args := `SELECT `+fetchColumns+` FROM fetches`, []any{}
 	if source != "" {

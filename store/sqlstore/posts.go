@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 )
 
-// CreatePost stores p with its categories in one transaction, applying the
-// defaults of store.Store. On success p holds the stored values. An Origin
-// is stored too, and must be complete; UpsertPost is the usual way in for
-// mirrored posts.
+// CreatePost stores p with its categories, applying the defaults of
+// store.Store; an Origin is stored too (UpsertPost is the usual way in).
 func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	// Work on a copy so that a failed write leaves p as the caller gave it.
 	q := *p
@@ -45,21 +44,27 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 // insertPost stores q, validated and with its ID and times set, with its
 // categories and origin, and logs the change, in tx.
 func (db *DB) insertPost(ctx context.Context, tx *Tx, q *feed.Post) error {
-	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri, published, updated,
-		origin_source, origin_id, origin_url, origin_comments_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	var o feed.Origin // all '' for a native post
-	if q.Origin != nil {
-		o = *q.Origin
-	}
-	if _, err := tx.exec(ctx, insert, q.ID, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
-		q.Published.Unix(), q.Updated.Unix(), o.Source, o.ID, o.URL, o.CommentsURL); err != nil {
-		return err
-	}
-	if err := db.insertCategories(ctx, tx, q.ID, q.Categories); err != nil {
+	if err := db.insertPostRow(ctx, tx, q, time.Time{}); err != nil {
 		return err
 	}
 	return tx.change(ctx, db.now(), q.ID, "")
+}
+
+// insertPostRow inserts p as it is, with its categories, deleted at
+// deleted (zero: live).
+func (db *DB) insertPostRow(ctx context.Context, tx *Tx, p *feed.Post, deleted time.Time) error {
+	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
+		published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var o feed.Origin // all '' for a native post
+	if p.Origin != nil {
+		o = *p.Origin
+	}
+	if _, err := tx.exec(ctx, insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
+		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL); err != nil {
+		return err
+	}
+	return db.insertCategories(ctx, tx, p.ID, p.Categories)
 }
 
 // postConflict turns the unique violation of an insert of post q into
@@ -91,11 +96,7 @@ func (db *DB) insertCategories(ctx context.Context, tx *Tx, postID string, categ
 // postColumns selects a post from posts p, its origin, its categories as a
 // JSON array in their stored order, and whether it was deleted. One
 // statement reads both, so they are consistent without a read transaction.
-func (db *DB) postColumns() string {
-	return `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
-	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, ` + db.d.Categories + `,
-	p.deleted_at IS NOT NULL`
-}
+func (db *DB) postColumns() string { return db.postCols }
 
 // scanPost reads a row of postColumns. deleted tells whether the post was
 // deleted.
@@ -176,8 +177,7 @@ func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
 	return p, err
 }
 
-// Posts returns the live posts f selects, newest first by Published (or
-// Updated) and then ID, or oldest first.
+// Posts returns the live posts f selects, in f's order.
 func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
 	query, args, err := db.postsQuery(f)
 	if err != nil {
@@ -252,8 +252,7 @@ func order(a, column string, ascending bool) string {
 	return a + `.` + column + dir + `, ` + a + `.id` + dir
 }
 
-// CountPosts returns the number of live posts f selects, ignoring its
-// Limit, Offset, Before, Ascending and OrderBy.
+// CountPosts counts the live posts f selects.
 func (db *DB) CountPosts(ctx context.Context, f store.PostFilter) (int, error) {
 	where, args := db.postsWhere(f)
 	var n int
@@ -263,8 +262,7 @@ func (db *DB) CountPosts(ctx context.Context, f store.PostFilter) (int, error) {
 	return n, nil
 }
 
-// UpdatePost applies the set fields of u to a live post, in one
-// transaction, and returns the post as stored.
+// UpdatePost applies the set fields of u to a live post.
 func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*feed.Post, error) {
 	var p feed.Post
 	err := db.Write(ctx, func(tx *Tx) error {
@@ -317,9 +315,8 @@ func (db *DB) replaceCategories(ctx context.Context, tx *Tx, id string, categori
 	return db.insertCategories(ctx, tx, id, categories)
 }
 
-// DeletePost soft-deletes a live post and its live comments, of every
-// status, at one time, and returns the post as it was. A comment deleted
-// this way leaves a tombstone when it was public (approved).
+// DeletePost soft-deletes a live post and its live comments at one time;
+// an approved comment leaves a tombstone.
 func (db *DB) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
 	var p *feed.Post
 	err := db.Write(ctx, func(tx *Tx) error {

@@ -13,7 +13,7 @@ import (
 )
 
 // Tombstones returns the deleted, not yet purged entries the feed ref
-// showed, newest deletion first and then by id, descending like the feeds.
+// showed, newest deletion first and then by id.
 func (db *DB) Tombstones(ctx context.Context, ref feed.Ref, lim int) ([]feed.Tombstone, error) {
 	n, err := db.limit(lim)
 	if err != nil {
@@ -251,9 +251,8 @@ func scanSubscription(row scanner) (*feed.Subscription, error) {
 	return &s, nil
 }
 
-// SaveSubscription stores s, replacing the lease of (s.Topic, s.Callback)
-// but keeping its Created. A zero Created is the store's clock. On success
-// s holds the stored values. It logs no change.
+// SaveSubscription stores s, renewing the lease of (s.Topic, s.Callback)
+// but keeping its Created. It logs no change.
 func (db *DB) SaveSubscription(ctx context.Context, s *feed.Subscription) error {
 	if err := store.ValidateSubscription(db.now(), s); err != nil {
 		return err
