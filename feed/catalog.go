@@ -11,7 +11,7 @@ import (
 // The catalogue of feedd's feeds: the kinds of feed, the formats they are
 // rendered in, the documents (views) each kind has and the URL path of
 // every document. It is the one place that writes these down: the
-// renderer builds its URLs from it (Path, IDPath), the server parses
+// renderer builds its URLs from it (URL, ID), the server parses
 // request paths with it (ParsePath), the static export walks it (Files)
 // and the cache checks its keys against it (CheckDoc).
 //
@@ -33,7 +33,7 @@ import (
 //
 // A feed's head is at the first four; its pages, selections (category,
 // author) and Blogger queries at the same path with the query
-// View.Encode spells. A feed's id (IDPath) is its head's path without the
+// View.Encode spells. A feed's id (ID) is its head's path without the
 // extension, the same for every format; its archives are below it.
 
 // Kind says which of feedd's feeds a Ref names.
@@ -296,15 +296,22 @@ func ParsePath(p string) (Target, bool) {
 	if !ok {
 		return Target{}, false
 	}
-	parts := strings.Split(rest, "/")
-	for i, s := range parts {
+	var buf [maxSegments]string // on the stack: no allocation but to unescape
+	parts := buf[:0]
+	for more := true; more; {
+		if len(parts) == maxSegments {
+			return Target{}, false
+		}
+		var s string
+		s, rest, more = strings.Cut(rest, "/")
 		if strings.IndexByte(s, '%') >= 0 {
 			u, err := url.PathUnescape(s)
 			if err != nil {
 				return Target{}, false
 			}
-			parts[i] = u
+			s = u
 		}
+		parts = append(parts, s)
 	}
 	for i := range Routes {
 		if t, ok := Routes[i].match(parts); ok {
@@ -313,6 +320,9 @@ func ParsePath(p string) (Target, bool) {
 	}
 	return Target{}, false
 }
+
+// maxSegments bounds the segments of a route's pattern.
+const maxSegments = 8
 
 // match returns the target of parts, a path's unescaped segments, under
 // route r.
@@ -369,8 +379,14 @@ func (r *Route) match(parts []string) (Target, bool) {
 
 // Build returns the path of t under route r (escaped, without a query),
 // the inverse of ParsePath.
-func (r *Route) Build(t Target) string {
+func (r *Route) Build(t Target) string { return r.build("", t, "") }
+
+// build returns base, the path of t under r and suffix, in one
+// allocation.
+func (r *Route) build(base string, t Target, suffix string) string {
 	var b strings.Builder
+	b.Grow(len(base) + len(r.Pattern) + len(t.Ref.PostID) + len(t.Ref.Period) + len(t.View.Category) + len(suffix) + 8)
+	b.WriteString(base)
 	for _, seg := range r.segs {
 		b.WriteByte('/')
 		switch seg.wild {
@@ -385,11 +401,12 @@ func (r *Route) Build(t Target) string {
 		case wildLabel:
 			b.WriteString(url.PathEscape(t.View.Category))
 		}
-		if seg.ext {
+		if seg.ext && t.Format != "" {
 			b.WriteByte('.')
 			b.WriteString(t.Format.Ext())
 		}
 	}
+	b.WriteString(suffix)
 	return b.String()
 }
 
@@ -409,23 +426,27 @@ func route(k Kind, archive bool) *Route {
 // path with v's canonical query (View.Encode), if any. E.g.
 // /feeds/posts/{post}/comments.atom, /feeds/posts.rss?page=2,
 // /feeds/comments/archive/3.json.
-func Path(ref Ref, v View, f Format) string {
+func Path(ref Ref, v View, f Format) string { return URL("", ref, v, f) }
+
+// URL returns base followed by Path(ref, v, f): the document's URL under
+// the base URL base (without a trailing slash).
+func URL(base string, ref Ref, v View, f Format) string {
 	if v.Archive > 0 {
-		return route(ref.Kind, true).Build(Target{Ref: ref, View: View{Archive: v.Archive}, Format: f})
+		return route(ref.Kind, true).build(base, Target{Ref: ref, View: View{Archive: v.Archive}, Format: f}, "")
 	}
-	p := route(ref.Kind, false).Build(Target{Ref: ref, Format: f})
-	if q := v.Encode(); q != "" {
-		p += "?" + q
+	q := v.Encode()
+	if q != "" {
+		q = "?" + q
 	}
-	return p
+	return route(ref.Kind, false).build(base, Target{Ref: ref, Format: f}, q)
 }
 
-// IDPath returns the path of the Atom id of feed ref, below the base URL:
-// its head's path without the extension (/feeds/posts,
-// /feeds/posts/{post}/comments, /feeds/digest/{period}), the same for
-// every format.
-func IDPath(ref Ref) string {
-	return strings.TrimSuffix(route(ref.Kind, false).Build(Target{Ref: ref}), ".")
+// ID returns the Atom id of feed ref under the base URL base: its head's
+// URL without the extension ({base}/feeds/posts,
+// {base}/feeds/posts/{post}/comments, {base}/feeds/digest/{period}), the
+// same for every format. Archive documents are below it.
+func ID(base string, ref Ref) string {
+	return route(ref.Kind, false).build(base, Target{Ref: ref}, "")
 }
 
 // Files returns the documents of feed ref that have a path of their own,

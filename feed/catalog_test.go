@@ -40,8 +40,8 @@ func TestPath(t *testing.T) {
 		PostsFeed: "/feeds/posts", CommentsFeed: "/feeds/comments",
 		ThreadFeed("abc"): "/feeds/posts/abc/comments", DigestFeed(PeriodDaily): "/feeds/digest/daily",
 	} {
-		if got := IDPath(ref); got != want {
-			t.Errorf("IDPath(%v) = %q, want %q", ref, got, want)
+		if got := ID("https://example.org/blog", ref); got != "https://example.org/blog"+want {
+			t.Errorf("ID(%v) = %q, want %q", ref, got, want)
 		}
 	}
 }
@@ -296,8 +296,18 @@ func TestCatalogue_Consistent(t *testing.T) {
 		if _, ok := SpecOf(r.Kind); !ok {
 			t.Errorf("%s: unknown kind %q", r.Pattern, r.Kind)
 		}
-		if !strings.HasPrefix(r.Pattern, "/feeds/") {
-			t.Errorf("%s: not below /feeds/", r.Pattern)
+		if !strings.HasPrefix(r.Pattern, "/feeds/") || len(r.segs) > maxSegments {
+			t.Errorf("%s: not below /feeds/, or more than %d segments", r.Pattern, maxSegments)
+		}
+	}
+}
+
+// ParsePath runs on every feed request: it allocates nothing for a path
+// without escapes.
+func TestParsePath_Allocs(t *testing.T) {
+	for _, p := range []string{"/feeds/posts.atom", "/feeds/posts/hello/comments/archive/3.json", "/feeds/nope/x/y/z/w/v/u/t/s"} {
+		if n := testing.AllocsPerRun(100, func() { ParsePath(p) }); n != 0 {
+			t.Errorf("ParsePath(%q): %v allocations", p, n)
 		}
 	}
 }

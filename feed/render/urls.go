@@ -18,7 +18,7 @@ import (
 //	{base}/static/feed.xsl                     XSLT stylesheet of Atom and RSS feeds
 //
 // A feed's Atom id is its URL without the extension, the same for every
-// format (feed.IDPath).
+// format (feed.ID).
 
 // canonicalBase returns u as the canonical prefix of every URL built: scheme
 // and host in lower case, no default port, no dot segments, no trailing
@@ -92,9 +92,9 @@ func (r *Renderer) FeedURL(ref feed.Ref, f feed.Format) string {
 
 // FeedID returns the Atom id of a feed, {base}/feeds/posts,
 // {base}/feeds/comments or {base}/feeds/posts/{post}/comments: its URL
-// without the format extension (feed.IDPath).
+// without the format extension (feed.ID).
 func (r *Renderer) FeedID(ref feed.Ref) string {
-	return r.root + feed.IDPath(ref)
+	return feed.ID(r.root, ref)
 }
 
 // alternateURL returns the page a feed stands for: the home page for the
@@ -124,9 +124,9 @@ func (r *Renderer) ArchiveURL(ref feed.Ref, k int, f feed.Format) string {
 
 // ViewURL returns the URL of document v of feed ref in format f: the
 // feed's URL with v's canonical query (feed.View.Encode), or ArchiveURL
-// for an archive document (feed.Path).
+// for an archive document (feed.URL).
 func (r *Renderer) ViewURL(ref feed.Ref, v feed.View, f feed.Format) string {
-	return r.root + feed.Path(ref, v, f)
+	return feed.URL(r.root, ref, v, f)
 }
 
 // ParseFeedURL returns the feed and format whose head document is served
