@@ -270,20 +270,11 @@ func CommentsQuery(d *Dialect, f store.CommentFilter) (string, []any, error) {
 
 // commentsQuery returns the query of Comments(f) and its arguments.
 func (db *DB) commentsQuery(f store.CommentFilter) (string, []any, error) {
-	n, err := db.limit(f.Limit)
-	if err != nil {
-		return "", nil, err
-	}
-	column, err := store.PageOrder(f.Offset, f.OrderBy)
-	if err != nil {
-		return "", nil, err
-	}
 	where, args, err := commentsWhere(f)
 	if err != nil {
 		return "", nil, err
 	}
-	query := `SELECT ` + commentColumns + ` ` + where + ` ORDER BY ` + order("c", column, f.Ascending) + ` LIMIT ? OFFSET ?`
-	return query, append(args, n, f.Offset), nil
+	return db.paged(commentColumns, "c", where, args, f.Limit, f.Offset, f.OrderBy, f.Ascending)
 }
 
 // commentsWhere returns the FROM and WHERE clauses, over comments c joined

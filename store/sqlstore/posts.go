@@ -203,21 +203,32 @@ func PostsQuery(d *Dialect, f store.PostFilter) (string, []any, error) {
 
 // postsQuery returns the query of Posts(f) and its arguments.
 func (db *DB) postsQuery(f store.PostFilter) (string, []any, error) {
-	n, err := db.limit(f.Limit)
-	if err != nil {
-		return "", nil, err
-	}
-	column, err := store.PageOrder(f.Offset, f.OrderBy)
-	if err != nil {
-		return "", nil, err
-	}
 	where, args := db.postsWhere(f)
 	if c := f.Before; c != nil {
 		// A row comparison, which the index scan starts at.
 		where, args = where+` AND (p.published, p.id) < (?, ?)`, append(args, c.Published.Unix(), c.ID)
 	}
-	query := `SELECT ` + db.postColumns() + ` ` + where + ` ORDER BY ` + order("p", column, f.Ascending) + ` LIMIT ? OFFSET ?`
-	return query, append(args, n, f.Offset), nil
+	return db.paged(db.postColumns(), "p", where, args, f.Limit, f.Offset, f.OrderBy, f.Ascending)
+}
+
+// paged completes the query of columns over where, a FROM and WHERE of
+// table alias a, with the order and paging of a filter.
+func (db *DB) paged(columns, a, where string, args []any, limit, offset int, orderBy string, ascending bool) (string, []any, error) {
+	n, err := db.limit(limit)
+	if err != nil {
+		return "", nil, err
+	}
+	column, err := store.PageOrder(offset, orderBy)
+	if err != nil {
+		return "", nil, err
+	}
+	// The ids break ties, so that pages and offsets cut one order.
+	dir := ` DESC`
+	if ascending {
+		dir = ` ASC`
+	}
+	query := `SELECT ` + columns + ` ` + where + ` ORDER BY ` + a + `.` + column + dir + `, ` + a + `.id` + dir + ` LIMIT ? OFFSET ?`
+	return query, append(args, n, offset), nil
 }
 
 // postsWhere returns the FROM and WHERE clauses, over posts p, that select
@@ -239,17 +250,6 @@ func (db *DB) postsWhere(f store.PostFilter) (string, []any) {
 		where, args = where+` AND `+db.d.AuthorMatch, append(args, f.Author)
 	}
 	return where, args
-}
-
-// order returns the ORDER BY list of a read of table alias a by its time
-// column (store.OrderColumn), then id: newest first, or oldest first when
-// ascending. The ids break ties, so that pages and offsets cut one order.
-func order(a, column string, ascending bool) string {
-	dir := ` DESC`
-	if ascending {
-		dir = ` ASC`
-	}
-	return a + `.` + column + dir + `, ` + a + `.id` + dir
 }
 
 // CountPosts counts the live posts f selects.
