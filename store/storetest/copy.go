@@ -23,14 +23,7 @@ import (
 // two stores agrees, that the copy dumps the same records, and that both
 // purge alike.
 func RunCopy(t *testing.T, from, to store.Store) {
-	src, ok := from.(store.Copier)
-	if !ok {
-		t.Fatalf("%T implements no store.Copier", from)
-	}
-	dst, ok := to.(store.Copier)
-	if !ok {
-		t.Fatalf("%T implements no store.Copier", to)
-	}
+	src, dst := from, to
 	checkLoadErrors(t, dst)
 	writeHistory(t, from)
 

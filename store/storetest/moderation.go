@@ -434,7 +434,11 @@ func testDepth(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("CreateComment(%s).Depth = %d, want %d", c.id, got.Depth, want[c.id])
 		}
 	}
-	for _, c := range comments(t, s, store.CommentFilter{PostID: "p"}) {
+	thread := comments(t, s, store.CommentFilter{PostID: "p"})
+	if len(thread) != len(want) {
+		t.Errorf("Comments = %s, want %d comments", commentIDs(thread), len(want))
+	}
+	for _, c := range thread {
 		if c.Depth != want[c.ID] {
 			t.Errorf("Comments: %s.Depth = %d, want %d", c.ID, c.Depth, want[c.ID])
 		}

@@ -299,6 +299,9 @@ func testPosts(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("Posts: %v", err)
 		}
 		want := map[string][]string{"p0": {"b", "a"}, "p1": nil, "p2": {"c"}}
+		if len(posts) != len(want) {
+			t.Errorf("Posts = %s, want %d posts", postIDs(posts), len(want))
+		}
 		for _, p := range posts {
 			if !slices.Equal(p.Categories, want[p.ID]) {
 				t.Errorf("post %s categories = %q, want %q", p.ID, p.Categories, want[p.ID])

@@ -31,8 +31,7 @@ import (
 // for Purge's cutoff; job claims growing stale). A store that reads
 // another clock fails.
 //
-// The optional interfaces of store/cluster.go are tested when the store
-// implements them: ClaimJob. Copier needs two stores at once; see RunCopy.
+// Copier needs two stores at once; see RunCopy.
 func Run(t *testing.T, open func(t *testing.T, now func() time.Time) store.Store) {
 	opener := func(t *testing.T) store.Store { return open(t, clockOf(t).Now) }
 	run(t, opener)
@@ -65,8 +64,6 @@ func run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Views", func(t *testing.T) { testViews(t, open) })
 	t.Run("Count", func(t *testing.T) { testCount(t, open) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
-	// Optional interfaces (store/cluster.go): skipped by a store that
-	// implements none.
 	t.Run("ClaimJob", func(t *testing.T) { testClaimJob(t, open) })
 }
 

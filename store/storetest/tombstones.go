@@ -347,6 +347,9 @@ func testPurge(t *testing.T, open func(t *testing.T) store.Store) {
 		if len(records) == 0 || records[0].Seq != last {
 			t.Fatalf("after Purge, changes start at %v, want r's record (seq %d) first", seqs(records), last)
 		}
+		if len(res.Touched) == 0 {
+			t.Error("Purge of a deleted post and comment touched no feed")
+		}
 		var touched []feed.Ref
 		for _, r := range records[1:] {
 			touched = append(touched, feed.Touched(r.Change, false)...)
