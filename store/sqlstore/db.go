@@ -109,7 +109,7 @@ type DB struct {
 	postCols string   // see postColumns
 
 	mu     sync.Mutex // guards subs and closed
-	subs   map[chan store.WatchEvent]struct{}
+	subs   map[chan store.WatchEvent]func() bool // each Watch's channel and the stop of its AfterFunc
 	closed bool
 }
 
@@ -117,7 +117,7 @@ var _ store.Store = (*DB)(nil)
 
 // New returns the store kept in sqlDB, whose schema must be up to date.
 func New(sqlDB *sql.DB, d *Dialect) *DB {
-	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]struct{}),
+	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]func() bool),
 		postCols: `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
 	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, ` + d.Categories + `, p.deleted_at IS NOT NULL`}
 }
@@ -126,7 +126,8 @@ func New(sqlDB *sql.DB, d *Dialect) *DB {
 func (db *DB) Close() error {
 	db.mu.Lock()
 	db.closed = true
-	for ch := range db.subs {
+	for ch, stop := range db.subs {
+		stop()
 		delete(db.subs, ch)
 		close(ch)
 	}
@@ -146,8 +147,7 @@ func (db *DB) Watch(ctx context.Context) <-chan store.WatchEvent {
 		close(ch)
 		return ch
 	}
-	db.subs[ch] = struct{}{}
-	context.AfterFunc(ctx, func() {
+	db.subs[ch] = context.AfterFunc(ctx, func() {
 		db.mu.Lock()
 		defer db.mu.Unlock()
 		if _, ok := db.subs[ch]; ok {

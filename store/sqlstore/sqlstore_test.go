@@ -1,0 +1,114 @@
+package sqlstore_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres"
+	"github.com/feedd/feedd/store/postgres/pgtest"
+	"github.com/feedd/feedd/store/sqlite"
+	"github.com/feedd/feedd/store/sqlstore"
+)
+
+// engines opens an empty store of each engine for t.
+var engines = map[string]func(t *testing.T) store.Store{
+	"sqlite": func(t *testing.T) store.Store {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "feedd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	},
+	"postgres": func(t *testing.T) store.Store {
+		dsn, _ := pgtest.Schema(t)
+		db, err := postgres.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	},
+}
+
+// Every write that appends to the change log tells the context's tracker
+// its seq once committed (store.Wrote), and the store's watchers that it
+// committed; a write that logs nothing tells neither.
+func TestWroteAndWatch(t *testing.T) {
+	for name, open := range engines {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			events := st.Watch(t.Context())
+			ctx, w := store.Track(t.Context())
+			if err := st.CreatePost(ctx, &feed.Post{ID: "p", Title: "P", Content: "c"}); err != nil {
+				t.Fatal(err)
+			}
+			first := w.Seq()
+			if err := st.CreateComment(ctx, &feed.Comment{PostID: "p", AuthorName: "A", Content: "c"}); err != nil {
+				t.Fatal(err)
+			}
+			last, err := st.LastChange(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == 0 || w.Seq() <= first || w.Seq() != last {
+				t.Errorf("tracked seqs %d then %d, want 0 < first < second = LastChange %d", first, w.Seq(), last)
+			}
+			select {
+			case ev, ok := <-events:
+				if !ok || ev.Reset {
+					t.Errorf("event %+v (open %v), want a plain one", ev, ok)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no event after two writes")
+			}
+			if err := st.SaveFetch(ctx, &feed.Fetch{Source: "s"}); err != nil {
+				t.Fatal(err)
+			}
+			if w.Seq() != last {
+				t.Errorf("SaveFetch, which logs nothing, moved the tracked seq to %d", w.Seq())
+			}
+			st.Close()
+			for range events { // closed with the store; a pending event may come first
+			}
+		})
+	}
+}
+
+func TestRebind(t *testing.T) {
+	for in, want := range map[string]string{
+		`a = ? AND b = ?`:        `a = $1 AND b = $2`,
+		`a = ?2 OR b = ?1 OR ?2`: `a = $2 OR b = $1 OR $2`,
+		`no placeholders`:        `no placeholders`,
+		`x IN (?, ?, ?) LIMIT ?`: `x IN ($1, $2, $3) LIMIT $4`,
+	} {
+		if got := sqlstore.Rebind(in); got != want {
+			t.Errorf("Rebind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A taken upstream key is told from a taken id, by the constraint each
+// engine names.
+func TestConflictNamesKey(t *testing.T) {
+	for name, open := range engines {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			defer st.Close()
+			o := &feed.Origin{Source: "s", ID: "1", URL: "https://example.com/1"}
+			if err := st.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c", Origin: o}); err != nil {
+				t.Fatal(err)
+			}
+			err := st.CreatePost(t.Context(), &feed.Post{ID: "q", Title: "P", Content: "c", Origin: o})
+			if feed.ErrorCode(err) != feed.ECONFLICT || !strings.Contains(err.Error(), `of source "s"`) {
+				t.Errorf("CreatePost of a taken upstream key: %v, want ECONFLICT naming the source", err)
+			}
+			err = st.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"})
+			if feed.ErrorCode(err) != feed.ECONFLICT || strings.Contains(err.Error(), "source") {
+				t.Errorf("CreatePost of a taken id: %v, want ECONFLICT naming the id", err)
+			}
+		})
+	}
+}
