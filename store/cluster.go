@@ -37,9 +37,9 @@ type JobClaimer interface {
 type Watcher interface {
 	// Watch returns a channel that receives an event soon after a write
 	// that appended to the change log commits (events may be coalesced):
-	// one of any process where the store can tell, else at least one of
-	// this process. It receives an event with
-	// Reset set after the listening connection was lost and established
+	// a write of any process where the store can tell (PostgreSQL), else
+	// at least one of this process (SQLite). It receives an event with
+	// Reset set after a listening connection was lost and established
 	// again, when notices may have been missed. The channel is closed when
 	// ctx ends (or the store is closed).
 	//

@@ -63,19 +63,12 @@ func (db *DB) LastChange(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-// ClaimJob records a claim of job name at the store's clock, unless the
-// last claim of name is 0.9×period old or less, and reports whether it did.
-//
-// One statement decides and writes: the upsert inserts the job's first
-// claim, or moves its claim only where the WHERE of its DO UPDATE holds,
-// and RETURNING yields a row only then. Concurrent claimers of one job
-// take turns on its row (SQLite: the database's write lock; PostgreSQL:
-// ON CONFLICT DO UPDATE locks it, and a claimer that waited evaluates the
-// WHERE on the row as the winner committed it), so the first moves the
-// claim and the others, seeing it moved, return no row.
-//
-// The times compared are those of the claimers' clocks (DB.Now), not the
-// server's: the processes' clocks must agree to well within the slack.
+// ClaimJob records a claim of job name at the store's clock (DB.Now, not
+// the server's), unless the last claim of name is 0.9×period old or less.
+// One upsert decides and writes: its DO UPDATE moves the claim only where
+// its WHERE holds, and RETURNING yields a row only then. Concurrent
+// claimers take turns on the row (SQLite: the write lock; PostgreSQL: the
+// upsert's row lock, after which the WHERE sees the winner's claim).
 func (db *DB) ClaimJob(ctx context.Context, name string, period time.Duration) (bool, error) {
 	if name == "" {
 		return false, feed.Errorf(feed.EINVALID, "job name: required")

@@ -106,13 +106,9 @@ func nullUnix(t time.Time) any {
 	return t.Unix()
 }
 
-// Load stores records as Dump yields them, in one transaction: all or
-// none. It writes them as they are, ids, times, statuses and deletions
-// included, without the defaults and checks of CreatePost and
-// CreateComment (the schema's constraints still hold), and logs no change;
-// it does notify other processes, where the dialect does, as they may
-// serve the store. A post or comment whose id is taken is ECONFLICT, a
-// comment whose post or parent is not stored yet EINVALID.
+// Load stores records as Dump yields them, as they are, in one
+// transaction (see store.Copier). It logs no change, but notifies other
+// processes where the dialect does, as they may serve the store.
 func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
 		return nil

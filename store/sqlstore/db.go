@@ -108,7 +108,7 @@ type DB struct {
 	queries  sync.Map // query as written → as the dialect spells it
 	postCols string   // see postColumns
 
-	mu     sync.Mutex // guards subs and closed
+	mu     sync.Mutex                            // guards subs and closed
 	subs   map[chan store.WatchEvent]func() bool // each Watch's channel and the stop of its AfterFunc
 	closed bool
 }

@@ -72,15 +72,12 @@ func (db *DB) lockPostByOrigin(ctx context.Context, tx *Tx, source, id string) (
 	return scanPost(tx.row(ctx, `SELECT `+db.postColumns()+` FROM posts p WHERE p.id = ?`, postID))
 }
 
-// UpsertPost stores a mirrored post, keyed by its origin, in one
-// transaction: it creates it, updates it when upstream changed it, or
-// leaves it alone. See store.Store.
-//
-// A re-poll mostly finds the post unchanged, so a plain read looks first
-// (see unchangedPost), and only a post that is new or changed opens a
-// transaction (SQLite: takes the write lock, which every other writer
-// waits for; PostgreSQL: locks the row). The transaction decides afresh
-// from what it reads under the lock.
+// UpsertPost stores a mirrored post, keyed by its origin: it creates it,
+// updates it when upstream changed it, or leaves it alone. A re-poll
+// mostly finds the post unchanged, so a plain read looks first
+// (unchangedPost); only a post that is new or changed opens a transaction
+// (SQLite: takes the write lock; PostgreSQL: locks the row), which decides
+// afresh from what it reads under the lock.
 func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err error) {
 	in := *p
 	if in.Origin, err = store.MirrorOrigin(p.Origin); err != nil {

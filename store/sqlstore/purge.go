@@ -85,14 +85,10 @@ const purgeQuery = `WITH RECURSIVE
 SELECT id, post_id, tombstone, id IN (SELECT id FROM kept) FROM purged`
 
 // Purge removes the posts and comments deleted before cutoff, and the
-// change-log records and job claims older than it, in one transaction.
-//
-// A purged comment that still has replies cannot leave: they name it as
-// their parent. It stays as a husk instead, its text and author erased and
-// its tombstone gone, and a later Purge removes it once they have gone.
-// Purge logs one change for each post it removed and each post whose
-// comment tombstones it removed, so that other processes drop the feeds
-// it touched as well.
+// change-log records and job claims older than it, in one transaction. A
+// purged comment that replies still name stays as a husk, erased, until
+// they go. It logs a change for each post it removed and each post whose
+// comment tombstones it removed.
 func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, error) {
 	before := cutoff.Unix()
 	if cutoff.Nanosecond() != 0 {
