@@ -15,25 +15,10 @@ import (
 // request paths with it (ParsePath), the static export walks it (Files)
 // and the cache checks its keys against it (CheckDoc).
 //
-// The URL paths, below the site's base URL ({ext} is a format's Ext):
-//
-//	/feeds/posts.{ext}                                 posts feed
-//	/feeds/comments.{ext}                              site comments feed
-//	/feeds/posts/{post}/comments.{ext}                 thread feed of a post
-//	/feeds/digest/{period}.{ext}                       digest feed (daily, weekly)
-//	/feeds/posts/archive/{k}.{ext}                     archive document k (RFC 5005)
-//	/feeds/comments/archive/{k}.{ext}
-//	/feeds/posts/{post}/comments/archive/{k}.{ext}
-//	/feeds/digest.{ext}                                ?period=daily|weekly
-//	/feeds/posts/default                               Blogger's URLs, ?alt=atom|rss|json
-//	/feeds/posts/summary
-//	/feeds/posts/default/-/{label}
-//	/feeds/comments/default
-//	/feeds/{post}/comments/default
-//
-// A feed's head is at the first four; its pages, selections (category,
-// author) and Blogger queries at the same path with the query
-// View.Encode spells. A feed's id (ID) is its head's path without the
+// The URL paths are Routes, below the site's base URL. A feed's head is
+// at its kind's first route; its pages, selections (category, author)
+// and Blogger queries at the same path with the query View.Encode
+// spells. A feed's id (ID) is its head's path without the
 // extension, the same for every format; its archives are below it.
 
 // Kind says which of feedd's feeds a Ref names.
