@@ -62,10 +62,10 @@ func (s *API) handleThread(w http.ResponseWriter, r *http.Request) {
 
 // handleCreateComment creates a comment on a post, or a reply when the body
 // names a parent_id of the same post. It is public, limited per client
-// (429), and moderated (Config.Moderation): 201 with the comment and its
-// URL in Location when it is published at once, 202 with the comment
-// ("status": "pending") when it waits for review. The work is
-// package submit's, which the HTML comment form shares.
+// (429), and moderated (submit.Config.Moderation): 201 with the comment and
+// its URL in Location when it is published at once, 202 with the comment
+// ("status": "pending") when it waits for review. The work is package
+// submit's, which the HTML comment form shares.
 func (s *API) handleCreateComment(w http.ResponseWriter, r *http.Request) {
 	postID, ok := postID(w, r)
 	if !ok {

@@ -21,8 +21,8 @@ import (
 // .ci/run installs.
 const python = "/usr/bin/python3"
 
-// addComments creates comments on alpha through the store and invalidates
-// the cache as the API does, returning their ids.
+// addComments creates comments on alpha through the store and waits for
+// the cache to apply the change log, as the API does, returning their ids.
 func addComments(t *testing.T, e *env, n int) []string {
 	t.Helper()
 	var out []string
