@@ -9,17 +9,18 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // newBenchEnv is newEnv with a full page of posts, each with comments, so
 // that documents have a realistic size.
-func newBenchEnv(b *testing.B) *env { return newBenchEnvWith(b, envOptions{}) }
+func newBenchEnv(b *testing.B) *sitetest.Env { return newBenchEnvWith(b, sitetest.Options{}) }
 
-// newBenchEnvWith is newBenchEnv over newEnv(b, o).
-func newBenchEnvWith(b *testing.B, o envOptions) *env {
-	e := newEnv(b, o)
+// newBenchEnvWith is newBenchEnv over sitetest.New(b, o).
+func newBenchEnvWith(b *testing.B, o sitetest.Options) *sitetest.Env {
+	e := sitetest.New(b, o)
 	ctx := context.Background()
-	start := date("2026-01-01T00:00:00Z")
+	start := sitetest.Date("2026-01-01T00:00:00Z")
 	for i := 0; i < 30; i++ {
 		p := feed.Post{
 			ID:         fmt.Sprintf("post-%02d", i),
@@ -29,13 +30,13 @@ func newBenchEnvWith(b *testing.B, o envOptions) *env {
 			Categories: []string{"bench", "feeds"},
 			Published:  start.Add(time.Duration(i) * time.Hour),
 		}
-		if err := e.db.CreatePost(ctx, &p); err != nil {
+		if err := e.DB.CreatePost(ctx, &p); err != nil {
 			b.Fatal(err)
 		}
 		for j := 0; j < 3; j++ {
 			c := feed.Comment{PostID: p.ID, AuthorName: "Reader", Content: fmt.Sprintf("<p>Comment %d on %d.</p>", j, i),
 				Published: p.Published.Add(time.Duration(j+1) * time.Minute)}
-			if err := e.db.CreateComment(ctx, &c); err != nil {
+			if err := e.DB.CreateComment(ctx, &c); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -67,17 +68,17 @@ func benchServe(b *testing.B, cold bool) {
 						req.Header.Set("Accept-Encoding", "gzip, deflate, br")
 					}
 					w := httptest.NewRecorder()
-					e.handler.ServeHTTP(w, req) // warm the cache
+					e.Handler.ServeHTTP(w, req) // warm the cache
 					if w.Code != 200 {
 						b.Fatalf("status %d", w.Code)
 					}
 					b.SetBytes(int64(w.Body.Len()))
 					b.ReportAllocs()
 					for b.Loop() {
-						h := e.handler
+						h := e.Handler
 						if cold {
 							b.StopTimer()
-							h = e.cold()
+							h = e.Cold()
 							b.StartTimer()
 						}
 						w := httptest.NewRecorder()
@@ -101,12 +102,12 @@ func BenchmarkConditional304(b *testing.B) {
 				req.Header.Set("Accept-Encoding", "gzip")
 			}
 			w := httptest.NewRecorder()
-			e.handler.ServeHTTP(w, req)
+			e.Handler.ServeHTTP(w, req)
 			req.Header.Set("If-None-Match", w.Header().Get("ETag"))
 			b.ReportAllocs()
 			for b.Loop() {
 				w := httptest.NewRecorder()
-				e.handler.ServeHTTP(w, req)
+				e.Handler.ServeHTTP(w, req)
 				if w.Code != 304 {
 					b.Fatalf("status %d", w.Code)
 				}
@@ -120,7 +121,7 @@ func BenchmarkConditional304(b *testing.B) {
 // an offset read of 25 comments, render, gzip), beside the thread's head
 // cold, to show what the offset read costs.
 func BenchmarkArchive(b *testing.B) {
-	e := newEnv(b, envOptions{})
+	e := sitetest.New(b, sitetest.Options{})
 	seedThread(b, e, 1000)
 	for _, tc := range []struct {
 		name, path string
@@ -133,13 +134,13 @@ func BenchmarkArchive(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			req := httptest.NewRequest("GET", tc.path, nil)
-			e.handler.ServeHTTP(httptest.NewRecorder(), req) // warm the cache
+			e.Handler.ServeHTTP(httptest.NewRecorder(), req) // warm the cache
 			b.ReportAllocs()
 			for b.Loop() {
-				h := e.handler
+				h := e.Handler
 				if tc.cold {
 					b.StopTimer()
-					h = e.cold()
+					h = e.Cold()
 					b.StartTimer()
 				}
 				w := httptest.NewRecorder()
@@ -156,19 +157,19 @@ func BenchmarkArchive(b *testing.B) {
 // two comments behind, beside a plain full answer of the same feed, both
 // from the cache, with deltas on (feeds.delta).
 func BenchmarkDelta(b *testing.B) {
-	e := newBenchEnvWith(b, envOptions{config: deltaOn})
+	e := newBenchEnvWith(b, sitetest.Options{Config: deltaOn})
 	path := "/feeds/posts/post-07/comments.atom"
 	w := httptest.NewRecorder()
-	e.handler.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+	e.Handler.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 	old := w.Header().Get("ETag")
 	ctx := context.Background()
 	for range 2 {
 		c := &feed.Comment{PostID: "post-07", AuthorName: "Late", Content: "<p>late</p>"}
-		if err := e.db.CreateComment(ctx, c); err != nil {
+		if err := e.DB.CreateComment(ctx, c); err != nil {
 			b.Fatal(err)
 		}
 	}
-	e.sync(b)
+	e.Sync(b)
 	for _, tc := range []struct {
 		name string
 		aim  bool
@@ -183,7 +184,7 @@ func BenchmarkDelta(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				w := httptest.NewRecorder()
-				e.handler.ServeHTTP(w, req)
+				e.Handler.ServeHTTP(w, req)
 				if w.Code != want {
 					b.Fatalf("status %d, want %d", w.Code, want)
 				}

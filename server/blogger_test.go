@@ -15,35 +15,36 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/store"
 )
 
 // bloggerEnv is an env with 30 more posts, p00 (oldest) to p29, a day
 // apart from 2026-04-01, with categories "even" or "odd", and authors
 // "Ann" or "Bob".
-func bloggerEnv(t *testing.T) *env { return bloggerEnvWith(t, envOptions{}) }
+func bloggerEnv(t *testing.T) *sitetest.Env { return bloggerEnvWith(t, sitetest.Options{}) }
 
-// bloggerEnvWith is bloggerEnv over newEnv(t, o).
-func bloggerEnvWith(t *testing.T, o envOptions) *env {
+// bloggerEnvWith is bloggerEnv over sitetest.New(t, o).
+func bloggerEnvWith(t *testing.T, o sitetest.Options) *sitetest.Env {
 	t.Helper()
-	e := newEnv(t, o)
+	e := sitetest.New(t, o)
 	ctx := context.Background()
 	for i := range 30 {
 		p := &feed.Post{ID: fmt.Sprintf("p%02d", i), Title: fmt.Sprintf("Post %d", i), Content: "<p>body</p>",
 			Categories: []string{[]string{"even", "odd"}[i%2]}, AuthorName: []string{"Ann", "Bob"}[i%2],
-			Published: date("2026-04-01T00:00:00Z").AddDate(0, 0, i)}
-		if err := e.db.CreatePost(ctx, p); err != nil {
+			Published: sitetest.Date("2026-04-01T00:00:00Z").AddDate(0, 0, i)}
+		if err := e.DB.CreatePost(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.sync(t)
+	e.Sync(t)
 	return e
 }
 
 // get fetches path and parses it with gofeed, failing on anything but 200.
-func get(t *testing.T, e *env, path string) (*gofeed.Feed, *http.Response, []byte) {
+func get(t *testing.T, e *sitetest.Env, path string) (*gofeed.Feed, *http.Response, []byte) {
 	t.Helper()
-	w := do(t, e.handler, "GET", path, "")
+	w := sitetest.Do(t, e.Handler, "GET", path, "")
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
 	}
@@ -87,8 +88,8 @@ func TestBlogger_Params(t *testing.T) {
 	q := url.QueryEscape
 
 	t.Run("default is the posts feed", func(t *testing.T) {
-		a := do(t, e.handler, "GET", "/feeds/posts/default", "")
-		b := do(t, e.handler, "GET", "/feeds/posts.atom", "")
+		a := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/default", "")
+		b := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "")
 		if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Header().Get("Content-Type") != b.Header().Get("Content-Type") {
 			t.Error("/feeds/posts/default differs from /feeds/posts.atom")
 		}
@@ -145,11 +146,11 @@ func TestBlogger_Params(t *testing.T) {
 		title := "Edited"
 		var want []string
 		for _, id := range []string{"p03", "p11", "p20"} {
-			_, err := e.db.UpdatePost(ctx, id, store.PostUpdate{Title: &title})
+			_, err := e.DB.UpdatePost(ctx, id, store.PostUpdate{Title: &title})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.sync(t)
+			e.Sync(t)
 			want = append(want, id)
 		}
 		d, _, _ := get(t, e, "/feeds/posts/default?orderby=updated&updated-min="+q(since.Format(time.RFC3339)))
@@ -188,8 +189,8 @@ func TestBlogger_Params(t *testing.T) {
 		if got, want := ids(d), []string{"p29", "p27", "p25"}; !slices.Equal(got, want) {
 			t.Errorf("got %v, want %v", got, want)
 		}
-		a := do(t, e.handler, "GET", "/feeds/posts/default/-/odd", "")
-		b := do(t, e.handler, "GET", "/feeds/posts.atom?category=odd", "")
+		a := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/default/-/odd", "")
+		b := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom?category=odd", "")
 		if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
 			t.Error("label path and category query differ")
 		}
@@ -214,8 +215,8 @@ func TestBlogger_Params(t *testing.T) {
 		if got, want := ids(d), []string{"a2"}; !slices.Equal(got, want) {
 			t.Errorf("thread with published-min: got %v, want %v", got, want)
 		}
-		a := do(t, e.handler, "GET", "/feeds/alpha/comments/default?alt=json", "")
-		b := do(t, e.handler, "GET", "/feeds/posts/alpha/comments.json", "")
+		a := sitetest.Do(t, e.Handler, "GET", "/feeds/alpha/comments/default?alt=json", "")
+		b := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/alpha/comments.json", "")
 		if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
 			t.Error("Blogger thread path differs from the thread feed")
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // python is the interpreter with Debian's python3-feedparser, which
@@ -23,15 +24,15 @@ const python = "/usr/bin/python3"
 
 // addComments creates comments on alpha through the store and waits for
 // the cache to apply the change log, as the API does, returning their ids.
-func addComments(t *testing.T, e *env, n int) []string {
+func addComments(t *testing.T, e *sitetest.Env, n int) []string {
 	t.Helper()
 	var out []string
 	for range n {
 		c := &feed.Comment{PostID: "alpha", AuthorName: "Newcomer", Content: "new"}
-		if err := e.db.CreateComment(context.Background(), c); err != nil {
+		if err := e.DB.CreateComment(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		e.sync(t)
+		e.Sync(t)
 		out = append(out, c.ID)
 	}
 	slices.Sort(out)
@@ -39,7 +40,7 @@ func addComments(t *testing.T, e *env, n int) []string {
 }
 
 // deltaOn turns delta answers on (feeds.delta: true).
-func deltaOn(c *stackConfig) { c.Server.Delta = true }
+func deltaOn(c *sitetest.Config) { c.Server.Delta = true }
 
 // TestDelta_TwoComments checks RFC 3229 delta encoding of feeds with
 // deltas on: after two new comments, a request with A-IM: feed naming the
@@ -54,21 +55,21 @@ func TestDelta_TwoComments(t *testing.T) {
 				name += "/gzip"
 			}
 			t.Run(name, func(t *testing.T) {
-				e := newEnv(t, envOptions{config: deltaOn})
+				e := sitetest.New(t, sitetest.Options{Config: deltaOn})
 				path := "/feeds/posts/alpha/comments." + string(f)
 				enc := []string{}
 				if gz {
 					enc = []string{"Accept-Encoding", "gzip"}
 				}
-				old := do(t, e.handler, "GET", path, "", enc...)
+				old := sitetest.Do(t, e.Handler, "GET", path, "", enc...)
 				oldTag := old.Header().Get("ETag")
 				want := addComments(t, e, 2)
 
-				w := do(t, e.handler, "GET", path, "", append([]string{"A-IM", "feed", "If-None-Match", oldTag}, enc...)...)
+				w := sitetest.Do(t, e.Handler, "GET", path, "", append([]string{"A-IM", "feed", "If-None-Match", oldTag}, enc...)...)
 				if w.Code != http.StatusIMUsed {
 					t.Fatalf("status %d, want 226", w.Code)
 				}
-				full := do(t, e.handler, "GET", path, "", enc...)
+				full := sitetest.Do(t, e.Handler, "GET", path, "", enc...)
 				h := w.Header()
 				for _, tc := range []struct{ field, want string }{
 					{"IM", "feed"},
@@ -98,15 +99,15 @@ func TestDelta_TwoComments(t *testing.T) {
 					t.Errorf("delta holds %v, want %v", got, want)
 				}
 
-				unknown := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", `"not-a-version"`)
+				unknown := sitetest.Do(t, e.Handler, "GET", path, "", "A-IM", "feed", "If-None-Match", `"not-a-version"`)
 				if unknown.Code != http.StatusOK || len(parse(t, unknown.Body.Bytes()).Items) != 4 {
 					t.Errorf("unknown version: %d with %d entries, want 200 with the whole feed", unknown.Code, len(parse(t, unknown.Body.Bytes()).Items))
 				}
-				cur := do(t, e.handler, "GET", path, "", append([]string{"A-IM", "feed", "If-None-Match", full.Header().Get("ETag")}, enc...)...)
+				cur := sitetest.Do(t, e.Handler, "GET", path, "", append([]string{"A-IM", "feed", "If-None-Match", full.Header().Get("ETag")}, enc...)...)
 				if cur.Code != http.StatusNotModified {
 					t.Errorf("current version: %d, want 304", cur.Code)
 				}
-				plain := do(t, e.handler, "GET", path, "", append([]string{"If-None-Match", oldTag}, enc...)...)
+				plain := sitetest.Do(t, e.Handler, "GET", path, "", append([]string{"If-None-Match", oldTag}, enc...)...)
 				if plain.Code != http.StatusOK {
 					t.Errorf("old version without A-IM: %d, want 200", plain.Code)
 				}
@@ -121,13 +122,13 @@ func TestDelta_TwoComments(t *testing.T) {
 func TestDelta_OffByDefault(t *testing.T) {
 	for _, f := range feed.Formats {
 		t.Run(string(f), func(t *testing.T) {
-			e := newEnv(t, envOptions{})
+			e := sitetest.New(t, sitetest.Options{})
 			path := "/feeds/posts/alpha/comments." + string(f)
-			old := do(t, e.handler, "GET", path, "")
+			old := sitetest.Do(t, e.Handler, "GET", path, "")
 			addComments(t, e, 2)
-			full := do(t, e.handler, "GET", path, "")
+			full := sitetest.Do(t, e.Handler, "GET", path, "")
 
-			w := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", old.Header().Get("ETag"),
+			w := sitetest.Do(t, e.Handler, "GET", path, "", "A-IM", "feed", "If-None-Match", old.Header().Get("ETag"),
 				"User-Agent", "SomeReader/1.0")
 			if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), full.Body.Bytes()) {
 				t.Errorf("old version: %d, %d bytes; want 200 with the whole feed (%d bytes)", w.Code, w.Body.Len(), full.Body.Len())
@@ -137,7 +138,7 @@ func TestDelta_OffByDefault(t *testing.T) {
 				t.Errorf("old version: IM %q, ETag %s, Cache-Control %q; want the whole feed's", w.Header().Get("IM"),
 					w.Header().Get("ETag"), w.Header().Get("Cache-Control"))
 			}
-			cur := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", full.Header().Get("ETag"),
+			cur := sitetest.Do(t, e.Handler, "GET", path, "", "A-IM", "feed", "If-None-Match", full.Header().Get("ETag"),
 				"User-Agent", "SomeReader/1.0")
 			if cur.Code != http.StatusNotModified || cur.Header().Get("IM") != "" {
 				t.Errorf("current version: %d (IM %q), want 304", cur.Code, cur.Header().Get("IM"))
@@ -170,19 +171,19 @@ func TestDelta_ExcludedAgents(t *testing.T) {
 		{"blank entry excludes all", []string{"feedparser/", ""}, "SomeReader/1.0", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{config: func(c *stackConfig) {
+			e := sitetest.New(t, sitetest.Options{Config: func(c *sitetest.Config) {
 				c.Server.Delta = true
 				c.Server.DeltaExcludedAgents = tc.excluded
 			}})
 			const path = "/feeds/posts/alpha/comments.atom"
-			old := do(t, e.handler, "GET", path, "")
+			old := sitetest.Do(t, e.Handler, "GET", path, "")
 			addComments(t, e, 2)
-			full := do(t, e.handler, "GET", path, "")
+			full := sitetest.Do(t, e.Handler, "GET", path, "")
 			header := []string{"A-IM", "feed", "If-None-Match", old.Header().Get("ETag")}
 			if tc.agent != "" {
 				header = append(header, "User-Agent", tc.agent)
 			}
-			w := do(t, e.handler, "GET", path, "", header...)
+			w := sitetest.Do(t, e.Handler, "GET", path, "", header...)
 			if w.Code != tc.want {
 				t.Fatalf("status %d, want %d", w.Code, tc.want)
 			}
@@ -209,13 +210,13 @@ func TestDelta_NoFeedHistoryMarks(t *testing.T) {
 	for _, pageSize := range []int{25, 2} {
 		for _, f := range feed.Formats {
 			t.Run(fmt.Sprintf("page_size=%d/%s", pageSize, f), func(t *testing.T) {
-				e := newEnv(t, envOptions{pageSize: pageSize, config: deltaOn})
+				e := sitetest.New(t, sitetest.Options{PageSize: pageSize, Config: deltaOn})
 				path := "/feeds/posts/alpha/comments." + string(f)
 				addComments(t, e, 2) // with page_size 2, a head with archives
-				old := do(t, e.handler, "GET", path, "")
+				old := sitetest.Do(t, e.Handler, "GET", path, "")
 				addComments(t, e, 1)
-				full := do(t, e.handler, "GET", path, "")
-				w := do(t, e.handler, "GET", path, "", "A-IM", "feed", "If-None-Match", old.Header().Get("ETag"))
+				full := sitetest.Do(t, e.Handler, "GET", path, "")
+				w := sitetest.Do(t, e.Handler, "GET", path, "", "A-IM", "feed", "If-None-Match", old.Header().Get("ETag"))
 				if w.Code != http.StatusIMUsed {
 					t.Fatalf("status %d, want 226", w.Code)
 				}
@@ -258,8 +259,8 @@ func TestDelta_Feedparser(t *testing.T) {
 	if err := exec.Command(python, "-c", "import feedparser").Run(); err != nil {
 		t.Skip("feedparser: python3-feedparser is not installed (cmd/feedd/testdata/install-consumers.sh installs it)")
 	}
-	e := newEnv(t, envOptions{config: deltaOn})
-	srv := httptest.NewServer(e.handler)
+	e := sitetest.New(t, sitetest.Options{Config: deltaOn})
+	srv := httptest.NewServer(e.Handler)
 	defer srv.Close()
 	const script = `
 import json, sys, feedparser
@@ -298,7 +299,7 @@ print(json.dumps({"status": d.get("status"), "etag": d.get("etag"), "bozo": d.ge
 			added := addComments(t, e, 2)
 			var want []string
 			for _, id := range added {
-				want = append(want, e.r.CommentURL("alpha", id))
+				want = append(want, e.R.CommentURL("alpha", id))
 			}
 			slices.Sort(want)
 			all := slices.Sorted(slices.Values(append(slices.Clone(first.IDs), want...)))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -30,11 +31,11 @@ func item(t *testing.T, body []byte, id string) *gofeed.Item {
 // snapshot holds the answers of a set of feed paths.
 type snapshot map[string][]byte
 
-func fetchFeeds(t *testing.T, e *env, paths []string) (snapshot, map[string]string) {
+func fetchFeeds(t *testing.T, e *sitetest.Env, paths []string) (snapshot, map[string]string) {
 	t.Helper()
 	bodies, tags := snapshot{}, map[string]string{}
 	for _, p := range paths {
-		w := do(t, e.handler, "GET", p, "")
+		w := sitetest.Do(t, e.Handler, "GET", p, "")
 		if w.Code != 200 {
 			t.Fatalf("GET %s = %d", p, w.Code)
 		}
@@ -56,10 +57,10 @@ func pathsOf(names ...string) []string {
 // checkEdited checks that every path changed its ETag and that the entry
 // id kept its identity and publication date while its update date moved
 // (where the format has one).
-func checkEdited(t *testing.T, e *env, paths []string, tags map[string]string, before snapshot, id string) {
+func checkEdited(t *testing.T, e *sitetest.Env, paths []string, tags map[string]string, before snapshot, id string) {
 	t.Helper()
 	for _, p := range paths {
-		w := do(t, e.handler, "GET", p, "", "If-None-Match", tags[p])
+		w := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", tags[p])
 		if w.Code != 200 || w.Header().Get("ETag") == tags[p] {
 			t.Errorf("%s after the edit: %d, ETag unchanged %v", p, w.Code, w.Header().Get("ETag") == tags[p])
 			continue
@@ -80,30 +81,30 @@ func checkEdited(t *testing.T, e *env, paths []string, tags map[string]string, b
 	}
 }
 
-func checkUnchanged(t *testing.T, e *env, paths []string, tags map[string]string) {
+func checkUnchanged(t *testing.T, e *sitetest.Env, paths []string, tags map[string]string) {
 	t.Helper()
 	for _, p := range paths {
-		if w := do(t, e.handler, "GET", p, "", "If-None-Match", tags[p]); w.Code != 304 {
+		if w := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", tags[p]); w.Code != 304 {
 			t.Errorf("%s = %d, want 304 (unchanged)", p, w.Code)
 		}
 	}
 }
 
 func TestEditPost_Feeds(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	touched := pathsOf("/feeds/posts", "/feeds/comments", "/feeds/posts/alpha/comments")
 	other := pathsOf("/feeds/posts/beta/comments")
 	before, tags := fetchFeeds(t, e, append(touched, other...))
 
-	w := do(t, e.handler, "PATCH", "/api/posts/alpha", `{"title":"Alpha, second edition","content":"<p>new body</p>"}`, adminAuth...)
+	w := sitetest.Do(t, e.Handler, "PATCH", "/api/posts/alpha", `{"title":"Alpha, second edition","content":"<p>new body</p>"}`, sitetest.AdminAuth...)
 	if w.Code != 200 {
 		t.Fatalf("PATCH = %d %s", w.Code, w.Body)
 	}
 	postsOnly := pathsOf("/feeds/posts")
-	checkEdited(t, e, postsOnly, tags, before, e.r.PostURL("alpha"))
+	checkEdited(t, e, postsOnly, tags, before, e.R.PostURL("alpha"))
 	// The comment feeds repeat the post's title in their entries.
 	for _, p := range touched {
-		w := do(t, e.handler, "GET", p, "", "If-None-Match", tags[p])
+		w := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", tags[p])
 		if w.Code != 200 || !strings.Contains(w.Body.String(), "Alpha, second edition") {
 			t.Errorf("%s after the edit: %d, new title present %v", p, w.Code, strings.Contains(w.Body.String(), "Alpha, second edition"))
 		}
@@ -112,31 +113,31 @@ func TestEditPost_Feeds(t *testing.T) {
 }
 
 func TestEditComment_Feeds(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	touched := pathsOf("/feeds/comments", "/feeds/posts/alpha/comments")
 	other := pathsOf("/feeds/posts", "/feeds/posts/beta/comments")
 	before, tags := fetchFeeds(t, e, append(touched, other...))
 
-	w := do(t, e.handler, "PATCH", "/api/comments/a1", `{"content":"first on alpha, corrected"}`, adminAuth...)
+	w := sitetest.Do(t, e.Handler, "PATCH", "/api/comments/a1", `{"content":"first on alpha, corrected"}`, sitetest.AdminAuth...)
 	if w.Code != 200 {
 		t.Fatalf("PATCH = %d %s", w.Code, w.Body)
 	}
-	checkEdited(t, e, touched, tags, before, e.r.CommentURL("alpha", "a1"))
+	checkEdited(t, e, touched, tags, before, e.R.CommentURL("alpha", "a1"))
 	checkUnchanged(t, e, other, tags)
 }
 
 func TestDeleteComment_Feeds(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	touched := pathsOf("/feeds/comments", "/feeds/posts/alpha/comments")
 	other := pathsOf("/feeds/posts", "/feeds/posts/beta/comments")
 	_, tags := fetchFeeds(t, e, append(touched, other...))
 
-	if w := do(t, e.handler, "DELETE", "/api/comments/a1", "", adminAuth...); w.Code != 204 {
+	if w := sitetest.Do(t, e.Handler, "DELETE", "/api/comments/a1", "", sitetest.AdminAuth...); w.Code != 204 {
 		t.Fatalf("DELETE = %d %s", w.Code, w.Body)
 	}
-	id := e.r.CommentURL("alpha", "a1")
+	id := e.R.CommentURL("alpha", "a1")
 	for _, p := range touched {
-		w := do(t, e.handler, "GET", p, "", "If-None-Match", tags[p])
+		w := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", tags[p])
 		if w.Code != 200 {
 			t.Errorf("%s after the delete = %d, want 200", p, w.Code)
 			continue
@@ -157,37 +158,37 @@ func TestDeleteComment_Feeds(t *testing.T) {
 }
 
 func TestDeletePost_Feeds(t *testing.T) {
-	e := newEnv(t, envOptions{commentCounts: true})
+	e := sitetest.New(t, sitetest.Options{CommentCounts: true})
 	_, tags := fetchFeeds(t, e, pathsOf("/feeds/posts", "/feeds/comments", "/feeds/posts/alpha/comments", "/feeds/posts/beta/comments"))
 
-	if w := do(t, e.handler, "DELETE", "/api/posts/alpha", "", adminAuth...); w.Code != 204 {
+	if w := sitetest.Do(t, e.Handler, "DELETE", "/api/posts/alpha", "", sitetest.AdminAuth...); w.Code != 204 {
 		t.Fatalf("DELETE = %d %s", w.Code, w.Body)
 	}
 	for _, p := range pathsOf("/feeds/posts/alpha/comments") {
-		if w := do(t, e.handler, "GET", p, "", "If-None-Match", tags[p]); w.Code != 410 {
+		if w := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", tags[p]); w.Code != 410 {
 			t.Errorf("%s = %d, want 410", p, w.Code)
 		}
 	}
 	for _, p := range pathsOf("/feeds/posts") {
-		body := do(t, e.handler, "GET", p, "").Body.Bytes()
+		body := sitetest.Do(t, e.Handler, "GET", p, "").Body.Bytes()
 		if bytes.Contains(body, []byte("Alpha post")) || !bytes.Contains(body, []byte("Beta post")) {
 			t.Errorf("%s: alpha still in, or beta gone", p)
 		}
 		if strings.HasSuffix(p, ".atom") {
-			if refs := deletedEntries(t, body); len(refs) != 1 || refs[0] != e.r.PostURL("alpha") {
+			if refs := deletedEntries(t, body); len(refs) != 1 || refs[0] != e.R.PostURL("alpha") {
 				t.Errorf("%s tombstones %v, want alpha's", p, refs)
 			}
 		}
 	}
 	for _, p := range pathsOf("/feeds/comments") {
-		body := do(t, e.handler, "GET", p, "").Body.String()
+		body := sitetest.Do(t, e.Handler, "GET", p, "").Body.String()
 		if strings.Contains(body, "on alpha") || !strings.Contains(body, "first on beta") {
 			t.Errorf("%s: alpha's comments still in, or beta's gone", p)
 		}
 		if strings.HasSuffix(p, ".atom") {
 			refs := strings.Join(deletedEntries(t, []byte(body)), " ")
 			for _, id := range []string{"a1", "a2"} {
-				if !strings.Contains(refs, e.r.CommentURL("alpha", id)) {
+				if !strings.Contains(refs, e.R.CommentURL("alpha", id)) {
 					t.Errorf("%s lacks the tombstone of %s: %s", p, id, refs)
 				}
 			}

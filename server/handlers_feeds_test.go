@@ -10,13 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 func TestServeFeed_AllFeeds(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	for path, ct := range feedPaths("alpha") {
+	e := sitetest.New(t, sitetest.Options{})
+	for path, ct := range sitetest.FeedPaths("alpha") {
 		t.Run(path, func(t *testing.T) {
-			w := do(t, e.handler, "GET", path, "")
+			w := sitetest.Do(t, e.Handler, "GET", path, "")
 			if w.Code != 200 {
 				t.Fatalf("status = %d, want 200; body %s", w.Code, w.Body)
 			}
@@ -30,7 +32,7 @@ func TestServeFeed_AllFeeds(t *testing.T) {
 			if got := h.Get("Cache-Control"); got != "public, max-age=300" {
 				t.Errorf("Cache-Control = %q", got)
 			}
-			if got, want := h.Get("Vary"), feedVary; got != want {
+			if got, want := h.Get("Vary"), sitetest.FeedVary; got != want {
 				t.Errorf("Vary = %q, want %q", got, want)
 			}
 			if got := h.Get("Content-Encoding"); got != "" {
@@ -51,7 +53,7 @@ func TestServeFeed_AllFeeds(t *testing.T) {
 }
 
 func TestServeFeed_Contents(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	for _, tc := range []struct {
 		path          string
 		want, wantNot []string
@@ -61,7 +63,7 @@ func TestServeFeed_Contents(t *testing.T) {
 		{"/feeds/posts/alpha/comments.rss", []string{"first on alpha", "reply on alpha"}, []string{"first on beta"}},
 		{"/feeds/posts/beta/comments.atom", []string{"first on beta"}, []string{"first on alpha"}},
 	} {
-		body := do(t, e.handler, "GET", tc.path, "").Body.String()
+		body := sitetest.Do(t, e.Handler, "GET", tc.path, "").Body.String()
 		for _, s := range tc.want {
 			if !strings.Contains(body, s) {
 				t.Errorf("%s lacks %q", tc.path, s)
@@ -76,10 +78,10 @@ func TestServeFeed_Contents(t *testing.T) {
 }
 
 func TestServeFeed_Head(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	for path := range feedPaths("alpha") {
-		get := do(t, e.handler, "GET", path, "", "Accept-Encoding", "gzip")
-		head := do(t, e.handler, "HEAD", path, "", "Accept-Encoding", "gzip")
+	e := sitetest.New(t, sitetest.Options{})
+	for path := range sitetest.FeedPaths("alpha") {
+		get := sitetest.Do(t, e.Handler, "GET", path, "", "Accept-Encoding", "gzip")
+		head := sitetest.Do(t, e.Handler, "HEAD", path, "", "Accept-Encoding", "gzip")
 		if head.Code != 200 || head.Body.Len() != 0 {
 			t.Errorf("HEAD %s = %d with %d body bytes, want 200 and none", path, head.Code, head.Body.Len())
 		}
@@ -88,12 +90,12 @@ func TestServeFeed_Head(t *testing.T) {
 				t.Errorf("HEAD %s: %s = %q, GET has %q", path, k, got, want)
 			}
 		}
-		cond := do(t, e.handler, "HEAD", path, "", "If-None-Match", get.Header().Get("ETag"), "Accept-Encoding", "gzip")
+		cond := sitetest.Do(t, e.Handler, "HEAD", path, "", "If-None-Match", get.Header().Get("ETag"), "Accept-Encoding", "gzip")
 		if cond.Code != 304 || cond.Body.Len() != 0 {
 			t.Errorf("conditional HEAD %s = %d with %d bytes, want 304 and none", path, cond.Code, cond.Body.Len())
 		}
 	}
-	if w := do(t, e.handler, "HEAD", "/feeds/posts/nope/comments.atom", ""); w.Code != 404 {
+	if w := sitetest.Do(t, e.Handler, "HEAD", "/feeds/posts/nope/comments.atom", ""); w.Code != 404 {
 		t.Errorf("HEAD unknown thread = %d, want 404", w.Code)
 	}
 }
@@ -112,8 +114,8 @@ func gunzip(t testing.TB, b []byte) []byte {
 }
 
 func TestServeFeed_GzipNegotiation(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	plain := do(t, e.handler, "GET", "/feeds/posts.atom", "")
+	e := sitetest.New(t, sitetest.Options{})
+	plain := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "")
 	for _, tc := range []struct {
 		acceptEncoding string
 		gzip           bool
@@ -136,7 +138,7 @@ func TestServeFeed_GzipNegotiation(t *testing.T) {
 			if tc.acceptEncoding != "" {
 				hdr = []string{"Accept-Encoding", tc.acceptEncoding}
 			}
-			w := do(t, e.handler, "GET", "/feeds/posts.atom", "", hdr...)
+			w := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "", hdr...)
 			if w.Code != 200 {
 				t.Fatalf("status %d", w.Code)
 			}
@@ -168,8 +170,8 @@ func TestServeFeed_GzipNegotiation(t *testing.T) {
 	}
 	// Vary is on every answer of a feed URL, not only on successes.
 	for _, w := range []http.Header{
-		do(t, e.handler, "GET", "/feeds/posts/nope/comments.atom", "").Header(),
-		do(t, e.handler, "GET", "/feeds/posts.atom", "", "If-None-Match", plain.Header().Get("ETag")).Header(),
+		sitetest.Do(t, e.Handler, "GET", "/feeds/posts/nope/comments.atom", "").Header(),
+		sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "", "If-None-Match", plain.Header().Get("ETag")).Header(),
 	} {
 		if got := w.Get("Vary"); got != "Accept, Accept-Encoding" {
 			t.Errorf("Vary = %q on a 404/304", got)
@@ -179,12 +181,12 @@ func TestServeFeed_GzipNegotiation(t *testing.T) {
 
 // TestServeFeed_Conditional runs the RFC 9110 cases through the handler.
 func TestServeFeed_Conditional(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	const path = "/feeds/posts/alpha/comments.atom"
-	first := do(t, e.handler, "GET", path, "")
+	first := sitetest.Do(t, e.Handler, "GET", path, "")
 	etag := first.Header().Get("ETag")
 	lastMod, _ := http.ParseTime(first.Header().Get("Last-Modified"))
-	gz := do(t, e.handler, "GET", path, "", "Accept-Encoding", "gzip")
+	gz := sitetest.Do(t, e.Handler, "GET", path, "", "Accept-Encoding", "gzip")
 	gzTag := gz.Header().Get("ETag")
 	date := func(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 	weak := "W/" + etag
@@ -217,7 +219,7 @@ func TestServeFeed_Conditional(t *testing.T) {
 		{"If-Match mismatch", "GET", []string{"If-Match", `"nope"`}, 412, etag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := do(t, e.handler, tc.method, path, "", tc.header...)
+			w := sitetest.Do(t, e.Handler, tc.method, path, "", tc.header...)
 			if w.Code != tc.want {
 				t.Fatalf("status = %d, want %d", w.Code, tc.want)
 			}
@@ -250,22 +252,22 @@ func TestServeFeed_Conditional(t *testing.T) {
 // TestServeFeed_304NoStoreCalls checks that revalidating a cached feed is
 // answered from memory.
 func TestServeFeed_304NoStoreCalls(t *testing.T) {
-	e := newEnv(t, envOptions{commentCounts: true})
-	for path := range feedPaths("alpha") {
+	e := sitetest.New(t, sitetest.Options{CommentCounts: true})
+	for path := range sitetest.FeedPaths("alpha") {
 		for _, ae := range []string{"", "gzip"} {
-			first := do(t, e.handler, "GET", path, "", "Accept-Encoding", ae)
-			before := e.st.n("")
+			first := sitetest.Do(t, e.Handler, "GET", path, "", "Accept-Encoding", ae)
+			before := e.St.N("")
 			for i := 0; i < 3; i++ {
-				w := do(t, e.handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag"), "Accept-Encoding", ae)
+				w := sitetest.Do(t, e.Handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag"), "Accept-Encoding", ae)
 				if w.Code != 304 || w.Body.Len() != 0 {
 					t.Fatalf("GET %s (%q) with its ETag = %d, %d bytes; want 304, none", path, ae, w.Code, w.Body.Len())
 				}
-				w = do(t, e.handler, "GET", path, "", "If-Modified-Since", first.Header().Get("Last-Modified"), "Accept-Encoding", ae)
+				w = sitetest.Do(t, e.Handler, "GET", path, "", "If-Modified-Since", first.Header().Get("Last-Modified"), "Accept-Encoding", ae)
 				if w.Code != 304 {
 					t.Fatalf("GET %s with its Last-Modified = %d, want 304", path, w.Code)
 				}
 			}
-			if n := e.st.n(""); n != before {
+			if n := e.St.N(""); n != before {
 				t.Errorf("%s (%q): 304s made %d store calls", path, ae, n-before)
 			}
 		}
@@ -275,8 +277,8 @@ func TestServeFeed_304NoStoreCalls(t *testing.T) {
 // TestServeFeed_OverTheWire runs the handler in a real HTTP server, where
 // net/http applies its own rules to HEAD, 304 and Content-Length.
 func TestServeFeed_OverTheWire(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	ts := httptest.NewServer(e.handler)
+	e := sitetest.New(t, sitetest.Options{})
+	ts := httptest.NewServer(e.Handler)
 	defer ts.Close()
 	url := ts.URL + "/feeds/posts/alpha/comments.atom"
 
@@ -318,7 +320,3 @@ func TestServeFeed_OverTheWire(t *testing.T) {
 		t.Errorf("HEAD = %d, %d bytes, Content-Length %d (GET body %d)", resp.StatusCode, len(b), resp.ContentLength, len(body))
 	}
 }
-
-// feedVary is the Vary of every answer for a feed URL: a browser gets
-// the feed's page (Accept), gzip is served when accepted.
-const feedVary = "Accept, Accept-Encoding"

@@ -16,22 +16,23 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
 func TestHealthz_StoreDown(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	for _, method := range []string{"GET", "HEAD"} {
-		w := do(t, e.handler, method, "/healthz", "")
+		w := sitetest.Do(t, e.Handler, method, "/healthz", "")
 		if w.Code != 200 || w.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("%s /healthz = %d %v", method, w.Code, w.Header())
 		}
 	}
 	// Liveness does not depend on the store.
-	e.db.Close()
-	if w := do(t, e.handler, "GET", "/healthz", ""); w.Code != 200 || w.Body.String() != "ok\n" {
+	e.DB.Close()
+	if w := sitetest.Do(t, e.Handler, "GET", "/healthz", ""); w.Code != 200 || w.Body.String() != "ok\n" {
 		t.Errorf("/healthz with the store closed = %d %q", w.Code, w.Body)
 	}
 }
@@ -39,16 +40,16 @@ func TestHealthz_StoreDown(t *testing.T) {
 // The default readiness check queries the store: a closed SQLite store
 // fails it, as a lost database does.
 func TestReadyz_SQLiteClosed(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	if w := do(t, e.handler, "GET", "/readyz", ""); w.Code != 200 || w.Body.String() != "ok\n" {
+	e := sitetest.New(t, sitetest.Options{})
+	if w := sitetest.Do(t, e.Handler, "GET", "/readyz", ""); w.Code != 200 || w.Body.String() != "ok\n" {
 		t.Fatalf("/readyz = %d %q", w.Code, w.Body)
 	}
-	e.db.Close()
-	w := do(t, e.handler, "GET", "/readyz", "")
+	e.DB.Close()
+	w := sitetest.Do(t, e.Handler, "GET", "/readyz", "")
 	if w.Code != 503 || w.Body.String() != "not ready: store unreachable\n" || w.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("/readyz with the store closed = %d %q %v", w.Code, w.Body, w.Header())
 	}
-	if w := do(t, e.handler, "HEAD", "/readyz", ""); w.Code != 503 || w.Body.Len() != 0 {
+	if w := sitetest.Do(t, e.Handler, "HEAD", "/readyz", ""); w.Code != 503 || w.Body.Len() != 0 {
 		t.Errorf("HEAD /readyz = %d with %d bytes", w.Code, w.Body.Len())
 	}
 }
@@ -57,11 +58,11 @@ func TestReadyz_SQLiteClosed(t *testing.T) {
 // so once per change, with the whole error, while the client sees only
 // the message of its *feed.Error.
 func TestReadyz_Recovers(t *testing.T) {
-	var logs syncWriter
+	var logs sitetest.LogBuffer
 	var fail atomic.Bool
-	e := newEnv(t, envOptions{})
-	r, _ := render.New(render.Options{Title: "t", BaseURL: baseURL})
-	h := server.New(e.st, e.cache, r, server.Config{Ready: func(ctx context.Context) error {
+	e := sitetest.New(t, sitetest.Options{})
+	r, _ := render.New(render.Options{Title: "t", BaseURL: sitetest.BaseURL})
+	h := server.New(e.St, e.Cache, r, server.Config{Ready: func(ctx context.Context) error {
 		if fail.Load() {
 			return errors.Join(feed.Errorf(feed.EINTERNAL, "store unreachable"), errors.New("dial tcp 10.1.2.3:5432: secret-host"))
 		}
@@ -70,7 +71,7 @@ func TestReadyz_Recovers(t *testing.T) {
 
 	check := func(wantCode int, wantBody string) {
 		t.Helper()
-		if w := do(t, h, "GET", "/readyz", ""); w.Code != wantCode || w.Body.String() != wantBody {
+		if w := sitetest.Do(t, h, "GET", "/readyz", ""); w.Code != wantCode || w.Body.String() != wantBody {
 			t.Errorf("/readyz = %d %q, want %d %q", w.Code, w.Body, wantCode, wantBody)
 		}
 	}
@@ -93,24 +94,6 @@ func TestReadyz_Recovers(t *testing.T) {
 	if strings.Contains(out, `msg="http request"`) {
 		t.Errorf("the probes are in the log:\n%s", out)
 	}
-}
-
-// syncWriter is a log destination safe for concurrent writes.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
 
 // With a real PostgreSQL server reached through a TCP proxy of the test's,
@@ -136,10 +119,10 @@ func TestReadyz_PostgresUnreachable(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 
-	r, _ := render.New(render.Options{Title: "t", BaseURL: baseURL})
+	r, _ := render.New(render.Options{Title: "t", BaseURL: sitetest.BaseURL})
 	h := server.New(st, cache.New(st, r, cache.Options{}, nil), r, server.Config{}, nil).Handler()
 	ready := func() (int, string) {
-		w := do(t, h, "GET", "/readyz", "")
+		w := sitetest.Do(t, h, "GET", "/readyz", "")
 		return w.Code, w.Body.String()
 	}
 	if code, body := ready(); code != 200 {
@@ -150,7 +133,7 @@ func TestReadyz_PostgresUnreachable(t *testing.T) {
 	if code, body := ready(); code != 503 || body != "not ready: store unreachable\n" {
 		t.Errorf("/readyz with the database unreachable = %d %q", code, body)
 	}
-	if w := do(t, h, "GET", "/healthz", ""); w.Code != 200 {
+	if w := sitetest.Do(t, h, "GET", "/healthz", ""); w.Code != 200 {
 		t.Errorf("/healthz with the database unreachable = %d", w.Code)
 	}
 

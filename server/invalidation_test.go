@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // TestServeFeed_Invalidation checks that a new comment changes exactly the
@@ -16,7 +17,7 @@ import (
 func TestServeFeed_Invalidation(t *testing.T) {
 	for _, counts := range []bool{false, true} {
 		t.Run(fmt.Sprintf("comment_counts=%v", counts), func(t *testing.T) {
-			e := newEnv(t, envOptions{commentCounts: counts})
+			e := sitetest.New(t, sitetest.Options{CommentCounts: counts})
 			paths := func(ext string) map[string]string {
 				return map[string]string{
 					"posts":    "/feeds/posts." + ext,
@@ -28,15 +29,15 @@ func TestServeFeed_Invalidation(t *testing.T) {
 			before := map[string]string{}
 			for _, ext := range []string{"atom", "rss", "json"} {
 				for _, p := range paths(ext) {
-					w := do(t, e.handler, "GET", p, "")
+					w := sitetest.Do(t, e.Handler, "GET", p, "")
 					before[p] = w.Header().Get("ETag")
-					if again := do(t, e.handler, "GET", p, "", "If-None-Match", before[p]); again.Code != 304 || again.Body.Len() != 0 {
+					if again := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", before[p]); again.Code != 304 || again.Body.Len() != 0 {
 						t.Fatalf("repeat GET %s = %d with %d bytes, want 304 and none", p, again.Code, again.Body.Len())
 					}
 				}
 			}
 
-			w := do(t, e.handler, "POST", "/api/posts/alpha/comments",
+			w := sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments",
 				`{"author":"Eve","content":"brand new remark"}`, "Content-Type", "application/json")
 			if w.Code != 201 {
 				t.Fatalf("POST comment = %d %s", w.Code, w.Body)
@@ -45,7 +46,7 @@ func TestServeFeed_Invalidation(t *testing.T) {
 			for _, ext := range []string{"atom", "rss", "json"} {
 				for name, p := range paths(ext) {
 					changes := name == "comments" || name == "alpha" || (name == "posts" && counts)
-					w := do(t, e.handler, "GET", p, "", "If-None-Match", before[p])
+					w := sitetest.Do(t, e.Handler, "GET", p, "", "If-None-Match", before[p])
 					if changes {
 						if w.Code != 200 || w.Header().Get("ETag") == before[p] {
 							t.Errorf("%s after the comment: %d, ETag %s (was %s); want 200 and a new ETag", p, w.Code, w.Header().Get("ETag"), before[p])
@@ -65,17 +66,17 @@ func TestServeFeed_Invalidation(t *testing.T) {
 // TestServeFeed_NewPostInvalidates checks that a new post shows in the posts
 // feed at once, and its thread feed exists.
 func TestServeFeed_NewPostInvalidates(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	do(t, e.handler, "GET", "/feeds/posts.atom", "")
-	w := do(t, e.handler, "POST", "/api/posts", `{"id":"gamma","title":"Gamma post","content":"<p>g</p>"}`,
-		"Authorization", "Bearer "+testToken)
+	e := sitetest.New(t, sitetest.Options{})
+	sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "")
+	w := sitetest.Do(t, e.Handler, "POST", "/api/posts", `{"id":"gamma","title":"Gamma post","content":"<p>g</p>"}`,
+		"Authorization", "Bearer "+sitetest.Token)
 	if w.Code != 201 {
 		t.Fatalf("POST post = %d %s", w.Code, w.Body)
 	}
-	if body := do(t, e.handler, "GET", "/feeds/posts.atom", "").Body.String(); !strings.Contains(body, "Gamma post") {
+	if body := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "").Body.String(); !strings.Contains(body, "Gamma post") {
 		t.Error("posts feed lacks the new post")
 	}
-	if w := do(t, e.handler, "GET", "/feeds/posts/gamma/comments.json", ""); w.Code != 200 {
+	if w := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/gamma/comments.json", ""); w.Code != 200 {
 		t.Errorf("new post's thread = %d", w.Code)
 	}
 }
@@ -85,8 +86,8 @@ func TestServeFeed_NewPostInvalidates(t *testing.T) {
 func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 	for _, path := range []string{"/feeds/posts.atom", "/feeds/comments.rss", "/feeds/posts/alpha/comments.json"} {
 		t.Run(path, func(t *testing.T) {
-			e := newEnv(t, envOptions{commentCounts: true})
-			before := e.cache.Stats()
+			e := sitetest.New(t, sitetest.Options{CommentCounts: true})
+			before := e.Cache.Stats()
 			var wg sync.WaitGroup
 			start := make(chan struct{})
 			codes := make([]int, 50)
@@ -96,7 +97,7 @@ func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					w := do(t, e.handler, "GET", path, "")
+					w := sitetest.Do(t, e.Handler, "GET", path, "")
 					codes[i], bodies[i] = w.Code, w.Body.Bytes()
 				}()
 			}
@@ -107,7 +108,7 @@ func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 					t.Fatalf("request %d: %d, or body differs", i, codes[i])
 				}
 			}
-			after := e.cache.Stats()
+			after := e.Cache.Stats()
 			if got := after.Renders - before.Renders; got != 1 {
 				t.Errorf("%d renders, want 1", got)
 			}
@@ -121,11 +122,11 @@ func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 			total := 0
 			for m, n := range want {
 				total += n
-				if got := e.st.n(m); got != n {
+				if got := e.St.N(m); got != n {
 					t.Errorf("%s called %d times, want %d", m, got, n)
 				}
 			}
-			if got := e.st.n(""); got != total {
+			if got := e.St.N(""); got != total {
 				t.Errorf("%d store calls, want %d", got, total)
 			}
 		})
@@ -135,7 +136,7 @@ func TestServeFeed_ConcurrentMissRendersOnce(t *testing.T) {
 // TestServeFeed_WriteRace has readers hammer the feeds while comments are
 // posted: after each POST's answer, a GET must show that comment.
 func TestServeFeed_WriteRace(t *testing.T) {
-	e := newEnv(t, envOptions{commentCounts: true})
+	e := sitetest.New(t, sitetest.Options{CommentCounts: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	// Stop the readers before the store closes, on failure too.
@@ -151,7 +152,7 @@ func TestServeFeed_WriteRace(t *testing.T) {
 				if n%2 == 0 {
 					ae = "gzip"
 				}
-				if w := do(t, e.handler, "GET", paths[n%len(paths)], "", "Accept-Encoding", ae); w.Code != 200 {
+				if w := sitetest.Do(t, e.Handler, "GET", paths[n%len(paths)], "", "Accept-Encoding", ae); w.Code != 200 {
 					t.Errorf("reader GET = %d", w.Code)
 					return
 				}
@@ -162,16 +163,16 @@ func TestServeFeed_WriteRace(t *testing.T) {
 	// random ID: stay within one page (25) so every one is in the feeds.
 	for i := 0; i < 20; i++ {
 		marker := fmt.Sprintf("race marker %d", i)
-		w := do(t, e.handler, "POST", "/api/posts/alpha/comments", `{"author":"Racer","content":"`+marker+`"}`)
+		w := sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments", `{"author":"Racer","content":"`+marker+`"}`)
 		if w.Code != 201 {
 			t.Fatalf("POST = %d %s", w.Code, w.Body)
 		}
 		for _, p := range []string{"/feeds/posts/alpha/comments.atom", "/feeds/comments.atom", "/feeds/posts/alpha/comments.json"} {
-			if body := do(t, e.handler, "GET", p, "").Body.String(); !strings.Contains(body, marker) {
+			if body := sitetest.Do(t, e.Handler, "GET", p, "").Body.String(); !strings.Contains(body, marker) {
 				t.Fatalf("GET %s after POST %d's answer lacks the comment", p, i)
 			}
 		}
-		if body := do(t, e.handler, "GET", "/feeds/posts.json", "").Body.String(); !strings.Contains(body, "alpha") {
+		if body := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.json", "").Body.String(); !strings.Contains(body, "alpha") {
 			t.Fatal("posts feed lost alpha")
 		}
 	}
@@ -180,34 +181,34 @@ func TestServeFeed_WriteRace(t *testing.T) {
 // TestSweep_PicksUpOtherProcess writes to the store behind the server's back,
 // as the CLI would: the feeds change only after a sweep.
 func TestSweep_PicksUpOtherProcess(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	const path = "/feeds/posts/beta/comments.atom"
-	first := do(t, e.handler, "GET", path, "")
-	posts := do(t, e.handler, "GET", "/feeds/posts.atom", "")
+	first := sitetest.Do(t, e.Handler, "GET", path, "")
+	posts := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "")
 
 	// A sweep with nothing new keeps every document.
-	if err := e.cache.Sweep(context.Background()); err != nil {
+	if err := e.Cache.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if w := do(t, e.handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag")); w.Code != 304 {
+	if w := sitetest.Do(t, e.Handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag")); w.Code != 304 {
 		t.Fatalf("after an idle sweep: %d, want 304", w.Code)
 	}
 
 	c := feed.Comment{PostID: "beta", AuthorName: "Cli", Content: "written by the CLI"}
-	if err := e.db.CreateComment(context.Background(), &c); err != nil {
+	if err := e.DB.CreateComment(context.Background(), &c); err != nil {
 		t.Fatal(err)
 	}
-	if w := do(t, e.handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag")); w.Code != 304 {
+	if w := sitetest.Do(t, e.Handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag")); w.Code != 304 {
 		t.Fatalf("before the sweep: %d, want 304 from the cache", w.Code)
 	}
-	if err := e.cache.Sweep(context.Background()); err != nil {
+	if err := e.Cache.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	w := do(t, e.handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag"))
+	w := sitetest.Do(t, e.Handler, "GET", path, "", "If-None-Match", first.Header().Get("ETag"))
 	if w.Code != 200 || w.Header().Get("ETag") == first.Header().Get("ETag") || !strings.Contains(w.Body.String(), "written by the CLI") {
 		t.Errorf("after the sweep: %d, ETag %s (was %s); want 200 with the comment", w.Code, w.Header().Get("ETag"), first.Header().Get("ETag"))
 	}
-	if w := do(t, e.handler, "GET", "/feeds/posts.atom", "", "If-None-Match", posts.Header().Get("ETag")); w.Code != 304 {
+	if w := sitetest.Do(t, e.Handler, "GET", "/feeds/posts.atom", "", "If-None-Match", posts.Header().Get("ETag")); w.Code != 304 {
 		t.Errorf("posts feed after the sweep: %d, want 304 (unchanged)", w.Code)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/web"
 )
 
@@ -17,8 +18,8 @@ const chromiumAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,im
 
 // withPages mounts the site's pages (package web) on e's server, as
 // feedd serve does.
-func withPages(e *env) *env {
-	e.srv.SetPages(web.New(e.db, e.r, e.comments, web.Options{}, slog.New(slog.DiscardHandler)))
+func withPages(e *sitetest.Env) *sitetest.Env {
+	e.Srv.SetPages(web.New(e.DB, e.R, e.Comments, web.Options{}, slog.New(slog.DiscardHandler)))
 	return e
 }
 
@@ -26,12 +27,12 @@ func withPages(e *env) *env {
 // ETags of its own; every other client gets the feed's bytes, its media
 // type and its ETag exactly as when no page exists.
 func TestServeFeed_Browser(t *testing.T) {
-	plain := newEnv(t, envOptions{})
-	e := withPages(newEnv(t, envOptions{}))
-	for path, ct := range feedPaths("alpha") {
+	plain := sitetest.New(t, sitetest.Options{})
+	e := withPages(sitetest.New(t, sitetest.Options{}))
+	for path, ct := range sitetest.FeedPaths("alpha") {
 		t.Run(path, func(t *testing.T) {
-			before := do(t, plain.handler, "GET", path, "")
-			browser := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept)
+			before := sitetest.Do(t, plain.Handler, "GET", path, "")
+			browser := sitetest.Do(t, e.Handler, "GET", path, "", "Accept", chromiumAccept)
 			if before.Code != 200 || browser.Code != 200 {
 				t.Fatalf("status %d, %d", before.Code, browser.Code)
 			}
@@ -53,7 +54,7 @@ func TestServeFeed_Browser(t *testing.T) {
 			}
 			for _, accept := range []string{"", "*/*", "application/atom+xml, application/rss+xml;q=0.9, */*;q=0.1",
 				"application/feed+json", "text/html;q=0.5, application/xml"} {
-				w := do(t, e.handler, "GET", path, "", "Accept", accept)
+				w := sitetest.Do(t, e.Handler, "GET", path, "", "Accept", accept)
 				if w.Header().Get("Content-Type") != ct || w.Header().Get("ETag") != before.Header().Get("ETag") ||
 					!bytes.Equal(w.Body.Bytes(), before.Body.Bytes()) {
 					t.Errorf("Accept %q: Content-Type %q, ETag %s: not the feed as before", accept, w.Header().Get("Content-Type"), w.Header().Get("ETag"))
@@ -70,8 +71,8 @@ func TestServeFeed_Browser(t *testing.T) {
 
 // Without pages (a server given none), a browser gets the feed.
 func TestServeFeed_BrowserWithoutPages(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	w := do(t, e.handler, "GET", "/feeds/posts/alpha/comments.atom", "", "Accept", chromiumAccept)
+	e := sitetest.New(t, sitetest.Options{})
+	w := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/alpha/comments.atom", "", "Accept", chromiumAccept)
 	if w.Code != 200 || w.Header().Get("Content-Type") != "application/atom+xml; charset=utf-8" {
 		t.Errorf("= %d, %v", w.Code, w.Header())
 	}
@@ -81,11 +82,11 @@ func TestServeFeed_BrowserWithoutPages(t *testing.T) {
 // too; a feed reader's tag does not revalidate a browser's copy nor the
 // other way round. A new comment changes the page with the feed.
 func TestServeFeed_BrowserConditional(t *testing.T) {
-	e := withPages(newEnv(t, envOptions{}))
+	e := withPages(sitetest.New(t, sitetest.Options{}))
 	const path = "/feeds/posts/alpha/comments.rss"
-	feedTag := do(t, e.handler, "GET", path, "").Header().Get("ETag")
-	pageTag := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept).Header().Get("ETag")
-	gz := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept, "Accept-Encoding", "gzip")
+	feedTag := sitetest.Do(t, e.Handler, "GET", path, "").Header().Get("ETag")
+	pageTag := sitetest.Do(t, e.Handler, "GET", path, "", "Accept", chromiumAccept).Header().Get("ETag")
+	gz := sitetest.Do(t, e.Handler, "GET", path, "", "Accept", chromiumAccept, "Accept-Encoding", "gzip")
 	gzTag := gz.Header().Get("ETag")
 	if gz.Header().Get("Content-Encoding") != "gzip" || gz.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("gzip for a browser: %v", gz.Header())
@@ -108,7 +109,7 @@ func TestServeFeed_BrowserConditional(t *testing.T) {
 		{"browser, If-Match the feed's tag", []string{"Accept", chromiumAccept, "If-Match", feedTag}, 412, pageTag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := do(t, e.handler, "GET", path, "", tc.header...)
+			w := sitetest.Do(t, e.Handler, "GET", path, "", tc.header...)
 			if w.Code != tc.want || w.Header().Get("ETag") != tc.wantTag {
 				t.Errorf("= %d, ETag %s; want %d, %s", w.Code, w.Header().Get("ETag"), tc.want, tc.wantTag)
 			}
@@ -119,11 +120,11 @@ func TestServeFeed_BrowserConditional(t *testing.T) {
 	}
 
 	c := &feed.Comment{PostID: "alpha", AuthorName: "Late Reader", Content: "A word after the rest."}
-	if err := e.db.CreateComment(context.Background(), c); err != nil {
+	if err := e.DB.CreateComment(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	e.sync(t)
-	w := do(t, e.handler, "GET", path, "", "Accept", chromiumAccept, "If-None-Match", pageTag)
+	e.Sync(t)
+	w := sitetest.Do(t, e.Handler, "GET", path, "", "Accept", chromiumAccept, "If-None-Match", pageTag)
 	if w.Code != 200 || w.Header().Get("ETag") == pageTag || !strings.Contains(w.Body.String(), "A word after the rest.") {
 		t.Errorf("after a new comment: %d, ETag %s, page without it", w.Code, w.Header().Get("ETag"))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // docLinks are the links of a feed document by rel, as a consumer reads
@@ -79,28 +80,28 @@ func entryIDs(t testing.TB, body []byte) []string {
 	return ids
 }
 
-// pathOf turns a URL the feeds name into the request path below baseURL.
+// pathOf turns a URL the feeds name into the request path below sitetest.BaseURL.
 func pathOf(t testing.TB, u string) string {
 	t.Helper()
-	p, ok := strings.CutPrefix(u, baseURL)
+	p, ok := strings.CutPrefix(u, sitetest.BaseURL)
 	if !ok {
-		t.Fatalf("link %q is not below %s", u, baseURL)
+		t.Fatalf("link %q is not below %s", u, sitetest.BaseURL)
 	}
 	return p
 }
 
 // seedThread adds a post "long" with n comments, a minute apart.
-func seedThread(t testing.TB, e *env, n int) {
+func seedThread(t testing.TB, e *sitetest.Env, n int) {
 	t.Helper()
 	ctx := context.Background()
-	start := date("2026-04-01T00:00:00Z")
-	if err := e.db.CreatePost(ctx, &feed.Post{ID: "long", Title: "Long thread", Content: "<p>long</p>", Published: start}); err != nil {
+	start := sitetest.Date("2026-04-01T00:00:00Z")
+	if err := e.DB.CreatePost(ctx, &feed.Post{ID: "long", Title: "Long thread", Content: "<p>long</p>", Published: start}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
 		c := &feed.Comment{ID: fmt.Sprintf("c%04d", i), PostID: "long", AuthorName: "Reader", Content: fmt.Sprintf("comment %d", i),
 			Published: start.Add(time.Duration(i+1) * time.Minute)}
-		if err := e.db.CreateComment(ctx, c); err != nil {
+		if err := e.DB.CreateComment(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,10 +113,10 @@ func seedThread(t testing.TB, e *env, n int) {
 // walk sees every comment exactly once; then that archive documents keep
 // their bytes and ETag when new comments arrive.
 func TestArchives_Walk1000(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	const n = 1000
 	seedThread(t, e, n)
-	e.sync(t)
+	e.Sync(t)
 	head := "/feeds/posts/long/comments."
 
 	walk := func(t *testing.T, f feed.Format, rel string) map[string]int {
@@ -125,7 +126,7 @@ func TestArchives_Walk1000(t *testing.T) {
 			if steps > n {
 				t.Fatalf("%s walk along %s does not end", f, rel)
 			}
-			w := do(t, e.handler, "GET", path, "")
+			w := sitetest.Do(t, e.Handler, "GET", path, "")
 			if w.Code != http.StatusOK {
 				t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
 			}
@@ -167,7 +168,7 @@ func TestArchives_Walk1000(t *testing.T) {
 	for _, f := range feed.Formats {
 		for k := 1; k <= n/25; k++ {
 			path := fmt.Sprintf("/feeds/posts/long/comments/archive/%d.%s", k, f)
-			w := do(t, e.handler, "GET", path, "")
+			w := sitetest.Do(t, e.Handler, "GET", path, "")
 			if w.Code != http.StatusOK {
 				t.Fatalf("GET %s: %d", path, w.Code)
 			}
@@ -180,22 +181,22 @@ func TestArchives_Walk1000(t *testing.T) {
 			archives[path] = version{w.Body.Bytes(), w.Header().Get("ETag")}
 		}
 	}
-	if w := do(t, e.handler, "GET", fmt.Sprintf("/feeds/posts/long/comments/archive/%d.atom", n/25+1), ""); w.Code != http.StatusNotFound {
+	if w := sitetest.Do(t, e.Handler, "GET", fmt.Sprintf("/feeds/posts/long/comments/archive/%d.atom", n/25+1), ""); w.Code != http.StatusNotFound {
 		t.Errorf("archive past the last full chunk: %d, want 404", w.Code)
 	}
 	for i := range 2 {
 		c := &feed.Comment{PostID: "long", AuthorName: "Late", Content: fmt.Sprintf("late %d", i)}
-		if err := e.db.CreateComment(context.Background(), c); err != nil {
+		if err := e.DB.CreateComment(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		e.sync(t)
+		e.Sync(t)
 	}
 	for path, old := range archives {
-		w := do(t, e.handler, "GET", path, "")
+		w := sitetest.Do(t, e.Handler, "GET", path, "")
 		if !bytes.Equal(w.Body.Bytes(), old.body) || w.Header().Get("ETag") != old.etag {
 			t.Errorf("%s changed after new comments", path)
 		}
-		if w := do(t, e.handler, "GET", path, "", "If-None-Match", old.etag); w.Code != http.StatusNotModified {
+		if w := sitetest.Do(t, e.Handler, "GET", path, "", "If-None-Match", old.etag); w.Code != http.StatusNotModified {
 			t.Errorf("%s: revalidation %d, want 304", path, w.Code)
 		}
 	}
@@ -204,9 +205,9 @@ func TestArchives_Walk1000(t *testing.T) {
 // TestPaging_CompleteThread checks that a thread that fits on one page is
 // marked fh:complete and has no paging links, and that a longer one is not.
 func TestPaging_CompleteThread(t *testing.T) {
-	e := newEnv(t, envOptions{pageSize: 3})
+	e := sitetest.New(t, sitetest.Options{PageSize: 3})
 	for _, f := range []feed.Format{feed.Atom, feed.RSS} {
-		w := do(t, e.handler, "GET", "/feeds/posts/alpha/comments."+string(f), "")
+		w := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/alpha/comments."+string(f), "")
 		if !bytes.Contains(w.Body.Bytes(), []byte("complete")) {
 			t.Errorf("%s: a two-comment thread is not fh:complete:\n%s", f, w.Body)
 		}
@@ -215,13 +216,13 @@ func TestPaging_CompleteThread(t *testing.T) {
 		}
 	}
 	seedThread(t, e, 7) // 7 comments, pages of 3: archives 1 (and 2, in the head)
-	e.sync(t)
-	w := do(t, e.handler, "GET", "/feeds/posts/long/comments.atom", "")
+	e.Sync(t)
+	w := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/long/comments.atom", "")
 	if bytes.Contains(w.Body.Bytes(), []byte("fh:complete")) {
 		t.Errorf("a thread of 7 in pages of 3 is marked complete")
 	}
 	l := docLinks(t, feed.Atom, w.Body.Bytes())
-	if got, want := l["prev-archive"], baseURL+"/feeds/posts/long/comments/archive/1.atom"; got != want {
+	if got, want := l["prev-archive"], sitetest.BaseURL+"/feeds/posts/long/comments/archive/1.atom"; got != want {
 		t.Errorf("prev-archive %q, want %q", got, want)
 	}
 	if got := len(entryIDs(t, w.Body.Bytes())); got != 4 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // revalidationPaths returns a URL of every kind of feed document feedd
@@ -68,17 +69,17 @@ func revalidationPaths() []string {
 // differs from the 200's.
 func TestServeFeed_304MatchesThe200(t *testing.T) {
 	// Pages of 2 give every feed pages and archives.
-	e := bloggerEnvWith(t, envOptions{pageSize: 2, config: deltaOn}) // 32 posts
+	e := bloggerEnvWith(t, sitetest.Options{PageSize: 2, Config: deltaOn}) // 32 posts
 	ctx := context.Background()
 	for i := range 4 { // alpha: 6 comments, the site 7
 		c := &feed.Comment{ID: fmt.Sprintf("a%d", i+3), PostID: "alpha", AuthorName: "Ann",
-			Content: "more", Published: date("2026-03-06T10:00:00Z").AddDate(0, 0, i)}
-		if err := e.db.CreateComment(ctx, c); err != nil {
+			Content: "more", Published: sitetest.Date("2026-03-06T10:00:00Z").AddDate(0, 0, i)}
+		if err := e.DB.CreateComment(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.sync(t)
-	ts := httptest.NewServer(e.handler)
+	e.Sync(t)
+	ts := httptest.NewServer(e.Handler)
 	defer ts.Close()
 
 	fetch := func(t *testing.T, path string, header ...string) (*http.Response, []byte) {

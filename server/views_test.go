@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // TestFeedQuery_BadInput sends malformed query parameters to every kind
 // of feed URL. Each must get 400 naming the parameter, cost no store call,
 // and not be cached by anyone (Cache-Control: no-cache).
 func TestFeedQuery_BadInput(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	long := strings.Repeat("x", 101)
 	for _, tc := range []struct {
 		name, path, mention string
@@ -60,8 +61,8 @@ func TestFeedQuery_BadInput(t *testing.T) {
 		{"digest period empty", "/feeds/digest.rss?period=", "period"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := e.st.n("")
-			w := do(t, e.handler, "GET", tc.path, "")
+			before := e.St.N("")
+			w := sitetest.Do(t, e.Handler, "GET", tc.path, "")
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("%s: status %d, want 400; body %q", tc.path, w.Code, w.Body)
 			}
@@ -71,7 +72,7 @@ func TestFeedQuery_BadInput(t *testing.T) {
 			if cc := w.Header().Get("Cache-Control"); cc != "no-cache" {
 				t.Errorf("%s: Cache-Control %q", tc.path, cc)
 			}
-			if n := e.st.n("") - before; n != 0 {
+			if n := e.St.N("") - before; n != 0 {
 				t.Errorf("%s: %d store calls", tc.path, n)
 			}
 		})
@@ -81,7 +82,7 @@ func TestFeedQuery_BadInput(t *testing.T) {
 // TestFeedPaths_NotFound checks that URLs in the new feed trees that name
 // no document answer 404.
 func TestFeedPaths_NotFound(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	for _, path := range []string{
 		"/feeds/posts/archive/0.atom",
 		"/feeds/posts/archive/01.atom",
@@ -98,7 +99,7 @@ func TestFeedPaths_NotFound(t *testing.T) {
 		"/feeds/alpha/replies/default",
 		"/feeds/other/alpha/comments.atom",
 	} {
-		if w := do(t, e.handler, "GET", path, ""); w.Code != http.StatusNotFound {
+		if w := sitetest.Do(t, e.Handler, "GET", path, ""); w.Code != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404; body %q", path, w.Code, w.Body)
 		}
 	}
@@ -108,12 +109,12 @@ func TestFeedPaths_NotFound(t *testing.T) {
 // what XML forbids, markup, and text that looks escaped already: every
 // answer is 200 or 400, and every 200 parses, as XML and with gofeed.
 func TestFeedQuery_AnyInputWellFormed(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := sitetest.New(t, sitetest.Options{})
 	for _, s := range []string{"\x00", "\x01\x1b[31m", "\uFFFE", "\xff\xfe", "<b>&amp;</b>", "&lt;script&gt;", "]]>", "a\u2028b", "\xed\xa0\x80"} {
 		for _, param := range []string{"category", "author"} {
 			for _, f := range feed.Formats {
 				path := "/feeds/posts." + string(f) + "?" + url.Values{param: {s}}.Encode()
-				w := do(t, e.handler, "GET", path, "")
+				w := sitetest.Do(t, e.Handler, "GET", path, "")
 				switch w.Code {
 				case http.StatusBadRequest:
 					continue

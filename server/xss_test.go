@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/feed/content/contenttest"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // checkAPIHarmless checks that an API answer is valid JSON and that every
@@ -52,18 +53,18 @@ func checkAPIHarmless(t *testing.T, what string, w *httptest.ResponseRecorder) {
 // API and every feed format harmless and well-formed, and names as text.
 func TestXSS_Corpus(t *testing.T) {
 	corpus := contenttest.XSSCorpus(t)
-	e := newEnv(t, envOptions{pageSize: 2000})
+	e := sitetest.New(t, sitetest.Options{PageSize: 2000})
 	accepted := map[string]bool{} // stored author names
 	stored := 0
 	post := func(what, path, body string, header ...string) *httptest.ResponseRecorder {
 		t.Helper()
-		w := do(t, e.handler, "POST", path, body, withJSON(header...)...)
+		w := sitetest.Do(t, e.Handler, "POST", path, body, sitetest.WithJSON(header...)...)
 		switch w.Code {
 		case 201:
 			stored++
 			checkAPIHarmless(t, what, w)
 		case 400:
-			if jsonError(t, w) == "" {
+			if sitetest.JSONError(t, w) == "" {
 				t.Errorf("%s: 400 without an error", what)
 			}
 		default:
@@ -83,17 +84,17 @@ func TestXSS_Corpus(t *testing.T) {
 		names = append(names, c.Input)
 		post(c.Name+" comment", "/api/posts/alpha/comments", enc(map[string]string{"author": "Case " + c.Name, "content": c.Input}))
 		for _, format := range []string{"html", "markdown"} {
-			post(c.Name+" "+format+" post", "/api/posts", enc(map[string]string{"title": "Case " + c.Name, "content": c.Input, "format": format}), adminAuth...)
+			post(c.Name+" "+format+" post", "/api/posts", enc(map[string]string{"title": "Case " + c.Name, "content": c.Input, "format": format}), sitetest.AdminAuth...)
 		}
-		post(c.Name+" title", "/api/posts", enc(map[string]string{"title": c.Input, "content": "x"}), adminAuth...)
+		post(c.Name+" title", "/api/posts", enc(map[string]string{"title": c.Input, "content": "x"}), sitetest.AdminAuth...)
 	}
 	for i, name := range names {
 		w := post("author "+name, "/api/posts/beta/comments", enc(map[string]string{"author": name, "content": "by a tricky name", "author_uri": "https://example.com/"}))
 		if w.Code == 201 {
-			accepted[decode[apiComment](t, w, 201).Author] = true
+			accepted[sitetest.Decode[sitetest.Comment](t, w, 201).Author] = true
 		}
 		if i < len(corpus.Authors) {
-			post("post author "+name, "/api/posts", enc(map[string]string{"title": "By", "content": "x", "author": name}), adminAuth...)
+			post("post author "+name, "/api/posts", enc(map[string]string{"title": "By", "content": "x", "author": name}), sitetest.AdminAuth...)
 		}
 	}
 	if len(accepted) < len(corpus.Authors)/2 || stored < 3*len(corpus.Cases) {
@@ -102,7 +103,7 @@ func TestXSS_Corpus(t *testing.T) {
 
 	// Edits take the same path out.
 	for _, c := range corpus.Cases[:min(20, len(corpus.Cases))] {
-		w := do(t, e.handler, "PATCH", "/api/comments/a1", enc(map[string]string{"content": c.Input}), adminAuth...)
+		w := sitetest.Do(t, e.Handler, "PATCH", "/api/comments/a1", enc(map[string]string{"content": c.Input}), sitetest.AdminAuth...)
 		if w.Code != 200 && w.Code != 400 {
 			t.Errorf("edit %s = %d", c.Name, w.Code)
 		}
@@ -110,14 +111,14 @@ func TestXSS_Corpus(t *testing.T) {
 	}
 
 	// Everything readable through the API.
-	checkAPIHarmless(t, "alpha thread", do(t, e.handler, "GET", "/api/posts/alpha/comments", ""))
-	checkAPIHarmless(t, "beta thread", do(t, e.handler, "GET", "/api/posts/beta/comments", ""))
-	checkAPIHarmless(t, "admin alpha thread", do(t, e.handler, "GET", "/api/posts/alpha/comments", "", adminAuth...))
+	checkAPIHarmless(t, "alpha thread", sitetest.Do(t, e.Handler, "GET", "/api/posts/alpha/comments", ""))
+	checkAPIHarmless(t, "beta thread", sitetest.Do(t, e.Handler, "GET", "/api/posts/beta/comments", ""))
+	checkAPIHarmless(t, "admin alpha thread", sitetest.Do(t, e.Handler, "GET", "/api/posts/alpha/comments", "", sitetest.AdminAuth...))
 	target := "/api/posts?limit=100"
 	for pages := 0; target != "" && pages < 50; pages++ {
-		w := do(t, e.handler, "GET", target, "")
+		w := sitetest.Do(t, e.Handler, "GET", target, "")
 		checkAPIHarmless(t, target, w)
-		list := decode[postList](t, w, 200)
+		list := sitetest.Decode[sitetest.PostList](t, w, 200)
 		target = ""
 		if list.NextCursor != nil {
 			target = "/api/posts?limit=100&cursor=" + *list.NextCursor
@@ -128,7 +129,7 @@ func TestXSS_Corpus(t *testing.T) {
 	for _, prefix := range []string{"/feeds/posts", "/feeds/comments", "/feeds/posts/alpha/comments", "/feeds/posts/beta/comments"} {
 		for _, ext := range []string{"atom", "rss", "json"} {
 			path := prefix + "." + ext
-			w := do(t, e.handler, "GET", path, "")
+			w := sitetest.Do(t, e.Handler, "GET", path, "")
 			if w.Code != 200 {
 				t.Fatalf("GET %s = %d", path, w.Code)
 			}
@@ -138,8 +139,8 @@ func TestXSS_Corpus(t *testing.T) {
 
 	// Names come out as text: each stored name, as the feeds clean it,
 	// is the text of an Atom author name, and of a JSON Feed author name.
-	atomNames := atomAuthorNames(t, do(t, e.handler, "GET", "/feeds/posts/beta/comments.atom", "").Body.Bytes())
-	jsonNames := jsonAuthorNames(t, do(t, e.handler, "GET", "/feeds/posts/beta/comments.json", "").Body.Bytes())
+	atomNames := atomAuthorNames(t, sitetest.Do(t, e.Handler, "GET", "/feeds/posts/beta/comments.atom", "").Body.Bytes())
+	jsonNames := jsonAuthorNames(t, sitetest.Do(t, e.Handler, "GET", "/feeds/posts/beta/comments.json", "").Body.Bytes())
 	for name := range accepted {
 		want := content.Line(name)
 		if !atomNames[want] {

@@ -9,6 +9,7 @@ import (
 	nethtml "golang.org/x/net/html"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/submit"
 )
 
@@ -28,7 +29,7 @@ func TestPost_CategoryFeeds(t *testing.T) {
 		t.Run(base, func(t *testing.T) {
 			s := newSite(t, base, submit.Config{})
 			p := &feed.Post{ID: "tagged", Title: "Tagged", Content: "<p>x</p>", Categories: categories,
-				Published: date("2026-03-10T08:00:00Z")}
+				Published: sitetest.Date("2026-03-10T08:00:00Z")}
 			if err := s.st.CreatePost(context.Background(), p); err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/submit"
 )
 
@@ -86,7 +87,7 @@ func TestFeedPage_Kinds(t *testing.T) {
 func TestFeedPage_Paging(t *testing.T) {
 	s := newSite(t, testBase, submit.Config{})
 	ctx := context.Background()
-	start := date("2026-04-01T00:00:00Z")
+	start := sitetest.Date("2026-04-01T00:00:00Z")
 	for i := range 60 {
 		c := &feed.Comment{ID: fmt.Sprintf("n%02d", i), PostID: "welcome", AuthorName: "Reader",
 			Content: fmt.Sprintf("Comment number %d.", i), Published: start.Add(time.Duration(i) * time.Hour)}

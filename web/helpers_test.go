@@ -14,11 +14,10 @@ import (
 
 	nethtml "golang.org/x/net/html"
 
-	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
-	"github.com/feedd/feedd/httpjson"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlite"
@@ -63,18 +62,9 @@ func newSite(t testing.TB, base string, cfg submit.Config) *site {
 	if cfg.Moderation == "" {
 		cfg.Moderation = submit.ModerationNone
 	}
-	comments := submit.New(db, c, httpjson.Admin{}, cfg, log)
-	srv := server.New(db, c, r, server.Config{API: api.New(db, c, r, httpjson.Admin{}, comments, api.Config{}, log)}, log)
+	srv, comments := sitetest.NewStack(db, c, r, sitetest.Config{Comments: cfg}, log)
 	srv.SetPages(web.New(db, r, comments, web.Options{Title: siteTitle}, log))
 	return &site{st: db, r: r, srv: srv, handler: srv.Handler()}
-}
-
-func date(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
 }
 
 // seed stores the test blog: a post with a conversation (a reply to a
@@ -87,23 +77,23 @@ func seed(t testing.TB, st store.Store) {
 		{ID: "logbooks", Title: "What the logbooks remember", AuthorName: "Agnes Tulloch",
 			AuthorURI: "https://example.org/agnes", Categories: []string{"archives"},
 			Content:   "<p>Four years of logbooks, transcribed.</p><p>The dull entries matter most.</p>",
-			Published: date("2026-03-02T09:00:00Z")},
+			Published: sitetest.Date("2026-03-02T09:00:00Z")},
 		{ID: "welcome", Title: "Welcome", Content: "Hello *there*.", Format: feed.FormatMarkdown,
-			Summary: "A first post.", Published: date("2026-03-09T08:30:00Z")},
-		{ID: "deleted", Title: "Gone soon", Content: "<p>x</p>", Published: date("2026-03-01T08:30:00Z")},
+			Summary: "A first post.", Published: sitetest.Date("2026-03-09T08:30:00Z")},
+		{ID: "deleted", Title: "Gone soon", Content: "<p>x</p>", Published: sitetest.Date("2026-03-01T08:30:00Z")},
 	} {
 		if err := st.CreatePost(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, c := range []feed.Comment{
-		{ID: "c1", PostID: "logbooks", AuthorName: "Ruaridh", Content: "Who relieved the keepers?", Published: date("2026-03-02T18:12:00Z")},
-		{ID: "c2", PostID: "logbooks", ParentID: "c1", AuthorName: "Agnes", AuthorURI: "https://example.org/agnes", Content: "The boatman, sometimes.", Published: date("2026-03-03T07:45:00Z")},
-		{ID: "c3", PostID: "logbooks", ParentID: "c2", AuthorName: "Ruaridh", Content: "J.F., 1884 to 1891.", Published: date("2026-03-03T12:20:00Z")},
-		{ID: "c4", PostID: "logbooks", AuthorName: "Mei", Content: "Weather diaries too.", Published: date("2026-03-04T21:05:00Z")},
-		{ID: "c5", PostID: "logbooks", AuthorName: "Tom", Content: "Soon deleted.", Published: date("2026-03-05T10:00:00Z")},
-		{ID: "c6", PostID: "logbooks", ParentID: "c5", AuthorName: "Orphan", Content: "Answering a deleted comment.", Published: date("2026-03-05T11:00:00Z")},
-		{ID: "h1", PostID: "logbooks", AuthorName: "Held", Content: "Waiting for review.", Status: feed.StatusPending, Published: date("2026-03-06T10:00:00Z")},
+		{ID: "c1", PostID: "logbooks", AuthorName: "Ruaridh", Content: "Who relieved the keepers?", Published: sitetest.Date("2026-03-02T18:12:00Z")},
+		{ID: "c2", PostID: "logbooks", ParentID: "c1", AuthorName: "Agnes", AuthorURI: "https://example.org/agnes", Content: "The boatman, sometimes.", Published: sitetest.Date("2026-03-03T07:45:00Z")},
+		{ID: "c3", PostID: "logbooks", ParentID: "c2", AuthorName: "Ruaridh", Content: "J.F., 1884 to 1891.", Published: sitetest.Date("2026-03-03T12:20:00Z")},
+		{ID: "c4", PostID: "logbooks", AuthorName: "Mei", Content: "Weather diaries too.", Published: sitetest.Date("2026-03-04T21:05:00Z")},
+		{ID: "c5", PostID: "logbooks", AuthorName: "Tom", Content: "Soon deleted.", Published: sitetest.Date("2026-03-05T10:00:00Z")},
+		{ID: "c6", PostID: "logbooks", ParentID: "c5", AuthorName: "Orphan", Content: "Answering a deleted comment.", Published: sitetest.Date("2026-03-05T11:00:00Z")},
+		{ID: "h1", PostID: "logbooks", AuthorName: "Held", Content: "Waiting for review.", Status: feed.StatusPending, Published: sitetest.Date("2026-03-06T10:00:00Z")},
 	} {
 		if err := st.CreateComment(ctx, &c); err != nil {
 			t.Fatal(err)

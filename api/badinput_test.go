@@ -1,10 +1,12 @@
-package server_test
+package api_test
 
 import (
 	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 // TestAPI_BadInputPerRoute sends bad requests to every route of the API.
@@ -15,10 +17,10 @@ import (
 // The store holds alpha (live, with comment a1; its reply a2 deleted) and
 // beta (deleted, with its comment b1).
 func TestAPI_BadInputPerRoute(t *testing.T) {
-	auth := adminAuth
-	jsonAuth := withJSON(adminAuth...)
-	wrongToken := []string{"Authorization", "Bearer wrong-" + testToken}
-	basic := []string{"Authorization", "Basic " + testToken}
+	auth := sitetest.AdminAuth
+	jsonAuth := sitetest.WithJSON(sitetest.AdminAuth...)
+	wrongToken := []string{"Authorization", "Bearer wrong-" + sitetest.Token}
+	basic := []string{"Authorization", "Basic " + sitetest.Token}
 	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
 	garbage := base64.RawURLEncoding.EncodeToString([]byte("not:a cursor"))
 	huge := `{"title":"` + strings.Repeat("x", 20000) + `"}`
@@ -77,9 +79,9 @@ func TestAPI_BadInputPerRoute(t *testing.T) {
 			{"body over limit", "PATCH", "/api/posts/alpha", huge, jsonAuth, 413, "body"},
 			{"wrong content type", "PATCH", "/api/posts/alpha", `{"title":"t"}`, append(append([]string{}, auth...), "Content-Type", "text/plain"), 415, "Content-Type"},
 			{"form", "PATCH", "/api/posts/alpha", `title=t`, append(append([]string{}, auth...), form...), 415, "Content-Type"},
-			{"no token", "PATCH", "/api/posts/alpha", `{"title":"t"}`, withJSON(), 401, "token"},
-			{"wrong token", "PATCH", "/api/posts/alpha", `{"title":"t"}`, withJSON(wrongToken...), 401, "token"},
-			{"basic auth", "PATCH", "/api/posts/alpha", `{"title":"t"}`, withJSON(basic...), 401, "token"},
+			{"no token", "PATCH", "/api/posts/alpha", `{"title":"t"}`, sitetest.WithJSON(), 401, "token"},
+			{"wrong token", "PATCH", "/api/posts/alpha", `{"title":"t"}`, sitetest.WithJSON(wrongToken...), 401, "token"},
+			{"basic auth", "PATCH", "/api/posts/alpha", `{"title":"t"}`, sitetest.WithJSON(basic...), 401, "token"},
 			{"unknown post", "PATCH", "/api/posts/nope", `{"title":"t"}`, jsonAuth, 404, "nope"},
 			{"invalid post id", "PATCH", "/api/posts/a.b", `{"title":"t"}`, jsonAuth, 404, "post"},
 			{"deleted post", "PATCH", "/api/posts/beta", `{"title":"t"}`, jsonAuth, 410, "beta"},
@@ -97,12 +99,12 @@ func TestAPI_BadInputPerRoute(t *testing.T) {
 			{"wrong token", "GET", "/api/posts/alpha/comments", "", wrongToken, 401, "token"},
 		},
 		"POST /api/posts/{post}/comments": {
-			{"content too long", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"` + strings.Repeat("é", 5001) + `"}`, withJSON(), 400, "content"},
-			{"author too long", "POST", "/api/posts/alpha/comments", `{"author":"` + strings.Repeat("n", 81) + `","content":"hi"}`, withJSON(), 400, "author"},
-			{"deleted post", "POST", "/api/posts/beta/comments", `{"author":"A","content":"hi"}`, withJSON(), 410, "beta"},
-			{"deleted parent", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"hi","parent_id":"a2"}`, withJSON(), 400, "parent_id"},
-			{"parent of deleted post", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"hi","parent_id":"b1"}`, withJSON(), 400, "parent_id"},
-			{"wrong token", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"hi"}`, withJSON(wrongToken...), 401, "token"},
+			{"content too long", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"` + strings.Repeat("é", 5001) + `"}`, sitetest.WithJSON(), 400, "content"},
+			{"author too long", "POST", "/api/posts/alpha/comments", `{"author":"` + strings.Repeat("n", 81) + `","content":"hi"}`, sitetest.WithJSON(), 400, "author"},
+			{"deleted post", "POST", "/api/posts/beta/comments", `{"author":"A","content":"hi"}`, sitetest.WithJSON(), 410, "beta"},
+			{"deleted parent", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"hi","parent_id":"a2"}`, sitetest.WithJSON(), 400, "parent_id"},
+			{"parent of deleted post", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"hi","parent_id":"b1"}`, sitetest.WithJSON(), 400, "parent_id"},
+			{"wrong token", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"hi"}`, sitetest.WithJSON(wrongToken...), 401, "token"},
 			{"form missing author", "POST", "/api/posts/alpha/comments", `content=hi`, form, 400, "author"},
 			{"form field twice", "POST", "/api/posts/alpha/comments", `author=A&content=hi&content=ho`, form, 400, "content"},
 			{"form invalid UTF-8", "POST", "/api/posts/alpha/comments", `author=A&content=h%FFi`, form, 400, "UTF-8"},
@@ -110,7 +112,7 @@ func TestAPI_BadInputPerRoute(t *testing.T) {
 			{"form NUL", "POST", "/api/posts/alpha/comments", `author=A&content=h%00i`, form, 400, "content"},
 			{"form bad parent", "POST", "/api/posts/alpha/comments", `author=A&content=hi&parent_id=zzz`, form, 400, "parent_id"},
 			{"form wrong charset", "POST", "/api/posts/alpha/comments", `author=A&content=hi`, []string{"Content-Type", "application/x-www-form-urlencoded; charset=iso-8859-1"}, 415, "charset"},
-			{"honeypot with bad input", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"","website":"http://spam"}`, withJSON(), 400, "content"},
+			{"honeypot with bad input", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"","website":"http://spam"}`, sitetest.WithJSON(), 400, "content"},
 		},
 		"PATCH /api/comments/{comment}": {
 			{"empty content", "PATCH", "/api/comments/a1", `{"content":"  "}`, jsonAuth, 400, "content"},
@@ -124,8 +126,8 @@ func TestAPI_BadInputPerRoute(t *testing.T) {
 			{"wrong type", "PATCH", "/api/comments/a1", `{"content":["x"]}`, jsonAuth, 400, "content"},
 			{"nothing to change", "PATCH", "/api/comments/a1", `{}`, jsonAuth, 400, "nothing to change"},
 			{"empty body", "PATCH", "/api/comments/a1", ``, jsonAuth, 400, "body"},
-			{"no token", "PATCH", "/api/comments/a1", `{"content":"x"}`, withJSON(), 401, "token"},
-			{"wrong token", "PATCH", "/api/comments/a1", `{"content":"x"}`, withJSON(wrongToken...), 401, "token"},
+			{"no token", "PATCH", "/api/comments/a1", `{"content":"x"}`, sitetest.WithJSON(), 401, "token"},
+			{"wrong token", "PATCH", "/api/comments/a1", `{"content":"x"}`, sitetest.WithJSON(wrongToken...), 401, "token"},
 			{"unknown", "PATCH", "/api/comments/nope", `{"content":"x"}`, jsonAuth, 404, "nope"},
 			{"invalid id", "PATCH", "/api/comments/no%20pe", `{"content":"x"}`, jsonAuth, 404, "comment"},
 			{"deleted", "PATCH", "/api/comments/a2", `{"content":"x"}`, jsonAuth, 410, "a2"},
@@ -157,47 +159,47 @@ func TestAPI_BadInputPerRoute(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
-					e := newEnv(t, envOptions{maxBodyBytes: 16384})
+					e := sitetest.New(t, sitetest.Options{MaxBodyBytes: 16384})
 					ctx := context.Background()
-					if _, err := e.db.DeleteComment(ctx, "a2"); err != nil {
+					if _, err := e.DB.DeleteComment(ctx, "a2"); err != nil {
 						t.Fatal(err)
 					}
-					if _, err := e.db.DeletePost(ctx, "beta"); err != nil {
+					if _, err := e.DB.DeletePost(ctx, "beta"); err != nil {
 						t.Fatal(err)
 					}
-					seq := lastChange(t, e.db)
-					np, nc := counts(t, e.db)
-					nAlpha := len(allComments(t, e.db, "alpha"))
+					seq := sitetest.LastChange(t, e.DB)
+					np, nc := counts(t, e.DB)
+					nAlpha := len(sitetest.AllComments(t, e.DB, "alpha"))
 
-					w := do(t, e.handler, tc.method, tc.path, tc.body, tc.header...)
+					w := sitetest.Do(t, e.Handler, tc.method, tc.path, tc.body, tc.header...)
 					if w.Code != tc.want {
 						t.Fatalf("status = %d, want %d; body %s", w.Code, tc.want, w.Body)
 					}
 					if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 						t.Errorf("Content-Type = %q", ct)
 					}
-					if msg := jsonError(t, w); !strings.Contains(msg, tc.mention) {
+					if msg := sitetest.JSONError(t, w); !strings.Contains(msg, tc.mention) {
 						t.Errorf("error %q does not mention %q", msg, tc.mention)
 					}
 					if tc.want == 401 {
 						if got := w.Header().Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 							t.Errorf("WWW-Authenticate = %q", got)
 						}
-						if strings.Contains(w.Body.String(), testToken) {
+						if strings.Contains(w.Body.String(), sitetest.Token) {
 							t.Error("answer echoes the token")
 						}
 					}
-					if got := lastChange(t, e.db); got != seq {
+					if got := sitetest.LastChange(t, e.DB); got != seq {
 						t.Errorf("change log moved from %d to %d", seq, got)
 					}
-					np2, nc2 := counts(t, e.db)
-					if np2 != np || nc2 != nc || len(allComments(t, e.db, "alpha")) != nAlpha {
+					np2, nc2 := counts(t, e.DB)
+					if np2 != np || nc2 != nc || len(sitetest.AllComments(t, e.DB, "alpha")) != nAlpha {
 						t.Errorf("store changed: %d posts, %d comments; was %d, %d", np2, nc2, np, nc)
 					}
 					// Bad requests are refused before the store is asked to
 					// write; only the store knows what is missing or gone.
-					if tc.want != 404 && tc.want != 410 && e.st.writes() != 0 {
-						t.Errorf("%d store writes attempted", e.st.writes())
+					if tc.want != 404 && tc.want != 410 && e.St.Writes() != 0 {
+						t.Errorf("%d store writes attempted", e.St.Writes())
 					}
 				})
 			}

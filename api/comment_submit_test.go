@@ -1,4 +1,4 @@
-package server_test
+package api_test
 
 import (
 	"errors"
@@ -10,16 +10,17 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/httpjson"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/submit"
 )
 
 // submitForm calls Submit with a form body, as the HTML form does.
-func submitForm(t *testing.T, e *env, postID string, form url.Values) (submit.Input, *feed.Comment, error) {
+func submitForm(t *testing.T, e *sitetest.Env, postID string, form url.Values) (submit.Input, *feed.Comment, error) {
 	t.Helper()
 	req := httptest.NewRequest("POST", "/posts/"+url.PathEscape(postID), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.RemoteAddr = "192.0.2.7:1234"
-	in, c, re := e.comments.Submit(httptest.NewRecorder(), req, postID)
+	in, c, re := e.Comments.Submit(httptest.NewRecorder(), req, postID)
 	if re != nil {
 		return in, c, re
 	}
@@ -27,7 +28,7 @@ func submitForm(t *testing.T, e *env, postID string, form url.Values) (submit.In
 }
 
 func TestSubmitComment(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *stackConfig) {
+	e := sitetest.New(t, sitetest.Options{Config: func(c *sitetest.Config) {
 		c.Comments.CommentRate, c.Comments.CommentBurst = 1, 1
 		c.Comments.Moderation = submit.ModerationNone
 	}})
@@ -45,18 +46,18 @@ func TestSubmitComment(t *testing.T) {
 			t.Errorf("input = %+v", in)
 		}
 		// The cached thread feed was invalidated, as by the API.
-		if body := do(t, e.handler, "GET", "/feeds/posts/alpha/comments.atom", "").Body.String(); !strings.Contains(body, "Hello from a form.") {
+		if body := sitetest.Do(t, e.Handler, "GET", "/feeds/posts/alpha/comments.atom", "").Body.String(); !strings.Contains(body, "Hello from a form.") {
 			t.Error("the thread feed lacks the comment")
 		}
 	})
 
 	t.Run("rate limit shared with the API", func(t *testing.T) {
 		// The bucket of this client is empty: the API refuses too.
-		w := doFrom(t, e.handler, "192.0.2.7:999", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"b"}`, withJSON()...)
+		w := sitetest.DoFrom(t, e.Handler, "192.0.2.7:999", "POST", "/api/posts/alpha/comments", `{"author":"A","content":"b"}`, sitetest.WithJSON()...)
 		if w.Code != http.StatusTooManyRequests {
 			t.Fatalf("API POST = %d", w.Code)
 		}
-		before := lastChange(t, e.db)
+		before := sitetest.LastChange(t, e.DB)
 		in, c, err := submitForm(t, e, "alpha", form)
 		var re *httpjson.RequestError
 		if c != nil || !errors.As(err, &re) || re.Status != http.StatusTooManyRequests || re.RetryAfter < 1 ||
@@ -66,14 +67,14 @@ func TestSubmitComment(t *testing.T) {
 		if in.Content != "Hello from a form." {
 			t.Errorf("refused input not returned: %+v", in)
 		}
-		if lastChange(t, e.db) != before {
+		if sitetest.LastChange(t, e.DB) != before {
 			t.Error("the store was written")
 		}
 	})
 
 	t.Run("ErrNotFound", func(t *testing.T) {
 		for _, id := range []string{"nope", "bad id"} {
-			_, _, err := submitForm(t, newEnv(t, envOptions{}), id, url.Values{"author": {"A"}, "content": {"b"}})
+			_, _, err := submitForm(t, sitetest.New(t, sitetest.Options{}), id, url.Values{"author": {"A"}, "content": {"b"}})
 			var re *httpjson.RequestError
 			if !errors.As(err, &re) || re.Status != http.StatusNotFound {
 				t.Errorf("post %q: %v", id, err)
@@ -83,29 +84,10 @@ func TestSubmitComment(t *testing.T) {
 }
 
 func TestCommentRules(t *testing.T) {
-	got := newEnv(t, envOptions{config: func(c *stackConfig) { c.Comments.HoneypotField = "hp"; c.Comments.MaxDepth = 4 }}).comments.Rules()
+	got := sitetest.New(t, sitetest.Options{Config: func(c *sitetest.Config) { c.Comments.HoneypotField = "hp"; c.Comments.MaxDepth = 4 }}).Comments.Rules()
 	want := submit.Rules{HoneypotField: "hp", MaxCommentLength: submit.DefaultMaxCommentLength,
 		MaxAuthorLength: submit.DefaultMaxAuthorLength, MaxDepth: 4}
 	if got != want {
 		t.Errorf("CommentRules() = %+v, want %+v", got, want)
-	}
-}
-
-func TestSetPages(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	for _, path := range []string{"/", "/posts/alpha", "/static/x.css"} {
-		if w := do(t, e.handler, "GET", path, ""); w.Code != http.StatusNotFound {
-			t.Errorf("GET %s without pages = %d", path, w.Code)
-		}
-	}
-	var got []string
-	e.srv.SetPages(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, r.Method+" "+r.URL.Path)
-	}))
-	for _, mp := range [][2]string{{"GET", "/"}, {"GET", "/posts/alpha"}, {"POST", "/posts/alpha"}, {"GET", "/static/x.css"}, {"GET", "/feeds/posts.atom"}, {"GET", "/other"}} {
-		do(t, e.handler, mp[0], mp[1], "")
-	}
-	if want := "GET /|GET /posts/alpha|POST /posts/alpha|GET /static/x.css"; strings.Join(got, "|") != want {
-		t.Errorf("pages got %q, want %q", strings.Join(got, "|"), want)
 	}
 }

@@ -1,4 +1,4 @@
-package server_test
+package api_test
 
 import (
 	"context"
@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/api"
+	"github.com/feedd/feedd/internal/sitetest"
 )
 
 func TestSources(t *testing.T) {
-	polled := date("2026-03-10T12:00:00Z")
-	next := date("2026-03-10T12:30:00Z")
+	polled := sitetest.Date("2026-03-10T12:00:00Z")
+	next := sitetest.Date("2026-03-10T12:30:00Z")
 	var calls int
-	e := newEnv(t, envOptions{config: func(c *stackConfig) {
+	e := sitetest.New(t, sitetest.Options{Config: func(c *sitetest.Config) {
 		c.API.SourceStatus = func(ctx context.Context) ([]api.SourceStatus, error) {
 			calls++
 			return []api.SourceStatus{
@@ -26,7 +27,7 @@ func TestSources(t *testing.T) {
 	}})
 
 	t.Run("OK", func(t *testing.T) {
-		w := do(t, e.handler, "GET", "/api/sources", "", adminAuth...)
+		w := sitetest.Do(t, e.Handler, "GET", "/api/sources", "", sitetest.AdminAuth...)
 		type status struct {
 			Name                string     `json:"name"`
 			URL                 string     `json:"url"`
@@ -43,7 +44,7 @@ func TestSources(t *testing.T) {
 			Disabled            bool       `json:"disabled"`
 			CommentFeeds        int        `json:"comment_feeds"`
 		}
-		got := decode[struct{ Sources []status }](t, w, 200)
+		got := sitetest.Decode[struct{ Sources []status }](t, w, 200)
 		if len(got.Sources) != 2 {
 			t.Fatalf("sources = %s", w.Body)
 		}
@@ -55,7 +56,7 @@ func TestSources(t *testing.T) {
 		}
 		for _, key := range []string{"name", "url", "comments", "schedule", "last_poll", "last_success", "last_error",
 			"http_status", "next_run", "entries", "comments_stored", "consecutive_failures", "disabled", "comment_feeds"} {
-			if !hasKey(t, w.Body.Bytes(), key) {
+			if !sitetest.HasKey(t, w.Body.Bytes(), key) {
 				t.Errorf("answer lacks %q: %s", key, w.Body)
 			}
 		}
@@ -70,8 +71,8 @@ func TestSources(t *testing.T) {
 
 	t.Run("AdminOnly", func(t *testing.T) {
 		before := calls
-		for _, header := range [][]string{nil, {"Authorization", "Bearer wrong-" + testToken}, {"Authorization", testToken}} {
-			w := do(t, e.handler, "GET", "/api/sources", "", header...)
+		for _, header := range [][]string{nil, {"Authorization", "Bearer wrong-" + sitetest.Token}, {"Authorization", sitetest.Token}} {
+			w := sitetest.Do(t, e.Handler, "GET", "/api/sources", "", header...)
 			if w.Code != 401 || w.Header().Get("WWW-Authenticate") == "" {
 				t.Errorf("GET /api/sources with %q = %d, want 401", header, w.Code)
 			}
@@ -79,33 +80,33 @@ func TestSources(t *testing.T) {
 		if calls != before {
 			t.Error("an unauthorized request read the sources")
 		}
-		if w := do(t, e.handler, "POST", "/api/sources", "", adminAuth...); w.Code != 405 {
+		if w := sitetest.Do(t, e.Handler, "POST", "/api/sources", "", sitetest.AdminAuth...); w.Code != 405 {
 			t.Errorf("POST /api/sources = %d, want 405", w.Code)
 		}
 	})
 
 	t.Run("NoAdminToken", func(t *testing.T) {
 		empty := ""
-		e := newEnv(t, envOptions{adminToken: &empty})
-		if w := do(t, e.handler, "GET", "/api/sources", "", "Authorization", "Bearer "); w.Code != 401 {
+		e := sitetest.New(t, sitetest.Options{AdminToken: &empty})
+		if w := sitetest.Do(t, e.Handler, "GET", "/api/sources", "", "Authorization", "Bearer "); w.Code != 401 {
 			t.Errorf("without an admin token = %d, want 401", w.Code)
 		}
 	})
 }
 
 func TestSources_EmptyAndErrors(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	w := do(t, e.handler, "GET", "/api/sources", "", adminAuth...)
+	e := sitetest.New(t, sitetest.Options{})
+	w := sitetest.Do(t, e.Handler, "GET", "/api/sources", "", sitetest.AdminAuth...)
 	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"sources":[]}` {
 		t.Errorf("without sources = %d %s, want an empty list", w.Code, w.Body)
 	}
 
-	e = newEnv(t, envOptions{config: func(c *stackConfig) {
+	e = sitetest.New(t, sitetest.Options{Config: func(c *sitetest.Config) {
 		c.API.SourceStatus = func(context.Context) ([]api.SourceStatus, error) {
 			return nil, errors.New("database is locked")
 		}
 	}})
-	w = do(t, e.handler, "GET", "/api/sources", "", adminAuth...)
+	w = sitetest.Do(t, e.Handler, "GET", "/api/sources", "", sitetest.AdminAuth...)
 	if w.Code != 500 || strings.Contains(w.Body.String(), "locked") {
 		t.Errorf("failing status = %d %s, want 500 without details", w.Code, w.Body)
 	}

@@ -1,4 +1,4 @@
-package server_test
+package api_test
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/store"
 )
 
 func TestCreatePost_OK(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	w := do(t, e.handler, "POST", "/api/posts",
+	e := sitetest.New(t, sitetest.Options{})
+	w := sitetest.Do(t, e.Handler, "POST", "/api/posts",
 		`{"title":"  Hello  ","content":"<p>First</p>","author":"Me","categories":["a","b","a"],"published":"2026-03-10T12:30:00+01:00"}`,
-		"Authorization", "Bearer "+testToken, "Content-Type", "application/json; charset=utf-8")
+		"Authorization", "Bearer "+sitetest.Token, "Content-Type", "application/json; charset=utf-8")
 	if w.Code != 201 {
 		t.Fatalf("status = %d %s, want 201", w.Code, w.Body)
 	}
@@ -24,35 +25,35 @@ func TestCreatePost_OK(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !feed.ValidID(p.ID) || p.Title != "Hello" || p.AuthorName != "Me" || len(p.Categories) != 2 ||
-		!p.Published.Equal(date("2026-03-10T11:30:00Z")) {
+		!p.Published.Equal(sitetest.Date("2026-03-10T11:30:00Z")) {
 		t.Errorf("post = %+v", p)
 	}
-	if got, want := w.Header().Get("Location"), baseURL+"/posts/"+p.ID; got != want {
+	if got, want := w.Header().Get("Location"), sitetest.BaseURL+"/posts/"+p.ID; got != want {
 		t.Errorf("Location = %q, want %q", got, want)
 	}
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	stored, err := e.db.Post(context.Background(), p.ID)
+	stored, err := e.DB.Post(context.Background(), p.ID)
 	if err != nil || stored.Title != "Hello" {
 		t.Errorf("stored post = %+v, %v", stored, err)
 	}
 
 	// No Content-Type at all is taken for JSON; a chosen id is kept, and
 	// taking it again is a conflict.
-	w = do(t, e.handler, "POST", "/api/posts", `{"id":"my-slug","title":"T","content":"c"}`, "Authorization", "bearer "+testToken)
+	w = sitetest.Do(t, e.Handler, "POST", "/api/posts", `{"id":"my-slug","title":"T","content":"c"}`, "Authorization", "bearer "+sitetest.Token)
 	if w.Code != 201 || !strings.Contains(w.Body.String(), `"id":"my-slug"`) {
 		t.Errorf("POST without Content-Type = %d %s", w.Code, w.Body)
 	}
-	w = do(t, e.handler, "POST", "/api/posts", `{"id":"my-slug","title":"T","content":"c"}`, "Authorization", "Bearer "+testToken)
-	if w.Code != 409 || !strings.Contains(jsonError(t, w), "my-slug") {
+	w = sitetest.Do(t, e.Handler, "POST", "/api/posts", `{"id":"my-slug","title":"T","content":"c"}`, "Authorization", "Bearer "+sitetest.Token)
+	if w.Code != 409 || !strings.Contains(sitetest.JSONError(t, w), "my-slug") {
 		t.Errorf("duplicate id = %d %s, want 409", w.Code, w.Body)
 	}
 }
 
 func TestCreateComment_OK(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	w := do(t, e.handler, "POST", "/api/posts/alpha/comments",
+	e := sitetest.New(t, sitetest.Options{})
+	w := sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments",
 		`{"author":"Reader","content":"<p>Nice</p>","parent_id":"a2","author_uri":"https://reader.example"}`,
 		"Content-Type", "application/json")
 	if w.Code != 201 {
@@ -66,10 +67,10 @@ func TestCreateComment_OK(t *testing.T) {
 		time.Since(c.Published) > time.Minute {
 		t.Errorf("comment = %+v", c)
 	}
-	if got, want := w.Header().Get("Location"), baseURL+"/posts/alpha#comment-"+c.ID; got != want {
+	if got, want := w.Header().Get("Location"), sitetest.BaseURL+"/posts/alpha#comment-"+c.ID; got != want {
 		t.Errorf("Location = %q, want %q", got, want)
 	}
-	if _, err := e.db.Comment(context.Background(), c.ID); err != nil {
+	if _, err := e.DB.Comment(context.Background(), c.ID); err != nil {
 		t.Errorf("stored comment: %v", err)
 	}
 }
@@ -93,7 +94,7 @@ func TestAPI_BadInput(t *testing.T) {
 		posts    = "/api/posts"
 		comments = "/api/posts/alpha/comments"
 	)
-	auth := []string{"Authorization", "Bearer " + testToken}
+	auth := []string{"Authorization", "Bearer " + sitetest.Token}
 	jsonCT := []string{"Content-Type", "application/json"}
 	withAuth := append(append([]string{}, auth...), jsonCT...)
 	big := `{"author":"A","content":"` + strings.Repeat("x", 5000) + `"}`
@@ -150,35 +151,35 @@ func TestAPI_BadInput(t *testing.T) {
 		{"post wrong content type", posts, `{"title":"t","content":"c"}`, append(append([]string{}, auth...), "Content-Type", "text/plain"), 415, "Content-Type"},
 		{"post missing token", posts, `{"title":"t","content":"c"}`, jsonCT, 401, "token"},
 		{"post wrong token", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", "Bearer nope"}, jsonCT...), 401, "token"},
-		{"post token prefix", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", "Bearer " + testToken[:10]}, jsonCT...), 401, "token"},
-		{"post basic auth", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", "Basic " + testToken}, jsonCT...), 401, "token"},
-		{"post token without scheme", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", testToken}, jsonCT...), 401, "token"},
+		{"post token prefix", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", "Bearer " + sitetest.Token[:10]}, jsonCT...), 401, "token"},
+		{"post basic auth", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", "Basic " + sitetest.Token}, jsonCT...), 401, "token"},
+		{"post token without scheme", posts, `{"title":"t","content":"c"}`, append([]string{"Authorization", sitetest.Token}, jsonCT...), 401, "token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{maxBodyBytes: 4096})
-			np, nc := counts(t, e.db)
-			w := do(t, e.handler, "POST", tc.path, tc.body, tc.header...)
+			e := sitetest.New(t, sitetest.Options{MaxBodyBytes: 4096})
+			np, nc := counts(t, e.DB)
+			w := sitetest.Do(t, e.Handler, "POST", tc.path, tc.body, tc.header...)
 			if w.Code != tc.want {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tc.want, w.Body)
 			}
 			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			if msg := jsonError(t, w); !strings.Contains(msg, tc.mention) {
+			if msg := sitetest.JSONError(t, w); !strings.Contains(msg, tc.mention) {
 				t.Errorf("error %q does not mention %q", msg, tc.mention)
 			}
 			if tc.want == 401 {
 				if got := w.Header().Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 					t.Errorf("WWW-Authenticate = %q", got)
 				}
-				if strings.Contains(w.Body.String(), testToken[:10]) {
+				if strings.Contains(w.Body.String(), sitetest.Token[:10]) {
 					t.Error("answer echoes the token")
 				}
 			}
-			if np2, nc2 := counts(t, e.db); np2 != np || nc2 != nc {
+			if np2, nc2 := counts(t, e.DB); np2 != np || nc2 != nc {
 				t.Errorf("store changed: %d posts, %d comments; was %d, %d", np2, nc2, np, nc)
 			}
-			if n := e.st.n("CreatePost") + e.st.n("CreateComment"); tc.want != 404 && tc.want != 400 && n != 0 {
+			if n := e.St.N("CreatePost") + e.St.N("CreateComment"); tc.want != 404 && tc.want != 400 && n != 0 {
 				t.Errorf("%d store writes attempted", n)
 			}
 		})
@@ -187,14 +188,14 @@ func TestAPI_BadInput(t *testing.T) {
 
 func TestCreatePost_AdminDisabled(t *testing.T) {
 	empty := ""
-	e := newEnv(t, envOptions{adminToken: &empty})
+	e := sitetest.New(t, sitetest.Options{AdminToken: &empty})
 	for _, auth := range []string{"", "Bearer ", "Bearer x"} {
-		w := do(t, e.handler, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", auth)
+		w := sitetest.Do(t, e.Handler, "POST", "/api/posts", `{"title":"t","content":"c"}`, "Authorization", auth)
 		if w.Code != 401 || w.Header().Get("WWW-Authenticate") == "" {
 			t.Errorf("Authorization %q with no admin token = %d, want 401", auth, w.Code)
 		}
 	}
-	if np, _ := counts(t, e.db); np != 2 {
+	if np, _ := counts(t, e.DB); np != 2 {
 		t.Errorf("%d posts, want 2", np)
 	}
 }
