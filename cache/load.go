@@ -26,9 +26,27 @@ type feedData struct {
 // window is the part of a feed's selection one document shows: an
 // ascending offset and count (heads, pages, archives), or for a query the
 // Blogger parameters themselves.
+//
+// A head is open-ended: it reads every entry from its offset on, not the
+// count that the total gives. The total and the entries are two reads, and
+// an entry written between them (in the same second, with an id that
+// sorts before an older one) would otherwise push an entry that was there
+// before both reads out of the window: a request that must see its own
+// write (cache.Sync) could be handed a head without it. Open-ended, such
+// a head holds one entry more, for as long as it lives: the write's
+// change-log record invalidates it.
 type window struct {
 	ascending     bool
 	offset, limit int
+	open          bool
+}
+
+// queryLimit is the store filter's Limit of w: 0 (none) when open.
+func (w window) queryLimit() int {
+	if w.open {
+		return 0
+	}
+	return w.limit
 }
 
 // load reads what document v of feed ref shows from the store: the
@@ -97,7 +115,7 @@ func (c *Cache) place(v feed.View, total int) (window, render.Nav, error) {
 		return window{ascending: true, offset: off, limit: n}, nav, nil
 	}
 	off, n := l.Head()
-	return window{ascending: true, offset: off, limit: n}, nav, nil
+	return window{ascending: true, offset: off, limit: n, open: true}, nav, nil
 }
 
 // loadPosts reads document v of the posts feed (or of a category or
@@ -119,7 +137,7 @@ func (c *Cache) loadPosts(ctx context.Context, v feed.View, d *feedData) error {
 	}
 	d.nav = nav
 	if w.limit > 0 {
-		f.Offset, f.Limit, f.Ascending = w.offset, w.limit, w.ascending
+		f.Offset, f.Limit, f.Ascending = w.offset, w.queryLimit(), w.ascending
 		if d.posts, err = c.st.Posts(ctx, f); err != nil {
 			return fmt.Errorf("load posts: %w", err)
 		}
@@ -160,7 +178,7 @@ func (c *Cache) loadComments(ctx context.Context, ref feed.Ref, v feed.View, d *
 	if w.limit == 0 {
 		return nil
 	}
-	f.Offset, f.Limit, f.Ascending = w.offset, w.limit, w.ascending
+	f.Offset, f.Limit, f.Ascending = w.offset, w.queryLimit(), w.ascending
 	if d.comments, err = c.st.Comments(ctx, f); err != nil {
 		return fmt.Errorf("load comments of %s: %w", ref, err)
 	}

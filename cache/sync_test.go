@@ -2,6 +2,11 @@ package cache_test
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -157,3 +162,40 @@ func TestCache_SweepCountsFixes(t *testing.T) {
 	}
 }
 
+// TestCache_OnlyTheLogInvalidates pins the cache's exported methods: no
+// caller can drop a document on its own word, so every write reaches the
+// cache through the store's change log (Follow, Sync). A method that
+// invalidates must stay unexported; one that only reads may be added here.
+func TestCache_OnlyTheLogInvalidates(t *testing.T) {
+	allowed := []string{"Delta", "Follow", "Get", "GetView", "Options", "Page", "Stats", "Sweep", "Sync"}
+	fset := token.NewFileSet()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || !fd.Name.IsExported() {
+				continue
+			}
+			if star, ok := fd.Recv.List[0].Type.(*ast.StarExpr); ok {
+				if id, ok := star.X.(*ast.Ident); ok && id.Name == "Cache" {
+					got = append(got, fd.Name.Name)
+				}
+			}
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, allowed) {
+		t.Errorf("exported methods of *Cache: %v, want %v: writes reach the cache only through the change log", got, allowed)
+	}
+}

@@ -80,6 +80,10 @@ func newEnv(t *testing.T, path string, o Options) *env {
 	e.hub = New(st, r, get, o, log)
 	c = cache.New(st, r, cache.Options{OnInvalidate: e.hub.Changed}, nil)
 	e.c = c
+	// Take the change log's position now, as the daemon's Follow does at
+	// its start: every later write, of this env or another on the same
+	// file, reaches this cache (and so the hub) through the log.
+	e.sync()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -116,26 +120,35 @@ func newTempEnv(t *testing.T, o Options) *env {
 	return newEnv(t, filepath.Join(t.TempDir(), "feedd.db"), o)
 }
 
-// post creates a post and tells the cache.
+// sync waits until the cache has applied the store's change log up to
+// its end: the writes made so far reach the hub, as they do in the daemon.
+func (e *env) sync() {
+	e.t.Helper()
+	if err := e.c.Sync(e.t.Context(), 0); err != nil {
+		e.t.Fatalf("Sync: %v", err)
+	}
+}
+
+// post creates a post; the cache learns of it through the change log.
 func (e *env) post(id string) *feed.Post {
 	e.t.Helper()
 	p := &feed.Post{ID: id, Title: "Post " + id, Content: "<p>post " + id + "</p>"}
 	if err := e.st.CreatePost(e.t.Context(), p); err != nil {
 		e.t.Fatalf("CreatePost(%q): %v", id, err)
 	}
-	e.c.Changed(feed.Change{Post: p})
+	e.sync()
 	return p
 }
 
-// comment creates a comment on post postID and tells the cache, as the
-// server does after every write.
+// comment creates a comment on post postID and waits for the cache to
+// apply it, as the server does after every write.
 func (e *env) comment(postID, text string) *feed.Comment {
 	e.t.Helper()
 	c := &feed.Comment{PostID: postID, AuthorName: "Ann", Content: text}
 	if err := e.st.CreateComment(e.t.Context(), c); err != nil {
 		e.t.Fatalf("CreateComment(%q): %v", postID, err)
 	}
-	e.c.Changed(feed.Change{Comment: c})
+	e.sync()
 	return c
 }
 

@@ -432,7 +432,7 @@ func TestHub_Denied(t *testing.T) {
 	if _, err := e.st.DeletePost(t.Context(), p.ID); err != nil {
 		t.Fatalf("DeletePost: %v", err)
 	}
-	e.c.Changed(feed.Change{Post: p})
+	e.sync()
 	d = testutil.Receive(t, timeout, sub.denials, "timed out waiting for the denial of a deleted thread")
 	if d.Get("hub.topic") != e.topic("p") {
 		t.Errorf("denial of topic %q, want %q", d.Get("hub.topic"), e.topic("p"))
@@ -605,8 +605,8 @@ func TestHub_SharedStoreDeliversOnce(t *testing.T) {
 	a.subscribe(topic, sub.URL, "key")
 	a.subscribed(topic, sub.URL)
 
-	c := a.comment("p1", "once")
-	b.c.Changed(feed.Change{Comment: c})
+	a.comment("p1", "once")
+	b.sync()
 	testutil.Receive(t, timeout, sub.deliveries, "timed out waiting for the delivery")
 	a.settle()
 	b.settle()
@@ -630,7 +630,7 @@ func TestHub_UnchangedTopicNotPushed(t *testing.T) {
 	if err := e.st.CreateComment(t.Context(), held); err != nil {
 		t.Fatal(err)
 	}
-	e.c.Changed(feed.Change{Comment: held})
+	e.sync()
 	e.settle()
 	sub.noDelivery(t, "a held comment")
 

@@ -2,9 +2,8 @@ package cache
 
 import "github.com/feedd/feedd/feed"
 
-// Changed, Invalidate and Purge let callers outside the change log drop
-// documents. They go once every writer reaches the cache through the log
-// (store.Track and Sync); until then they only forward.
+// The cache's own tests drive invalidation directly; no other package can:
+// writes reach the cache only through the store's change log.
 
 func (c *Cache) Changed(ch feed.Change)      { c.changed(ch) }
 func (c *Cache) Invalidate(refs ...feed.Ref) { c.invalidate(refs...) }
