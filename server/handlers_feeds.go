@@ -11,11 +11,24 @@ import (
 	"github.com/feedd/feedd/feed"
 )
 
-// feedHandler serves one site feed, registered under its literal path,
-// and the documents its query asks for (see parseView).
-func (s *Server) feedHandler(ref feed.Ref, f feed.Format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeedQuery(w, r, ref, f, feed.View{})
+// handleFeeds serves every feed URL: the catalogue (feed.ParsePath) says
+// which feed, document and format the path names and how the query adds
+// to them, so that the routes are written down once, in package feed.
+func (s *Server) handleFeeds(w http.ResponseWriter, r *http.Request) {
+	t, ok := feed.ParsePath(r.URL.EscapedPath())
+	if !ok {
+		s.feedNotFound(w)
+		return
+	}
+	switch t.Query {
+	case feed.NoQuery:
+		s.serveFeed(w, r, t.Ref, t.View, t.Format)
+	case feed.PeriodQuery:
+		s.serveDigestQuery(w, r, t.Format)
+	case feed.BloggerQuery:
+		s.serveBlogger(w, r, t.Ref, t.View)
+	default:
+		s.serveFeedQuery(w, r, t.Ref, t.Format, t.View)
 	}
 }
 
@@ -50,48 +63,6 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, q url.Values,
 	s.serveFeed(w, r, ref, v, f)
 }
 
-// handleFeedPath3 serves the feed URLs of three segments below /feeds/:
-// a thread feed, /feeds/posts/{post}/comments.<ext>, and Blogger's thread
-// feed, /feeds/{post}/comments/default (whose format alt names). One
-// pattern takes both, as two would overlap with neither more specific.
-func (s *Server) handleFeedPath3(w http.ResponseWriter, r *http.Request) {
-	a, b, c := r.PathValue("seg1"), r.PathValue("seg2"), r.PathValue("seg3")
-	if b == "comments" && c == "default" {
-		if !feed.ValidID(a) {
-			s.feedNotFound(w)
-			return
-		}
-		s.serveBlogger(w, r, feed.ThreadFeed(a), feed.View{})
-		return
-	}
-	ext, ok := strings.CutPrefix(c, "comments.")
-	f, okf := feed.ParseFormat(ext)
-	if a != "posts" || !ok || !okf || !feed.ValidID(b) {
-		s.feedNotFound(w)
-		return
-	}
-	s.serveFeedQuery(w, r, feed.ThreadFeed(b), f, feed.View{})
-}
-
-// bloggerHandler serves one of Blogger's feed paths: /feeds/posts/default,
-// /feeds/posts/summary, /feeds/comments/default.
-func (s *Server) bloggerHandler(ref feed.Ref, base feed.View) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveBlogger(w, r, ref, base)
-	}
-}
-
-// handleBloggerLabel serves /feeds/posts/default/-/{label}: the posts of
-// one category.
-func (s *Server) handleBloggerLabel(w http.ResponseWriter, r *http.Request) {
-	label := r.PathValue("label")
-	if strings.TrimSpace(label) == "" || len(label) > feed.MaxNameLen {
-		s.feedNotFound(w)
-		return
-	}
-	s.serveBlogger(w, r, feed.PostsFeed, feed.View{Category: label})
-}
-
 // serveBlogger serves a Blogger path: the format comes from alt, the
 // document from the query as on feedd's own URLs. The documents are the
 // same as there, bytes and self links included.
@@ -109,70 +80,16 @@ func (s *Server) serveBlogger(w http.ResponseWriter, r *http.Request, ref feed.R
 	s.serveView(w, r, q, ref, f, base)
 }
 
-// archiveHandler serves the archive documents of a site feed,
-// {feed}/archive/{k}.<ext>. Below /feeds/posts/archive/ the thread feed of
-// a post whose id is "archive" lives too (comments.<ext>).
-func (s *Server) archiveHandler(ref feed.Ref) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		file := r.PathValue("file")
-		if ref.Kind == feed.KindPosts && strings.HasPrefix(file, "comments.") {
-			ext := strings.TrimPrefix(file, "comments.")
-			if f, ok := feed.ParseFormat(ext); ok {
-				s.serveFeedQuery(w, r, feed.ThreadFeed("archive"), f, feed.View{})
-				return
-			}
-		}
-		s.serveArchive(w, r, ref, file)
-	}
-}
-
-// handleThreadArchive serves /feeds/posts/{post}/comments/archive/{k}.<ext>.
-func (s *Server) handleThreadArchive(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("post")
-	if !feed.ValidID(id) {
-		s.feedNotFound(w)
+// serveDigestQuery serves /feeds/digest.<ext>?period=daily|weekly.
+func (s *Server) serveDigestQuery(w http.ResponseWriter, r *http.Request, f feed.Format) {
+	q, err := feedQuery(r)
+	if err != nil {
+		s.feedBadRequest(w, err)
 		return
 	}
-	s.serveArchive(w, r, feed.ThreadFeed(id), r.PathValue("file"))
-}
-
-// serveArchive serves archive document file ("{k}.<ext>", k a whole
-// number from 1 without leading zeros) of ref.
-func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, ref feed.Ref, file string) {
-	num, ext, _ := strings.Cut(file, ".")
-	f, okf := feed.ParseFormat(ext)
-	k, err := strconv.Atoi(num)
-	if !okf || err != nil || k < 1 || strconv.Itoa(k) != num {
-		s.feedNotFound(w)
-		return
-	}
-	s.serveFeed(w, r, ref, feed.View{Archive: k}, f)
-}
-
-// digestHandler serves /feeds/digest.<ext>?period=daily|weekly.
-func (s *Server) digestHandler(f feed.Format) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		q, err := feedQuery(r)
-		if err != nil {
-			s.feedBadRequest(w, err)
-			return
-		}
-		period, err := parsePeriod(q)
-		if err != nil {
-			s.feedBadRequest(w, err)
-			return
-		}
-		s.serveFeed(w, r, feed.DigestFeed(period), feed.View{}, f)
-	}
-}
-
-// handleDigestPath serves /feeds/digest/{period}.<ext>, the digest feeds'
-// own URLs, which static exports can hold as files.
-func (s *Server) handleDigestPath(w http.ResponseWriter, r *http.Request) {
-	period, ext, _ := strings.Cut(r.PathValue("file"), ".")
-	f, ok := feed.ParseFormat(ext)
-	if !ok || (period != feed.PeriodDaily && period != feed.PeriodWeekly) {
-		s.feedNotFound(w)
+	period, err := parsePeriod(q)
+	if err != nil {
+		s.feedBadRequest(w, err)
 		return
 	}
 	s.serveFeed(w, r, feed.DigestFeed(period), feed.View{}, f)

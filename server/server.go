@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/cache"
-	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/store"
 )
@@ -170,19 +169,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 // Handler returns the server's HTTP handler: the routes below, wrapped in
 // request logging and panic recovery.
 //
-//	GET    /feeds/posts.{atom,rss,json}      ?page= &category= &author= and Blogger's parameters
-//	GET    /feeds/comments.{atom,rss,json}   ?page= and Blogger's parameters
-//	GET    /feeds/posts/{post}/comments.{atom,rss,json}
-//	GET    /feeds/posts/archive/{k}.{ext}    archive documents (RFC 5005)
-//	GET    /feeds/comments/archive/{k}.{ext}
-//	GET    /feeds/posts/{post}/comments/archive/{k}.{ext}
-//	GET    /feeds/digest.{ext}               ?period=daily|weekly
-//	GET    /feeds/digest/{period}.{ext}
-//	GET    /feeds/posts/default              Blogger's URLs, ?alt=atom|rss|json
-//	GET    /feeds/posts/summary
-//	GET    /feeds/posts/default/-/{label}
-//	GET    /feeds/comments/default
-//	GET    /feeds/{post}/comments/default
+//	GET    /feeds/...                       every feed URL of the catalogue (feed.Routes)
 //	POST   /websub                          (the built-in WebSub hub, see Config.Hub)
 //	       /api/...                         (the JSON API, see Config.API and package api)
 //	GET    /healthz                         (the process serves)
@@ -202,22 +189,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	// Site feeds get literal paths: a wildcard must fill a whole segment,
-	// and "posts.atom" is not one.
-	for _, f := range feed.Formats {
-		mux.HandleFunc("GET /feeds/posts."+string(f), s.feedHandler(feed.PostsFeed, f))
-		mux.HandleFunc("GET /feeds/comments."+string(f), s.feedHandler(feed.CommentsFeed, f))
-		mux.HandleFunc("GET /feeds/digest."+string(f), s.digestHandler(f))
-	}
-	mux.HandleFunc("GET /feeds/{seg1}/{seg2}/{seg3}", s.handleFeedPath3)
-	mux.HandleFunc("GET /feeds/posts/archive/{file}", s.archiveHandler(feed.PostsFeed))
-	mux.HandleFunc("GET /feeds/comments/archive/{file}", s.archiveHandler(feed.CommentsFeed))
-	mux.HandleFunc("GET /feeds/posts/{post}/comments/archive/{file}", s.handleThreadArchive)
-	mux.HandleFunc("GET /feeds/digest/{file}", s.handleDigestPath)
-	mux.HandleFunc("GET /feeds/posts/default", s.bloggerHandler(feed.PostsFeed, feed.View{}))
-	mux.HandleFunc("GET /feeds/posts/summary", s.bloggerHandler(feed.PostsFeed, feed.View{Summary: true}))
-	mux.HandleFunc("GET /feeds/comments/default", s.bloggerHandler(feed.CommentsFeed, feed.View{}))
-	mux.HandleFunc("GET /feeds/posts/default/-/{label}", s.handleBloggerLabel)
+	// Every feed URL, as the catalogue lists them (feed.Routes).
+	mux.HandleFunc("GET /feeds/", s.handleFeeds)
+	mux.HandleFunc("GET /feeds", func(w http.ResponseWriter, r *http.Request) { s.feedNotFound(w) })
 	if s.cfg.Hub != nil {
 		mux.Handle("POST /websub", s.cfg.Hub)
 	}
