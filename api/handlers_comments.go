@@ -75,7 +75,7 @@ func (s *API) handleCreateComment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, c, rerr := s.comments.Submit(w, r, postID)
+	c, rerr := s.comments.Post(w, r, postID)
 	if rerr != nil {
 		httpjson.WriteRequestError(w, rerr)
 		return

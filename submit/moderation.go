@@ -35,7 +35,7 @@ func (s *Submitter) initialStatus(ctx context.Context, c *feed.Comment, admin bo
 	return feed.StatusPending, nil
 }
 
-// checkCommentLimits applies the server's limits on a new comment, tighter
+// checkCommentLimits applies the configured limits on a new comment, tighter
 // than feed.Comment.Validate's: the lengths of content and author name (as
 // Validate will trim it).
 func (s *Submitter) checkCommentLimits(c *feed.Comment) error {

@@ -209,7 +209,7 @@ func (s *Submitter) Rules() Rules {
 // limits, validation, honeypot and moderation. Requests with the admin
 // token are the admin's. The rate limit is checked before the body is
 // read, which is the cheapest way to refuse; a refused body is still read,
-// within the size limit, for the fields to come back.
+// within the size limit, for the fields to come back (see Post).
 //
 // It does not answer the request; w serves only to close the connection
 // after an oversized body. It returns the fields as submitted (also when
@@ -219,6 +219,19 @@ func (s *Submitter) Rules() Rules {
 // in the honeypot field comes back as held, with a fresh ID, but was not
 // stored. A stored comment is in the cached feeds when Submit returns.
 func (s *Submitter) Submit(w http.ResponseWriter, r *http.Request, postID string) (Input, *feed.Comment, *httpjson.RequestError) {
+	return s.submit(w, r, postID, true)
+}
+
+// Post is Submit for a client that needs no fields back (the JSON API): a
+// body refused by the rate limit is not read.
+func (s *Submitter) Post(w http.ResponseWriter, r *http.Request, postID string) (*feed.Comment, *httpjson.RequestError) {
+	_, c, rerr := s.submit(w, r, postID, false)
+	return c, rerr
+}
+
+// submit is Submit and Post; inputOnRefusal reads a body refused by the
+// rate limit, for its fields.
+func (s *Submitter) submit(w http.ResponseWriter, r *http.Request, postID string, inputOnRefusal bool) (Input, *feed.Comment, *httpjson.RequestError) {
 	if !feed.ValidID(postID) {
 		return Input{}, nil, &httpjson.RequestError{Status: http.StatusNotFound, Message: "post not found"}
 	}
@@ -226,8 +239,10 @@ func (s *Submitter) Submit(w http.ResponseWriter, r *http.Request, postID string
 	if !admin {
 		if wait := s.reserveComment(r); wait > 0 {
 			var in Input
-			if req, rerr := s.decodeComment(w, r); rerr == nil {
-				in = req.input()
+			if inputOnRefusal {
+				if req, rerr := s.decodeComment(w, r); rerr == nil {
+					in = req.input()
+				}
 			}
 			return in, nil, &httpjson.RequestError{
 				Status:     http.StatusTooManyRequests,
