@@ -32,7 +32,7 @@ func TestRefusePrivate_RedirectToName(t *testing.T) {
 	}))
 	defer origin.Close()
 
-	p := New(nil, nil, Options{}, nil)
+	p := New(nil, Options{}, nil)
 	o, _ := url.Parse(origin.URL)
 	allowOrigin(t, p, o.Host)
 
@@ -50,7 +50,7 @@ func TestRefusePrivate_RedirectToName(t *testing.T) {
 	}
 
 	// With AllowPrivate, the same redirect is followed.
-	p = New(nil, nil, Options{AllowPrivate: true}, nil)
+	p = New(nil, Options{AllowPrivate: true}, nil)
 	body, err = p.FetchURL(context.Background(), origin.URL+"/feed")
 	if err != nil {
 		t.Fatalf("FetchURL with AllowPrivate: %v", err)

@@ -202,8 +202,8 @@ type threaded struct {
 	parent string
 }
 
-// upsertComments upserts the comments of one post, parents first, reports
-// each change to changed, and calls after (if not nil) for every comment:
+// upsertComments upserts the comments of one post, parents first, and
+// calls after (if not nil) for every comment:
 // whether it changed, and whether it was stored at all. A comment the store
 // refuses as invalid, or because its post was deleted here, is logged and
 // skipped; any other error stops.
@@ -229,7 +229,6 @@ func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threa
 		}
 		if changed {
 			n++
-			p.changed(feed.Change{Comment: t.c})
 		}
 		if after != nil {
 			after(changed, true)

@@ -143,7 +143,7 @@ func TestPoll_BloggerThreads(t *testing.T) {
 
 	t.Run("Changes", func(t *testing.T) {
 		posts, comments := 0, 0
-		for _, c := range e.changes {
+		for _, c := range e.changes(t) {
 			switch {
 			case c.Post != nil:
 				posts++
@@ -157,14 +157,14 @@ func TestPoll_BloggerThreads(t *testing.T) {
 	})
 
 	t.Run("RepollUnchanged", func(t *testing.T) {
-		before, n := e.lastChange(t), e.changeCount()
+		before, n := e.lastChange(t), e.changeCount(t)
 		if err := e.p.Poll(context.Background(), src); err != nil {
 			t.Fatalf("Poll: %v", err)
 		}
 		if got := e.lastChange(t); got != before {
 			t.Errorf("LastChange = %d, want %d: an unchanged upstream wrote", got, before)
 		}
-		if got := e.changeCount(); got != n {
+		if got := e.changeCount(t); got != n {
 			t.Errorf("changed called %d more times", got-n)
 		}
 		if got := u.hitCount("/feeds/111/comments/default"); got != 2 {

@@ -79,14 +79,10 @@ func (u *upstream) header(path string) http.Header {
 	return u.last[path]
 }
 
-// env is a poller over a fresh SQLite store, recording what it reports to
-// changed.
+// env is a poller over a fresh SQLite store.
 type env struct {
 	st *sqlite.DB
 	p  *poll.Poller
-
-	mu      sync.Mutex
-	changes []feed.Change
 }
 
 // newEnv is a poller with options o and AllowPrivate, as every test
@@ -106,21 +102,26 @@ func newEnvAsIs(t *testing.T, o poll.Options) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{st: st}
-	e.p = poll.New(st, e.changed, o, nil)
+	e.p = poll.New(st, o, nil)
 	return e
 }
 
-func (e *env) changed(c feed.Change) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.changes = append(e.changes, c)
+// changes returns the changes the store's log holds: every write the poller
+// made that changed a feed, the way the cache learns of them.
+func (e *env) changes(t *testing.T) []feed.Change {
+	t.Helper()
+	recs, err := e.st.Changes(context.Background(), 0, 1<<20)
+	if err != nil {
+		t.Fatalf("Changes: %v", err)
+	}
+	out := make([]feed.Change, len(recs))
+	for i, r := range recs {
+		out[i] = r.Change
+	}
+	return out
 }
 
-func (e *env) changeCount() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.changes)
-}
+func (e *env) changeCount(t *testing.T) int { return len(e.changes(t)) }
 
 // fetch returns the polling state of a source's feed or a post's comment
 // feed, failing the test when there is none.

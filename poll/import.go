@@ -101,7 +101,6 @@ func (p *Poller) Import(ctx context.Context, r io.Reader, baseURL, source string
 		case changed:
 			res.Posts++
 			stored[e] = post
-			p.changed(feed.Change{Post: post})
 		default:
 			res.Unchanged++
 			stored[e] = post

@@ -80,7 +80,7 @@ func TestImport_BloggerExport(t *testing.T) {
 	checkThread(t, e.comments(t, second.ID), map[string]want{
 		"tag:blogger.com,1999:blog-7.post-2001": {"Anonymous", ""},
 	})
-	if n := e.changeCount(); n != 6 {
+	if n := e.changeCount(t); n != 6 {
 		t.Errorf("changed called %d times, want 6", n)
 	}
 

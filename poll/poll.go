@@ -145,11 +145,10 @@ func (o Options) withDefaults() Options {
 // Poller polls sources into a store. It is safe for concurrent use: Poll
 // may run for many sources at once.
 type Poller struct {
-	st      store.Store
-	changed func(feed.Change)
-	o       Options
-	log     *slog.Logger
-	client  *http.Client
+	st     store.Store
+	o      Options
+	log    *slog.Logger
+	client *http.Client
 
 	sem     chan struct{} // a slot per poll in flight
 	locks   keyedMutex    // one poll of one URL at a time
@@ -163,19 +162,15 @@ type Poller struct {
 	configured map[string]string
 }
 
-// New returns a Poller that writes to st and reports every change it makes
-// to changed (cache.Changed; nil for none). A nil log discards.
-func New(st store.Store, changed func(feed.Change), o Options, log *slog.Logger) *Poller {
+// New returns a Poller that writes to st. Its writes reach the cached feeds
+// through the store's change log, as every write does. A nil log discards.
+func New(st store.Store, o Options, log *slog.Logger) *Poller {
 	o = o.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if changed == nil {
-		changed = func(feed.Change) {}
-	}
 	p := &Poller{
 		st:         st,
-		changed:    changed,
 		o:          o,
 		log:        log,
 		sem:        make(chan struct{}, o.MaxConcurrent),
@@ -355,16 +350,13 @@ func (p *Poller) storePosts(ctx context.Context, src Source, d *document) error 
 	now := p.now()
 	for _, e := range newestFirst(d.entries, now, src.MaxEntries, true) {
 		post := d.post(e, src.Name, now)
-		changed, err := p.st.UpsertPost(ctx, post)
+		_, err := p.st.UpsertPost(ctx, post)
 		if feed.ErrorCode(err) == feed.EINVALID {
 			p.log.Warn("entry skipped", "source", src.Name, "upstream_id", post.Origin.ID, "err", err)
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("upsert post %q: %w", post.Origin.ID, err)
-		}
-		if changed {
-			p.changed(feed.Change{Post: post})
 		}
 		if src.Comments {
 			if err := p.ensureCommentFetch(ctx, post, time.Time{}); err != nil {

@@ -68,7 +68,7 @@ func TestPoll_ConditionalGet(t *testing.T) {
 	}
 
 	t.Run("NotModified", func(t *testing.T) {
-		before, n := e.lastChange(t), e.changeCount()
+		before, n := e.lastChange(t), e.changeCount(t)
 		if err := e.p.Poll(ctx, src); err != nil {
 			t.Fatalf("Poll: %v", err)
 		}
@@ -81,7 +81,7 @@ func TestPoll_ConditionalGet(t *testing.T) {
 		if got := e.lastChange(t); got != before {
 			t.Errorf("LastChange moved from %d to %d on a 304", before, got)
 		}
-		if got := e.changeCount(); got != n {
+		if got := e.changeCount(t); got != n {
 			t.Errorf("changed called %d times on a 304", got-n)
 		}
 		f := e.fetch(t, "blog", "")
@@ -96,7 +96,7 @@ func TestPoll_ConditionalGet(t *testing.T) {
 		body = atomFeed("Blog", atomEntry{ID: "urn:p1", Title: "First, edited", Content: "<p>one, edited</p>",
 			Published: published, Updated: rfc3339(now.Add(-time.Minute))})
 		mu.Unlock()
-		n := e.changeCount()
+		n := e.changeCount(t)
 		if err := e.p.Poll(ctx, src); err != nil {
 			t.Fatalf("Poll: %v", err)
 		}
@@ -117,8 +117,8 @@ func TestPoll_ConditionalGet(t *testing.T) {
 		if !got.Published.Equal(first.Published) {
 			t.Errorf("Published moved from %v to %v", first.Published, got.Published)
 		}
-		if e.changeCount() != n+1 {
-			t.Errorf("changed called %d times, want 1", e.changeCount()-n)
+		if e.changeCount(t) != n+1 {
+			t.Errorf("changed called %d times, want 1", e.changeCount(t)-n)
 		}
 		if f := e.fetch(t, "blog", ""); f.ETag != `"v2"` {
 			t.Errorf("ETag = %q, want the new one", f.ETag)
@@ -350,7 +350,7 @@ func TestPoll_SourceURLChanged(t *testing.T) {
 			}
 			p := e.p
 			if restart {
-				p = poll.New(e.st, nil, poll.Options{AllowPrivate: true}, nil)
+				p = poll.New(e.st, poll.Options{AllowPrivate: true}, nil)
 			}
 			if err := p.Poll(ctx, poll.Source{Name: "s", URL: u.url("/new")}); err != nil {
 				t.Fatalf("Poll at the new URL: %v", err)
@@ -384,7 +384,7 @@ func TestPoll_MovedAcrossRestart(t *testing.T) {
 	if got := u.hitCount("/old"); got != 1 {
 		t.Errorf("the old URL got %d requests from one poller, want 1", got)
 	}
-	if err := poll.New(e.st, nil, poll.Options{AllowPrivate: true}, nil).Poll(ctx, src); err != nil {
+	if err := poll.New(e.st, poll.Options{AllowPrivate: true}, nil).Poll(ctx, src); err != nil {
 		t.Fatal(err)
 	}
 	if got := u.hitCount("/old"); got != 2 {

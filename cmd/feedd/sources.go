@@ -30,7 +30,7 @@ func newPoller(cfg Config, st store.Store, observe func(source string, status in
 	if recent == 0 {
 		recent = -1 // no post is recent; the poller's zero is its default
 	}
-	return poll.New(st, nil, poll.Options{
+	return poll.New(st, poll.Options{
 		UserAgent:      userAgent(cfg.Site.BaseURL),
 		ConnectTimeout: cfg.Poll.ConnectTimeout,
 		Timeout:        cfg.Poll.Timeout,
