@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -153,6 +154,23 @@ var dialect = &sqlstore.Dialect{
 	// go on.
 	DumpTx:   &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 	Classify: classify,
+	Batch:    batch,
+}
+
+// batch sends stmts in one round trip, a pgx batch on the transaction's
+// connection: a write's statements up to its change-log record, as before
+// the core was shared.
+func batch(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Stmt) error {
+	return conn.Raw(func(c any) error {
+		b := &pgx.Batch{}
+		for _, st := range stmts {
+			q := b.Queue(st.Query, st.Args...)
+			if dest := st.Dest; dest != nil {
+				q.QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
+			}
+		}
+		return c.(*stdlib.Conn).Conn().SendBatch(ctx, b).Close()
+	})
 }
 
 // purgeLock is the first key of the advisory lock that Purge takes.

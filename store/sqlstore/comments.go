@@ -88,15 +88,13 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 // insertComment stores q, validated and with its ID, times, parent and
 // depth set, and logs the change, in tx.
 func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error {
-	if err := db.insertCommentRow(ctx, tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI)); err != nil {
-		return err
-	}
+	db.insertCommentRow(tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI))
 	return tx.change(ctx, db.now(), q.PostID, q.ID)
 }
 
-// insertCommentRow inserts c as it is, deleted at deleted (zero: live),
-// with its tombstone state and author key.
-func (db *DB) insertCommentRow(ctx context.Context, tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key string) error {
+// insertCommentRow queues the insert of c as it is, deleted at deleted
+// (zero: live), with its tombstone state and author key.
+func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key string) {
 	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
 		content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -104,10 +102,9 @@ func (db *DB) insertCommentRow(ctx context.Context, tx *Tx, c *feed.Comment, del
 	if c.Origin != nil {
 		o = *c.Origin
 	}
-	_, err := tx.exec(ctx, insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
+	tx.queue(insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
 		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
 		o.Source, o.ID, o.URL)
-	return err
 }
 
 // commentConflict turns the unique violation of an insert of comment q
@@ -206,15 +203,7 @@ func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 // deleted.
 func (db *DB) liveComment(ctx context.Context, q Querier, id string) (*feed.Comment, error) {
 	c, deleted, err := scanComment(q.QueryRowContext(ctx, db.q(commentByID), id))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, feed.Errorf(feed.ENOTFOUND, "comment %q not found", id)
-	case err != nil:
-		return nil, fmt.Errorf("select comment %q: %w", id, err)
-	case deleted:
-		return nil, feed.Errorf(feed.EGONE, "comment %q was deleted", id)
-	}
-	return c, nil
+	return live(c, deleted, err, "comment", id)
 }
 
 // Comment returns the comment with the given id, whatever its status.
@@ -377,16 +366,12 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		}
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
 			status = ?, updated = ? WHERE id = ?`
-		if _, err := tx.exec(ctx, update, c.Content, c.AuthorName, c.AuthorURI,
-			authorKey(c.AuthorName, c.AuthorURI), string(c.Status), c.Updated.Unix(), id); err != nil {
-			return err
-		}
+		tx.queue(update, c.Content, c.AuthorName, c.AuthorURI, authorKey(c.AuthorName, c.AuthorURI),
+			string(c.Status), c.Updated.Unix(), id)
 		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
 			// Spam that feeds showed is withdrawn from them like a deleted
 			// comment, tombstone and all. Its replies stay, as on delete.
-			if _, err := tx.exec(ctx, `UPDATE comments SET deleted_at = ?, tombstone = 1 WHERE id = ?`, now.Unix(), id); err != nil {
-				return fmt.Errorf("delete spam: %w", err)
-			}
+			tx.queue(`UPDATE comments SET deleted_at = ?, tombstone = 1 WHERE id = ?`, now.Unix(), id)
 		}
 		return tx.change(ctx, now, c.PostID, id)
 	})
@@ -408,9 +393,7 @@ func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, erro
 			return err
 		}
 		now := db.now()
-		if _, err := tx.exec(ctx, deleteComments+` WHERE id = ?2`, now.Unix(), id); err != nil {
-			return err
-		}
+		tx.queue(deleteComments+` WHERE id = ?2`, now.Unix(), id)
 		return tx.change(ctx, now, c.PostID, id)
 	})
 	if err != nil {

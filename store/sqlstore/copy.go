@@ -45,7 +45,7 @@ func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 		what, query string
 		yield       func(rows *sql.Rows) error
 	}{
-		{"posts", `SELECT ` + db.postColumns() + `, p.deleted_at FROM posts p ORDER BY p.published, p.id`, func(rows *sql.Rows) error {
+		{"posts", `SELECT ` + db.postCols + `, p.deleted_at FROM posts p ORDER BY p.published, p.id`, func(rows *sql.Rows) error {
 			var deleted sql.NullInt64
 			p, _, err := scanPost(extra{rows, []any{&deleted}})
 			if err != nil {
@@ -116,7 +116,6 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	err := db.Write(ctx, func(tx *Tx) error {
 		for i, r := range recs {
 			var what string
-			var err error
 			switch {
 			case !r.Single():
 				return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
@@ -124,7 +123,8 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 				if r.Post.ID == "" {
 					return feed.Errorf(feed.EINVALID, "load post: id required")
 				}
-				what, err = fmt.Sprintf("post %q", r.Post.ID), db.insertPostRow(ctx, tx, &r.Post.Post, r.Post.Deleted)
+				what = fmt.Sprintf("post %q", r.Post.ID)
+				db.insertPostRow(tx, &r.Post.Post, r.Post.Deleted)
 			case r.Comment != nil:
 				c := &r.Comment.Comment
 				if c.ID == "" {
@@ -139,20 +139,22 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 				case !deleted.IsZero() && c.AuthorName == "":
 					tombstone, key = 2, "" // a husk, erased
 				}
-				what, err = fmt.Sprintf("comment %q", c.ID), db.insertCommentRow(ctx, tx, c, r.Comment.Deleted, tombstone, key)
+				what = fmt.Sprintf("comment %q", c.ID)
+				db.insertCommentRow(tx, c, r.Comment.Deleted, tombstone, key)
 			case r.Fetch != nil:
 				f := r.Fetch
 				if f.Source == "" {
 					return feed.Errorf(feed.EINVALID, "load fetch state: source required")
 				}
-				_, err = tx.exec(ctx, insertFetch, fetchArgs(f)...)
+				tx.queue(insertFetch, fetchArgs(f)...)
 				what = fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID)
 			default:
 				sub := r.Subscription
-				_, err = tx.exec(ctx, insertSubscription, sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
+				tx.queue(insertSubscription, sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
 				what = fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic)
 			}
-			if err != nil {
+			// One record a batch, so that a failure names its record.
+			if err := tx.flush(ctx); err != nil {
 				return db.loadError(err, what)
 			}
 		}

@@ -88,6 +88,9 @@ type Dialect struct {
 	LastChange, LastChangeLock string
 	PurgeLock                  string // taken first in Purge's transaction
 	DumpTx                     *sql.TxOptions
+	// Batch sends stmts in one round trip on conn, in its open
+	// transaction; nil sends them one by one.
+	Batch func(ctx context.Context, conn *sql.Conn, stmts []Stmt) error
 	// Classify tells what err means, and the constraint it names if any.
 	Classify func(err error) (Class, string)
 	// Retry runs op until it succeeds, fails for good (op says whether to
@@ -106,7 +109,7 @@ type DB struct {
 	sql      *sql.DB
 	d        *Dialect
 	queries  sync.Map // query as written → as the dialect spells it
-	postCols string   // see postColumns
+	postCols string   // a post from posts p with its categories (a JSON array), origin, and deletion: see New
 
 	mu     sync.Mutex                            // guards subs and closed
 	subs   map[chan store.WatchEvent]func() bool // each Watch's channel and the stop of its AfterFunc
@@ -118,6 +121,8 @@ var _ store.Store = (*DB)(nil)
 // New returns the store kept in sqlDB, whose schema must be up to date.
 func New(sqlDB *sql.DB, d *Dialect) *DB {
 	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]func() bool),
+		// One statement reads post and categories, so they are
+		// consistent without a read transaction.
 		postCols: `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
 	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, ` + d.Categories + `, p.deleted_at IS NOT NULL`}
 }
@@ -218,12 +223,78 @@ func Rebind(query string) string {
 	return b.String()
 }
 
-// Tx is a write transaction of the store.
+// Tx is a write transaction of the store. Writes whose results it does
+// not need at once are queued (queue) and sent together, in one round trip
+// where the dialect batches, before the next statement that returns
+// something: a read, an exec, a change-log record, or COMMIT.
 type Tx struct {
 	*sql.Tx
 	db     *DB
+	conn   *sql.Conn // the transaction's connection, for Batch; nil without
+	queued []Stmt
+	err    error // of queued statements sent before a read
 	seq    int64 // the change-log record appended, 0 for none
 	locked bool  // ChangeLock taken
+}
+
+// Stmt is a statement of a batch: Dest, when set, receives its one row.
+type Stmt struct {
+	Query string
+	Args  []any
+	Dest  []any
+}
+
+// queue adds a statement to send with the next batch.
+func (tx *Tx) queue(query string, args ...any) {
+	tx.queued = append(tx.queued, Stmt{Query: tx.db.q(query), Args: args})
+}
+
+// flush sends the queued statements.
+func (tx *Tx) flush(ctx context.Context) error {
+	stmts := tx.queued
+	tx.queued = nil
+	if len(stmts) == 0 {
+		return nil
+	}
+	if tx.db.d.Batch != nil && tx.conn != nil {
+		return tx.db.d.Batch(ctx, tx.conn, stmts)
+	}
+	for _, st := range stmts {
+		var err error
+		if st.Dest != nil {
+			err = tx.Tx.QueryRowContext(ctx, st.Query, st.Args...).Scan(st.Dest...)
+		} else {
+			_, err = tx.Tx.ExecContext(ctx, st.Query, st.Args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExecContext, QueryContext and QueryRowContext send the queued
+// statements first. QueryRowContext, which cannot fail by itself, leaves
+// their error to Write.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if err := tx.flush(ctx); err != nil && tx.err == nil {
+		tx.err = err
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -234,20 +305,17 @@ func (tx *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.QueryRowContext(ctx, tx.db.q(query), args...)
 }
 
-// change appends a record of a write to the change log: commentID is
-// empty for a write to a post. The dialect's ChangeLock orders the seqs'
-// visibility (SQLite's writers are serialized by BEGIN IMMEDIATE).
+// change appends a record of a write to the change log, and sends it with
+// the queued statements: commentID is empty for a write to a post. The
+// dialect's ChangeLock, taken just before, orders the seqs' visibility
+// (SQLite's writers are serialized by BEGIN IMMEDIATE).
 func (tx *Tx) change(ctx context.Context, at time.Time, postID, commentID string) error {
 	if l := tx.db.d.ChangeLock; l != "" && !tx.locked {
-		if _, err := tx.ExecContext(ctx, l); err != nil {
-			return fmt.Errorf("log change: %w", err)
-		}
+		tx.queue(l)
 		tx.locked = true
 	}
-	if err := tx.row(ctx, tx.db.d.AppendChange, at.Unix(), postID, commentID).Scan(&tx.seq); err != nil {
-		return fmt.Errorf("log change: %w", err)
-	}
-	return nil
+	tx.queued = append(tx.queued, Stmt{Query: tx.db.q(tx.db.d.AppendChange), Args: []any{at.Unix(), postID, commentID}, Dest: []any{&tx.seq}})
+	return tx.flush(ctx)
 }
 
 // Read runs f on a connection, again on another one when the dialect
@@ -293,8 +361,15 @@ func (db *DB) Write(ctx context.Context, f func(tx *Tx) error) error {
 			return again(Run, err), err
 		}
 		defer sqlTx.Rollback()
-		tx := &Tx{Tx: sqlTx, db: db}
-		if err := f(tx); err != nil {
+		tx := &Tx{Tx: sqlTx, db: db, conn: conn}
+		err = f(tx)
+		if err == nil {
+			err = tx.err
+		}
+		if err == nil {
+			err = tx.flush(ctx)
+		}
+		if err != nil {
 			return again(Run, err), err
 		}
 		if err := sqlTx.Commit(); err != nil {

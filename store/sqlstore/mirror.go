@@ -40,7 +40,7 @@ const (
 // postByOriginQuery selects a post by source and upstream id, without a
 // lock.
 func (db *DB) postByOriginQuery() string {
-	return `SELECT ` + db.postColumns() + ` FROM posts p
+	return `SELECT ` + db.postCols + ` FROM posts p
 		WHERE p.origin_source = ? AND p.origin_id = ? AND p.origin_source <> ''`
 }
 
@@ -69,7 +69,7 @@ func (db *DB) lockPostByOrigin(ctx context.Context, tx *Tx, source, id string) (
 	if err := tx.row(ctx, postByOrigin+db.lock("FOR NO KEY UPDATE"), source, id).Scan(&postID); err != nil {
 		return nil, false, err
 	}
-	return scanPost(tx.row(ctx, `SELECT `+db.postColumns()+` FROM posts p WHERE p.id = ?`, postID))
+	return scanPost(tx.row(ctx, `SELECT `+db.postCols+` FROM posts p WHERE p.id = ?`, postID))
 }
 
 // UpsertPost stores a mirrored post, keyed by its origin: it creates it,
@@ -137,14 +137,10 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 		}
 		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
 			author_uri = ?, published = ?, updated = ?, origin_url = ?, origin_comments_url = ? WHERE id = ?`
-		if _, err := tx.exec(ctx, update, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
-			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.ID); err != nil {
-			return err
-		}
+		tx.queue(update, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
+			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.ID)
 		if !slices.Equal(old.Categories, q.Categories) {
-			if err := db.replaceCategories(ctx, tx, q.ID, q.Categories); err != nil {
-				return err
-			}
+			db.replaceCategories(tx, q.ID, q.Categories)
 		}
 		if err := tx.change(ctx, now, q.ID, ""); err != nil {
 			return err
@@ -259,16 +255,12 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 		}
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
 			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ? WHERE id = ?`
-		if _, err := tx.exec(ctx, update, q.Content, q.AuthorName, q.AuthorURI, authorKey(q.AuthorName, q.AuthorURI),
-			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.ID); err != nil {
-			return err
-		}
+		tx.queue(update, q.Content, q.AuthorName, q.AuthorURI, authorKey(q.AuthorName, q.AuthorURI),
+			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.ID)
 		if q.Depth != old.Depth {
 			// A new parent moves the whole subtree: replies that arrived
 			// while the comment waited for its parent go down with it.
-			if _, err := tx.exec(ctx, redepth, q.ID, q.Depth, q.PostID); err != nil {
-				return fmt.Errorf("depth of replies: %w", err)
-			}
+			tx.queue(redepth, q.ID, q.Depth, q.PostID)
 		}
 		if err := tx.change(ctx, now, q.PostID, q.ID); err != nil {
 			return err

@@ -44,15 +44,13 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 // insertPost stores q, validated and with its ID and times set, with its
 // categories and origin, and logs the change, in tx.
 func (db *DB) insertPost(ctx context.Context, tx *Tx, q *feed.Post) error {
-	if err := db.insertPostRow(ctx, tx, q, time.Time{}); err != nil {
-		return err
-	}
+	db.insertPostRow(tx, q, time.Time{})
 	return tx.change(ctx, db.now(), q.ID, "")
 }
 
-// insertPostRow inserts p as it is, with its categories, deleted at
-// deleted (zero: live).
-func (db *DB) insertPostRow(ctx context.Context, tx *Tx, p *feed.Post, deleted time.Time) error {
+// insertPostRow queues the insert of p as it is, with its categories,
+// deleted at deleted (zero: live).
+func (db *DB) insertPostRow(tx *Tx, p *feed.Post, deleted time.Time) {
 	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
 		published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -60,11 +58,9 @@ func (db *DB) insertPostRow(ctx context.Context, tx *Tx, p *feed.Post, deleted t
 	if p.Origin != nil {
 		o = *p.Origin
 	}
-	if _, err := tx.exec(ctx, insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
-		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL); err != nil {
-		return err
-	}
-	return db.insertCategories(ctx, tx, p.ID, p.Categories)
+	tx.queue(insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
+		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL)
+	db.insertCategories(tx, p.ID, p.Categories)
 }
 
 // postConflict turns the unique violation of an insert of post q into
@@ -80,25 +76,16 @@ func (db *DB) postConflict(err error, q *feed.Post) error {
 	return err
 }
 
-// insertCategories stores a post's categories in their order, as one
-// statement over a list.
-func (db *DB) insertCategories(ctx context.Context, tx *Tx, postID string, categories []string) error {
-	if len(categories) == 0 {
-		return nil
+// insertCategories queues the insert of a post's categories in their
+// order, as one statement over a list.
+func (db *DB) insertCategories(tx *Tx, postID string, categories []string) {
+	if len(categories) > 0 {
+		tx.queue(`INSERT INTO post_categories (post_id, position, name) SELECT ?, l.i, l.v FROM `+db.d.Elems+` l`,
+			postID, db.d.List(categories))
 	}
-	insert := `INSERT INTO post_categories (post_id, position, name) SELECT ?, l.i, l.v FROM ` + db.d.Elems + ` l`
-	if _, err := tx.exec(ctx, insert, postID, db.d.List(categories)); err != nil {
-		return fmt.Errorf("post %q: insert categories: %w", postID, err)
-	}
-	return nil
 }
 
-// postColumns selects a post from posts p, its origin, its categories as a
-// JSON array in their stored order, and whether it was deleted. One
-// statement reads both, so they are consistent without a read transaction.
-func (db *DB) postColumns() string { return db.postCols }
-
-// scanPost reads a row of postColumns. deleted tells whether the post was
+// scanPost reads a row of postCols. deleted tells whether the post was
 // deleted.
 func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 	var (
@@ -128,16 +115,23 @@ func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 // livePost reads a post through a connection or a transaction: ENOTFOUND
 // when there is none, EGONE when it was deleted.
 func (db *DB) livePost(ctx context.Context, q Querier, id string) (*feed.Post, error) {
-	p, deleted, err := scanPost(q.QueryRowContext(ctx, db.q(`SELECT `+db.postColumns()+` FROM posts p WHERE p.id = ?`), id))
+	p, deleted, err := scanPost(q.QueryRowContext(ctx, db.q(`SELECT `+db.postCols+` FROM posts p WHERE p.id = ?`), id))
+	return live(p, deleted, err, "post", id)
+}
+
+// live passes on v, read with err, unless there was none (ENOTFOUND) or
+// it was deleted (EGONE).
+func live[T any](v T, deleted bool, err error, what, id string) (T, error) {
+	var zero T
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", id)
+		return zero, feed.Errorf(feed.ENOTFOUND, "%s %q not found", what, id)
 	case err != nil:
-		return nil, fmt.Errorf("select post %q: %w", id, err)
+		return zero, fmt.Errorf("select %s %q: %w", what, id, err)
 	case deleted:
-		return nil, feed.Errorf(feed.EGONE, "post %q was deleted", id)
+		return zero, feed.Errorf(feed.EGONE, "%s %q was deleted", what, id)
 	}
-	return p, nil
+	return v, nil
 }
 
 // lockRow locks the row of table with id for an edit until tx ends, where
@@ -208,7 +202,7 @@ func (db *DB) postsQuery(f store.PostFilter) (string, []any, error) {
 		// A row comparison, which the index scan starts at.
 		where, args = where+` AND (p.published, p.id) < (?, ?)`, append(args, c.Published.Unix(), c.ID)
 	}
-	return db.paged(db.postColumns(), "p", where, args, f.Limit, f.Offset, f.OrderBy, f.Ascending)
+	return db.paged(db.postCols, "p", where, args, f.Limit, f.Offset, f.OrderBy, f.Ascending)
 }
 
 // paged completes the query of columns over where, a FROM and WHERE of
@@ -290,14 +284,9 @@ func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*f
 		}
 		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
 			author_uri = ?, updated = ? WHERE id = ?`
-		if _, err := tx.exec(ctx, update, p.Title, p.Content, p.Format, p.Summary, p.AuthorName,
-			p.AuthorURI, p.Updated.Unix(), id); err != nil {
-			return err
-		}
+		tx.queue(update, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI, p.Updated.Unix(), id)
 		if u.Categories != nil {
-			if err := db.replaceCategories(ctx, tx, id, p.Categories); err != nil {
-				return err
-			}
+			db.replaceCategories(tx, id, p.Categories)
 		}
 		return tx.change(ctx, now, id, "")
 	})
@@ -307,12 +296,10 @@ func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*f
 	return &p, nil
 }
 
-// replaceCategories replaces a post's categories.
-func (db *DB) replaceCategories(ctx context.Context, tx *Tx, id string, categories []string) error {
-	if _, err := tx.exec(ctx, `DELETE FROM post_categories WHERE post_id = ?`, id); err != nil {
-		return fmt.Errorf("delete categories: %w", err)
-	}
-	return db.insertCategories(ctx, tx, id, categories)
+// replaceCategories queues the replacement of a post's categories.
+func (db *DB) replaceCategories(tx *Tx, id string, categories []string) {
+	tx.queue(`DELETE FROM post_categories WHERE post_id = ?`, id)
+	db.insertCategories(tx, id, categories)
 }
 
 // DeletePost soft-deletes a live post and its live comments at one time;
@@ -328,12 +315,8 @@ func (db *DB) DeletePost(ctx context.Context, id string) (*feed.Post, error) {
 			return err
 		}
 		now := db.now()
-		if _, err := tx.exec(ctx, `UPDATE posts SET deleted_at = ? WHERE id = ?`, now.Unix(), id); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, deleteComments+` WHERE post_id = ?2 AND deleted_at IS NULL`, now.Unix(), id); err != nil {
-			return fmt.Errorf("comments: %w", err)
-		}
+		tx.queue(`UPDATE posts SET deleted_at = ? WHERE id = ?`, now.Unix(), id)
+		tx.queue(deleteComments+` WHERE post_id = ?2 AND deleted_at IS NULL`, now.Unix(), id)
 		return tx.change(ctx, now, id, "")
 	})
 	if err != nil {
