@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +19,6 @@ import (
 	"github.com/feedd/feedd/internal/sitetest"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
-	"github.com/feedd/feedd/store/sqlite"
 	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
 )
@@ -43,12 +41,7 @@ type site struct {
 // not rate limited and not moderated unless cfg says) and the seed content.
 func newSite(t testing.TB, base string, cfg submit.Config) *site {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "feedd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sitetest.OpenStore(t)
 	seed(t, db)
 	r, err := render.New(render.Options{Title: siteTitle, BaseURL: base, TTL: 5 * time.Minute})
 	if err != nil {

@@ -193,15 +193,22 @@ type Options struct {
 	Config func(*Config)
 }
 
-// New returns the stack of o over a fresh, seeded store.
-func New(t testing.TB, o Options) *Env {
+// OpenStore opens an empty SQLite store in a temporary directory, closed
+// when the test ends.
+func OpenStore(t testing.TB) *sqlite.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "feedd.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "feedd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// New returns the stack of o over a fresh, seeded store.
+func New(t testing.TB, o Options) *Env {
+	t.Helper()
+	db := OpenStore(t)
 	Seed(t, db)
 
 	r, err := render.New(render.Options{
