@@ -17,11 +17,9 @@ var (
 	changesQuery                  = queries["changesQuery"]
 )
 
-func postsQuery(f store.PostFilter) (string, []any, error) { return sqlstore.PostsQuery(dialect, f) }
+func postsQuery(f store.PostFilter) (string, []any, error) { return sqlstore.Query(dialect, f) }
 
-func commentsQuery(f store.CommentFilter) (string, []any, error) {
-	return sqlstore.CommentsQuery(dialect, f)
-}
+func commentsQuery(f store.CommentFilter) (string, []any, error) { return sqlstore.Query(dialect, f) }
 
 // nullable passes an empty parent id as NULL.
 func nullable(id string) any {

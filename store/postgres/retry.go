@@ -10,7 +10,6 @@ import (
 	"net"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -37,9 +36,8 @@ import (
 //
 // Serialization failures and deadlocks (SQLSTATE 40001, 40P01), which abort
 // the transaction, are retried the same way, and so are the writes that
-// report (by wrapping their error in raced) that they lost a race with
-// another transaction which a second attempt will see committed
-// (sqlstore.Raced).
+// report (by wrapping their error in sqlstore.Raced) that they lost a race
+// with another transaction which a second attempt will see committed.
 
 // pingKey marks the context of a retried attempt: the pool pings the
 // connection it hands out (see Open's ShouldPing), so that the attempt does
@@ -76,13 +74,7 @@ func (db *DB) retry(ctx context.Context, op func(ctx context.Context) (again boo
 		// Exponential back-off with full jitter, so that the processes of a
 		// restarted server's clients do not all reconnect at the same
 		// instant: 50ms, 100ms, 200ms, 400ms at most by default.
-		d := db.backoff << attempt
-		d = d/2 + rand.N(d/2+1)
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if d := db.backoff << attempt; !sleep(ctx, d/2+rand.N(d/2+1)) {
 			return err
 		}
 	}

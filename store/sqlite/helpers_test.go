@@ -15,8 +15,6 @@ var (
 	commentAndParentByOriginQuery = queries["commentAndParentByOriginQuery"]
 )
 
-func postsQuery(f store.PostFilter) (string, []any, error) { return sqlstore.PostsQuery(dialect, f) }
+func postsQuery(f store.PostFilter) (string, []any, error) { return sqlstore.Query(dialect, f) }
 
-func commentsQuery(f store.CommentFilter) (string, []any, error) {
-	return sqlstore.CommentsQuery(dialect, f)
-}
+func commentsQuery(f store.CommentFilter) (string, []any, error) { return sqlstore.Query(dialect, f) }

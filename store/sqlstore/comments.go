@@ -144,16 +144,10 @@ func (db *DB) postOfComment(ctx context.Context, tx *Tx, c *feed.Comment) (*feed
 	query := `SELECT title, updated, deleted_at IS NOT NULL, origin_source, origin_id
 		FROM posts WHERE id = ?` + db.lock("FOR SHARE")
 	err := tx.row(ctx, query, c.PostID).Scan(&c.PostTitle, &updated, &deleted, &o.Source, &o.ID)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, feed.Errorf(feed.ENOTFOUND, "post %q not found", c.PostID)
-	case err != nil:
-		return nil, fmt.Errorf("select post %q: %w", c.PostID, err)
-	case deleted:
-		return nil, feed.Errorf(feed.EGONE, "post %q was deleted", c.PostID)
+	if _, err := live(0, deleted, err, "post", c.PostID); err != nil {
+		return nil, err
 	}
-	c.PostUpdated = fromUnix(updated)
-	if o.Source == "" {
+	if c.PostUpdated = fromUnix(updated); o.Source == "" {
 		return nil, nil
 	}
 	return &o, nil
@@ -247,14 +241,6 @@ func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comm
 		return nil, err
 	}
 	return comments, nil
-}
-
-// CommentsQuery returns the query of Comments(f), as d spells it, and its
-// arguments: for the tests of query plans.
-func CommentsQuery(d *Dialect, f store.CommentFilter) (string, []any, error) {
-	db := New(nil, d)
-	q, args, err := db.commentsQuery(f)
-	return db.q(q), args, err
 }
 
 // commentsQuery returns the query of Comments(f) and its arguments.

@@ -26,6 +26,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -340,33 +341,25 @@ func (db *DB) Read(ctx context.Context, f func(q Querier) error) error {
 // on each call: with a Retry it may run more than once.
 func (db *DB) Write(ctx context.Context, f func(tx *Tx) error) error {
 	var seq int64
-	attempt := func(ctx context.Context) (bool, error) {
-		var (
-			conn *sql.Conn
-			b    interface {
-				BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-			} = db.sql
-		)
+	err := db.run(ctx, func(ctx context.Context) (bool, error) {
+		var conn *sql.Conn // one of its own where the dialect retries, for Again and Batch
+		begin := db.sql.BeginTx
 		if db.d.Retry != nil {
 			var err error
 			if conn, err = db.sql.Conn(ctx); err != nil {
 				return db.d.Again(ctx, nil, Connect, err), err
 			}
 			defer conn.Close()
-			b = conn
+			begin = conn.BeginTx
 		}
 		again := func(stage Stage, err error) bool { return db.d.Again != nil && db.d.Again(ctx, conn, stage, err) }
-		sqlTx, err := b.BeginTx(ctx, nil)
+		sqlTx, err := begin(ctx, nil)
 		if err != nil {
 			return again(Run, err), err
 		}
 		defer sqlTx.Rollback()
 		tx := &Tx{Tx: sqlTx, db: db, conn: conn}
-		err = f(tx)
-		if err == nil {
-			err = tx.err
-		}
-		if err == nil {
+		if err = cmp.Or(f(tx), tx.err); err == nil {
 			err = tx.flush(ctx)
 		}
 		if err != nil {
@@ -377,17 +370,21 @@ func (db *DB) Write(ctx context.Context, f func(tx *Tx) error) error {
 		}
 		seq = tx.seq
 		return false, nil
-	}
-	var err error
-	if db.d.Retry == nil {
-		_, err = attempt(ctx)
-	} else {
-		err = db.d.Retry(ctx, attempt)
-	}
+	})
 	if err == nil && seq > 0 {
 		db.wrote(ctx, seq)
 	}
 	return err
+}
+
+// run runs op, an attempt of a read or write, once or as the dialect's
+// Retry does.
+func (db *DB) run(ctx context.Context, op func(ctx context.Context) (again bool, err error)) error {
+	if db.d.Retry == nil {
+		_, err := op(ctx)
+		return err
+	}
+	return db.d.Retry(ctx, op)
 }
 
 // Raced wraps the error of a transaction that lost a race to a concurrent

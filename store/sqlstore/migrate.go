@@ -22,18 +22,13 @@ func Migrations(fsys fs.ReadFileFS) ([]store.Migration, error) {
 	})
 }
 
-// Migrate applies ms, the first migrations in order (all of them but in
-// tests, which stop at an older schema to check the next one), that
-// schema_migrations does not record yet. Each runs in a transaction of its
-// own together with its record, so a failed migration leaves neither a
-// half-changed schema nor a record of it (both engines' DDL is
-// transactional).
-//
-// Each transaction runs lock first (the engine's own way of keeping two
-// processes that open one new database from both applying a migration;
-// SQLite's BEGIN IMMEDIATE needs none), then create, which makes
-// schema_migrations if need be, and decides under it. A schema newer than
-// this feedd knows fails.
+// Migrate applies those of ms (the first migrations in order: all but in
+// tests) that schema_migrations does not record, each in a transaction of
+// its own with its record, so that a failure leaves neither a half-changed
+// schema nor a record (both engines' DDL is transactional). Each runs lock
+// first (keeping two processes that open a new database from both applying
+// one; SQLite's BEGIN IMMEDIATE needs none), then create, which makes
+// schema_migrations if need be. A schema newer than this feedd fails.
 func (db *DB) Migrate(ctx context.Context, ms []store.Migration, lock, create string) error {
 	for _, m := range ms {
 		var up bool

@@ -187,11 +187,18 @@ func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, erro
 	return posts, nil
 }
 
-// PostsQuery returns the query of Posts(f), as d spells it, and its
+// Query returns the query of Posts(f) or Comments(f), f a
+// store.PostFilter or a store.CommentFilter, as d spells it, and its
 // arguments: for the tests of query plans.
-func PostsQuery(d *Dialect, f store.PostFilter) (string, []any, error) {
+func Query(d *Dialect, f any) (string, []any, error) {
 	db := New(nil, d)
-	q, args, err := db.postsQuery(f)
+	q, args, err := "", []any(nil), error(nil)
+	switch f := f.(type) {
+	case store.PostFilter:
+		q, args, err = db.postsQuery(f)
+	case store.CommentFilter:
+		q, args, err = db.commentsQuery(f)
+	}
 	return db.q(q), args, err
 }
 
