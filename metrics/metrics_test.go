@@ -158,7 +158,7 @@ func TestMetrics_Scrape(t *testing.T) {
 <updated>2026-01-01T00:00:00Z</updated><content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>`)
 	}))
 	defer up.Close()
-	p := poll.New(st, c.Changed, poll.Options{Observe: m.ObservePollStatus, AllowPrivate: true}, nil)
+	p := poll.New(st, poll.Options{Observe: m.ObservePollStatus, AllowPrivate: true}, nil)
 	for range 2 {
 		if err := p.Poll(ctx, poll.Source{Name: "upstream", URL: up.URL + "/feed"}); err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // to them, so that the routes are written down once, in package feed.
 func (s *Server) handleFeeds(w http.ResponseWriter, r *http.Request) {
 	t, ok := feed.ParsePath(r.URL.EscapedPath())
+	r.Pattern = routeLabel(r.URL.EscapedPath(), t, ok)
 	if !ok {
 		s.feedNotFound(w)
 		return
@@ -30,6 +31,49 @@ func (s *Server) handleFeeds(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.serveFeedQuery(w, r, t.Ref, t.Format, t.View)
 	}
+}
+
+// routeLabel returns the route a feed request is counted and logged under
+// (feedd_http_requests_total{route}, the access log's route): the
+// pattern each feed URL had when every feed had a route of its own, so
+// that the series dashboards know keep their names. The labels are few
+// whatever the path: one per feed route and format, and for a path
+// that names no feed "GET /feeds/{seg1}/{seg2}/{seg3}" when it has three
+// segments below /feeds/ (where thread feeds are) and "" (unmatched)
+// otherwise.
+func routeLabel(path string, t feed.Target, ok bool) string {
+	if !ok {
+		if strings.Count(strings.TrimPrefix(path, "/feeds/"), "/") == 2 {
+			return "GET /feeds/{seg1}/{seg2}/{seg3}"
+		}
+		return ""
+	}
+	switch t.Query {
+	case feed.NoQuery:
+		if t.View.Archive == 0 {
+			return "GET /feeds/digest/{file}"
+		}
+		if t.Ref.Kind == feed.KindThread {
+			return "GET /feeds/posts/{post}/comments/archive/{file}"
+		}
+		return "GET /feeds/" + string(t.Ref.Kind) + "/archive/{file}"
+	case feed.PeriodQuery:
+		return "GET /feeds/digest." + string(t.Format)
+	case feed.BloggerQuery:
+		switch {
+		case t.Ref.Kind == feed.KindThread:
+			return "GET /feeds/{seg1}/{seg2}/{seg3}"
+		case t.View.Summary:
+			return "GET /feeds/posts/summary"
+		case t.View.Category != "":
+			return "GET /feeds/posts/default/-/{label}"
+		}
+		return "GET /feeds/" + string(t.Ref.Kind) + "/default"
+	}
+	if t.Ref.Kind == feed.KindThread {
+		return "GET /feeds/{seg1}/{seg2}/{seg3}"
+	}
+	return "GET /feeds/" + string(t.Ref.Kind) + "." + string(t.Format)
 }
 
 // serveFeedQuery serves the document of ref that the request's query asks
