@@ -21,17 +21,12 @@ func (db *DB) CountRecords(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Dump yields every post, comment, fetch state and subscription, in the
-// order Load needs, from one snapshot of the database (the dialect's
-// DumpTx: a read transaction that takes no write lock).
-//
-// Posts go by publication, comments by depth first: a reply is one deeper
-// than its parent (stores keep Depth so), so every parent comes before its
-// replies, and all posts before any comment. Ids are compared bytewise
-// (PostgreSQL's are COLLATE "C"), so that both stores dump in one order.
-//
-// It is not retried on a lost connection, as reads are: the records
-// yielded before the failure are gone to the caller.
+// Dump yields every record, in the order Load needs, from one snapshot
+// (the dialect's DumpTx, which takes no write lock): posts by publication,
+// then comments by depth (a reply is one deeper than its parent), fetch
+// states, subscriptions. Ids compare bytewise (PostgreSQL's are COLLATE
+// "C"), so both stores dump in one order. It is not retried, as reads are:
+// the records yielded before a failure are gone to the caller.
 func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 	tx, err := db.sql.BeginTx(ctx, db.d.DumpTx)
 	if err != nil {

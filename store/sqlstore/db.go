@@ -10,19 +10,27 @@
 // Queries are written with ? placeholders (?N where one argument is used
 // twice), which a dialect with Dollar set rewrites to $N once per query.
 //
-// Why database/sql for both, and not pgx's own interface for PostgreSQL:
-// one code path for both engines, and no adapter layer between them. The
-// price is PostgreSQL's batches (pgx.Batch sent a write's statements in one
-// round trip): each statement is a round trip now. Measured with the
-// store benchmarks (go test -run XXX -bench . -count 6 ./store/..., 7b9d0b0
-// before, this package after, benchstat):
+// Why database/sql for both (modernc.org/sqlite; pgx's stdlib driver over
+// the pgx pool, stdlib.OpenDBFromPool) rather than pgx's own interface
+// for PostgreSQL: one code path and one Tx for both engines, no adapter
+// layer; the pool (and its ping of a retried attempt's connection) stays
+// pgx's. What it lost, pgx batches, the dialect's Batch gives back through
+// (*sql.Conn).Raw: a write's statements up to its change-log record go in
+// one round trip (CreateComment: 4, as before; 6 without Batch, which
+// measured +131% sec/op on PostgreSQL, p=0.015). Measured with the store
+// benchmarks, 7b9d0b0 against this package, 6 interleaved runs each on a
+// shared 2-CPU machine (go test -run XXX -bench . -benchmem ./store/...;
+// benchstat):
 //
-//	CommentWrite/sqlite    see the report of issue 12 (figures below)
-//	CommentWrite/postgres
-//	ThreadRead/sqlite
-//	ThreadRead/postgres
+//	                         sec/op              allocs/op
+//	CommentWrite/sqlite      771µ → 679µ  ~      123 → 103  -16%
+//	CommentWrite/postgres    762µ → 968µ  ~       90 → 135  +50%
+//	ThreadRead/sqlite        251µ → 233µ  ~      692 → 723   +4%
+//	ThreadRead/postgres      423µ → 594µ  ~      383 → 755  +97%
 //
-// BENCHSTAT_SUMMARY
+// No time difference is significant (p ≥ 0.18; the machine's noise is
+// ±60–180%); database/sql's per-row conversions cost PostgreSQL reads
+// allocations, not measurable time next to a round trip.
 package sqlstore
 
 import (

@@ -134,18 +134,13 @@ func live[T any](v T, deleted bool, err error, what, id string) (T, error) {
 	return v, nil
 }
 
-// lockRow locks the row of table with id for an edit until tx ends, where
-// the dialect has row locks: ENOTFOUND when there is none. The read that
-// follows is a second statement: under READ COMMITTED it sees what a
-// writer we waited for committed.
-//
-// Writes to one post (comment) take turns here. FOR NO KEY UPDATE
-// conflicts with the FOR SHARE that CreateComment takes on the post (and
-// parent), so a comment cannot slip onto a post that DeletePost is
-// deleting, and with itself, so that two edits cannot both start from the
-// same Updated. A comment's post is not locked: DeletePost locks the post
-// first and the comments second, and taking them the other way round
-// could deadlock.
+// lockRow locks the row of table with id FOR NO KEY UPDATE until tx ends,
+// where the dialect has row locks: ENOTFOUND when there is none. The read
+// that follows is a second statement, which under READ COMMITTED sees what
+// a writer we waited for committed. Edits of one row take turns here, and
+// wait for (or hold off) the FOR SHARE of a comment being created under it.
+// A comment's post is not locked: DeletePost locks the post first and the
+// comments second, and the other order could deadlock.
 func (db *DB) lockRow(ctx context.Context, tx *Tx, table, what, id string) error {
 	if !db.d.RowLocks {
 		return nil
