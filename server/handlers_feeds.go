@@ -40,41 +40,53 @@ func (s *Server) handleFeeds(w http.ResponseWriter, r *http.Request) {
 // whatever the path: one per feed route and format, and for a path
 // that names no feed "GET /feeds/{seg1}/{seg2}/{seg3}" when it has three
 // segments below /feeds/ (where thread feeds are) and "" (unmatched)
-// otherwise.
+// otherwise. They are made once (routeLabels): a request allocates none.
 func routeLabel(path string, t feed.Target, ok bool) string {
-	if !ok {
+	const segs3 = "GET /feeds/{seg1}/{seg2}/{seg3}"
+	switch {
+	case !ok:
 		if strings.Count(strings.TrimPrefix(path, "/feeds/"), "/") == 2 {
-			return "GET /feeds/{seg1}/{seg2}/{seg3}"
+			return segs3
 		}
 		return ""
+	case t.Ref.Kind == feed.KindThread && t.View.Archive == 0:
+		return segs3
+	case t.Query == feed.BloggerQuery && t.View.Summary:
+		return "GET /feeds/posts/summary"
+	case t.Query == feed.BloggerQuery && t.View.Category != "":
+		return "GET /feeds/posts/default/-/{label}"
 	}
-	switch t.Query {
-	case feed.NoQuery:
-		if t.View.Archive == 0 {
-			return "GET /feeds/digest/{file}"
-		}
-		if t.Ref.Kind == feed.KindThread {
-			return "GET /feeds/posts/{post}/comments/archive/{file}"
-		}
-		return "GET /feeds/" + string(t.Ref.Kind) + "/archive/{file}"
-	case feed.PeriodQuery:
-		return "GET /feeds/digest." + string(t.Format)
-	case feed.BloggerQuery:
-		switch {
-		case t.Ref.Kind == feed.KindThread:
-			return "GET /feeds/{seg1}/{seg2}/{seg3}"
-		case t.View.Summary:
-			return "GET /feeds/posts/summary"
-		case t.View.Category != "":
-			return "GET /feeds/posts/default/-/{label}"
-		}
-		return "GET /feeds/" + string(t.Ref.Kind) + "/default"
-	}
-	if t.Ref.Kind == feed.KindThread {
-		return "GET /feeds/{seg1}/{seg2}/{seg3}"
-	}
-	return "GET /feeds/" + string(t.Ref.Kind) + "." + string(t.Format)
+	return routeLabels[labelKey{t.Ref.Kind, t.Format, t.Query, t.View.Archive > 0}]
 }
+
+// labelKey names a label of routeLabels.
+type labelKey struct {
+	kind    feed.Kind
+	format  feed.Format // of a head's own URL; "" for the others
+	query   feed.Query
+	archive bool
+}
+
+// routeLabels holds the labels of routeLabel, for every kind and format
+// of the catalogue.
+var routeLabels = func() map[labelKey]string {
+	m := make(map[labelKey]string)
+	for _, k := range feed.Kinds {
+		kind := string(k.Kind)
+		m[labelKey{k.Kind, "", feed.BloggerQuery, false}] = "GET /feeds/" + kind + "/default"
+		m[labelKey{k.Kind, "", feed.NoQuery, true}] = "GET /feeds/" + kind + "/archive/{file}"
+		for _, f := range k.Formats {
+			m[labelKey{k.Kind, f, feed.ViewQuery, false}] = "GET /feeds/" + kind + "." + string(f)
+			m[labelKey{k.Kind, f, feed.PeriodQuery, false}] = "GET /feeds/" + kind + "." + string(f)
+			m[labelKey{k.Kind, f, feed.NoQuery, false}] = "GET /feeds/" + kind + "/{file}"
+			m[labelKey{k.Kind, f, feed.NoQuery, true}] = "GET /feeds/" + kind + "/archive/{file}"
+		}
+	}
+	for _, f := range feed.Formats {
+		m[labelKey{feed.KindThread, f, feed.NoQuery, true}] = "GET /feeds/posts/{post}/comments/archive/{file}"
+	}
+	return m
+}()
 
 // serveFeedQuery serves the document of ref that the request's query asks
 // for, on top of base (a path's own selection, such as Blogger's

@@ -36,3 +36,12 @@ func TestRouteLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteLabel_NoAllocation checks that labelling a feed request
+// allocates nothing: every request of every feed URL pays it.
+func TestRouteLabel_NoAllocation(t *testing.T) {
+	target, ok := feed.ParsePath("/feeds/comments.json")
+	if n := testing.AllocsPerRun(100, func() { routeLabel("/feeds/comments.json", target, ok) }); n != 0 {
+		t.Errorf("routeLabel allocates %v times a call, want 0", n)
+	}
+}
