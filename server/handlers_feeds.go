@@ -15,8 +15,9 @@ import (
 // which feed, document and format the path names and how the query adds
 // to them, so that the routes are written down once, in package feed.
 func (s *Server) handleFeeds(w http.ResponseWriter, r *http.Request) {
-	t, ok := feed.ParsePath(r.URL.EscapedPath())
-	r.Pattern = routeLabel(r.URL.EscapedPath(), t, ok)
+	p := r.URL.EscapedPath()
+	t, ok := feed.ParsePath(p)
+	r.Pattern = routeLabel(p, t, ok)
 	if !ok {
 		s.feedNotFound(w)
 		return
