@@ -101,16 +101,16 @@ func TestLastChange_WaitsForWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := db.pool.Begin(t.Context())
+	tx, err := db.sql.BeginTx(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(t.Context(), `LOCK TABLE changes IN EXCLUSIVE MODE`); err != nil {
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(t.Context(), `LOCK TABLE changes IN EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	var seq int64
-	if err := tx.QueryRow(t.Context(), `INSERT INTO changes (at, post_id) VALUES (0, 'p') RETURNING seq`).Scan(&seq); err != nil {
+	if err := tx.QueryRowContext(t.Context(), `INSERT INTO changes (at, post_id) VALUES (0, 'p') RETURNING seq`).Scan(&seq); err != nil {
 		t.Fatal(err)
 	}
 
@@ -135,7 +135,7 @@ func TestLastChange_WaitsForWriter(t *testing.T) {
 		t.Fatalf("LastChange = %d while a writer with seq %d had not committed, want it to wait", got, seq)
 	case <-time.After(200 * time.Millisecond):
 	}
-	if err := tx.Commit(t.Context()); err != nil {
+	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-last; got != seq {

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +16,11 @@ import (
 // migrations, as an older feedd left it.
 func openAt(t *testing.T, dsn string, n int) *DB {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := newDB(pool)
+	db := newDB(cfg)
 	ms, err := migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +47,7 @@ func TestMigrate_0002Backfill(t *testing.T) {
 			       ('d1', 'p', 'd0', 'Cy', '', 'c', 5, 5),
 			       ('e0', 'q', NULL, 'Cy', '', 'c', 6, 6)`,
 	} {
-		if _, err := old.pool.Exec(t.Context(), q); err != nil {
+		if _, err := old.sql.ExecContext(t.Context(), q); err != nil {
 			old.Close()
 			t.Fatal(err)
 		}
@@ -102,7 +101,7 @@ func TestMigrate_0003Sources(t *testing.T) {
 		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
 		`INSERT INTO comments (id, post_id, author_name, content, published, updated) VALUES ('c', 'p', 'A', 'c', 1, 1)`,
 	} {
-		if _, err := old.pool.Exec(t.Context(), q); err != nil {
+		if _, err := old.sql.ExecContext(t.Context(), q); err != nil {
 			old.Close()
 			t.Fatal(err)
 		}
@@ -146,7 +145,7 @@ func TestQueryPlans(t *testing.T) {
 			FROM generate_series(1, 20000) i;
 		INSERT INTO changes (at, post_id, comment_id) SELECT i, 'p1', 'c' || i FROM generate_series(1, 20000) i;
 		ANALYZE;`
-	if _, err := db.pool.Exec(t.Context(), seed); err != nil {
+	if _, err := db.sql.ExecContext(t.Context(), seed); err != nil {
 		t.Fatal(err)
 	}
 	query := func(q string, args []any, err error) (string, []any) {
@@ -189,11 +188,11 @@ func TestQueryPlans(t *testing.T) {
 		{"comments by updated", commentsUpdated, "comments_status_updated_idx", commentsUpdatedArgs},
 		{"changes", changesQuery, "changes_pkey", []any{19900, 100}},
 	} {
-		tx, err := db.pool.Begin(t.Context())
+		tx, err := db.sql.BeginTx(t.Context(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := tx.Query(t.Context(), `EXPLAIN `+tt.query, tt.args...)
+		rows, err := tx.QueryContext(t.Context(), `EXPLAIN `+tt.query, tt.args...)
 		if err != nil {
 			t.Fatalf("%s: EXPLAIN: %v", tt.name, err)
 		}
@@ -208,7 +207,7 @@ func TestQueryPlans(t *testing.T) {
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
-		tx.Rollback(t.Context())
+		tx.Rollback()
 		if !strings.Contains(plan.String(), tt.index) {
 			t.Errorf("%s: plan uses no %s:\n%s", tt.name, tt.index, plan.String())
 		}

@@ -23,11 +23,15 @@ import (
 
 // DB is a store.Store kept in one schema of a PostgreSQL database: the
 // shared core (store/sqlstore) over PostgreSQL's dialect, through pgx's
-// database/sql driver over the pool. Its Now field is the core's.
+// database/sql driver. Its Now field is the core's.
 type DB struct {
 	*sqlstore.DB
 
-	pool *pgxpool.Pool
+	// sql is the pool of connections, database/sql's own; conn is what
+	// each connection is opened with, which the watcher's LISTEN
+	// connection uses too.
+	sql  *sql.DB
+	conn *pgx.ConnConfig
 	// retries and backoff bound how often and how patiently an operation
 	// that lost its connection runs again (see retry.go).
 	retries int
@@ -61,32 +65,38 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// password.
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	// A connection taken again from the pool after an error is pinged first
-	// (see retry.go); pgxpool also pings any connection idle for a second.
-	cfg.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool {
-		return p.IdleDuration > time.Second || ctx.Value(pingKey{}) != nil
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
-	}
-	db := newDB(pool)
+	db := newDB(cfg)
 	if err := db.init(ctx); err != nil {
 		db.stop()
-		pool.Close()
+		db.sql.Close()
 		return nil, fmt.Errorf("open postgres %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
 	return db, nil
 }
 
-// newDB returns the store kept in pool, before its schema is checked.
-func newDB(pool *pgxpool.Pool) *DB {
-	db := &DB{pool: pool, retries: 4, backoff: 50 * time.Millisecond}
+// newDB returns the store cfg connects to, before its schema is checked.
+//
+// database/sql is the only pool: it keeps up to pool_max_conns connections
+// (pgxpool's setting and default, as the DSN may give it) open and idle
+// between statements, each with its prepared statements. A pgxpool under
+// it (stdlib.OpenDBFromPool) would have database/sql keep no idle
+// connection, and acquire, wrap and release one for every statement: that
+// cost a cold thread feed 20% on PostgreSQL. A connection taken again
+// after an error is pinged first (see retry.go), as is one idle for a
+// second.
+func newDB(cfg *pgxpool.Config) *DB {
+	db := &DB{conn: cfg.ConnConfig, retries: 4, backoff: 50 * time.Millisecond}
+	db.sql = stdlib.OpenDB(*cfg.ConnConfig, stdlib.OptionShouldPing(func(ctx context.Context, p stdlib.ShouldPingParams) bool {
+		return p.IdleDuration > time.Second || ctx.Value(pingKey{}) != nil
+	}))
+	n := int(cfg.MaxConns)
+	db.sql.SetMaxOpenConns(n)
+	db.sql.SetMaxIdleConns(n)
+	db.sql.SetConnMaxLifetime(cfg.MaxConnLifetime)
+	db.sql.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
 	d := *dialect
 	d.Retry, d.Again = db.retry, again
-	// The pool keeps the connections: database/sql takes one from it for
-	// each statement or transaction, and gives it back after.
-	db.DB = sqlstore.New(stdlib.OpenDBFromPool(pool), &d)
+	db.DB = sqlstore.New(db.sql, &d)
 	db.quit, db.stop = context.WithCancel(context.Background())
 	return db
 }
@@ -119,9 +129,7 @@ func (db *DB) Close() error {
 		db.stop()
 	}
 	db.watchers.Wait()
-	err := db.DB.Close()
-	db.pool.Close()
-	return err
+	return db.DB.Close()
 }
 
 // dialect is what PostgreSQL spells its own way (Open adds the retries).

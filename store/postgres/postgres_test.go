@@ -75,7 +75,7 @@ func TestStore(t *testing.T) {
 // the test if a version is recorded out of order or twice.
 func appliedMigrations(t *testing.T, db *DB) []string {
 	t.Helper()
-	rows, err := db.pool.Query(t.Context(), `SELECT version, name FROM schema_migrations ORDER BY version`)
+	rows, err := db.sql.QueryContext(t.Context(), `SELECT version, name FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		t.Fatalf("select schema_migrations: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestOpen_Migrations(t *testing.T) {
 
 	t.Run("NewerSchema", func(t *testing.T) {
 		db := mustOpen(t, dsn)
-		_, err := db.pool.Exec(t.Context(),
+		_, err := db.sql.ExecContext(t.Context(),
 			`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from_the_future.sql', 0)`, len(want)+1)
 		db.Close()
 		if err != nil {
@@ -305,7 +305,7 @@ func TestSchema_ParentOfSamePost(t *testing.T) {
 	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, content, published, updated)
 		VALUES ('r', $1, $2, 'A', 'c', 0, 0)`
 	for _, tt := range []struct{ post, parent string }{{"p", "c"}, {"p", "nope"}, {"nope", ""}} {
-		if _, err := db.pool.Exec(t.Context(), insert, tt.post, nullable(tt.parent)); err == nil {
+		if _, err := db.sql.ExecContext(t.Context(), insert, tt.post, nullable(tt.parent)); err == nil {
 			t.Errorf("schema accepted a comment on post %q with parent %q", tt.post, tt.parent)
 		}
 	}

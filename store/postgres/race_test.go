@@ -49,7 +49,7 @@ func TestRace_CommentOnDeletedPost(t *testing.T) {
 	var n int
 	const orphans = `SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id
 		WHERE p.deleted_at IS NOT NULL AND c.deleted_at IS NULL`
-	if err := db.pool.QueryRow(t.Context(), orphans).Scan(&n); err != nil {
+	if err := db.sql.QueryRowContext(t.Context(), orphans).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {

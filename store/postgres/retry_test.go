@@ -45,22 +45,27 @@ func terminateBackends(t *testing.T, admin *pgx.Conn, applicationName string) in
 	}
 }
 
-// warm makes the pool open several connections, by holding them at once.
+// warm makes the pool open n connections, by holding them at once, and
+// then hand each out again: a connection's first reuse is always pinged
+// (pgx's stdlib counts its idle time from the last reuse), later ones only
+// after a second idle.
 func warm(t *testing.T, db *DB, n int) {
 	t.Helper()
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			err := db.Read(t.Context(), func(q sqlstore.Querier) error {
-				_, err := q.ExecContext(t.Context(), `SELECT pg_sleep(0.05)`)
-				return err
+	for range 2 {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				err := db.Read(t.Context(), func(q sqlstore.Querier) error {
+					_, err := q.ExecContext(t.Context(), `SELECT pg_sleep(0.05)`)
+					return err
+				})
+				if err != nil {
+					t.Errorf("warm: %v", err)
+				}
 			})
-			if err != nil {
-				t.Errorf("warm: %v", err)
-			}
-		})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 }
 
 func TestRetry_TerminatedBackends(t *testing.T) {
@@ -75,19 +80,25 @@ func TestRetry_TerminatedBackends(t *testing.T) {
 	}
 
 	// The calls below run right after every connection of the pool was
-	// killed, well within the second after which pgxpool pings an idle
-	// connection before handing it out: the first attempt of each meets a
-	// dead connection, and only the retry makes it succeed.
-	t.Run("FailsWithoutRetry", func(t *testing.T) {
-		// The premise: without retries, a call right after the kill fails.
-		db.retries = 0
-		defer func() { db.retries = 4 }()
+	// killed, well within the second after which an idle connection is
+	// pinged before it is handed out: the first attempt of each meets a
+	// dead connection, and succeeds only because that is noticed and the
+	// call runs again (database/sql on the driver's ErrBadConn, before
+	// anything was sent; retry.go once a statement was).
+	t.Run("DeadConnectionHandedOut", func(t *testing.T) {
+		// The premise: right after the kill, the pool hands out a dead
+		// connection, and a statement on it fails.
 		warm(t, db, 4)
 		if n := terminateBackends(t, admin, schema); n == 0 {
 			t.Fatal("no backend to terminate")
 		}
-		if _, err := db.Post(t.Context(), "p"); err == nil {
-			t.Fatal("Post on a killed connection succeeded without a retry; the test proves nothing")
+		c, err := db.sql.Conn(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(t.Context(), `SELECT 1`); err == nil {
+			t.Fatal("a statement on a killed connection succeeded; the test proves nothing")
 		}
 	})
 
@@ -139,7 +150,7 @@ func TestWrite_RetriesBeforeCommit(t *testing.T) {
 	// the server rolls it back, and the second attempt is the only one
 	// that stays.
 	db, _ := openTemp(t)
-	if _, err := db.pool.Exec(t.Context(), `CREATE TABLE attempts (n INTEGER NOT NULL)`); err != nil {
+	if _, err := db.sql.ExecContext(t.Context(), `CREATE TABLE attempts (n INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	attempts := 0
@@ -163,12 +174,20 @@ func TestWrite_RetriesBeforeCommit(t *testing.T) {
 	if attempts != 2 {
 		t.Errorf("ran %d attempts, want 2", attempts)
 	}
-	rows, err := db.pool.Query(t.Context(), `SELECT n FROM attempts`)
+	var got []int
+	rows, err := db.sql.QueryContext(t.Context(), `SELECT n FROM attempts`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0] != 2 {
@@ -192,7 +211,7 @@ func TestWrite_NoRetryOnceCommitSent(t *testing.T) {
 		END $$;
 		CREATE CONSTRAINT TRIGGER die AFTER INSERT ON trap
 			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die();`
-	if _, err := db.pool.Exec(t.Context(), trap); err != nil {
+	if _, err := db.sql.ExecContext(t.Context(), trap); err != nil {
 		t.Fatal(err)
 	}
 	attempts := 0
@@ -208,7 +227,7 @@ func TestWrite_NoRetryOnceCommitSent(t *testing.T) {
 		t.Errorf("ran %d attempts, want 1: the outcome of a COMMIT sent is unknown", attempts)
 	}
 	var n int
-	if err := db.pool.QueryRow(t.Context(), `SELECT COUNT(*) FROM trap`).Scan(&n); err != nil {
+	if err := db.sql.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM trap`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {

@@ -33,15 +33,15 @@ func TestUpsert_UnchangedWithoutLocks(t *testing.T) {
 
 	// FOR UPDATE conflicts with every lock the write transactions take
 	// (FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE).
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM posts FOR UPDATE`); err != nil {
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM posts FOR UPDATE`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM comments FOR UPDATE`); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM comments FOR UPDATE`); err != nil {
 		t.Fatal(err)
 	}
 

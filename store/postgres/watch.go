@@ -149,11 +149,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// listen makes a connection with the pool's settings and has it LISTEN.
+// listen makes a connection with the store's settings and has it LISTEN.
 func (w *watcher) listen(ctx context.Context) (*pgx.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, watchTimeout)
 	defer cancel()
-	conn, err := pgx.ConnectConfig(ctx, w.db.pool.Config().ConnConfig)
+	conn, err := pgx.ConnectConfig(ctx, w.db.conn)
 	if err != nil {
 		return nil, err
 	}
