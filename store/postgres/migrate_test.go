@@ -10,6 +10,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres/pgtest"
+	"github.com/feedd/feedd/store/storetest"
 )
 
 // openAt returns a store over dsn whose schema holds only the first n
@@ -32,100 +33,17 @@ func openAt(t *testing.T, dsn string, n int) *DB {
 	return db
 }
 
-func TestMigrate_0002Backfill(t *testing.T) {
-	// A schema as feedd left it before 0002, with a thread three deep.
-	dsn, _ := pgtest.Schema(t)
-	old := openAt(t, dsn, 1)
-	for _, q := range []string{
-		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
-		`INSERT INTO posts (id, title, content, published, updated) VALUES ('q', 'Q', 'c', 0, 0)`,
-		`INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, content, published, updated)
-			VALUES ('c0', 'p', NULL, 'Ann', 'https://ann.example/', 'c', 1, 1),
-			       ('c1', 'p', 'c0', 'BOB', '', 'c', 2, 2),
-			       ('c2', 'p', 'c1', 'Ann', 'https://ann.example/', 'c', 3, 3),
-			       ('d0', 'p', NULL, 'Cy', '', 'c', 4, 4),
-			       ('d1', 'p', 'd0', 'Cy', '', 'c', 5, 5),
-			       ('e0', 'q', NULL, 'Cy', '', 'c', 6, 6)`,
-	} {
-		if _, err := old.sql.ExecContext(t.Context(), q); err != nil {
-			old.Close()
-			t.Fatal(err)
-		}
-	}
-	old.Close()
-
-	db := mustOpen(t, dsn)
-	defer db.Close()
-	post, err := db.Post(t.Context(), "p")
-	if err != nil {
-		t.Fatalf("Post: %v", err)
-	}
-	if post.Format != feed.FormatHTML {
-		t.Errorf("Format = %q, want html", post.Format)
-	}
-	comments, err := db.Comments(t.Context(), store.CommentFilter{})
-	if err != nil {
-		t.Fatalf("Comments: %v", err)
-	}
-	want := map[string]int{"c0": 0, "c1": 1, "c2": 2, "d0": 0, "d1": 1, "e0": 0}
-	if len(comments) != len(want) {
-		t.Errorf("got %d comments, want %d", len(comments), len(want))
-	}
-	for _, c := range comments {
-		if c.Depth != want[c.ID] || c.Status != feed.StatusApproved {
-			t.Errorf("comment %s: Depth %d, Status %q; want %d, approved", c.ID, c.Depth, c.Status, want[c.ID])
-		}
-	}
-	for _, author := range [][2]string{{"ann", "https://ann.example/"}, {"Bob", ""}, {"CY", ""}} {
-		if ok, err := db.HasApprovedComment(t.Context(), author[0], author[1]); !ok || err != nil {
-			t.Errorf("HasApprovedComment(%q, %q) = %v, %v; want true", author[0], author[1], ok, err)
-		}
-	}
-	// The backfilled schema takes replies at the right depth.
-	c := &feed.Comment{PostID: "p", ParentID: "c2", AuthorName: "Dee", Content: "c"}
-	if err := db.CreateComment(t.Context(), c); err != nil || c.Depth != 3 {
-		t.Errorf("reply to c2: Depth %d, err %v; want 3", c.Depth, err)
-	}
-}
-
-func TestMigrate_0003Sources(t *testing.T) {
-	// A schema as feedd left it before 0003, with a post and a comment.
-	dsn, _ := pgtest.Schema(t)
-	old := openAt(t, dsn, 2)
-	if err := old.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err == nil {
-		// CreatePost writes the origin columns, which 0002 lacks.
-		old.Close()
-		t.Fatal("CreatePost on a 0002 schema succeeded; the test no longer starts before 0003")
-	}
-	for _, q := range []string{
-		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
-		`INSERT INTO comments (id, post_id, author_name, content, published, updated) VALUES ('c', 'p', 'A', 'c', 1, 1)`,
-	} {
-		if _, err := old.sql.ExecContext(t.Context(), q); err != nil {
-			old.Close()
-			t.Fatal(err)
-		}
-	}
-	old.Close()
-
-	db := mustOpen(t, dsn)
-	defer db.Close()
-	p, err := db.Post(t.Context(), "p")
-	if err != nil || p.Origin != nil {
-		t.Fatalf("Post = %+v, %v; want a native post", p, err)
-	}
-	c, err := db.Comment(t.Context(), "c")
-	if err != nil || c.Origin != nil {
-		t.Fatalf("Comment = %+v, %v; want a native comment", c, err)
-	}
-	counts, err := db.SourceCounts(t.Context())
-	if err != nil || len(counts) != 0 {
-		t.Errorf("SourceCounts = %v, %v; want none", counts, err)
-	}
-	up := &feed.Post{Title: "U", Content: "u", Origin: &feed.Origin{Source: "s", ID: "1"}}
-	if changed, err := db.UpsertPost(t.Context(), up); err != nil || !changed {
-		t.Errorf("UpsertPost after migration = %v, %v", changed, err)
-	}
+func TestMigrations(t *testing.T) {
+	pgtest.BaseDSN(t)
+	dsns := map[*testing.T]string{}
+	storetest.RunMigrations(t, func(t *testing.T, n int) storetest.OldSchema {
+		dsn, _ := pgtest.Schema(t)
+		dsns[t] = dsn
+		db := openAt(t, dsn, n)
+		return storetest.OldSchema{Store: db, DB: db.sql}
+	}, func(t *testing.T) store.Store {
+		return mustOpen(t, dsns[t])
+	})
 }
 
 func TestQueryPlans(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -71,35 +70,6 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// appliedMigrations lists the names recorded in schema_migrations, failing
-// the test if a version is recorded out of order or twice.
-func appliedMigrations(t *testing.T, db *DB) []string {
-	t.Helper()
-	rows, err := db.sql.QueryContext(t.Context(), `SELECT version, name FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		t.Fatalf("select schema_migrations: %v", err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var (
-			v    int
-			name string
-		)
-		if err := rows.Scan(&v, &name); err != nil {
-			t.Fatal(err)
-		}
-		if v != len(names)+1 {
-			t.Errorf("recorded version %d after %d others", v, len(names))
-		}
-		names = append(names, name)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return names
-}
-
 // migrationNames lists the embedded migrations' names.
 func migrationNames(t *testing.T) []string {
 	t.Helper()
@@ -118,7 +88,7 @@ func TestOpen_Migrations(t *testing.T) {
 	want := migrationNames(t)
 	dsn, _ := pgtest.Schema(t)
 	db := mustOpen(t, dsn)
-	if got := appliedMigrations(t, db); !slices.Equal(got, want) {
+	if got := storetest.AppliedMigrations(t, db.sql); !slices.Equal(got, want) {
 		t.Errorf("applied %q, want %q", got, want)
 	}
 	if err := db.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err != nil {
@@ -129,7 +99,7 @@ func TestOpen_Migrations(t *testing.T) {
 	t.Run("ReopenIsIdempotent", func(t *testing.T) {
 		for range 2 {
 			db := mustOpen(t, dsn)
-			if got := appliedMigrations(t, db); !slices.Equal(got, want) {
+			if got := storetest.AppliedMigrations(t, db.sql); !slices.Equal(got, want) {
 				t.Errorf("after reopen, applied %q, want %q", got, want)
 			}
 			if _, err := db.Post(t.Context(), "p"); err != nil {
@@ -176,7 +146,7 @@ func TestOpen_ConcurrentMigrate(t *testing.T) {
 			}
 			defer dbs[i].Close()
 		}
-		if got := appliedMigrations(t, dbs[0]); !slices.Equal(got, want) {
+		if got := storetest.AppliedMigrations(t, dbs[0].sql); !slices.Equal(got, want) {
 			t.Errorf("round %d: applied %q, want %q once each", round, got, want)
 		}
 		// Every replica works on the one schema.
@@ -234,81 +204,7 @@ func TestMigrations_SameAsSQLite(t *testing.T) {
 }
 
 func TestMigrations_Numbered(t *testing.T) {
-	// Read the directory itself, not only what go:embed picked up: a file
-	// misnamed 0002_x.sq would never run.
-	entries, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) == 0 {
-		t.Fatal("no migrations")
-	}
-	valid := regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
-	for i, e := range entries { // sorted by name
-		m := valid.FindStringSubmatch(e.Name())
-		if m == nil {
-			t.Errorf("migrations/%s: want a name like 0001_init.sql", e.Name())
-			continue
-		}
-		if want := fmt.Sprintf("%04d", i+1); m[1] != want {
-			t.Errorf("migrations/%s: want number %s; numbers run from 0001 without gaps or repeats", e.Name(), want)
-		}
-	}
-	if got := migrationNames(t); len(got) != len(entries) {
-		t.Errorf("embedded %d migrations, directory holds %d", len(got), len(entries))
-	}
-}
-
-func TestDB_Now(t *testing.T) {
-	db, _ := openTemp(t)
-	now := time.Date(2025, 2, 3, 4, 5, 6, 700_000_000, time.FixedZone("X", 3600))
-	db.Now = func() time.Time { return now }
-	want := time.Date(2025, 2, 3, 3, 5, 6, 0, time.UTC)
-
-	p := &feed.Post{Title: "P", Content: "c"}
-	if err := db.CreatePost(t.Context(), p); err != nil {
-		t.Fatalf("CreatePost: %v", err)
-	}
-	if !p.Published.Equal(want) || !p.Updated.Equal(want) {
-		t.Errorf("post times = %v, %v, want %v", p.Published, p.Updated, want)
-	}
-	c := &feed.Comment{PostID: p.ID, AuthorName: "A", Content: "c"}
-	if err := db.CreateComment(t.Context(), c); err != nil {
-		t.Fatalf("CreateComment: %v", err)
-	}
-	if !c.Published.Equal(want) || !c.Updated.Equal(want) {
-		t.Errorf("comment times = %v, %v, want %v", c.Published, c.Updated, want)
-	}
-	records, err := db.Changes(t.Context(), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range records {
-		if !r.At.Equal(want) {
-			t.Errorf("change %d At = %v, want %v", r.Seq, r.At, want)
-		}
-	}
-}
-
-func TestSchema_ParentOfSamePost(t *testing.T) {
-	// The store checks a reply's parent itself; the schema must hold the
-	// rule too, for any writer that bypasses those checks.
-	db, _ := openTemp(t)
-	for _, id := range []string{"p", "q"} {
-		if err := db.CreatePost(t.Context(), &feed.Post{ID: id, Title: id, Content: "c"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.CreateComment(t.Context(), &feed.Comment{ID: "c", PostID: "q", AuthorName: "A", Content: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, content, published, updated)
-		VALUES ('r', $1, $2, 'A', 'c', 0, 0)`
-	for _, tt := range []struct{ post, parent string }{{"p", "c"}, {"p", "nope"}, {"nope", ""}} {
-		if _, err := db.sql.ExecContext(t.Context(), insert, tt.post, nullable(tt.parent)); err == nil {
-			t.Errorf("schema accepted a comment on post %q with parent %q", tt.post, tt.parent)
-		}
-	}
+	storetest.CheckMigrationFiles(t, "migrations", len(migrationNames(t)))
 }
 
 func TestPosts_ByteOrder(t *testing.T) {

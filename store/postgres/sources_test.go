@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store/storetest"
 )
 
 func TestUpsert_UnchangedWithoutLocks(t *testing.T) {
@@ -13,23 +14,7 @@ func TestUpsert_UnchangedWithoutLocks(t *testing.T) {
 	// transaction holding the rows it would lock.
 	db, _ := openTemp(t)
 	ctx := t.Context()
-	post := &feed.Post{Title: "T", Content: "c", Origin: &feed.Origin{Source: "s", ID: "1"}}
-	if _, err := db.UpsertPost(ctx, post); err != nil {
-		t.Fatal(err)
-	}
-	// Both reply to c1: the reply to its parent, and c1 to itself, which
-	// malformed upstream data can say (the cycle is refused: c1 stays
-	// top-level).
-	parent := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "p", Origin: &feed.Origin{Source: "s", ID: "c1"}}
-	reply := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "r", Origin: &feed.Origin{Source: "s", ID: "c2"}}
-	for _, c := range []*feed.Comment{parent, reply} {
-		if _, err := db.UpsertComment(ctx, c, "c1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if reply.ParentID != parent.ID {
-		t.Fatalf("reply.ParentID = %q, want %q", reply.ParentID, parent.ID)
-	}
+	post, parent, reply := storetest.MirroredThread(t, db)
 
 	// FOR UPDATE conflicts with every lock the write transactions take
 	// (FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE).

@@ -8,74 +8,31 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/storetest"
 )
 
-func TestMigrate_0002Backfill(t *testing.T) {
-	// A database as feedd left it before 0002, with a thread three deep.
-	path := filepath.Join(t.TempDir(), "feedd.db")
-	sqlDB, err := sql.Open("sqlite", path+"?"+dsnParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := newDB(sqlDB, path)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.migrateTo(t.Context(), ms[:1]); err != nil {
-		old.Close()
-		t.Fatalf("migrate to 0001: %v", err)
-	}
-	for _, q := range []string{
-		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
-		`INSERT INTO posts (id, title, content, published, updated) VALUES ('q', 'Q', 'c', 0, 0)`,
-		`INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, content, published, updated)
-			VALUES ('c0', 'p', NULL, 'Ann', 'https://ann.example/', 'c', 1, 1),
-			       ('c1', 'p', 'c0', 'BOB', '', 'c', 2, 2),
-			       ('c2', 'p', 'c1', 'Ann', 'https://ann.example/', 'c', 3, 3),
-			       ('d0', 'p', NULL, 'Cy', '', 'c', 4, 4),
-			       ('d1', 'p', 'd0', 'Cy', '', 'c', 5, 5),
-			       ('e0', 'q', NULL, 'Cy', '', 'c', 6, 6)`,
-	} {
-		if _, err := old.db.ExecContext(t.Context(), q); err != nil {
-			old.Close()
+func TestMigrations(t *testing.T) {
+	paths := map[*testing.T]string{}
+	storetest.RunMigrations(t, func(t *testing.T, n int) storetest.OldSchema {
+		path := filepath.Join(t.TempDir(), "feedd.db")
+		paths[t] = path
+		sqlDB, err := sql.Open("sqlite", path+"?"+dsnParams)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	old.Close()
-
-	db := mustOpen(t, path)
-	defer db.Close()
-	post, err := db.Post(t.Context(), "p")
-	if err != nil {
-		t.Fatalf("Post: %v", err)
-	}
-	if post.Format != feed.FormatHTML {
-		t.Errorf("Format = %q, want html", post.Format)
-	}
-	comments, err := db.Comments(t.Context(), store.CommentFilter{})
-	if err != nil {
-		t.Fatalf("Comments: %v", err)
-	}
-	want := map[string]int{"c0": 0, "c1": 1, "c2": 2, "d0": 0, "d1": 1, "e0": 0}
-	if len(comments) != len(want) {
-		t.Errorf("got %d comments, want %d", len(comments), len(want))
-	}
-	for _, c := range comments {
-		if c.Depth != want[c.ID] || c.Status != feed.StatusApproved {
-			t.Errorf("comment %s: Depth %d, Status %q; want %d, approved", c.ID, c.Depth, c.Status, want[c.ID])
+		old := newDB(sqlDB, path)
+		ms, err := migrations()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, author := range [][2]string{{"ann", "https://ann.example/"}, {"Bob", ""}, {"CY", ""}} {
-		if ok, err := db.HasApprovedComment(t.Context(), author[0], author[1]); !ok || err != nil {
-			t.Errorf("HasApprovedComment(%q, %q) = %v, %v; want true", author[0], author[1], ok, err)
+		if err := old.migrateTo(t.Context(), ms[:n]); err != nil {
+			old.Close()
+			t.Fatalf("migrate to %s: %v", ms[n-1].Name, err)
 		}
-	}
-	// The backfilled database takes replies at the right depth.
-	c := &feed.Comment{PostID: "p", ParentID: "c2", AuthorName: "Dee", Content: "c"}
-	if err := db.CreateComment(t.Context(), c); err != nil || c.Depth != 3 {
-		t.Errorf("reply to c2: Depth %d, err %v; want 3", c.Depth, err)
-	}
+		return storetest.OldSchema{Store: old, DB: old.db}
+	}, func(t *testing.T) store.Store {
+		return mustOpen(t, paths[t])
+	})
 }
 
 func TestDB_NowAuthoring(t *testing.T) {

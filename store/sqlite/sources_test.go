@@ -2,66 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store/storetest"
 )
-
-func TestMigrate_0003Sources(t *testing.T) {
-	// A database as feedd left it before 0003, with a post and a comment.
-	path := filepath.Join(t.TempDir(), "feedd.db")
-	sqlDB, err := sql.Open("sqlite", path+"?"+dsnParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := newDB(sqlDB, path)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := old.migrateTo(t.Context(), ms[:2]); err != nil {
-		old.Close()
-		t.Fatalf("migrate to 0002: %v", err)
-	}
-	if err := old.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err == nil {
-		// CreatePost writes the origin columns, which 0002 lacks.
-		old.Close()
-		t.Fatal("CreatePost on a 0002 schema succeeded; the test no longer starts before 0003")
-	}
-	for _, q := range []string{
-		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
-		`INSERT INTO comments (id, post_id, author_name, content, published, updated) VALUES ('c', 'p', 'A', 'c', 1, 1)`,
-	} {
-		if _, err := old.db.ExecContext(t.Context(), q); err != nil {
-			old.Close()
-			t.Fatal(err)
-		}
-	}
-	old.Close()
-
-	db := mustOpen(t, path)
-	defer db.Close()
-	p, err := db.Post(t.Context(), "p")
-	if err != nil || p.Origin != nil {
-		t.Fatalf("Post = %+v, %v; want a native post", p, err)
-	}
-	c, err := db.Comment(t.Context(), "c")
-	if err != nil || c.Origin != nil {
-		t.Fatalf("Comment = %+v, %v; want a native comment", c, err)
-	}
-	counts, err := db.SourceCounts(t.Context())
-	if err != nil || len(counts) != 0 {
-		t.Errorf("SourceCounts = %v, %v; want none", counts, err)
-	}
-	up := &feed.Post{Title: "U", Content: "u", Origin: &feed.Origin{Source: "s", ID: "1"}}
-	if changed, err := db.UpsertPost(t.Context(), up); err != nil || !changed {
-		t.Errorf("UpsertPost after migration = %v, %v", changed, err)
-	}
-}
 
 func TestSources_QueryPlans(t *testing.T) {
 	// The upstream key lookups run on every entry of every poll: they must
@@ -214,23 +161,7 @@ func TestUpsert_UnchangedWithoutWriteLock(t *testing.T) {
 	// fails on a writer holding the database's write lock.
 	db, _ := openTemp(t)
 	ctx := t.Context()
-	post := &feed.Post{Title: "T", Content: "c", Origin: &feed.Origin{Source: "s", ID: "1"}}
-	if _, err := db.UpsertPost(ctx, post); err != nil {
-		t.Fatal(err)
-	}
-	// Both reply to c1: the reply to its parent, and c1 to itself, which
-	// malformed upstream data can say (the cycle is refused: c1 stays
-	// top-level).
-	parent := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "p", Origin: &feed.Origin{Source: "s", ID: "c1"}}
-	reply := &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "r", Origin: &feed.Origin{Source: "s", ID: "c2"}}
-	for _, c := range []*feed.Comment{parent, reply} {
-		if _, err := db.UpsertComment(ctx, c, "c1"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if reply.ParentID != parent.ID {
-		t.Fatalf("reply.ParentID = %q, want %q", reply.ParentID, parent.ID)
-	}
+	post, parent, reply := storetest.MirroredThread(t, db)
 
 	conn, err := db.db.Conn(ctx)
 	if err != nil {

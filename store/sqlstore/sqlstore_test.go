@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,6 +109,98 @@ func TestConflictNamesKey(t *testing.T) {
 			err = st.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"})
 			if feed.ErrorCode(err) != feed.ECONFLICT || strings.Contains(err.Error(), "source") {
 				t.Errorf("CreatePost of a taken id: %v, want ECONFLICT naming the id", err)
+			}
+		})
+	}
+}
+
+// core is the SQL core under an engine's store, and spell writes a query
+// with ? placeholders as that engine takes them.
+func core(st store.Store) (db *sqlstore.DB, spell func(string) string) {
+	switch st := st.(type) {
+	case *sqlite.DB:
+		return st.DB, func(q string) string { return q }
+	case *postgres.DB:
+		return st.DB, sqlstore.Rebind
+	}
+	panic(fmt.Sprintf("no SQL core under %T", st))
+}
+
+// The store takes default times from its Now, in UTC and whole seconds,
+// for posts, comments and the change log's records, and refuses a given
+// Updated before the Published it took.
+func TestNow(t *testing.T) {
+	for name, open := range engines {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			defer st.Close()
+			db, _ := core(st)
+			now := time.Date(2025, 2, 3, 4, 5, 6, 700_000_000, time.FixedZone("X", 3600))
+			db.Now = func() time.Time { return now }
+			want := time.Date(2025, 2, 3, 3, 5, 6, 0, time.UTC)
+
+			p := &feed.Post{Title: "P", Content: "c"}
+			if err := st.CreatePost(t.Context(), p); err != nil {
+				t.Fatalf("CreatePost: %v", err)
+			}
+			if !p.Published.Equal(want) || !p.Updated.Equal(want) {
+				t.Errorf("post times = %v, %v, want %v", p.Published, p.Updated, want)
+			}
+			c := &feed.Comment{PostID: p.ID, AuthorName: "A", Content: "c"}
+			if err := st.CreateComment(t.Context(), c); err != nil {
+				t.Fatalf("CreateComment: %v", err)
+			}
+			if !c.Published.Equal(want) || !c.Updated.Equal(want) {
+				t.Errorf("comment times = %v, %v, want %v", c.Published, c.Updated, want)
+			}
+			records, err := st.Changes(t.Context(), 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range records {
+				if !r.At.Equal(want) {
+					t.Errorf("change %d At = %v, want %v", r.Seq, r.At, want)
+				}
+			}
+			// A given Updated with the clock's Published: it must not precede it.
+			c = &feed.Comment{PostID: p.ID, AuthorName: "A", Content: "c", Updated: want.Add(-time.Hour)}
+			if got := feed.ErrorCode(st.CreateComment(t.Context(), c)); got != feed.EINVALID {
+				t.Errorf("Updated before the clock's Published: code %q, want %q", got, feed.EINVALID)
+			}
+		})
+	}
+}
+
+// The store checks a reply's parent itself; the schema must hold the rule
+// too, for any writer that bypasses those checks.
+func TestSchema_ParentOfSamePost(t *testing.T) {
+	for name, open := range engines {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			defer st.Close()
+			db, spell := core(st)
+			for _, id := range []string{"p", "q"} {
+				if err := st.CreatePost(t.Context(), &feed.Post{ID: id, Title: id, Content: "c"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.CreateComment(t.Context(), &feed.Comment{ID: "c", PostID: "q", AuthorName: "A", Content: "c"}); err != nil {
+				t.Fatal(err)
+			}
+			insert := spell(`INSERT INTO comments (id, post_id, parent_id, author_name, content, published, updated)
+				VALUES ('r', ?, ?, 'A', 'c', 0, 0)`)
+			for _, tt := range []struct{ post, parent string }{{"p", "c"}, {"p", "nope"}, {"nope", ""}} {
+				var parent any
+				if tt.parent != "" {
+					parent = tt.parent
+				}
+				err := db.Read(t.Context(), func(q sqlstore.Querier) error {
+					_, err := q.ExecContext(t.Context(), insert, tt.post, parent)
+					return err
+				})
+				if err == nil {
+					t.Errorf("schema accepted a comment on post %q with parent %q", tt.post, tt.parent)
+				}
 			}
 		})
 	}

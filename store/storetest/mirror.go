@@ -414,3 +414,27 @@ func testUpsertPost(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 }
+
+// MirroredThread stores on st, as the poller does, an upstream post
+// (source "s", id "1") with two comments: c1, which names itself as its
+// parent (malformed upstream data; the cycle is refused and it stays
+// top-level), and c2, a reply to c1. Tests of re-polls start from it.
+func MirroredThread(t *testing.T, st store.Store) (post *feed.Post, parent, reply *feed.Comment) {
+	t.Helper()
+	ctx := t.Context()
+	post = &feed.Post{Title: "T", Content: "c", Origin: &feed.Origin{Source: "s", ID: "1"}}
+	if _, err := st.UpsertPost(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	parent = &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "p", Origin: &feed.Origin{Source: "s", ID: "c1"}}
+	reply = &feed.Comment{PostID: post.ID, AuthorName: "A", Content: "r", Origin: &feed.Origin{Source: "s", ID: "c2"}}
+	for _, c := range []*feed.Comment{parent, reply} {
+		if _, err := st.UpsertComment(ctx, c, "c1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reply.ParentID != parent.ID {
+		t.Fatalf("reply.ParentID = %q, want %q", reply.ParentID, parent.ID)
+	}
+	return post, parent, reply
+}

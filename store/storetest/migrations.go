@@ -1,0 +1,184 @@
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
+)
+
+// OldSchema is a backend's database as an older feedd left it: a store
+// whose schema holds only its first migrations, and the database under it
+// for the rows that schema held (written with the older columns alone).
+type OldSchema struct {
+	Store store.Store
+	DB    *sql.DB
+}
+
+// RunMigrations checks, on one backend, that each migration that changed
+// existing rows carries them over: it fills a schema left at the migration
+// before with rows as feedd then wrote them, and reads them back through a
+// store opened at the newest schema, which migrates on open.
+//
+// old opens a new database at its first n migrations; reopen opens that
+// same database (of the same t) at the newest schema. RunMigrations closes
+// every store they return.
+func RunMigrations(t *testing.T, old func(t *testing.T, n int) OldSchema, reopen func(t *testing.T) store.Store) {
+	t.Run("0002Backfill", func(t *testing.T) { testMigrate0002(t, old, reopen) })
+	t.Run("0003Sources", func(t *testing.T) { testMigrate0003(t, old, reopen) })
+}
+
+// fill runs the statements on the old schema and closes it.
+func fill(t *testing.T, o OldSchema, stmts ...string) {
+	t.Helper()
+	defer o.Store.Close()
+	for _, q := range stmts {
+		if _, err := o.DB.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testMigrate0002(t *testing.T, old func(t *testing.T, n int) OldSchema, reopen func(t *testing.T) store.Store) {
+	// A database as feedd left it before 0002, with a thread three deep.
+	fill(t, old(t, 1),
+		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
+		`INSERT INTO posts (id, title, content, published, updated) VALUES ('q', 'Q', 'c', 0, 0)`,
+		`INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, content, published, updated)
+			VALUES ('c0', 'p', NULL, 'Ann', 'https://ann.example/', 'c', 1, 1),
+			       ('c1', 'p', 'c0', 'BOB', '', 'c', 2, 2),
+			       ('c2', 'p', 'c1', 'Ann', 'https://ann.example/', 'c', 3, 3),
+			       ('d0', 'p', NULL, 'Cy', '', 'c', 4, 4),
+			       ('d1', 'p', 'd0', 'Cy', '', 'c', 5, 5),
+			       ('e0', 'q', NULL, 'Cy', '', 'c', 6, 6)`)
+
+	db := reopen(t)
+	defer db.Close()
+	post, err := db.Post(t.Context(), "p")
+	if err != nil {
+		t.Fatalf("Post: %v", err)
+	}
+	if post.Format != feed.FormatHTML {
+		t.Errorf("Format = %q, want html", post.Format)
+	}
+	comments, err := db.Comments(t.Context(), store.CommentFilter{})
+	if err != nil {
+		t.Fatalf("Comments: %v", err)
+	}
+	want := map[string]int{"c0": 0, "c1": 1, "c2": 2, "d0": 0, "d1": 1, "e0": 0}
+	if len(comments) != len(want) {
+		t.Errorf("got %d comments, want %d", len(comments), len(want))
+	}
+	for _, c := range comments {
+		if c.Depth != want[c.ID] || c.Status != feed.StatusApproved {
+			t.Errorf("comment %s: Depth %d, Status %q; want %d, approved", c.ID, c.Depth, c.Status, want[c.ID])
+		}
+	}
+	for _, author := range [][2]string{{"ann", "https://ann.example/"}, {"Bob", ""}, {"CY", ""}} {
+		if ok, err := db.HasApprovedComment(t.Context(), author[0], author[1]); !ok || err != nil {
+			t.Errorf("HasApprovedComment(%q, %q) = %v, %v; want true", author[0], author[1], ok, err)
+		}
+	}
+	// The backfilled database takes replies at the right depth.
+	c := &feed.Comment{PostID: "p", ParentID: "c2", AuthorName: "Dee", Content: "c"}
+	if err := db.CreateComment(t.Context(), c); err != nil || c.Depth != 3 {
+		t.Errorf("reply to c2: Depth %d, err %v; want 3", c.Depth, err)
+	}
+}
+
+func testMigrate0003(t *testing.T, old func(t *testing.T, n int) OldSchema, reopen func(t *testing.T) store.Store) {
+	// A database as feedd left it before 0003, with a post and a comment.
+	o := old(t, 2)
+	if err := o.Store.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err == nil {
+		// CreatePost writes the origin columns, which 0002 lacks.
+		o.Store.Close()
+		t.Fatal("CreatePost on a 0002 schema succeeded; the test no longer starts before 0003")
+	}
+	fill(t, o,
+		`INSERT INTO posts (id, title, content, published, updated) VALUES ('p', 'P', 'c', 0, 0)`,
+		`INSERT INTO comments (id, post_id, author_name, content, published, updated) VALUES ('c', 'p', 'A', 'c', 1, 1)`)
+
+	db := reopen(t)
+	defer db.Close()
+	p, err := db.Post(t.Context(), "p")
+	if err != nil || p.Origin != nil {
+		t.Fatalf("Post = %+v, %v; want a native post", p, err)
+	}
+	c, err := db.Comment(t.Context(), "c")
+	if err != nil || c.Origin != nil {
+		t.Fatalf("Comment = %+v, %v; want a native comment", c, err)
+	}
+	counts, err := db.SourceCounts(t.Context())
+	if err != nil || len(counts) != 0 {
+		t.Errorf("SourceCounts = %v, %v; want none", counts, err)
+	}
+	up := &feed.Post{Title: "U", Content: "u", Origin: &feed.Origin{Source: "s", ID: "1"}}
+	if changed, err := db.UpsertPost(t.Context(), up); err != nil || !changed {
+		t.Errorf("UpsertPost after migration = %v, %v", changed, err)
+	}
+}
+
+// AppliedMigrations lists the names recorded in a database's
+// schema_migrations, failing the test if a version is recorded out of
+// order or twice.
+func AppliedMigrations(t testing.TB, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), `SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatalf("select schema_migrations: %v", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var (
+			v    int
+			name string
+		)
+		if err := rows.Scan(&v, &name); err != nil {
+			t.Fatal(err)
+		}
+		if v != len(names)+1 {
+			t.Errorf("recorded version %d after %d others", v, len(names))
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// CheckMigrationFiles checks a backend's migrations directory dir: every
+// file is named NNNN_name.sql, numbered from 0001 without gaps or repeats,
+// and embedded is how many of them the backend embeds. It reads the
+// directory itself, not only what go:embed picked up: a file misnamed
+// 0002_x.sq would never run.
+func CheckMigrationFiles(t *testing.T, dir string, embedded int) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 {
+		t.Fatal("no migrations")
+	}
+	valid := regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
+	for i, e := range entries { // sorted by name
+		m := valid.FindStringSubmatch(e.Name())
+		if m == nil {
+			t.Errorf("%s/%s: want a name like 0001_init.sql", dir, e.Name())
+			continue
+		}
+		if want := fmt.Sprintf("%04d", i+1); m[1] != want {
+			t.Errorf("%s/%s: want number %s; numbers run from 0001 without gaps or repeats", dir, e.Name(), want)
+		}
+	}
+	if embedded != len(entries) {
+		t.Errorf("embedded %d migrations, directory holds %d", embedded, len(entries))
+	}
+}
