@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"slices"
@@ -85,43 +86,14 @@ func migrationNames(t *testing.T) []string {
 }
 
 func TestOpen_Migrations(t *testing.T) {
-	want := migrationNames(t)
 	dsn, _ := pgtest.Schema(t)
-	db := mustOpen(t, dsn)
-	if got := storetest.AppliedMigrations(t, db.sql); !slices.Equal(got, want) {
-		t.Errorf("applied %q, want %q", got, want)
-	}
-	if err := db.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err != nil {
-		t.Fatalf("CreatePost: %v", err)
-	}
-	db.Close()
-
-	t.Run("ReopenIsIdempotent", func(t *testing.T) {
-		for range 2 {
-			db := mustOpen(t, dsn)
-			if got := storetest.AppliedMigrations(t, db.sql); !slices.Equal(got, want) {
-				t.Errorf("after reopen, applied %q, want %q", got, want)
-			}
-			if _, err := db.Post(t.Context(), "p"); err != nil {
-				t.Errorf("Post after reopen: %v", err)
-			}
-			db.Close()
-		}
-	})
-
-	t.Run("NewerSchema", func(t *testing.T) {
-		db := mustOpen(t, dsn)
-		_, err := db.sql.ExecContext(t.Context(),
-			`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from_the_future.sql', 0)`, len(want)+1)
-		db.Close()
+	storetest.RunOpen(t, migrationNames(t), func(t *testing.T) (store.Store, *sql.DB, error) {
+		db, err := Open(t.Context(), dsn)
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
-		if db, err := Open(t.Context(), dsn); err == nil {
-			db.Close()
-			t.Fatal("Open of a schema from a newer feedd succeeded")
-		}
-	})
+		return db, db.sql, nil
+	}, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from_the_future.sql', 0)`)
 }
 
 func TestOpen_ConcurrentMigrate(t *testing.T) {

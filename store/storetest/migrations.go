@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/feedd/feedd/feed"
@@ -181,4 +182,56 @@ func CheckMigrationFiles(t *testing.T, dir string, embedded int) {
 	if embedded != len(entries) {
 		t.Errorf("embedded %d migrations, directory holds %d", embedded, len(entries))
 	}
+}
+
+// RunOpen checks that opening a backend's database migrates it to want
+// (the names of its migrations in order) once, that reopening it applies
+// nothing again and keeps the data, and that a database a newer feedd
+// migrated further is refused. open opens the same database on every call
+// (empty on the first) and returns the store with the database under it;
+// future is the statement that records one more migration, with the
+// version as its one parameter, in the backend's placeholders.
+func RunOpen(t *testing.T, want []string, open func(t *testing.T) (store.Store, *sql.DB, error), future string) {
+	mustOpen := func(t *testing.T) (store.Store, *sql.DB) {
+		t.Helper()
+		st, db, err := open(t)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return st, db
+	}
+	st, db := mustOpen(t)
+	if got := AppliedMigrations(t, db); !slices.Equal(got, want) {
+		t.Errorf("applied %q, want %q", got, want)
+	}
+	if err := st.CreatePost(t.Context(), &feed.Post{ID: "p", Title: "P", Content: "c"}); err != nil {
+		t.Fatalf("CreatePost: %v", err)
+	}
+	st.Close()
+
+	t.Run("ReopenIsIdempotent", func(t *testing.T) {
+		for range 2 {
+			st, db := mustOpen(t)
+			if got := AppliedMigrations(t, db); !slices.Equal(got, want) {
+				t.Errorf("after reopen, applied %q, want %q", got, want)
+			}
+			if _, err := st.Post(t.Context(), "p"); err != nil {
+				t.Errorf("Post after reopen: %v", err)
+			}
+			st.Close()
+		}
+	})
+
+	t.Run("NewerSchema", func(t *testing.T) {
+		st, db := mustOpen(t)
+		_, err := db.ExecContext(t.Context(), future, len(want)+1)
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, _, err := open(t); err == nil {
+			st.Close()
+			t.Fatal("Open of a database from a newer feedd succeeded")
+		}
+	})
 }
