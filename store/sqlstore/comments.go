@@ -212,6 +212,29 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 
 // Comments returns the live comments f selects, in f's order.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
+	if f.Place != nil {
+		where, args, err := commentsWhere(f)
+		if err != nil {
+			return nil, err
+		}
+		s := selection{columns: commentColumns, a: "c", where: where, args: args, orderBy: f.OrderBy, total: commentsTotal(f)}
+		var empty func(q Querier) error
+		if f.PostID != "" {
+			// As below: tell an empty thread from no post, or a deleted one.
+			empty = func(q Querier) error {
+				_, err := db.livePost(ctx, q, f.PostID)
+				return err
+			}
+		}
+		comments, err := placed(ctx, db, s, f.Place, empty, func(row scanner) (*feed.Comment, error) {
+			c, _, err := scanComment(row)
+			return c, err
+		})
+		if err != nil {
+			return nil, errorf(err, "select comments: %w", err)
+		}
+		return comments, nil
+	}
 	query, args, err := db.commentsQuery(f)
 	if err != nil {
 		return nil, err
@@ -298,7 +321,7 @@ func (db *DB) CountComments(ctx context.Context, f store.CommentFilter) (int, er
 	}
 	var n int
 	err = db.Read(ctx, func(q Querier) error {
-		if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) `+where), args...).Scan(&n); err != nil {
+		if n, err = db.count(ctx, q, commentsTotal(f), where, args); err != nil {
 			return fmt.Errorf("count comments: %w", err)
 		}
 		if n == 0 && f.PostID != "" {
@@ -408,9 +431,12 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 	}
 	// The ids go in as one list parameter, so that no list of posts can
 	// exceed the engines' limits on bound parameters.
-	query := `SELECT post_id, COUNT(*), MAX(updated) FROM comments
-		WHERE ` + fmt.Sprintf(db.d.InList, "post_id") + ` AND deleted_at IS NULL AND status = 'approved'
-		GROUP BY post_id`
+	// The counts are the threads' rows of totals; the newest Updated is
+	// the first entry of comments_thread_updated_idx under each.
+	query := `SELECT t.key, t.n, (SELECT c.updated FROM comments c
+			WHERE c.post_id = t.key AND c.status = 'approved' AND c.deleted_at IS NULL
+			ORDER BY c.updated DESC, c.id DESC LIMIT 1)
+		FROM totals t WHERE t.kind = 'thread' AND ` + fmt.Sprintf(db.d.InList, "t.key") + ` AND t.n > 0`
 	err := db.Read(ctx, func(q Querier) error {
 		clear(counts)
 		return db.each(ctx, q, query, []any{db.d.List(postIDs)}, func(rows *sql.Rows) error {

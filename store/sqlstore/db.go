@@ -320,8 +320,17 @@ func (tx *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
 // (SQLite's writers are serialized by BEGIN IMMEDIATE).
 func (tx *Tx) change(ctx context.Context, at time.Time, postID, commentID string) error {
 	if l := tx.db.d.ChangeLock; l != "" && !tx.locked {
+		// The lock ends the batch of the write's statements, and the
+		// record goes in a round trip of its own: a pgx batch prepares
+		// its new statements before it runs any, and preparing the
+		// append locks the change log, which another writer's lock would
+		// then wait for while this write waits for that writer's rows of
+		// totals (migration 0007).
 		tx.queue(l)
 		tx.locked = true
+		if err := tx.flush(ctx); err != nil {
+			return err
+		}
 	}
 	tx.queued = append(tx.queued, Stmt{Query: tx.db.q(tx.db.d.AppendChange), Args: []any{at.Unix(), postID, commentID}, Dest: []any{&tx.seq}})
 	return tx.flush(ctx)
