@@ -431,12 +431,7 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 	}
 	// The ids go in as one list parameter, so that no list of posts can
 	// exceed the engines' limits on bound parameters.
-	// The counts are the threads' rows of totals; the newest Updated is
-	// the first entry of comments_thread_updated_idx under each.
-	query := `SELECT t.key, t.n, (SELECT c.updated FROM comments c
-			WHERE c.post_id = t.key AND c.status = 'approved' AND c.deleted_at IS NULL
-			ORDER BY c.updated DESC, c.id DESC LIMIT 1)
-		FROM totals t WHERE t.kind = 'thread' AND ` + fmt.Sprintf(db.d.InList, "t.key") + ` AND t.n > 0`
+	query := db.threadStatsQuery()
 	err := db.Read(ctx, func(q Querier) error {
 		clear(counts)
 		return db.each(ctx, q, query, []any{db.d.List(postIDs)}, func(rows *sql.Rows) error {
@@ -454,4 +449,14 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 		return nil, fmt.Errorf("count comments: %w", err)
 	}
 	return counts, nil
+}
+
+// threadStatsQuery is ThreadStats' query, of one list parameter: the
+// counts are the threads' rows of totals, and the newest Updated the first
+// entry of comments_thread_updated_idx under each.
+func (db *DB) threadStatsQuery() string {
+	return `SELECT t.key, t.n, (SELECT c.updated FROM comments c
+			WHERE c.post_id = t.key AND c.status = 'approved' AND c.deleted_at IS NULL
+			ORDER BY c.updated DESC, c.id DESC LIMIT 1)
+		FROM totals t WHERE t.kind = 'thread' AND ` + fmt.Sprintf(db.d.InList, "t.key") + ` AND t.n > 0`
 }
