@@ -196,7 +196,7 @@ func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 // transaction: ENOTFOUND when there is none, EGONE when it or its post was
 // deleted.
 func (db *DB) liveComment(ctx context.Context, q Querier, id string) (*feed.Comment, error) {
-	c, deleted, err := scanComment(q.QueryRowContext(ctx, db.q(commentByID), id))
+	c, deleted, err := scanComment(db.on(q).QueryRowContext(ctx, db.q(commentByID), id))
 	return live(c, deleted, err, "comment", id)
 }
 

@@ -118,7 +118,8 @@ type DB struct {
 	sql      *sql.DB
 	d        *Dialect
 	queries  sync.Map // query as written → as the dialect spells it
-	postCols string   // a post from posts p with its categories (a JSON array), origin, and deletion: see New
+	stmts    stmtCache
+	postCols string // a post from posts p with its categories (a JSON array), origin, and deletion: see New
 
 	mu     sync.Mutex                            // guards subs and closed
 	subs   map[chan store.WatchEvent]func() bool // each Watch's channel and the stop of its AfterFunc
@@ -146,6 +147,7 @@ func (db *DB) Close() error {
 		close(ch)
 	}
 	db.mu.Unlock()
+	db.stmts.close()
 	return db.sql.Close()
 }
 
@@ -471,7 +473,7 @@ func (e extra) Scan(dest ...any) error { return e.row.Scan(append(dest, e.dest..
 
 // each runs query through q and calls f on each row.
 func (db *DB) each(ctx context.Context, q Querier, query string, args []any, f func(rows *sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	rows, err := db.on(q).QueryContext(ctx, db.q(query), args...)
 	if err != nil {
 		return err
 	}
@@ -501,6 +503,85 @@ func list[T any](ctx context.Context, db *DB, query string, args []any, scan fun
 // one reads the single row of query into dest, through a retried read.
 func (db *DB) one(ctx context.Context, query string, args []any, dest ...any) error {
 	return db.Read(ctx, func(q Querier) error {
-		return q.QueryRowContext(ctx, db.q(query), args...).Scan(dest...)
+		return db.on(q).QueryRowContext(ctx, db.q(query), args...).Scan(dest...)
 	})
+}
+
+// on returns q, or for reads through the pool itself (SQLite's, which
+// are not retried) a Querier that runs each query as a statement
+// prepared once: parsing and planning a render's few queries again on
+// every read was about a quarter of a cold thread render's time.
+// PostgreSQL's reads go through a connection, and pgx keeps prepared
+// statements of its own.
+func (db *DB) on(q Querier) Querier {
+	if q == Querier(db.sql) && db.sql != nil {
+		return preparing{db}
+	}
+	return q
+}
+
+// preparing runs queries through the pool as statements prepared once.
+type preparing struct{ db *DB }
+
+func (p preparing) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return p.db.sql.ExecContext(ctx, query, args...)
+}
+
+func (p preparing) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.db.stmts.get(ctx, p.db.sql, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.sql.QueryContext(ctx, query, args...)
+}
+
+func (p preparing) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.db.stmts.get(ctx, p.db.sql, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.sql.QueryRowContext(ctx, query, args...)
+}
+
+// stmtCache holds prepared statements by query, at most maxStmts: the
+// store's reads are a few dozen shapes, and a shape past the bound runs
+// unprepared.
+type stmtCache struct {
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	closed bool
+}
+
+const maxStmts = 256
+
+// get returns the statement of query, prepared on sqlDB, or nil when it
+// cannot be kept (or prepared: the caller's query then reports why).
+func (c *stmtCache) get(ctx context.Context, sqlDB *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if c.closed || len(c.m) >= maxStmts {
+		return nil
+	}
+	// Prepared without ctx's deadline: the statement outlives the call.
+	st, err := sqlDB.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	if c.m == nil {
+		c.m = make(map[string]*sql.Stmt)
+	}
+	c.m[query] = st
+	return st
+}
+
+// close closes the statements; later gets return nil.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }

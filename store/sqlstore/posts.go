@@ -115,7 +115,7 @@ func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 // livePost reads a post through a connection or a transaction: ENOTFOUND
 // when there is none, EGONE when it was deleted.
 func (db *DB) livePost(ctx context.Context, q Querier, id string) (*feed.Post, error) {
-	p, deleted, err := scanPost(q.QueryRowContext(ctx, db.q(`SELECT `+db.postCols+` FROM posts p WHERE p.id = ?`), id))
+	p, deleted, err := scanPost(db.on(q).QueryRowContext(ctx, db.q(`SELECT `+db.postCols+` FROM posts p WHERE p.id = ?`), id))
 	return live(p, deleted, err, "post", id)
 }
 

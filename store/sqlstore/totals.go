@@ -71,7 +71,7 @@ func (db *DB) count(ctx context.Context, q Querier, t total, where string, args 
 		query, args = totalQuery, []any{t.kind, t.key}
 	}
 	var n int
-	err := q.QueryRowContext(ctx, db.q(query), args...).Scan(&n)
+	err := db.on(q).QueryRowContext(ctx, db.q(query), args...).Scan(&n)
 	return n, err
 }
 
@@ -125,16 +125,67 @@ func (db *DB) windowQuery(s selection, skip, n int, ascending bool) (string, []a
 // when the size it reads is not the one the window was placed by, a write
 // came between, and the read is placed again. empty runs when the
 // selection has no entries.
+//
+// A selection with a row of totals is read first from its newest entry,
+// headRead entries with the size: a head, or the whole of a short
+// selection (a thread), is then in hand after one statement.
 func placed[T any](ctx context.Context, db *DB, s selection, place func(int) (store.Window, error),
 	empty func(q Querier) error, scan func(scanner) (T, error)) ([]T, error) {
 	var out []T
 	err := db.Read(ctx, func(q Querier) error {
-		total, err := db.count(ctx, q, s.total, s.where, s.args)
-		if err != nil {
-			return fmt.Errorf("count: %w", err)
+		// read reads skip then n entries, and the size where s has a
+		// row of totals (else it keeps size).
+		read := func(skip, n int, ascending bool, size int) ([]T, int, error) {
+			query, args, err := db.windowQuery(s, skip, n, ascending)
+			if err != nil {
+				return nil, 0, err
+			}
+			var rows []T
+			err = db.each(ctx, q, query, args, func(r *sql.Rows) error {
+				var row scanner = r
+				if s.total.kind != "" {
+					row = extra{r, []any{&size}}
+				}
+				v, err := scan(row)
+				rows = append(rows, v)
+				return err
+			})
+			return rows, size, err
+		}
+		var total int
+		if s.total.kind != "" {
+			first, seen, err := read(0, headRead, false, 0)
+			if err != nil {
+				return err
+			}
+			if len(first) == 0 {
+				seen = 0 // none in this snapshot: the selection is empty
+			}
+			if seen == 0 && empty != nil {
+				if err := empty(q); err != nil {
+					return err
+				}
+			}
+			w, err := place(seen)
+			if err != nil {
+				return err
+			}
+			skip, n, ascending := nearer(w, seen)
+			if ascending {
+				skip = seen - skip - n // from the newest
+			}
+			if n <= 0 || skip+n <= len(first) {
+				out = first[skip : skip+max(n, 0)]
+				return nil
+			}
+			total = seen
+		} else {
+			var err error
+			if total, err = db.count(ctx, q, s.total, s.where, s.args); err != nil {
+				return fmt.Errorf("count: %w", err)
+			}
 		}
 		for attempt := 0; ; attempt++ {
-			out = out[:0]
 			if total == 0 && empty != nil {
 				if err := empty(q); err != nil {
 					return err
@@ -146,26 +197,14 @@ func placed[T any](ctx context.Context, db *DB, s selection, place func(int) (st
 			}
 			skip, n, ascending := nearer(w, total)
 			if n <= 0 {
+				out = nil
 				return nil
 			}
-			query, args, err := db.windowQuery(s, skip, n, ascending)
+			rows, seen, err := read(skip, n, ascending, total)
 			if err != nil {
 				return err
 			}
-			seen := total
-			err = db.each(ctx, q, query, args, func(rows *sql.Rows) error {
-				var row scanner = rows
-				if s.total.kind != "" {
-					row = extra{rows, []any{&seen}}
-				}
-				v, err := scan(row)
-				out = append(out, v)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if len(out) == 0 && s.total.kind != "" {
+			if len(rows) == 0 && s.total.kind != "" {
 				// No row to read the size from: read it again.
 				if seen, err = db.count(ctx, q, s.total, s.where, s.args); err != nil {
 					return fmt.Errorf("count: %w", err)
@@ -173,8 +212,9 @@ func placed[T any](ctx context.Context, db *DB, s selection, place func(int) (st
 			}
 			if seen == total || attempt == maxPlacings {
 				if ascending {
-					slices.Reverse(out)
+					slices.Reverse(rows)
 				}
+				out = rows
 				return nil
 			}
 			total = seen
@@ -182,6 +222,10 @@ func placed[T any](ctx context.Context, db *DB, s selection, place func(int) (st
 	})
 	return out, err
 }
+
+// headRead is how many of its newest entries placed reads of a selection
+// first: the largest head of pages of 25 (49), and some.
+const headRead = 64
 
 // maxPlacings bounds how often placed places a read again: each time,
 // writes to the very selection came between two statements. The last
