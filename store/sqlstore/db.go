@@ -273,7 +273,9 @@ func (tx *Tx) flush(ctx context.Context) error {
 	for _, st := range stmts {
 		var err error
 		if st.Dest != nil {
-			err = tx.Tx.QueryRowContext(ctx, st.Query, st.Args...).Scan(st.Dest...)
+			err = tx.queryRow(ctx, st.Query, st.Args...).Scan(st.Dest...)
+		} else if p := tx.prepared(ctx, st.Query); p != nil {
+			_, err = p.ExecContext(ctx, st.Args...)
 		} else {
 			_, err = tx.Tx.ExecContext(ctx, st.Query, st.Args...)
 		}
@@ -298,6 +300,9 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	if err := tx.flush(ctx); err != nil {
 		return nil, err
 	}
+	if p := tx.prepared(ctx, query); p != nil {
+		return p.QueryContext(ctx, args...)
+	}
 	return tx.Tx.QueryContext(ctx, query, args...)
 }
 
@@ -305,7 +310,31 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	if err := tx.flush(ctx); err != nil && tx.err == nil {
 		tx.err = err
 	}
+	return tx.queryRow(ctx, query, args...)
+}
+
+// queryRow runs query in the transaction, as a prepared statement where
+// reads are (see on).
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if p := tx.prepared(ctx, query); p != nil {
+		return p.QueryRowContext(ctx, args...)
+	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepared returns query as a statement of the transaction, prepared once
+// on the pool, where the pool's reads run so (SQLite's: see on); nil
+// otherwise. The transaction's ExecContext, which migrations send whole
+// scripts through, runs its query as it is.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if tx.conn != nil || tx.db.on(tx.db.sql) == Querier(tx.db.sql) {
+		return nil
+	}
+	st := tx.db.stmts.get(ctx, tx.db.sql, query)
+	if st == nil {
+		return nil
+	}
+	return tx.Tx.StmtContext(ctx, st)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
