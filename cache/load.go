@@ -23,32 +23,6 @@ type feedData struct {
 	digest   []render.DigestPeriod // KindDigest
 }
 
-// window is the part of a feed's selection one document shows: an
-// ascending offset and count (heads, pages, archives), or for a query the
-// Blogger parameters themselves.
-//
-// A head is open-ended: it reads every entry from its offset on, not the
-// count that the total gives. The total and the entries are two reads, and
-// an entry written between them (in the same second, with an id that
-// sorts before an older one) would otherwise push an entry that was there
-// before both reads out of the window: a request that must see its own
-// write (cache.Sync) could be handed a head without it. Open-ended, such
-// a head holds one entry more, for as long as it lives: the write's
-// change-log record invalidates it.
-type window struct {
-	ascending     bool
-	offset, limit int
-	open          bool
-}
-
-// queryLimit is the store filter's Limit of w: 0 (none) when open.
-func (w window) queryLimit() int {
-	if w.open {
-		return 0
-	}
-	return w.limit
-}
-
 // load reads what document v of feed ref shows from the store: the
 // entries, the tombstones of a head (at most a page of them, like the
 // entries), and the counts that place the document among the feed's pages
@@ -87,9 +61,10 @@ func (c *Cache) load(ctx context.Context, ref feed.Ref, v feed.View) (*feedData,
 	return &d, nil
 }
 
-// place returns the window of document v of a selection of total entries,
-// and its Nav; ENOTFOUND for a page or archive that does not exist.
-func (c *Cache) place(v feed.View, total int) (window, render.Nav, error) {
+// place returns the window of document v of a selection of total entries
+// (see store.PostFilter.Place), and its Nav; ENOTFOUND for a page or
+// archive that does not exist.
+func (c *Cache) place(v feed.View, total int) (store.Window, render.Nav, error) {
 	l := feed.Layout{Total: total, Size: c.opts.PageSize}
 	nav := render.Nav{Layout: l}
 	if v.IsQuery() {
@@ -98,24 +73,34 @@ func (c *Cache) place(v feed.View, total int) (window, render.Nav, error) {
 		if n <= 0 {
 			n = c.opts.PageSize
 		}
-		return window{offset: max(v.StartIndex-1, 0), limit: n}, nav, nil
+		return store.Window{Offset: max(v.StartIndex-1, 0), Limit: n}, nav, nil
 	}
 	k := v.Archive
 	if v.Page > 1 {
 		var ok bool
 		if k, ok = l.PageArchive(v.Page); !ok {
-			return window{}, nav, feed.Errorf(feed.ENOTFOUND, "page %d: the feed has %d", v.Page, l.Pages())
+			return store.Window{}, nav, feed.Errorf(feed.ENOTFOUND, "page %d: the feed has %d", v.Page, l.Pages())
 		}
 	}
 	if k > 0 {
 		off, n, ok := l.Archive(k)
 		if !ok {
-			return window{}, nav, feed.Errorf(feed.ENOTFOUND, "archive %d: the feed has %d", k, l.Archives())
+			return store.Window{}, nav, feed.Errorf(feed.ENOTFOUND, "archive %d: the feed has %d", k, l.Archives())
 		}
-		return window{ascending: true, offset: off, limit: n}, nav, nil
+		return store.Window{Ascending: true, Offset: off, Limit: n}, nav, nil
 	}
 	off, n := l.Head()
-	return window{ascending: true, offset: off, limit: n, open: true}, nav, nil
+	return store.Window{Ascending: true, Offset: off, Limit: n}, nav, nil
+}
+
+// placer returns the Place of a store filter for document v, which keeps
+// the Nav of the size it was last given in nav.
+func (c *Cache) placer(v feed.View, nav *render.Nav) func(int) (store.Window, error) {
+	return func(total int) (store.Window, error) {
+		w, n, err := c.place(v, total)
+		*nav = n
+		return w, err
+	}
 }
 
 // loadPosts reads document v of the posts feed (or of a category or
@@ -127,23 +112,13 @@ func (c *Cache) loadPosts(ctx context.Context, v feed.View, d *feedData) error {
 		f.UpdatedMin, f.UpdatedMax = v.UpdatedMin, v.UpdatedMax
 		f.OrderBy = v.OrderBy
 	}
-	total, err := c.st.CountPosts(ctx, f)
-	if err != nil {
-		return fmt.Errorf("count posts: %w", err)
-	}
-	w, nav, err := c.place(v, total)
-	if err != nil {
-		return err
-	}
-	d.nav = nav
-	if w.limit > 0 {
-		f.Offset, f.Limit, f.Ascending = w.offset, w.queryLimit(), w.ascending
-		if d.posts, err = c.st.Posts(ctx, f); err != nil {
-			return fmt.Errorf("load posts: %w", err)
-		}
-		if w.ascending {
-			slices.Reverse(d.posts) // documents show the newest first
-		}
+	// The size and the entries come from one snapshot (Place), so that
+	// a head holds every entry written before it was read: a request that
+	// must see its own write (cache.Sync) finds it there.
+	f.Place = c.placer(v, &d.nav)
+	var err error
+	if d.posts, err = c.st.Posts(ctx, f); err != nil {
+		return fmt.Errorf("load posts: %w", err)
 	}
 	if c.opts.CommentCounts && len(d.posts) > 0 {
 		ids := make([]string, len(d.posts))
@@ -166,24 +141,10 @@ func (c *Cache) loadComments(ctx context.Context, ref feed.Ref, v feed.View, d *
 		f.UpdatedMin, f.UpdatedMax = v.UpdatedMin, v.UpdatedMax
 		f.OrderBy = v.OrderBy
 	}
-	total, err := c.st.CountComments(ctx, f)
-	if err != nil {
-		return fmt.Errorf("count comments of %s: %w", ref, err)
-	}
-	w, nav, err := c.place(v, total)
-	if err != nil {
-		return err
-	}
-	d.nav = nav
-	if w.limit == 0 {
-		return nil
-	}
-	f.Offset, f.Limit, f.Ascending = w.offset, w.queryLimit(), w.ascending
+	f.Place = c.placer(v, &d.nav) // as in loadPosts
+	var err error
 	if d.comments, err = c.st.Comments(ctx, f); err != nil {
 		return fmt.Errorf("load comments of %s: %w", ref, err)
-	}
-	if w.ascending {
-		slices.Reverse(d.comments)
 	}
 	return nil
 }

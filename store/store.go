@@ -227,6 +227,25 @@ type PostFilter struct {
 
 	PublishedMin, PublishedMax time.Time
 	UpdatedMin, UpdatedMax     time.Time
+
+	// Place, when set, picks the window of the selection to read from its
+	// size (CountPosts): Posts then reads that window, newest first, and
+	// ignores Limit, Offset, Ascending and Before. The last call of Place
+	// was given the size of the very snapshot the posts were read from,
+	// so that every post written before the read is in the selection it
+	// placed; it may be called again if the size moved. A Place error
+	// ends the read.
+	Place func(total int) (Window, error)
+}
+
+// Window is the part of a selection a placed read returns (PostFilter.Place):
+// Limit entries after skipping Offset, counted from the newest entry, or
+// from the oldest when Ascending; a Limit of 0 reads nothing. The store
+// reads it from whichever end is nearer, so that the cost is the
+// window's distance from an end, not the size of the selection.
+type Window struct {
+	Offset, Limit int
+	Ascending     bool
 }
 
 // Cursor is a position in a newest-first list: the Published and ID of the
@@ -251,6 +270,9 @@ type CommentFilter struct {
 
 	PublishedMin, PublishedMax time.Time
 	UpdatedMin, UpdatedMax     time.Time
+
+	// Place works as in PostFilter, with CountComments' size.
+	Place func(total int) (Window, error)
 }
 
 // PostUpdate holds the fields of a post to change; nil leaves one alone.

@@ -196,7 +196,7 @@ func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 // transaction: ENOTFOUND when there is none, EGONE when it or its post was
 // deleted.
 func (db *DB) liveComment(ctx context.Context, q Querier, id string) (*feed.Comment, error) {
-	c, deleted, err := scanComment(q.QueryRowContext(ctx, db.q(commentByID), id))
+	c, deleted, err := scanComment(db.on(q).QueryRowContext(ctx, db.q(commentByID), id))
 	return live(c, deleted, err, "comment", id)
 }
 
@@ -212,6 +212,29 @@ func (db *DB) Comment(ctx context.Context, id string) (*feed.Comment, error) {
 
 // Comments returns the live comments f selects, in f's order.
 func (db *DB) Comments(ctx context.Context, f store.CommentFilter) ([]*feed.Comment, error) {
+	if f.Place != nil {
+		where, args, err := commentsWhere(f)
+		if err != nil {
+			return nil, err
+		}
+		s := selection{columns: commentColumns, a: "c", where: where, args: args, orderBy: f.OrderBy, total: commentsTotal(f)}
+		var empty func(q Querier) error
+		if f.PostID != "" {
+			// As below: tell an empty thread from no post, or a deleted one.
+			empty = func(q Querier) error {
+				_, err := db.livePost(ctx, q, f.PostID)
+				return err
+			}
+		}
+		comments, err := placed(ctx, db, s, f.Place, empty, func(row scanner) (*feed.Comment, error) {
+			c, _, err := scanComment(row)
+			return c, err
+		})
+		if err != nil {
+			return nil, errorf(err, "select comments: %w", err)
+		}
+		return comments, nil
+	}
 	query, args, err := db.commentsQuery(f)
 	if err != nil {
 		return nil, err
@@ -298,7 +321,7 @@ func (db *DB) CountComments(ctx context.Context, f store.CommentFilter) (int, er
 	}
 	var n int
 	err = db.Read(ctx, func(q Querier) error {
-		if err := q.QueryRowContext(ctx, db.q(`SELECT COUNT(*) `+where), args...).Scan(&n); err != nil {
+		if n, err = db.count(ctx, q, commentsTotal(f), where, args); err != nil {
 			return fmt.Errorf("count comments: %w", err)
 		}
 		if n == 0 && f.PostID != "" {
@@ -408,9 +431,7 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 	}
 	// The ids go in as one list parameter, so that no list of posts can
 	// exceed the engines' limits on bound parameters.
-	query := `SELECT post_id, COUNT(*), MAX(updated) FROM comments
-		WHERE ` + fmt.Sprintf(db.d.InList, "post_id") + ` AND deleted_at IS NULL AND status = 'approved'
-		GROUP BY post_id`
+	query := db.threadStatsQuery()
 	err := db.Read(ctx, func(q Querier) error {
 		clear(counts)
 		return db.each(ctx, q, query, []any{db.d.List(postIDs)}, func(rows *sql.Rows) error {
@@ -428,4 +449,14 @@ func (db *DB) ThreadStats(ctx context.Context, postIDs []string) (map[string]fee
 		return nil, fmt.Errorf("count comments: %w", err)
 	}
 	return counts, nil
+}
+
+// threadStatsQuery is ThreadStats' query, of one list parameter: the
+// counts are the threads' rows of totals, and the newest Updated the first
+// entry of comments_thread_updated_idx under each.
+func (db *DB) threadStatsQuery() string {
+	return `SELECT t.key, t.n, (SELECT c.updated FROM comments c
+			WHERE c.post_id = t.key AND c.status = 'approved' AND c.deleted_at IS NULL
+			ORDER BY c.updated DESC, c.id DESC LIMIT 1)
+		FROM totals t WHERE t.kind = 'thread' AND ` + fmt.Sprintf(db.d.InList, "t.key") + ` AND t.n > 0`
 }

@@ -118,7 +118,8 @@ type DB struct {
 	sql      *sql.DB
 	d        *Dialect
 	queries  sync.Map // query as written → as the dialect spells it
-	postCols string   // a post from posts p with its categories (a JSON array), origin, and deletion: see New
+	stmts    stmtCache
+	postCols string // a post from posts p with its categories (a JSON array), origin, and deletion: see New
 
 	mu     sync.Mutex                            // guards subs and closed
 	subs   map[chan store.WatchEvent]func() bool // each Watch's channel and the stop of its AfterFunc
@@ -146,6 +147,7 @@ func (db *DB) Close() error {
 		close(ch)
 	}
 	db.mu.Unlock()
+	db.stmts.close()
 	return db.sql.Close()
 }
 
@@ -271,7 +273,9 @@ func (tx *Tx) flush(ctx context.Context) error {
 	for _, st := range stmts {
 		var err error
 		if st.Dest != nil {
-			err = tx.Tx.QueryRowContext(ctx, st.Query, st.Args...).Scan(st.Dest...)
+			err = tx.queryRow(ctx, st.Query, st.Args...).Scan(st.Dest...)
+		} else if p := tx.prepared(ctx, st.Query); p != nil {
+			_, err = p.ExecContext(ctx, st.Args...)
 		} else {
 			_, err = tx.Tx.ExecContext(ctx, st.Query, st.Args...)
 		}
@@ -296,6 +300,9 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	if err := tx.flush(ctx); err != nil {
 		return nil, err
 	}
+	if p := tx.prepared(ctx, query); p != nil {
+		return p.QueryContext(ctx, args...)
+	}
 	return tx.Tx.QueryContext(ctx, query, args...)
 }
 
@@ -303,7 +310,31 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	if err := tx.flush(ctx); err != nil && tx.err == nil {
 		tx.err = err
 	}
+	return tx.queryRow(ctx, query, args...)
+}
+
+// queryRow runs query in the transaction, as a prepared statement where
+// reads are (see on).
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if p := tx.prepared(ctx, query); p != nil {
+		return p.QueryRowContext(ctx, args...)
+	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepared returns query as a statement of the transaction, prepared once
+// on the pool, where the pool's reads run so (SQLite's: see on); nil
+// otherwise. The transaction's ExecContext, which migrations send whole
+// scripts through, runs its query as it is.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if tx.conn != nil || tx.db.on(tx.db.sql) == Querier(tx.db.sql) {
+		return nil
+	}
+	st := tx.db.stmts.get(ctx, tx.db.sql, query)
+	if st == nil {
+		return nil
+	}
+	return tx.Tx.StmtContext(ctx, st)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -320,8 +351,17 @@ func (tx *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
 // (SQLite's writers are serialized by BEGIN IMMEDIATE).
 func (tx *Tx) change(ctx context.Context, at time.Time, postID, commentID string) error {
 	if l := tx.db.d.ChangeLock; l != "" && !tx.locked {
+		// The lock ends the batch of the write's statements, and the
+		// record goes in a round trip of its own: a pgx batch prepares
+		// its new statements before it runs any, and preparing the
+		// append locks the change log, which another writer's lock would
+		// then wait for while this write waits for that writer's rows of
+		// totals (migration 0007).
 		tx.queue(l)
 		tx.locked = true
+		if err := tx.flush(ctx); err != nil {
+			return err
+		}
 	}
 	tx.queued = append(tx.queued, Stmt{Query: tx.db.q(tx.db.d.AppendChange), Args: []any{at.Unix(), postID, commentID}, Dest: []any{&tx.seq}})
 	return tx.flush(ctx)
@@ -462,7 +502,7 @@ func (e extra) Scan(dest ...any) error { return e.row.Scan(append(dest, e.dest..
 
 // each runs query through q and calls f on each row.
 func (db *DB) each(ctx context.Context, q Querier, query string, args []any, f func(rows *sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	rows, err := db.on(q).QueryContext(ctx, db.q(query), args...)
 	if err != nil {
 		return err
 	}
@@ -492,6 +532,85 @@ func list[T any](ctx context.Context, db *DB, query string, args []any, scan fun
 // one reads the single row of query into dest, through a retried read.
 func (db *DB) one(ctx context.Context, query string, args []any, dest ...any) error {
 	return db.Read(ctx, func(q Querier) error {
-		return q.QueryRowContext(ctx, db.q(query), args...).Scan(dest...)
+		return db.on(q).QueryRowContext(ctx, db.q(query), args...).Scan(dest...)
 	})
+}
+
+// on returns q, or for reads through the pool itself (SQLite's, which
+// are not retried) a Querier that runs each query as a statement
+// prepared once: parsing and planning a render's few queries again on
+// every read was about a quarter of a cold thread render's time.
+// PostgreSQL's reads go through a connection, and pgx keeps prepared
+// statements of its own.
+func (db *DB) on(q Querier) Querier {
+	if q == Querier(db.sql) && db.sql != nil {
+		return preparing{db}
+	}
+	return q
+}
+
+// preparing runs queries through the pool as statements prepared once.
+type preparing struct{ db *DB }
+
+func (p preparing) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return p.db.sql.ExecContext(ctx, query, args...)
+}
+
+func (p preparing) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.db.stmts.get(ctx, p.db.sql, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.sql.QueryContext(ctx, query, args...)
+}
+
+func (p preparing) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.db.stmts.get(ctx, p.db.sql, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.sql.QueryRowContext(ctx, query, args...)
+}
+
+// stmtCache holds prepared statements by query, at most maxStmts: the
+// store's reads are a few dozen shapes, and a shape past the bound runs
+// unprepared.
+type stmtCache struct {
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	closed bool
+}
+
+const maxStmts = 256
+
+// get returns the statement of query, prepared on sqlDB, or nil when it
+// cannot be kept (or prepared: the caller's query then reports why).
+func (c *stmtCache) get(ctx context.Context, sqlDB *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if c.closed || len(c.m) >= maxStmts {
+		return nil
+	}
+	// Prepared without ctx's deadline: the statement outlives the call.
+	st, err := sqlDB.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	if c.m == nil {
+		c.m = make(map[string]*sql.Stmt)
+	}
+	c.m[query] = st
+	return st
+}
+
+// close closes the statements; later gets return nil.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }

@@ -115,7 +115,7 @@ func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 // livePost reads a post through a connection or a transaction: ENOTFOUND
 // when there is none, EGONE when it was deleted.
 func (db *DB) livePost(ctx context.Context, q Querier, id string) (*feed.Post, error) {
-	p, deleted, err := scanPost(q.QueryRowContext(ctx, db.q(`SELECT `+db.postCols+` FROM posts p WHERE p.id = ?`), id))
+	p, deleted, err := scanPost(db.on(q).QueryRowContext(ctx, db.q(`SELECT `+db.postCols+` FROM posts p WHERE p.id = ?`), id))
 	return live(p, deleted, err, "post", id)
 }
 
@@ -166,17 +166,34 @@ func (db *DB) Post(ctx context.Context, id string) (*feed.Post, error) {
 	return p, err
 }
 
-// Posts returns the live posts f selects, in f's order.
+// Posts returns the live posts f selects, in f's order, or the window
+// f.Place picks.
 func (db *DB) Posts(ctx context.Context, f store.PostFilter) ([]*feed.Post, error) {
-	query, args, err := db.postsQuery(f)
-	if err != nil {
-		return nil, err
-	}
-	posts, err := list(ctx, db, query, args, func(row scanner) (*feed.Post, error) {
+	scan := func(row scanner) (*feed.Post, error) {
 		p, _, err := scanPost(row)
 		return p, err
-	})
+	}
+	var (
+		posts []*feed.Post
+		err   error
+	)
+	if f.Place != nil {
+		posts, err = placed(ctx, db, db.postsSelection(f), f.Place, nil, scan)
+	} else {
+		var (
+			query string
+			args  []any
+		)
+		if query, args, err = db.postsQuery(f); err != nil {
+			return nil, err
+		}
+		posts, err = list(ctx, db, query, args, scan)
+	}
 	if err != nil {
+		var e *feed.Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("select posts: %w", err)
 	}
 	return posts, nil
@@ -195,6 +212,12 @@ func Query(d *Dialect, f any) (string, []any, error) {
 		q, args, err = db.commentsQuery(f)
 	}
 	return db.q(q), args, err
+}
+
+// postsSelection returns the selection of a placed read of Posts(f).
+func (db *DB) postsSelection(f store.PostFilter) selection {
+	where, args := db.postsWhere(f)
+	return selection{columns: db.postCols, a: "p", where: where, args: args, orderBy: f.OrderBy, total: postsTotal(f)}
 }
 
 // postsQuery returns the query of Posts(f) and its arguments.
@@ -252,7 +275,11 @@ func (db *DB) postsWhere(f store.PostFilter) (string, []any) {
 func (db *DB) CountPosts(ctx context.Context, f store.PostFilter) (int, error) {
 	where, args := db.postsWhere(f)
 	var n int
-	if err := db.one(ctx, `SELECT COUNT(*) `+where, args, &n); err != nil {
+	err := db.Read(ctx, func(q Querier) (err error) {
+		n, err = db.count(ctx, q, postsTotal(f), where, args)
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("count posts: %w", err)
 	}
 	return n, nil

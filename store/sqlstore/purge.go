@@ -19,28 +19,11 @@ func (db *DB) Tombstones(ctx context.Context, ref feed.Ref, lim int) ([]feed.Tom
 	if err != nil {
 		return nil, err
 	}
-	// "tombstone = 1" is a literal, for the partial indexes on it: a
-	// comment deleted without ever having been public (pending, or
-	// pending then spam) is not one, nor is a purged husk.
-	var query string
-	args := []any{n}
-	switch ref.Kind {
-	case feed.KindPosts:
-		query = `SELECT id, '', deleted_at FROM posts WHERE deleted_at IS NOT NULL
-			ORDER BY deleted_at DESC, id DESC LIMIT ?1`
-	case feed.KindComments:
-		query = `SELECT post_id, id, deleted_at FROM comments WHERE tombstone = 1
-			ORDER BY deleted_at DESC, id DESC LIMIT ?1`
-	case feed.KindThread:
-		if ref.PostID == "" {
-			return nil, feed.Errorf(feed.EINVALID, "post_id: required for a thread feed")
-		}
-		// Whether the post is live or deleted (its thread feed is gone,
-		// but may still be asked), or unknown (no tombstones).
-		query = `SELECT post_id, id, deleted_at FROM comments WHERE tombstone = 1 AND post_id = ?2
-			ORDER BY deleted_at DESC, id DESC LIMIT ?1`
-		args = append(args, ref.PostID)
-	default:
+	if ref.Kind == feed.KindThread && ref.PostID == "" {
+		return nil, feed.Errorf(feed.EINVALID, "post_id: required for a thread feed")
+	}
+	query, args := tombstonesQuery(ref, n)
+	if query == "" {
 		return nil, feed.Errorf(feed.EINVALID, "feed kind %q unknown", ref.Kind)
 	}
 	stones, err := list(ctx, db, query, args, func(row scanner) (feed.Tombstone, error) {
@@ -319,4 +302,26 @@ func (db *DB) ExpireSubscriptions(ctx context.Context, now time.Time) (int, erro
 		return 0, fmt.Errorf("expire subscriptions: %w", err)
 	}
 	return int(n), nil
+}
+
+// tombstonesQuery returns the query of Tombstones(ref, n), n a LIMIT
+// value, and its arguments; "" for a kind without tombstones.
+func tombstonesQuery(ref feed.Ref, n any) (string, []any) {
+	// "tombstone = 1" is a literal, for the partial indexes on it: a
+	// comment deleted without ever having been public (pending, or
+	// pending then spam) is not one, nor is a purged husk.
+	switch ref.Kind {
+	case feed.KindPosts:
+		return `SELECT id, '', deleted_at FROM posts WHERE deleted_at IS NOT NULL
+			ORDER BY deleted_at DESC, id DESC LIMIT ?1`, []any{n}
+	case feed.KindComments:
+		return `SELECT post_id, id, deleted_at FROM comments WHERE tombstone = 1
+			ORDER BY deleted_at DESC, id DESC LIMIT ?1`, []any{n}
+	case feed.KindThread:
+		// Whether the post is live or deleted (its thread feed is gone,
+		// but may still be asked), or unknown (no tombstones).
+		return `SELECT post_id, id, deleted_at FROM comments WHERE tombstone = 1 AND post_id = ?2
+			ORDER BY deleted_at DESC, id DESC LIMIT ?1`, []any{n, ref.PostID}
+	}
+	return "", nil
 }

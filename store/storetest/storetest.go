@@ -63,6 +63,7 @@ func run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("SourceCounts", func(t *testing.T) { testSourceCounts(t, open) })
 	t.Run("Views", func(t *testing.T) { testViews(t, open) })
 	t.Run("Count", func(t *testing.T) { testCount(t, open) })
+	t.Run("Totals", func(t *testing.T) { testTotals(t, open) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("ClaimJob", func(t *testing.T) { testClaimJob(t, open) })
 }
