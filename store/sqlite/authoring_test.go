@@ -181,3 +181,47 @@ func checkForeignKeys(t *testing.T, db *DB) {
 
 // ptr returns a pointer to a copy of v.
 func ptr[T any](v T) *T { return &v }
+
+func TestMigrate_0008HTML(t *testing.T) {
+	// A database as feedd left it before 0008: no derived HTML.
+	path := filepath.Join(t.TempDir(), "feedd.db")
+	sqlDB, err := sql.Open("sqlite", path+"?"+dsnParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := newDB(sqlDB, path)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.migrateTo(t.Context(), ms[:7]); err != nil {
+		old.Close()
+		t.Fatalf("migrate to 0007: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO posts (id, title, content, format, published, updated)
+			VALUES ('p', 'P', '<p>p<script>x</script></p>', 'html', 0, 0), ('m', 'M', '*m*', 'markdown', 1, 1)`,
+		`INSERT INTO comments (id, post_id, parent_id, author_name, content, published, updated)
+			VALUES ('c', 'p', NULL, 'Ann', 'a https://x.example/ link', 2, 2)`,
+	} {
+		if _, err := old.db.ExecContext(t.Context(), q); err != nil {
+			old.Close()
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	db := mustOpen(t, path)
+	defer db.Close()
+	html := func(table, id string) (string, int) {
+		var (
+			s string
+			v int
+		)
+		if err := db.db.QueryRowContext(t.Context(), `SELECT html, html_version FROM `+table+` WHERE id = ?`, id).Scan(&s, &v); err != nil {
+			t.Fatal(err)
+		}
+		return s, v
+	}
+	storetest.CheckMigratedHTML(t, db, html)
+}

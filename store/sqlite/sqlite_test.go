@@ -137,3 +137,11 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestStore_HTMLVersions(t *testing.T) {
+	storetest.RunHTMLVersions(t, func(t *testing.T) store.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "feedd.db"))
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).db, func(q string) string { return q }
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -104,6 +105,7 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 			if err := store.ValidatePost(&q); err != nil {
 				return err
 			}
+			content.DerivePost(&q)
 			if err := db.insertPost(ctx, tx, &q); db.is(err, Duplicate, "posts_origin_idx") {
 				// Another poller created it since the lock found nothing:
 				// the insert waited for its commit. The next attempt finds
@@ -135,10 +137,12 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 			stored = old
 			return nil
 		}
+		content.DerivePost(&q)
 		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
-			author_uri = ?, published = ?, updated = ?, origin_url = ?, origin_comments_url = ? WHERE id = ?`
+			author_uri = ?, published = ?, updated = ?, origin_url = ?, origin_comments_url = ?,
+			html = ?, html_version = ? WHERE id = ?`
 		tx.queue(update, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
-			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.ID)
+			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.HTML, q.HTMLVersion, q.ID)
 		if !slices.Equal(old.Categories, q.Categories) {
 			db.replaceCategories(tx, q.ID, q.Categories)
 		}
@@ -235,6 +239,7 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			if err := q.Validate(); err != nil {
 				return err
 			}
+			content.DeriveComment(&q)
 			if err := db.insertComment(ctx, tx, &q); db.is(err, Duplicate, "comments_origin_idx") {
 				return Raced{err} // as in UpsertPost
 			} else if err != nil {
@@ -253,10 +258,12 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			stored = old
 			return nil
 		}
+		content.DeriveComment(&q)
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
-			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ? WHERE id = ?`
+			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ?, html = ?, html_version = ?
+			WHERE id = ?`
 		tx.queue(update, q.Content, q.AuthorName, q.AuthorURI, authorKey(q.AuthorName, q.AuthorURI),
-			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.ID)
+			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.HTML, q.HTMLVersion, q.ID)
 		if q.Depth != old.Depth {
 			// A new parent moves the whole subtree: replies that arrived
 			// while the comment waited for its parent go down with it.
