@@ -6,8 +6,8 @@
 // that Atom and RSS feeds name, for the static export, where nothing
 // negotiates and browsers that still apply XSLT style the XML.
 //
-// Pages show the same sanitized HTML the feeds carry (content.PostHTML and
-// content.CommentHTML), link the same permalinks (render.PostURL and
+// Pages show the same sanitized HTML the feeds carry, derived when the
+// entry was written (content.PostHTML and content.CommentHTML), link the same permalinks (render.PostURL and
 // render.CommentURL, whose fragments #comment-{id} are the ids of the
 // comments on the page) and advertise the feeds with autodiscovery links;
 // a post's page also links each of its categories to the Atom feed of
