@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
@@ -298,6 +299,19 @@ func RunHTMLVersions(t *testing.T, open func(t *testing.T) store.Store, raw Raw)
 	}
 	html, v := stored("comments", "c001")
 	checkHTML(t, "stored comment c001 after an edit of its author", html, v, "<p>comment 1 <b>bold</b></p>")
+
+	// A purged comment kept as a husk, for its live reply, loses its
+	// derived HTML with its text.
+	createComment(t, s, "h", "p", "", at(comments+10))
+	createComment(t, s, "r", "p", "h", at(comments+11))
+	if _, err := s.DeleteComment(t.Context(), "h"); err != nil {
+		t.Fatalf("DeleteComment: %v", err)
+	}
+	if _, err := s.Purge(t.Context(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("Purge: %v", err)
+	}
+	html, v = stored("comments", "h")
+	checkHTML(t, "stored husk", html, v, "")
 }
 
 // CheckMigratedHTML checks a store just migrated from a schema without
