@@ -131,35 +131,3 @@ func TestQueryPlans(t *testing.T) {
 		}
 	}
 }
-
-func TestMigrate_0008HTML(t *testing.T) {
-	// A schema as feedd left it before 0008: no derived HTML.
-	dsn, _ := pgtest.Schema(t)
-	old := openAt(t, dsn, 7)
-	for _, q := range []string{
-		`INSERT INTO posts (id, title, content, format, published, updated)
-			VALUES ('p', 'P', '<p>p<script>x</script></p>', 'html', 0, 0), ('m', 'M', '*m*', 'markdown', 1, 1)`,
-		`INSERT INTO comments (id, post_id, parent_id, author_name, content, published, updated)
-			VALUES ('c', 'p', NULL, 'Ann', 'a https://x.example/ link', 2, 2)`,
-	} {
-		if _, err := old.sql.ExecContext(t.Context(), q); err != nil {
-			old.Close()
-			t.Fatal(err)
-		}
-	}
-	old.Close()
-
-	db := mustOpen(t, dsn)
-	defer db.Close()
-	html := func(table, id string) (string, int) {
-		var (
-			s string
-			v int
-		)
-		if err := db.sql.QueryRowContext(t.Context(), `SELECT html, html_version FROM `+table+` WHERE id = $1`, id).Scan(&s, &v); err != nil {
-			t.Fatal(err)
-		}
-		return s, v
-	}
-	storetest.CheckMigratedHTML(t, db, html)
-}

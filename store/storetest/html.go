@@ -313,38 +313,3 @@ func RunHTMLVersions(t *testing.T, open func(t *testing.T) store.Store, raw Raw)
 	html, v = stored("comments", "h")
 	checkHTML(t, "stored husk", html, v, "")
 }
-
-// CheckMigratedHTML checks a store just migrated from a schema without
-// derived HTML, which held post p (HTML, "<p>p<script>x</script></p>"),
-// post m (Markdown, "*m*") and comment c on p ("a https://x.example/
-// link"): reads derive their HTML, and DeriveHTML stores it. stored reads
-// the html and html_version of a row of table with id.
-func CheckMigratedHTML(t *testing.T, s store.Store, stored func(table, id string) (string, int)) {
-	t.Helper()
-	posts := map[string]string{"p": "<p>p</p>", "m": "<p><em>m</em></p>"}
-	const comment = `<p>a <a href="https://x.example/" rel="nofollow ugc">https://x.example/</a> link</p>`
-	for id, want := range posts {
-		p, err := s.Post(t.Context(), id)
-		if err != nil {
-			t.Fatalf("Post(%s): %v", id, err)
-		}
-		checkHTML(t, "Post "+id+" before the pass", p.HTML, p.HTMLVersion, want)
-	}
-	c, err := s.Comment(t.Context(), "c")
-	if err != nil {
-		t.Fatalf("Comment: %v", err)
-	}
-	checkHTML(t, "Comment before the pass", c.HTML, c.HTMLVersion, comment)
-	if html, v := stored("comments", "c"); html != "" || v != 0 {
-		t.Errorf("comment c before the pass: %q, version %d; want '', 0", html, v)
-	}
-	if n, err := s.DeriveHTML(t.Context()); n != 3 || err != nil {
-		t.Errorf("DeriveHTML = %d, %v; want 3, nil", n, err)
-	}
-	for id, want := range posts {
-		html, v := stored("posts", id)
-		checkHTML(t, "stored post "+id, html, v, want)
-	}
-	html, v := stored("comments", "c")
-	checkHTML(t, "stored comment", html, v, comment)
-}
