@@ -37,7 +37,7 @@ func TestStore(t *testing.T) {
 }
 
 // mustOpen opens the database at path, failing the test on error.
-func mustOpen(t *testing.T, path string) *DB {
+func mustOpen(t testing.TB, path string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), path)
 	if err != nil {
