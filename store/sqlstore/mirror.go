@@ -89,6 +89,9 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 		*p = *old
 		return false, nil
 	}
+	// New or changed: its HTML is derived here, outside the transaction
+	// and its locks (validation leaves content and format as they are).
+	content.DerivePost(&in)
 
 	var stored *feed.Post
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -105,7 +108,6 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 			if err := store.ValidatePost(&q); err != nil {
 				return err
 			}
-			content.DerivePost(&q)
 			if err := db.insertPost(ctx, tx, &q); db.is(err, Duplicate, "posts_origin_idx") {
 				// Another poller created it since the lock found nothing:
 				// the insert waited for its commit. The next attempt finds
@@ -137,7 +139,6 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 			stored = old
 			return nil
 		}
-		content.DerivePost(&q)
 		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
 			author_uri = ?, published = ?, updated = ?, origin_url = ?, origin_comments_url = ?,
 			html = ?, html_version = ? WHERE id = ?`
@@ -198,6 +199,7 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 		*c = *old
 		return false, nil
 	}
+	content.DeriveComment(&in) // as in UpsertPost
 
 	var stored *feed.Comment
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -239,7 +241,6 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			if err := q.Validate(); err != nil {
 				return err
 			}
-			content.DeriveComment(&q)
 			if err := db.insertComment(ctx, tx, &q); db.is(err, Duplicate, "comments_origin_idx") {
 				return Raced{err} // as in UpsertPost
 			} else if err != nil {
@@ -258,7 +259,6 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			stored = old
 			return nil
 		}
-		content.DeriveComment(&q)
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
 			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ?, html = ?, html_version = ?
 			WHERE id = ?`
