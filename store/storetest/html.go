@@ -300,6 +300,36 @@ func RunHTMLVersions(t *testing.T, open func(t *testing.T) store.Store, raw Raw)
 	html, v := stored("comments", "c001")
 	checkHTML(t, "stored comment c001 after an edit of its author", html, v, "<p>comment 1 <b>bold</b></p>")
 
+	// A pass beside edits: each row ends derived from the content it
+	// ends with, whichever of the pass and an edit wrote it last.
+	exec(`UPDATE comments SET html = ?, html_version = 0`, "<p>stale</p>")
+	exec(`UPDATE html_derived SET version = 0`)
+	passed := make(chan error, 1)
+	go func() {
+		_, err := s.DeriveHTML(t.Context())
+		passed <- err
+	}()
+	for i := comments - 1; i >= 0; i -= 3 {
+		id := fmt.Sprintf("c%03d", i)
+		if _, err := s.UpdateComment(t.Context(), id, store.CommentUpdate{Content: ptr(fmt.Sprintf("edit %d <i>x</i>", i))}); err != nil {
+			t.Errorf("UpdateComment(%s): %v", id, err)
+		}
+	}
+	if err := <-passed; err != nil {
+		t.Fatalf("DeriveHTML beside edits: %v", err)
+	}
+	for i := range comments {
+		id := fmt.Sprintf("c%03d", i)
+		var src string
+		if err := db.QueryRowContext(t.Context(), spell(`SELECT content FROM comments WHERE id = ?`), id).Scan(&src); err != nil {
+			t.Fatal(err)
+		}
+		d := feed.Comment{Content: src}
+		content.DeriveComment(&d)
+		html, v := stored("comments", id)
+		checkHTML(t, "stored comment "+id+" after a pass beside edits", html, v, d.HTML)
+	}
+
 	// A purged comment kept as a husk, for its live reply, loses its
 	// derived HTML with its text.
 	createComment(t, s, "h", "p", "", at(comments+10))
