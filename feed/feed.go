@@ -22,10 +22,18 @@ type Post struct {
 	Updated    time.Time `json:"updated"`
 	// Origin is set on posts mirrored from an upstream source.
 	Origin *Origin `json:"origin,omitempty"`
+
+	// HTML is Content as safe HTML, derived from Content and Format by
+	// package feed/content when the post is written, under the policy
+	// version HTMLVersion (0: not derived); see content.DerivePost.
+	// Stores keep it beside the source and fill it in on reads.
+	HTML        string `json:"-"`
+	HTMLVersion int    `json:"-"`
 }
 
-// Post content formats. Content is stored as given and turned into
-// sanitized HTML when rendered (see package feed/content).
+// Post content formats. Content is stored as given; the sanitized HTML
+// feeds and pages show is derived from it when it is written (see package
+// feed/content and Post.HTML).
 const (
 	FormatHTML     = "html"
 	FormatMarkdown = "markdown"
@@ -60,6 +68,11 @@ type Comment struct {
 	Depth int `json:"depth"`
 	// Origin is set on comments mirrored from an upstream source.
 	Origin *Origin `json:"origin,omitempty"`
+
+	// HTML and HTMLVersion are Content as safe HTML, as for Post.HTML
+	// (see content.DeriveComment).
+	HTML        string `json:"-"`
+	HTMLVersion int    `json:"-"`
 
 	// PostTitle and PostUpdated describe the post the comment belongs to.
 	// Stores fill them in on reads so that feeds can name the post without

@@ -179,6 +179,10 @@ func (s *timedStore) Load(ctx context.Context, recs []store.Record) error {
 	return timed0(s, "Load", func() error { return s.st.Load(ctx, recs) })
 }
 
+func (s *timedStore) DeriveHTML(ctx context.Context) (int, error) {
+	return timed(s, "DeriveHTML", func() (int, error) { return s.st.DeriveHTML(ctx) })
+}
+
 func (s *timedStore) Close() error {
 	return timed0(s, "Close", s.st.Close)
 }

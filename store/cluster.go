@@ -109,7 +109,11 @@ type Copier interface {
 	// Load stores records as Dump yields them, into an empty store, in
 	// order; it writes no change log. Each call is one transaction: all
 	// of recs or none is stored. Records are stored as they are, without
-	// the defaults and checks of the Create methods; a post or comment id
+	// the defaults and checks of the Create methods, but for the derived
+	// HTML: a post's or comment's HTML derived under this feedd's
+	// content.Version (as Dump yields it) is stored as it is, any other is
+	// derived (content.DerivePost, content.DeriveComment) from its
+	// content. A post or comment id
 	// (or fetch state key) already taken is ECONFLICT, a comment before
 	// its post or parent, or a record with not exactly one field set,
 	// EINVALID.

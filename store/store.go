@@ -37,9 +37,29 @@ type Store interface {
 	ChangeLog
 	JobClaimer
 	Copier
+	Deriver
 
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Deriver keeps the HTML derived from posts' and comments' content
+// (feed.Post.HTML, feed.Comment.HTML) current with this feedd's
+// content.Version. Writes derive it (content.DerivePost,
+// content.DeriveComment) and store it beside the source; reads return it,
+// derived afresh in memory for a row of another version.
+type Deriver interface {
+	// DeriveHTML re-derives and stores the HTML of every post and comment
+	// derived under an older content.Version (or none: rows of a database
+	// older than the html column), in batches of a short write
+	// transaction each, and returns how many rows it derived. A store
+	// whose rows were all derived under this Version, as a past pass
+	// recorded, answers at once. A feedd runs it in the background at
+	// start-up; it is safe beside other writers and other passes (a row
+	// edited meanwhile is left to its edit), and ctx stops it between
+	// batches. It logs no change: what it stores is what reads of those
+	// rows gave already.
+	DeriveHTML(ctx context.Context) (int, error)
 }
 
 // Posts writes and reads the site's posts.

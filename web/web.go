@@ -6,12 +6,13 @@
 // that Atom and RSS feeds name, for the static export, where nothing
 // negotiates and browsers that still apply XSLT style the XML.
 //
-// Pages show the same sanitized HTML the feeds carry (content.PostHTML and
-// content.CommentHTML), link the same permalinks (render.PostURL and
-// render.CommentURL, whose fragments #comment-{id} are the ids of the
-// comments on the page) and advertise the feeds with autodiscovery links;
-// a post's page also links each of its categories to the Atom feed of
-// the posts in it (/feeds/posts.atom?category=) and advertises that.
+// Pages show the same sanitized HTML the feeds carry, derived when the
+// entry was written (content.PostHTML and content.CommentHTML), link the
+// same permalinks (render.PostURL and render.CommentURL, whose fragments
+// #comment-{id} are the ids of the comments on the page) and advertise
+// the feeds with autodiscovery links; a post's page also links each of
+// its categories to the Atom feed of the posts in it
+// (/feeds/posts.atom?category=) and advertises that.
 // The comment form posts through the one path of public comment posting
 // (package submit), so that it meets exactly the API's validation,
 // limits, rate limit, honeypot and moderation.

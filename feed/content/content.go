@@ -1,8 +1,10 @@
 // Package content makes the content of posts and comments safe to show: it
 // is the single place where stored text becomes HTML for feeds and pages.
 //
-// Posts and comments are stored as given. PostHTML and CommentHTML turn
-// them into HTML with github.com/yuin/goldmark (Markdown posts) and
+// Posts and comments are stored as given, and beside that source the HTML
+// derived from it when it is written: DerivePost and DeriveComment, the one
+// place content is sanitized, turn it into HTML with
+// github.com/yuin/goldmark (Markdown posts) and
 // github.com/microcosm-cc/bluemonday (every path), under two allowlist
 // policies: a rich one for posts, which the site's authors write, and a
 // small one for comments, which strangers write. Their output never holds
@@ -11,6 +13,12 @@
 // CheckHarmless); it is valid UTF-8 without characters XML forbids (see
 // Clean), with tags balanced, and may hold relative URLs, which the
 // renderer resolves against the entry's permalink.
+//
+// The derived HTML is marked with the Version it was derived under; a
+// store re-derives rows marked with another one (see Version). PostHTML and
+// CommentHTML, which feeds, pages and the API show, return the derived
+// HTML an entry carries, deriving it only for one that carries none of
+// this Version (an entry that is not from a store).
 //
 // Line cleans single-line text (titles, names) to be written as text.
 package content
@@ -44,16 +52,66 @@ var markdown = goldmark.New(
 	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
 )
 
-// PostHTML returns the content of p as safe HTML: Markdown (p.Format
-// feed.FormatMarkdown) is converted first; HTML (feed.FormatHTML, or an
-// empty or unknown format) goes straight to the rich policy (see
-// newRichPolicy).
+// Version is the version of the HTML that DerivePost and DeriveComment
+// derive: of the policies (policy.go), the Markdown options (markdown),
+// and every step of the way from source to HTML (Clean, plainToHTML,
+// autoParagraphs, finish). Bump it with any change that can alter their
+// output for some input. Stores keep it with the HTML of each row and
+// re-derive the rows of another version: in a batched pass at start-up,
+// and, for a row read before the pass reached it, in memory on the read.
+const Version = 1
+
+// PostHTML returns the content of p as safe HTML: p.HTML when it was
+// derived under this Version (DerivePost; stores fill it in on reads),
+// else derived now, as DerivePost would.
 func PostHTML(p *feed.Post) string {
 	if p == nil {
 		return ""
 	}
-	s := Clean(p.Content)
-	if p.Format == feed.FormatMarkdown {
+	if p.HTMLVersion == Version {
+		return p.HTML
+	}
+	return postHTML(p.Content, p.Format)
+}
+
+// CommentHTML is PostHTML for comments: c.HTML when derived under this
+// Version (DeriveComment), else derived now.
+func CommentHTML(c *feed.Comment) string {
+	if c == nil {
+		return ""
+	}
+	if c.HTMLVersion == Version {
+		return c.HTML
+	}
+	return commentHTML(c.Content)
+}
+
+// DerivePost sets p.HTML to the content of p as safe HTML, and
+// p.HTMLVersion to Version. Markdown (p.Format feed.FormatMarkdown) is
+// converted first; HTML (feed.FormatHTML, or an empty or unknown format)
+// goes straight to the rich policy (see newRichPolicy). Stores call it on
+// every write of a post's content, and on re-deriving a row of another
+// version.
+func DerivePost(p *feed.Post) {
+	p.HTML, p.HTMLVersion = postHTML(p.Content, p.Format), Version
+}
+
+// DeriveComment sets c.HTML to the content of c as safe HTML under the
+// comment policy (see newCommentPolicy), every link marked rel="nofollow
+// ugc", and c.HTMLVersion to Version. Content with HTML tags (of known
+// HTML elements) is taken as HTML, and when it has no block structure of
+// its own (paragraphs, lists, quotes, line breaks) its blank lines
+// separate paragraphs; any other content is plain text, in which blank
+// lines separate paragraphs, line breaks are kept and http(s) URLs become
+// links (see plainToHTML). Stores call it as DerivePost.
+func DeriveComment(c *feed.Comment) {
+	c.HTML, c.HTMLVersion = commentHTML(c.Content), Version
+}
+
+// postHTML derives the HTML of a post's content in format (DerivePost).
+func postHTML(content, format string) string {
+	s := Clean(content)
+	if format == feed.FormatMarkdown {
 		var b bytes.Buffer
 		b.Grow(len(s) + len(s)/4)
 		if err := markdown.Convert([]byte(s), &b); err != nil {
@@ -66,18 +124,9 @@ func PostHTML(p *feed.Post) string {
 	return finish(s, richPolicy, false)
 }
 
-// CommentHTML returns the content of c as safe HTML under the comment
-// policy (see newCommentPolicy), every link marked rel="nofollow ugc".
-// Content with HTML tags (of known HTML elements) is taken as HTML, and
-// when it has no block structure of its own (paragraphs, lists, quotes,
-// line breaks) its blank lines separate paragraphs; any other content is
-// plain text, in which blank lines separate paragraphs,
-// line breaks are kept and http(s) URLs become links (see plainToHTML).
-func CommentHTML(c *feed.Comment) string {
-	if c == nil {
-		return ""
-	}
-	s := Clean(c.Content)
+// commentHTML derives the HTML of a comment's content (DeriveComment).
+func commentHTML(content string) string {
+	s := Clean(content)
 	switch {
 	case !looksLikeHTML(s):
 		s = plainToHTML(s)

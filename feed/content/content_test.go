@@ -220,3 +220,33 @@ func TestCommentHTML_InlineHTMLParagraphs(t *testing.T) {
 		}
 	}
 }
+
+func TestDerive(t *testing.T) {
+	p := &feed.Post{Content: "*a*<script>x</script>", Format: feed.FormatMarkdown}
+	DerivePost(p)
+	if p.HTML != "<p><em>a</em></p>" || p.HTMLVersion != Version {
+		t.Errorf("DerivePost: HTML %q, version %d", p.HTML, p.HTMLVersion)
+	}
+	c := &feed.Comment{Content: "<b onclick=x>b</b>"}
+	DeriveComment(c)
+	if c.HTML != "<p><b>b</b></p>" || c.HTMLVersion != Version {
+		t.Errorf("DeriveComment: HTML %q, version %d", c.HTML, c.HTMLVersion)
+	}
+	// What an entry carries of this Version is shown as it is; of another
+	// version (or none), the source is derived again.
+	p.HTML = "<p>kept</p>"
+	if got := PostHTML(p); got != "<p>kept</p>" {
+		t.Errorf("PostHTML of a derived post = %q", got)
+	}
+	c.HTML = "<p>kept</p>"
+	if got := CommentHTML(c); got != "<p>kept</p>" {
+		t.Errorf("CommentHTML of a derived comment = %q", got)
+	}
+	p.HTMLVersion, c.HTMLVersion = Version-1, Version+1
+	if got := PostHTML(p); got != "<p><em>a</em></p>" {
+		t.Errorf("PostHTML of an old derivation = %q", got)
+	}
+	if got := CommentHTML(c); got != "<p><b>b</b></p>" {
+		t.Errorf("CommentHTML of another version's derivation = %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 )
 
 // benchWords make up the benchmark's prose.
@@ -29,7 +30,7 @@ func benchText(seed, n int) string {
 
 // benchSite returns 25 posts of about 4 KB of HTML each, a third of them
 // with relative image URLs to rewrite, and 25 comments on the first post,
-// some of them replies.
+// some of them replies, their HTML derived as a store returns them.
 func benchSite() ([]*feed.Post, []*feed.Comment) {
 	start := time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)
 	var posts []*feed.Post
@@ -71,6 +72,12 @@ func benchSite() ([]*feed.Post, []*feed.Comment) {
 			c.ParentID = fmt.Sprintf("c%02d", 25-i-1)
 		}
 		comments = append(comments, c)
+	}
+	for _, p := range posts {
+		content.DerivePost(p)
+	}
+	for _, c := range comments {
+		content.DeriveComment(c)
 	}
 	return posts, comments
 }

@@ -108,8 +108,10 @@ func ttlMinutes(d time.Duration) int {
 // change is a fixed date (2000-01-01). Times are returned as rendered: in
 // UTC, truncated to seconds.
 //
-// Content is sanitized on the way (content.PostHTML), and its relative URLs
-// resolved against the entry's permalink.
+// Content is the HTML sanitized when the post was written, which it
+// carries (content.PostHTML: derived on the way only for a post that
+// carries none of this content.Version), its relative URLs resolved
+// against the entry's permalink.
 func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, stats map[string]feed.ThreadStats, gone []feed.Tombstone) ([]byte, time.Time, error) {
 	return r.Render(f, &Doc{Ref: feed.PostsFeed, Posts: posts, Stats: stats, Gone: gone})
 }
@@ -119,7 +121,7 @@ func (r *Renderer) Posts(f feed.Format, posts []*feed.Post, stats map[string]fee
 // (and the comments of deleted posts). Like Posts, it returns the document
 // and its last change, which counts each comment's PostUpdated too, as an
 // edit of a post's title changes its comments' entry titles. Content is
-// sanitized with content.CommentHTML.
+// the HTML sanitized when the comment was written (content.CommentHTML).
 func (r *Renderer) Comments(f feed.Format, comments []*feed.Comment, gone []feed.Tombstone) ([]byte, time.Time, error) {
 	return r.Render(f, &Doc{Ref: feed.CommentsFeed, Comments: comments, Gone: gone})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres/pgtest"
+	"github.com/feedd/feedd/store/sqlstore"
 	"github.com/feedd/feedd/store/storetest"
 )
 
@@ -207,4 +208,13 @@ func TestPosts_ByteOrder(t *testing.T) {
 	if len(posts) != 3 || posts[0].ID != "Z9" {
 		t.Errorf("Posts before _ = %d posts from %v, want Z9 B -", len(posts), posts)
 	}
+}
+
+func TestStore_HTMLVersions(t *testing.T) {
+	storetest.RunHTMLVersions(t, func(t *testing.T) store.Store {
+		dsn, _ := pgtest.Schema(t)
+		return mustOpen(t, dsn)
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).sql, sqlstore.Rebind
+	})
 }

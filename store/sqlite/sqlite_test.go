@@ -37,7 +37,7 @@ func TestStore(t *testing.T) {
 }
 
 // mustOpen opens the database at path, failing the test on error.
-func mustOpen(t *testing.T, path string) *DB {
+func mustOpen(t testing.TB, path string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), path)
 	if err != nil {
@@ -136,4 +136,12 @@ func TestNewID(t *testing.T) {
 		}
 		seen[id] = true
 	}
+}
+
+func TestStore_HTMLVersions(t *testing.T) {
+	storetest.RunHTMLVersions(t, func(t *testing.T) store.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "feedd.db"))
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).db, func(q string) string { return q }
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -41,6 +42,7 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	if err := q.Validate(); err != nil {
 		return err
 	}
+	content.DeriveComment(&q)
 
 	err := db.Write(ctx, func(tx *Tx) error {
 		// The checks run in the write transaction, and lock the post and
@@ -85,26 +87,28 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	return nil
 }
 
-// insertComment stores q, validated and with its ID, times, parent and
-// depth set, and logs the change, in tx.
+// insertComment stores q, validated, its HTML derived and with its ID,
+// times, parent and depth set, and logs the change, in tx.
 func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error {
 	db.insertCommentRow(tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI))
 	return tx.change(ctx, db.now(), q.PostID, q.ID)
 }
 
-// insertCommentRow queues the insert of c as it is, deleted at deleted
-// (zero: live), with its tombstone state and author key.
+// insertCommentRow queues the insert of c as it is, its derived HTML
+// included, deleted at deleted (zero: live), with its tombstone state and
+// author key.
 func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key string) {
 	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
-		content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url,
+		html, html_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	var o feed.Origin // all '' for a native comment
 	if c.Origin != nil {
 		o = *c.Origin
 	}
 	tx.queue(insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
 		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
-		o.Source, o.ID, o.URL)
+		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion)
 }
 
 // commentConflict turns the unique violation of an insert of comment q
@@ -160,17 +164,18 @@ func authorKey(name, uri string) string {
 }
 
 // commentColumns selects a comment from comments c joined with its post p,
-// its origin, then whether either was deleted.
+// its origin and derived HTML, then whether either was deleted.
 const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
 	c.status, c.depth, c.published, c.updated, p.title, p.updated,
-	c.origin_source, c.origin_id, c.origin_url,
+	c.origin_source, c.origin_id, c.origin_url, c.html, c.html_version,
 	c.deleted_at IS NOT NULL OR p.deleted_at IS NOT NULL`
 
 // commentByID selects a comment by id.
 const commentByID = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = ?`
 
 // scanComment reads a row of commentColumns. deleted tells whether the
-// comment or its post was deleted.
+// comment or its post was deleted. HTML of another content.Version is
+// derived afresh, as in scanPost.
 func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 	var (
 		q                               feed.Comment
@@ -180,9 +185,12 @@ func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 	)
 	err = row.Scan(&q.ID, &q.PostID, &q.ParentID, &q.AuthorName, &q.AuthorURI, &q.Content,
 		&status, &q.Depth, &published, &updated, &q.PostTitle, &postUpdated,
-		&o.Source, &o.ID, &o.URL, &deleted)
+		&o.Source, &o.ID, &o.URL, &q.HTML, &q.HTMLVersion, &deleted)
 	if err != nil {
 		return nil, false, err
+	}
+	if q.HTMLVersion != content.Version {
+		content.DeriveComment(&q)
 	}
 	q.Status = feed.Status(status)
 	q.Published, q.Updated, q.PostUpdated = fromUnix(published), fromUnix(updated), fromUnix(postUpdated)
@@ -373,10 +381,14 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		if err := c.Validate(); err != nil {
 			return err
 		}
+		if c.Content != old.Content {
+			content.DeriveComment(&c)
+		}
+		// The HTML is written even when unchanged, as in UpdatePost.
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
-			status = ?, updated = ? WHERE id = ?`
+			status = ?, updated = ?, html = ?, html_version = ? WHERE id = ?`
 		tx.queue(update, c.Content, c.AuthorName, c.AuthorURI, authorKey(c.AuthorName, c.AuthorURI),
-			string(c.Status), c.Updated.Unix(), id)
+			string(c.Status), c.Updated.Unix(), c.HTML, c.HTMLVersion, id)
 		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
 			// Spam that feeds showed is withdrawn from them like a deleted
 			// comment, tombstone and all. Its replies stay, as on delete.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -102,7 +103,8 @@ func nullUnix(t time.Time) any {
 }
 
 // Load stores records as Dump yields them, as they are, in one
-// transaction (see store.Copier). It logs no change, but notifies other
+// transaction (see store.Copier); HTML of another content.Version than
+// this feedd's is derived on the way. It logs no change, but notifies other
 // processes where the dialect does, as they may serve the store.
 func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
@@ -119,11 +121,22 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 					return feed.Errorf(feed.EINVALID, "load post: id required")
 				}
 				what = fmt.Sprintf("post %q", r.Post.ID)
-				db.insertPostRow(tx, &r.Post.Post, r.Post.Deleted)
+				p := &r.Post.Post
+				if p.HTMLVersion != content.Version {
+					q := *p // the caller's record stays as given
+					content.DerivePost(&q)
+					p = &q
+				}
+				db.insertPostRow(tx, p, r.Post.Deleted)
 			case r.Comment != nil:
 				c := &r.Comment.Comment
 				if c.ID == "" {
 					return feed.Errorf(feed.EINVALID, "load comment: id required")
+				}
+				if c.HTMLVersion != content.Version {
+					q := *c // as for posts
+					content.DeriveComment(&q)
+					c = &q
 				}
 				tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
 				switch deleted := r.Comment.Deleted; {

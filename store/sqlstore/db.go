@@ -119,7 +119,7 @@ type DB struct {
 	d        *Dialect
 	queries  sync.Map // query as written → as the dialect spells it
 	stmts    stmtCache
-	postCols string // a post from posts p with its categories (a JSON array), origin, and deletion: see New
+	postCols string // a post from posts p with its origin, derived HTML, categories (a JSON array) and deletion: see New
 
 	mu     sync.Mutex                            // guards subs and closed
 	subs   map[chan store.WatchEvent]func() bool // each Watch's channel and the stop of its AfterFunc
@@ -134,7 +134,7 @@ func New(sqlDB *sql.DB, d *Dialect) *DB {
 		// One statement reads post and categories, so they are
 		// consistent without a read transaction.
 		postCols: `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
-	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, ` + d.Categories + `, p.deleted_at IS NOT NULL`}
+	p.origin_source, p.origin_id, p.origin_url, p.origin_comments_url, p.html, p.html_version, ` + d.Categories + `, p.deleted_at IS NOT NULL`}
 }
 
 // Close ends every Watch and closes the pool.

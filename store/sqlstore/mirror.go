@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -88,6 +89,9 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 		*p = *old
 		return false, nil
 	}
+	// New or changed: its HTML is derived here, outside the transaction
+	// and its locks (validation leaves content and format as they are).
+	content.DerivePost(&in)
 
 	var stored *feed.Post
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -136,9 +140,10 @@ func (db *DB) UpsertPost(ctx context.Context, p *feed.Post) (changed bool, err e
 			return nil
 		}
 		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
-			author_uri = ?, published = ?, updated = ?, origin_url = ?, origin_comments_url = ? WHERE id = ?`
+			author_uri = ?, published = ?, updated = ?, origin_url = ?, origin_comments_url = ?,
+			html = ?, html_version = ? WHERE id = ?`
 		tx.queue(update, q.Title, q.Content, q.Format, q.Summary, q.AuthorName, q.AuthorURI,
-			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.ID)
+			q.Published.Unix(), q.Updated.Unix(), o.URL, o.CommentsURL, q.HTML, q.HTMLVersion, q.ID)
 		if !slices.Equal(old.Categories, q.Categories) {
 			db.replaceCategories(tx, q.ID, q.Categories)
 		}
@@ -194,6 +199,7 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 		*c = *old
 		return false, nil
 	}
+	content.DeriveComment(&in) // as in UpsertPost
 
 	var stored *feed.Comment
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -254,9 +260,10 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			return nil
 		}
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
-			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ? WHERE id = ?`
+			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ?, html = ?, html_version = ?
+			WHERE id = ?`
 		tx.queue(update, q.Content, q.AuthorName, q.AuthorURI, authorKey(q.AuthorName, q.AuthorURI),
-			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.ID)
+			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.HTML, q.HTMLVersion, q.ID)
 		if q.Depth != old.Depth {
 			// A new parent moves the whole subtree: replies that arrived
 			// while the comment waited for its parent go down with it.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -31,6 +32,7 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	if err := store.ValidatePost(&q); err != nil {
 		return err
 	}
+	content.DerivePost(&q)
 	err := db.Write(ctx, func(tx *Tx) error {
 		return db.postConflict(db.insertPost(ctx, tx, &q), &q)
 	})
@@ -41,25 +43,25 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	return nil
 }
 
-// insertPost stores q, validated and with its ID and times set, with its
-// categories and origin, and logs the change, in tx.
+// insertPost stores q, validated, its HTML derived and with its ID and
+// times set, with its categories and origin, and logs the change, in tx.
 func (db *DB) insertPost(ctx context.Context, tx *Tx, q *feed.Post) error {
 	db.insertPostRow(tx, q, time.Time{})
 	return tx.change(ctx, db.now(), q.ID, "")
 }
 
-// insertPostRow queues the insert of p as it is, with its categories,
-// deleted at deleted (zero: live).
+// insertPostRow queues the insert of p as it is, its derived HTML
+// included, with its categories, deleted at deleted (zero: live).
 func (db *DB) insertPostRow(tx *Tx, p *feed.Post, deleted time.Time) {
 	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
-		published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url, html, html_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	var o feed.Origin // all '' for a native post
 	if p.Origin != nil {
 		o = *p.Origin
 	}
 	tx.queue(insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
-		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL)
+		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL, p.HTML, p.HTMLVersion)
 	db.insertCategories(tx, p.ID, p.Categories)
 }
 
@@ -86,7 +88,8 @@ func (db *DB) insertCategories(tx *Tx, postID string, categories []string) {
 }
 
 // scanPost reads a row of postCols. deleted tells whether the post was
-// deleted.
+// deleted. HTML derived under another content.Version than this feedd's
+// is derived afresh (in memory: DeriveHTML rewrites the row).
 func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 	var (
 		q                  feed.Post
@@ -95,9 +98,12 @@ func scanPost(row scanner) (p *feed.Post, deleted bool, err error) {
 		o                  feed.Origin
 	)
 	err = row.Scan(&q.ID, &q.Title, &q.Content, &q.Format, &q.Summary, &q.AuthorName, &q.AuthorURI,
-		&published, &updated, &o.Source, &o.ID, &o.URL, &o.CommentsURL, &categories, &deleted)
+		&published, &updated, &o.Source, &o.ID, &o.URL, &o.CommentsURL, &q.HTML, &q.HTMLVersion, &categories, &deleted)
 	if err != nil {
 		return nil, false, err
+	}
+	if q.HTMLVersion != content.Version {
+		content.DerivePost(&q)
 	}
 	q.Published, q.Updated = fromUnix(published), fromUnix(updated)
 	if o.Source != "" {
@@ -311,9 +317,15 @@ func (db *DB) UpdatePost(ctx context.Context, id string, u store.PostUpdate) (*f
 		if err := store.ValidatePost(&p); err != nil {
 			return err
 		}
+		if p.Content != old.Content || p.Format != old.Format {
+			content.DerivePost(&p)
+		}
+		// The HTML is written even when unchanged: the row's may be of an
+		// older version, which old was derived afresh from.
 		const update = `UPDATE posts SET title = ?, content = ?, format = ?, summary = ?, author_name = ?,
-			author_uri = ?, updated = ? WHERE id = ?`
-		tx.queue(update, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI, p.Updated.Unix(), id)
+			author_uri = ?, updated = ?, html = ?, html_version = ? WHERE id = ?`
+		tx.queue(update, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI, p.Updated.Unix(),
+			p.HTML, p.HTMLVersion, id)
 		if u.Categories != nil {
 			db.replaceCategories(tx, id, p.Categories)
 		}

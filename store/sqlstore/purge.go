@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -99,8 +101,10 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 			query string
 			ids   []string
 		}{
+			// A husk's text goes with its derived HTML, which is of
+			// empty content under any version.
 			{`UPDATE comments SET content = '', author_name = '', author_uri = '', author_key = '',
-				tombstone = 2 WHERE ` + in("id"), plan.husk},
+				html = '', html_version = ` + strconv.Itoa(content.Version) + `, tombstone = 2 WHERE ` + in("id"), plan.husk},
 			{`DELETE FROM comments WHERE ` + in("id"), plan.remove},
 			{`DELETE FROM post_categories WHERE ` + in("post_id"), plan.posts},
 			{`DELETE FROM posts WHERE ` + in("id"), plan.posts},

@@ -32,6 +32,7 @@ type OldSchema struct {
 func RunMigrations(t *testing.T, old func(t *testing.T, n int) OldSchema, reopen func(t *testing.T) store.Store) {
 	t.Run("0002Backfill", func(t *testing.T) { testMigrate0002(t, old, reopen) })
 	t.Run("0003Sources", func(t *testing.T) { testMigrate0003(t, old, reopen) })
+	t.Run("0008HTML", func(t *testing.T) { testMigrate0008(t, old, reopen) })
 }
 
 // fill runs the statements on the old schema and closes it.
@@ -234,4 +235,43 @@ func RunOpen(t *testing.T, want []string, open func(t *testing.T) (store.Store, 
 			t.Fatal("Open of a database from a newer feedd succeeded")
 		}
 	})
+}
+
+func testMigrate0008(t *testing.T, old func(t *testing.T, n int) OldSchema, reopen func(t *testing.T) store.Store) {
+	// A database as feedd left it before 0008: no derived HTML. Reads
+	// derive it, and the pass at start-up derives and stores it (which
+	// RunHTMLVersions checks in the database, on rows of version 0 alike).
+	fill(t, old(t, 7),
+		`INSERT INTO posts (id, title, content, format, published, updated)
+			VALUES ('p', 'P', '<p>p<script>x</script></p>', 'html', 0, 0), ('m', 'M', '*m*', 'markdown', 1, 1)`,
+		`INSERT INTO comments (id, post_id, parent_id, author_name, content, published, updated)
+			VALUES ('c', 'p', NULL, 'Ann', 'a https://x.example/ link', 2, 2)`)
+
+	db := reopen(t)
+	defer db.Close()
+	posts := map[string]string{"p": "<p>p</p>", "m": "<p><em>m</em></p>"}
+	const comment = `<p>a <a href="https://x.example/" rel="nofollow ugc">https://x.example/</a> link</p>`
+	check := func(when string) {
+		t.Helper()
+		for id, want := range posts {
+			p, err := db.Post(t.Context(), id)
+			if err != nil {
+				t.Fatalf("Post(%s): %v", id, err)
+			}
+			checkHTML(t, "Post "+id+" "+when, p.HTML, p.HTMLVersion, want)
+		}
+		c, err := db.Comment(t.Context(), "c")
+		if err != nil {
+			t.Fatalf("Comment: %v", err)
+		}
+		checkHTML(t, "Comment "+when, c.HTML, c.HTMLVersion, comment)
+	}
+	check("before the pass")
+	if n, err := db.DeriveHTML(t.Context()); n != 3 || err != nil {
+		t.Errorf("DeriveHTML = %d, %v; want 3, nil", n, err)
+	}
+	check("after the pass")
+	if n, err := db.DeriveHTML(t.Context()); n != 0 || err != nil {
+		t.Errorf("DeriveHTML again = %d, %v; want 0, nil", n, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -66,6 +67,7 @@ func run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Totals", func(t *testing.T) { testTotals(t, open) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("ClaimJob", func(t *testing.T) { testClaimJob(t, open) })
+	t.Run("HTML", func(t *testing.T) { testHTML(t, open) })
 }
 
 // t0 is a whole second in UTC that test entries are dated from.
@@ -131,13 +133,20 @@ func checkTime(t *testing.T, name string, got, want time.Time) {
 }
 
 // checkPost fails the test unless got and want are the same post. Times are
-// compared as instants, and must be UTC.
+// compared as instants, and must be UTC. got's HTML must be derived from
+// its source under this content.Version, whatever want's is.
 func checkPost(t *testing.T, got, want *feed.Post) {
 	t.Helper()
 	checkTime(t, "Published", got.Published, want.Published)
 	checkTime(t, "Updated", got.Updated, want.Updated)
+	d := *got
+	content.DerivePost(&d)
+	if got.HTML != d.HTML || got.HTMLVersion != content.Version {
+		t.Errorf("post %s HTML = %q (version %d), want %q (version %d)", got.ID, got.HTML, got.HTMLVersion, d.HTML, content.Version)
+	}
 	g, w := *got, *want
 	g.Published, g.Updated, w.Published, w.Updated = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	g.HTML, g.HTMLVersion, w.HTML, w.HTMLVersion = "", 0, "", 0
 	if len(g.Categories) == 0 && len(w.Categories) == 0 {
 		g.Categories, w.Categories = nil, nil // nil and empty are alike
 	}
@@ -152,7 +161,13 @@ func checkComment(t *testing.T, got, want *feed.Comment) {
 	checkTime(t, "Published", got.Published, want.Published)
 	checkTime(t, "Updated", got.Updated, want.Updated)
 	checkTime(t, "PostUpdated", got.PostUpdated, want.PostUpdated)
+	d := *got
+	content.DeriveComment(&d)
+	if got.HTML != d.HTML || got.HTMLVersion != content.Version {
+		t.Errorf("comment %s HTML = %q (version %d), want %q (version %d)", got.ID, got.HTML, got.HTMLVersion, d.HTML, content.Version)
+	}
 	g, w := *got, *want
+	g.HTML, g.HTMLVersion, w.HTML, w.HTMLVersion = "", 0, "", 0
 	g.Published, g.Updated, g.PostUpdated = time.Time{}, time.Time{}, time.Time{}
 	w.Published, w.Updated, w.PostUpdated = time.Time{}, time.Time{}, time.Time{}
 	// Origins compare by value; != would compare the pointers.
