@@ -323,7 +323,6 @@ func (a *app) newScheduler(ctx context.Context, cfg Config) (*schedule.Scheduler
 		Regenerate:    cfg.Schedule.Regenerate,
 		Purge:         cfg.Schedule.Purge,
 		TombstoneDays: cfg.Feeds.TombstoneDays,
-		FetchTimeout:  cfg.Poll.Timeout,
 	}
 	for _, src := range cfg.Sources {
 		sc.Sources = append(sc.Sources, schedule.Source{Source: pollSource(src), Schedule: src.Schedule})
