@@ -250,7 +250,7 @@ type threaded struct {
 func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threaded, after func(changed, ok bool)) (int, error) {
 	n := 0
 	ordered := threadOrder(cs)
-	err := p.storeEach(ctx, len(ordered), func(ctx context.Context, i int) error {
+	err := p.storeEach(ctx, len(ordered), func(ctx context.Context, i int) (bool, error) {
 		t := ordered[i]
 		parent := t.parent
 		if post.Origin != nil && parent == post.Origin.ID {
@@ -265,9 +265,9 @@ func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threa
 			if after != nil {
 				after(false, false)
 			}
-			return nil
+			return false, nil
 		default:
-			return fmt.Errorf("upsert comment %q: %w", t.c.Origin.ID, err)
+			return false, fmt.Errorf("upsert comment %q: %w", t.c.Origin.ID, err)
 		}
 		if changed {
 			n++
@@ -275,7 +275,7 @@ func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threa
 		if after != nil {
 			after(changed, true)
 		}
-		return nil
+		return changed, nil
 	})
 	return n, err
 }
@@ -329,23 +329,23 @@ func published(c *feed.Comment) time.Time {
 }
 
 // ensureCommentFetch makes sure a mirrored post with a comment feed has a
-// polling state for it, so that pollComments finds it. An existing state
-// keeps its URL, which a permanent redirect may have moved. next is the
-// first time to poll it (zero: at once).
-func (p *Poller) ensureCommentFetch(ctx context.Context, post *feed.Post, next time.Time) error {
+// polling state for it, so that pollComments finds it, and says whether it
+// saved one. An existing state keeps its URL, which a permanent redirect
+// may have moved. next is the first time to poll it (zero: at once).
+func (p *Poller) ensureCommentFetch(ctx context.Context, post *feed.Post, next time.Time) (bool, error) {
 	if post.Origin == nil || post.Origin.CommentsURL == "" || post.ID == "" {
-		return nil
+		return false, nil
 	}
 	_, err := p.st.Fetch(ctx, post.Origin.Source, post.ID)
 	switch feed.ErrorCode(err) {
 	case "":
-		return nil
+		return false, nil
 	case feed.ENOTFOUND:
 		f := &feed.Fetch{Source: post.Origin.Source, PostID: post.ID, URL: post.Origin.CommentsURL, NextPoll: next}
 		if err := p.st.SaveFetch(ctx, f); err != nil {
-			return fmt.Errorf("save comment feed of post %q: %w", post.ID, err)
+			return false, fmt.Errorf("save comment feed of post %q: %w", post.ID, err)
 		}
-		return nil
+		return true, nil
 	}
-	return fmt.Errorf("read comment feed state of post %q: %w", post.ID, err)
+	return false, fmt.Errorf("read comment feed state of post %q: %w", post.ID, err)
 }

@@ -384,14 +384,15 @@ func (p *Poller) sourceFetch(ctx context.Context, src Source) (*feed.Fetch, erro
 func (p *Poller) now() time.Time { return p.o.Now().UTC().Truncate(time.Second) }
 
 // A poll stores a document in batches: a turn of writing holds at most
-// writeBatch entries and lasts at most writeSlice, after which the poll
-// leaves the store alone for writeGap, or as long as the batch took if
-// longer. Another poll waits for the turn at most one batch. A writer
-// outside the poller (a comment posted, a scheduled job's claim) gets
+// writeBatch entries and lasts at most writeSlice. After a batch that
+// wrote, the poll leaves the store alone for writeGap, or as long as the
+// batch took if longer. Another poll waits for the turn at most one batch.
+// A writer outside the poller (a comment posted, another process) gets
 // SQLite's write lock within the gap: SQLite's busy handler retries at
 // most 100 ms apart, so a gap that long lets every waiting writer in,
 // where a huge feed stored one transaction after another would otherwise
-// take the lock from under them for minutes.
+// take the lock from under them for minutes. A batch of entries found
+// unchanged (reads only) needs no gap.
 const (
 	writeBatch = 200
 	writeSlice = 100 * time.Millisecond
@@ -399,18 +400,22 @@ const (
 )
 
 // storeEach calls store for i from 0 to n-1 in turns of writing (see
-// writeBatch). When ctx ends it stops, and says how far it got.
-func (p *Poller) storeEach(ctx context.Context, n int, store func(ctx context.Context, i int) error) error {
+// writeBatch); store reports whether it wrote. When ctx ends it stops, and
+// says how far it got.
+func (p *Poller) storeEach(ctx context.Context, n int, store func(ctx context.Context, i int) (wrote bool, err error)) error {
 	stoppedAt := func(i int) error { return fmt.Errorf("stored %d of %d entries: %w", i, n, context.Cause(ctx)) }
 	for i := 0; i < n; {
 		if err := p.takeTurn(ctx); err != nil {
 			return stoppedAt(i)
 		}
 		start := time.Now()
+		wrote := false
 		for end := min(i+writeBatch, n); i < end && time.Since(start) < writeSlice; i++ {
 			err := ctx.Err()
 			if err == nil {
-				err = store(ctx, i)
+				var w bool
+				w, err = store(ctx, i)
+				wrote = wrote || w
 			}
 			if err != nil {
 				p.endTurn()
@@ -421,7 +426,7 @@ func (p *Poller) storeEach(ctx context.Context, n int, store func(ctx context.Co
 			}
 		}
 		p.endTurn()
-		if i < n {
+		if i < n && wrote {
 			pause := time.NewTimer(max(writeGap, time.Since(start)))
 			select {
 			case <-pause.C:
@@ -517,20 +522,21 @@ func (k *keyedMutex) Lock(key string) (unlock func()) {
 func (p *Poller) storePosts(ctx context.Context, src Source, d *document) error {
 	now := p.now()
 	es := newestFirst(d.entries, now, src.MaxEntries, true)
-	return p.storeEach(ctx, len(es), func(ctx context.Context, i int) error {
+	return p.storeEach(ctx, len(es), func(ctx context.Context, i int) (bool, error) {
 		post := d.post(es[i], src.Name, now)
-		_, err := p.st.UpsertPost(ctx, post)
+		changed, err := p.st.UpsertPost(ctx, post)
 		if feed.ErrorCode(err) == feed.EINVALID {
 			p.log.Warn("entry skipped", "source", src.Name, "upstream_id", post.Origin.ID, "err", err)
-			return nil
+			return false, nil
 		}
 		if err != nil {
-			return fmt.Errorf("upsert post %q: %w", post.Origin.ID, err)
+			return false, fmt.Errorf("upsert post %q: %w", post.Origin.ID, err)
 		}
 		if src.Comments {
-			return p.ensureCommentFetch(ctx, post, time.Time{})
+			saved, err := p.ensureCommentFetch(ctx, post, time.Time{})
+			return changed || saved, err
 		}
-		return nil
+		return changed, nil
 	})
 }
 

@@ -162,7 +162,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if cfg.WebSub.Builtin {
 		hubHandler = hub
 	}
-	a.poller = newPoller(cfg, st, m.ObservePollStatus, log.With("component", "poll"))
+	a.poller = newPoller(cfg, st, m.ObservePollStatus, m.ObservePollSkipped, log.With("component", "poll"))
 	admin := httpjson.NewAdmin(cfg.AdminToken)
 	comments := submit.New(st, c, admin, submit.Config{
 		Moderation:       cfg.Comments.Moderation,
