@@ -208,6 +208,11 @@ func TestSchedule_HostileUpstreams(t *testing.T) {
 			short = append(short, fmt.Sprintf("normal%d: %d", i, got))
 		}
 	}
+	if len(short) > 0 {
+		t.Errorf("well-behaved sources polled fewer than %d times in %d scheduled runs while the big one ran (big run done: %v): %s",
+			window-1, window, bigDone.Load(), strings.Join(short, ", "))
+		t.Logf("scheduler's log:\n%s", logs.String())
+	}
 	// The bomb failed at once, the trickle fails at its timeout: each
 	// is recorded then, whether the big one is still storing or not.
 	f, err := st.Fetch(ctx, "bomb", "")
@@ -218,9 +223,4 @@ func TestSchedule_HostileUpstreams(t *testing.T) {
 		f, err := st.Fetch(ctx, "trickle", "")
 		return err == nil && strings.Contains(f.LastError, "timeout")
 	}, "the trickling source's timeout was not recorded")
-	if len(short) > 0 {
-		t.Errorf("well-behaved sources polled fewer than %d times in %d scheduled runs while the big one ran (big run done: %v): %s",
-			window-1, window, bigDone.Load(), strings.Join(short, ", "))
-		t.Logf("scheduler's log:\n%s", logs.String())
-	}
 }
