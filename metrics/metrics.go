@@ -10,6 +10,8 @@
 //	feedd_cache_changes_total, feedd_cache_resets_total change-log records applied, lost-notice resets
 //	feedd_cache_entries                                documents held now
 //	feedd_polls_total{source,outcome}                  polled URLs by source: ok, not_modified, error
+//	feedd_poll_comment_feeds_skipped_total{source,reason} due comment feeds a run left unfetched:
+//	                                                   run_limit, host_limit, cross_host, deadline
 //	feedd_store_operation_duration_seconds{operation}  store calls by method name (histogram)
 //	feedd_store_operation_errors_total{operation}      store calls that failed (see Store)
 //
@@ -70,6 +72,7 @@ type M struct {
 	httpDuration  *prometheus.HistogramVec
 	renders       *prometheus.HistogramVec
 	polls         *prometheus.CounterVec
+	pollSkipped   *prometheus.CounterVec
 	storeDuration *prometheus.HistogramVec
 	storeErrors   *prometheus.CounterVec
 }
@@ -98,6 +101,10 @@ func New() *M {
 			Namespace: namespace, Name: "polls_total",
 			Help: "Upstream feed URLs polled (a source's feed and its comment feeds), by source and outcome: ok, not_modified, error.",
 		}, []string{"source", "outcome"}),
+		pollSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "poll", Name: "comment_feeds_skipped_total",
+			Help: "Due comment feeds that a run of their source did not fetch, by source and reason: run_limit (poll.max_comment_feeds_per_run), host_limit (poll.max_requests_per_host_per_minute), deadline (poll.run_timeout): left for a later run; cross_host: on another host than the source's feed, which the source does not allow.",
+		}, []string{"source", "reason"}),
 		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Subsystem: "store", Name: "operation_duration_seconds",
 			Help:    "Store calls and their latency, by method name.",
@@ -109,7 +116,7 @@ func New() *M {
 		}, []string{"operation"}),
 	}
 	m.reg.MustRegister(
-		m.httpRequests, m.httpDuration, m.renders, m.polls, m.storeDuration, m.storeErrors,
+		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -165,6 +172,13 @@ func (m *M) ObservePoll(source string, err error, notModified bool) {
 // a 304 without error is not_modified.
 func (m *M) ObservePollStatus(source string, status int, err error) {
 	m.ObservePoll(source, err, status == http.StatusNotModified)
+}
+
+// ObservePollSkipped records n due comment feeds of source that a run did
+// not fetch, and why (poll.SkipRunLimit and the others), in the shape of
+// poll.Options.ObserveSkipped.
+func (m *M) ObservePollSkipped(source, reason string, n int) {
+	m.pollSkipped.WithLabelValues(source, reason).Add(float64(n))
 }
 
 // observeStore records one store call.

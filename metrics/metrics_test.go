@@ -294,3 +294,27 @@ func TestMetrics_OwnRegistry(t *testing.T) {
 func do(h http.Handler, method, path string) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
 }
+
+// The poller's comment feeds left unfetched are counted by source and
+// reason: here one on another host than its source's feed.
+func TestMetrics_PollSkipped(t *testing.T) {
+	ctx := context.Background()
+	m := metrics.New()
+	st := m.Store(openSQLite(t, filepath.Join(t.TempDir(), "feedd.db")))
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:up</id><title>Up</title>
+<updated>2026-01-01T00:00:00Z</updated><entry><id>urn:up:1</id><title>Upstream post</title>
+<published>2026-01-01T00:00:00Z</published><content type="html">x</content>
+<link rel="replies" type="application/atom+xml" href="https://elsewhere.example.org/comments/1"/></entry></feed>`)
+	}))
+	defer up.Close()
+	p := poll.New(st, poll.Options{Observe: m.ObservePollStatus, ObserveSkipped: m.ObservePollSkipped, AllowPrivate: true, OldInterval: time.Minute}, nil)
+	if err := p.Poll(ctx, poll.Source{Name: "upstream", URL: up.URL + "/feed", Comments: true}); err != nil {
+		t.Fatal(err)
+	}
+	fams := scrape(t, m.Handler())
+	if got := value(t, fams, "feedd_poll_comment_feeds_skipped_total", labels{"source": "upstream", "reason": "cross_host"}); got != 1 {
+		t.Errorf("feedd_poll_comment_feeds_skipped_total{source=upstream,reason=cross_host} = %v, want 1", got)
+	}
+}

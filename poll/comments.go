@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	ext "github.com/mmcdole/gofeed/extensions"
@@ -31,11 +30,6 @@ var (
 	// reply's rel="related" link names its parent by.
 	bloggerCommentRe = regexp.MustCompile(`/feeds/\d+/\d+/comments/default/(\d+)$`)
 )
-
-// commentsPerSource is how many comment feeds of one source are polled at
-// once, within Options.MaxConcurrent, so that a source with many recent
-// posts does not take every slot.
-const commentsPerSource = 4
 
 // commentsURL discovers the comment feed of an entry: an Atom link
 // rel="replies" of a feed type (an untyped one will do), else RSS
@@ -117,16 +111,37 @@ func (e *entry) blogger(name string) *ext.Extension {
 	return extension(e.item.Extensions, name, "blogger", bloggerNS2018)
 }
 
-// pollComments polls the due comment feeds of the source's posts, a few at
-// a time. A comment feed is due when its back-off is over and, unless its
-// post was published within RecentWindow, it was last polled at least
-// OldInterval ago.
+// pollComments polls the due comment feeds of the source's posts, one
+// after another, so that the run holds one slot of the pool. A comment
+// feed is due when its back-off is over and, unless its post was published
+// within RecentWindow, it was last polled at least OldInterval ago. Of the
+// due ones, those polled longest ago go first (never-polled ones first),
+// the newest posts first among equals; at most MaxCommentFeedsPerRun are
+// fetched, and only those whose host has a token of its budget
+// (MaxHostRequestsPerMinute) and, unless src.CrossHostComments, is the
+// host of the source's feed. The rest wait for later runs, and are
+// reported to ObserveSkipped.
 func (p *Poller) pollComments(ctx context.Context, src Source) error {
 	fetches, err := p.st.Fetches(ctx, src.Name)
 	if err != nil {
+		if stopped(ctx) {
+			return ctx.Err()
+		}
 		return fmt.Errorf("source %q: read fetch states: %w", src.Name, err)
 	}
 	now := p.now()
+	// The hosts comment feeds may be on: the configured feed's, and the
+	// one a permanent redirect moved it to.
+	var allowed map[string]bool
+	if !src.CrossHostComments {
+		allowed = map[string]bool{hostKey(src.URL): true}
+		for _, f := range fetches {
+			if f.PostID == "" {
+				allowed[hostKey(f.URL)] = true
+			}
+		}
+	}
+	skipped := make(map[string]int)
 	type job struct {
 		f    *feed.Fetch
 		post *feed.Post
@@ -141,44 +156,69 @@ func (p *Poller) pollComments(ctx context.Context, src Source) error {
 		case code == feed.ENOTFOUND || code == feed.EGONE:
 			continue // deleted here: its comments are not wanted
 		case err != nil:
+			if stopped(ctx) {
+				return ctx.Err()
+			}
 			return fmt.Errorf("source %q: read post %q: %w", src.Name, f.PostID, err)
 		}
 		recent := p.o.RecentWindow > 0 && now.Sub(post.Published) < p.o.RecentWindow
-		if recent || now.Sub(f.LastPoll) >= p.o.OldInterval {
-			jobs = append(jobs, job{f, post})
+		if !recent && now.Sub(f.LastPoll) < p.o.OldInterval {
+			continue
 		}
+		if allowed != nil && !allowed[hostKey(f.URL)] {
+			skipped[SkipCrossHost]++
+			continue
+		}
+		jobs = append(jobs, job{f, post})
 	}
+	sort.SliceStable(jobs, func(i, j int) bool {
+		a, b := jobs[i], jobs[j]
+		if !a.f.LastPoll.Equal(b.f.LastPoll) {
+			return a.f.LastPoll.Before(b.f.LastPoll)
+		}
+		return a.post.Published.After(b.post.Published)
+	})
 
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-		next = make(chan job)
-	)
-	for range min(commentsPerSource, len(jobs)) {
-		wg.Go(func() {
-			for j := range next {
-				err := p.pollURL(ctx, j.f, func(ctx context.Context, d *document) error {
-					return p.storeComments(ctx, src.Name, j.post, d)
-				})
-				if err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
+	var errs []error
+	fetched := 0
+	for i, j := range jobs {
+		if fetched >= p.o.MaxCommentFeedsPerRun {
+			skipped[SkipRunLimit] += len(jobs) - i
 			break
 		}
-		next <- j
+		if ctx.Err() != nil {
+			skipped[SkipDeadline] += len(jobs) - i
+			break
+		}
+		host := hostKey(j.f.URL)
+		if !p.hosts.allow(host, p.o.Now()) {
+			skipped[SkipHostLimit]++
+			continue
+		}
+		fetched++
+		jctx := context.WithValue(ctx, hostPolicyKey{}, &hostPolicy{source: src.Name, allowed: allowed, from: host})
+		err := p.pollURL(jctx, j.f, func(ctx context.Context, d *document) error {
+			return p.storeComments(ctx, src.Name, j.post, d)
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	close(next)
-	wg.Wait()
-	if ctx.Err() != nil {
+	if stopped(ctx) {
 		return ctx.Err()
+	}
+	for _, reason := range []string{SkipRunLimit, SkipHostLimit, SkipCrossHost, SkipDeadline} {
+		n := skipped[reason]
+		if n == 0 {
+			continue
+		}
+		p.log.Info("comment feeds not fetched in this run", "source", src.Name, "reason", reason, "count", n)
+		if p.o.ObserveSkipped != nil {
+			p.o.ObserveSkipped(src.Name, reason, n)
+		}
+	}
+	if n := skipped[SkipDeadline]; n > 0 {
+		errs = append(errs, fmt.Errorf("source %q: %w: %d comment feeds left for the next run", src.Name, context.Cause(ctx), n))
 	}
 	return errors.Join(errs...)
 }
@@ -209,7 +249,9 @@ type threaded struct {
 // skipped; any other error stops.
 func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threaded, after func(changed, ok bool)) (int, error) {
 	n := 0
-	for _, t := range threadOrder(cs) {
+	ordered := threadOrder(cs)
+	err := p.storeEach(ctx, len(ordered), func(ctx context.Context, i int) (bool, error) {
+		t := ordered[i]
 		parent := t.parent
 		if post.Origin != nil && parent == post.Origin.ID {
 			parent = "" // a comment on the post itself
@@ -223,9 +265,9 @@ func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threa
 			if after != nil {
 				after(false, false)
 			}
-			continue
+			return false, nil
 		default:
-			return n, fmt.Errorf("upsert comment %q: %w", t.c.Origin.ID, err)
+			return false, fmt.Errorf("upsert comment %q: %w", t.c.Origin.ID, err)
 		}
 		if changed {
 			n++
@@ -233,8 +275,9 @@ func (p *Poller) upsertComments(ctx context.Context, post *feed.Post, cs []threa
 		if after != nil {
 			after(changed, true)
 		}
-	}
-	return n, nil
+		return changed, nil
+	})
+	return n, err
 }
 
 // threadOrder returns the comments oldest first, except that a reply comes
@@ -286,23 +329,23 @@ func published(c *feed.Comment) time.Time {
 }
 
 // ensureCommentFetch makes sure a mirrored post with a comment feed has a
-// polling state for it, so that pollComments finds it. An existing state
-// keeps its URL, which a permanent redirect may have moved. next is the
-// first time to poll it (zero: at once).
-func (p *Poller) ensureCommentFetch(ctx context.Context, post *feed.Post, next time.Time) error {
+// polling state for it, so that pollComments finds it, and says whether it
+// saved one. An existing state keeps its URL, which a permanent redirect
+// may have moved. next is the first time to poll it (zero: at once).
+func (p *Poller) ensureCommentFetch(ctx context.Context, post *feed.Post, next time.Time) (bool, error) {
 	if post.Origin == nil || post.Origin.CommentsURL == "" || post.ID == "" {
-		return nil
+		return false, nil
 	}
 	_, err := p.st.Fetch(ctx, post.Origin.Source, post.ID)
 	switch feed.ErrorCode(err) {
 	case "":
-		return nil
+		return false, nil
 	case feed.ENOTFOUND:
 		f := &feed.Fetch{Source: post.Origin.Source, PostID: post.ID, URL: post.Origin.CommentsURL, NextPoll: next}
 		if err := p.st.SaveFetch(ctx, f); err != nil {
-			return fmt.Errorf("save comment feed of post %q: %w", post.ID, err)
+			return false, fmt.Errorf("save comment feed of post %q: %w", post.ID, err)
 		}
-		return nil
+		return true, nil
 	}
-	return fmt.Errorf("read comment feed state of post %q: %w", post.ID, err)
+	return false, fmt.Errorf("read comment feed state of post %q: %w", post.ID, err)
 }

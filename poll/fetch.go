@@ -57,6 +57,31 @@ type redirects struct {
 
 type redirectsKey struct{}
 
+// hostPolicy bounds where the redirects of a comment feed may lead: to the
+// source's hosts only, unless cross-host comment feeds are allowed, and
+// within the budget of every other host they reach.
+type hostPolicy struct {
+	source  string
+	allowed map[string]bool // hosts of the source's feed; nil: any host
+	from    string          // the host of the comment feed's URL
+}
+
+type hostPolicyKey struct{}
+
+// check refuses a redirect to u that leaves the source's hosts when those
+// are the only allowed ones, or goes to another host without a token of
+// its budget.
+func (hp *hostPolicy) check(u *url.URL, p *Poller) error {
+	host := urlHostKey(u)
+	if hp.allowed != nil && !hp.allowed[host] {
+		return fmt.Errorf("redirect to another host (%s): source %q does not allow cross-host comment feeds", host, hp.source)
+	}
+	if host != hp.from && !p.hosts.allow(host, p.o.Now()) {
+		return fmt.Errorf("redirect to %s: over its budget of %d requests a minute", host, p.o.MaxHostRequestsPerMinute)
+	}
+	return nil
+}
+
 // checkRedirect follows at most MaxRedirects redirects, never in a loop and
 // only to http(s), and notes in the request's redirects whether the whole
 // chain so far was permanent: only then does the feed's URL move.
@@ -71,6 +96,11 @@ func (p *Poller) checkRedirect(req *http.Request, via []*http.Request) error {
 	for _, v := range via {
 		if v.URL.String() == target {
 			return fmt.Errorf("redirect loop at %s", req.URL.Redacted())
+		}
+	}
+	if hp, ok := req.Context().Value(hostPolicyKey{}).(*hostPolicy); ok {
+		if err := hp.check(req.URL, p); err != nil {
+			return err
 		}
 	}
 	if r, ok := req.Context().Value(redirectsKey{}).(*redirects); ok {
@@ -207,6 +237,9 @@ func (p *Poller) get(ctx context.Context, f *feed.Fetch) (*response, error) {
 // was, or the cause without the "Get URL:" that *url.Error adds, as the
 // URL is beside it in the fetch state.
 func (p *Poller) requestError(ctx context.Context, err error) error {
+	if rd := runDeadline(ctx); rd != nil {
+		return rd
+	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return fmt.Errorf("timeout after %s", p.o.Timeout)
 	}
@@ -234,18 +267,25 @@ func statusText(code int) string {
 }
 
 // pollURL polls the feed whose state is f and records the outcome in the
-// store: a 200's document goes to handle, which stores its entries; a 304
-// only moves the poll times. It waits for its URL to be free and for a slot
-// of MaxConcurrent, and holds the slot until the document is stored, so
-// that at most that many parsed documents are in memory at once.
+// store: a 200's document goes to handle, which stores its entries (in
+// turns of writing, see storeEach); a 304 only moves the poll times. It
+// waits for its URL to be free and for a slot of MaxConcurrent, and holds
+// the slot until the document is stored, so that at most that many parsed
+// documents are in memory at once.
 //
-// When ctx ends, pollURL returns its error without recording anything: the
-// poll was stopped, it did not fail.
+// The outcome is recorded as soon as it is known, a failure included,
+// whatever other polls are storing. When the run's deadline passes the
+// poll fails like any other ("run deadline (10m0s) passed"); when ctx
+// ends otherwise, pollURL returns its error without recording anything:
+// the poll was stopped, it did not fail.
 func (p *Poller) pollURL(ctx context.Context, f *feed.Fetch, handle func(context.Context, *document) error) error {
 	unlock := p.locks.Lock(f.URL)
 	defer unlock()
 	if err := p.acquire(ctx); err != nil {
-		return err
+		if stopped(ctx) {
+			return err
+		}
+		return pollError(f, fmt.Errorf("waiting for a poll slot: %w", context.Cause(ctx)))
 	}
 	defer p.release()
 
@@ -254,18 +294,13 @@ func (p *Poller) pollURL(ctx context.Context, f *feed.Fetch, handle func(context
 		log = log.With("post_id", f.PostID)
 	}
 	r, err := p.get(ctx, f)
-	// Store one document at a time: SQLite has one writer, and writers
-	// that collide wait in its busy handler, which sleeps in steps of
-	// milliseconds; taking turns here costs none of that.
-	p.writing.Lock()
-	defer p.writing.Unlock()
 	if err == nil && r.doc != nil {
 		err = handle(ctx, r.doc)
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
 			err = fmt.Errorf("store: %w", err)
 		}
 	}
-	if ctx.Err() != nil {
+	if stopped(ctx) {
 		return ctx.Err()
 	}
 	now := p.now()
@@ -295,7 +330,10 @@ func (p *Poller) pollURL(ctx context.Context, f *feed.Fetch, handle func(context
 		f.NextPoll = now
 		log.Debug("polled", "status", r.status)
 	}
-	if serr := p.st.SaveFetch(ctx, f); serr != nil {
+	// Recorded even when the run's deadline ended ctx.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if serr := p.saveFetch(rctx, f); serr != nil {
 		err = errors.Join(err, fmt.Errorf("save fetch state: %w", serr))
 	}
 	if p.o.Observe != nil {
@@ -305,6 +343,18 @@ func (p *Poller) pollURL(ctx context.Context, f *feed.Fetch, handle func(context
 		return pollError(f, err)
 	}
 	return nil
+}
+
+// recordTimeout bounds the recording of a poll's outcome.
+const recordTimeout = 30 * time.Second
+
+// saveFetch stores f in a turn of writing.
+func (p *Poller) saveFetch(ctx context.Context, f *feed.Fetch) error {
+	if err := p.takeTurn(ctx); err != nil {
+		return err
+	}
+	defer p.endTurn()
+	return p.st.SaveFetch(ctx, f)
 }
 
 // failed records a failure in f: 410 disables the feed; 429 and 503 wait

@@ -6,9 +6,20 @@
 //
 // Each upstream URL has a feed.Fetch row in the store: its validators, when
 // it was polled, its last status and error, and when it may be polled again
-// (exponential back-off after failures, Retry-After after 429 and 503). A
-// source never blocks another: every request has its own timeouts and body
-// limit, and at most Options.MaxConcurrent run at once.
+// (exponential back-off after failures, Retry-After after 429 and 503).
+//
+// Sources are independent. Polls share a pool of Options.MaxConcurrent
+// slots, and a source's run holds at most one of them at a time: its feed,
+// then its comment feeds one after another. A run, fetching, parsing and
+// storing included, ends at Options.RunTimeout, and its outcome is recorded
+// then. Documents are stored in batches of writeBatch entries, polls taking
+// turns between batches, so a huge feed holds up another poll's writes by
+// one batch at most; a failure is recorded as soon as it happens. What
+// upstream documents make the poller fetch is bounded too: at most
+// Options.MaxCommentFeedsPerRun comment feeds per source and run, at most
+// Options.MaxHostRequestsPerMinute comment-feed requests to any one host,
+// and none on another host than the source's feed unless the source allows
+// it (Source.CrossHostComments).
 package poll
 
 import (
@@ -35,6 +46,12 @@ type Source struct {
 	// MaxEntries keeps only the newest that many entries of each poll of
 	// the posts feed; 0 takes every entry the upstream feed holds.
 	MaxEntries int
+	// CrossHostComments lets the comment feeds of the source's posts, and
+	// their redirects, be on other hosts than the source's feed. Off, a
+	// comment feed elsewhere is not fetched (it is counted as skipped,
+	// reason cross_host): upstream documents name those URLs, and a
+	// hostile one could otherwise aim the poller at any third party.
+	CrossHostComments bool
 }
 
 // Options configure a Poller. Zero values take the defaults given.
@@ -50,8 +67,26 @@ type Options struct {
 	// with "body larger than N bytes". Default 10 MiB.
 	MaxBodyBytes int64
 	// MaxConcurrent is the number of polls (requests with their parsing
-	// and storing) in flight across all sources; default 8.
+	// and storing) in flight across all sources; default 8. A source's run
+	// takes one of them at a time.
 	MaxConcurrent int
+	// RunTimeout bounds one run of a source (Poll): its feed and its
+	// comment feeds, fetched, parsed and stored; default 10m. A run cut
+	// short records the poll it was in as failed ("run deadline (10m0s)
+	// passed", with how many entries were stored); what it stored stays,
+	// and comment feeds it did not reach wait for the next run.
+	RunTimeout time.Duration
+	// MaxCommentFeedsPerRun is the most comment feeds one run of a source
+	// fetches; default 50. The due ones polled longest ago go first
+	// (never-polled ones first), the newest posts first among equals; the
+	// rest wait for later runs.
+	MaxCommentFeedsPerRun int
+	// MaxHostRequestsPerMinute bounds the comment-feed requests to any one
+	// host (name and port), over all sources: a token bucket of that many,
+	// refilled at that rate; default 60. A comment feed whose host has no
+	// token left waits for a later run. A source's own feed, fetched once
+	// per scheduled run, does not count.
+	MaxHostRequestsPerMinute int
 	// MaxBackoff caps the exponential back-off after failures; default 6h.
 	MaxBackoff time.Duration
 	// RecentWindow: the comment feeds of posts published within it are
@@ -89,7 +124,19 @@ type Options struct {
 	// stopped by its context is not reported: it did not fail. It must be
 	// safe for concurrent use and quick (metrics).
 	Observe func(source string, status int, err error)
+	// ObserveSkipped, when set, is called after each run of a source that
+	// left due comment feeds unfetched, with how many and why: SkipRunLimit,
+	// SkipHostLimit, SkipCrossHost or SkipDeadline. Same rules as Observe.
+	ObserveSkipped func(source, reason string, n int)
 }
+
+// Why a due comment feed was not fetched in a run (ObserveSkipped).
+const (
+	SkipRunLimit  = "run_limit"  // over MaxCommentFeedsPerRun: a later run
+	SkipHostLimit = "host_limit" // its host is over MaxHostRequestsPerMinute: a later run
+	SkipCrossHost = "cross_host" // on another host, and the source does not allow it
+	SkipDeadline  = "deadline"   // the run's deadline passed first: a later run
+)
 
 // Defaults of Options.
 const (
@@ -98,10 +145,14 @@ const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxBodyBytes   = 10 << 20
 	DefaultMaxConcurrent  = 8
-	DefaultMaxBackoff     = 6 * time.Hour
-	DefaultRecentWindow   = 72 * time.Hour
-	DefaultOldInterval    = 24 * time.Hour
-	DefaultMaxRedirects   = 5
+	DefaultRunTimeout     = 10 * time.Minute
+
+	DefaultMaxCommentFeedsPerRun    = 50
+	DefaultMaxHostRequestsPerMinute = 60
+	DefaultMaxBackoff               = 6 * time.Hour
+	DefaultRecentWindow             = 72 * time.Hour
+	DefaultOldInterval              = 24 * time.Hour
+	DefaultMaxRedirects             = 5
 )
 
 // withDefaults returns o with every zero field set to its default.
@@ -120,6 +171,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if o.RunTimeout <= 0 {
+		o.RunTimeout = DefaultRunTimeout
+	}
+	if o.MaxCommentFeedsPerRun <= 0 {
+		o.MaxCommentFeedsPerRun = DefaultMaxCommentFeedsPerRun
+	}
+	if o.MaxHostRequestsPerMinute <= 0 {
+		o.MaxHostRequestsPerMinute = DefaultMaxHostRequestsPerMinute
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = DefaultMaxBackoff
@@ -150,9 +210,13 @@ type Poller struct {
 	log    *slog.Logger
 	client *http.Client
 
-	sem     chan struct{} // a slot per poll in flight
-	locks   keyedMutex    // one poll of one URL at a time
-	writing sync.Mutex    // one poll storing at a time (see pollURL)
+	sem   chan struct{} // a slot per poll in flight
+	locks keyedMutex    // one poll of one URL at a time
+	// writing is the turn to write: one poll stores a batch at a time
+	// (see storeEach). A channel, so that waiting for it gives up with
+	// the poll's context, and waiters are served in order.
+	writing chan struct{}
+	hosts   hostLimits // comment-feed requests per host
 
 	mu      sync.Mutex
 	polling map[string]bool // sources with a Poll running
@@ -174,6 +238,8 @@ func New(st store.Store, o Options, log *slog.Logger) *Poller {
 		o:          o,
 		log:        log,
 		sem:        make(chan struct{}, o.MaxConcurrent),
+		writing:    make(chan struct{}, 1),
+		hosts:      newHostLimits(o.MaxHostRequestsPerMinute),
 		polling:    make(map[string]bool),
 		configured: make(map[string]string),
 	}
@@ -183,9 +249,10 @@ func New(st store.Store, o Options, log *slog.Logger) *Poller {
 
 // Poll runs one poll of src: its feed, if due (Fetch.NextPoll has passed)
 // and not disabled, and then, with src.Comments, the due comment feeds of
-// its posts. Failures are recorded in the store's feed.Fetch rows
-// (LastError, LastStatus, Failures, NextPoll) and returned, joined; a
-// failing comment feed does not stop the others. A Poll of a source that
+// its posts, within the budgets of Options. Failures are recorded in the
+// store's feed.Fetch rows (LastError, LastStatus, Failures, NextPoll) as
+// they happen and returned, joined; a failing comment feed does not stop
+// the others. The run ends at Options.RunTimeout. A Poll of a source that
 // is already being polled returns nil at once.
 func (p *Poller) Poll(ctx context.Context, src Source) error {
 	if err := checkSource(src); err != nil {
@@ -197,12 +264,36 @@ func (p *Poller) Poll(ctx context.Context, src Source) error {
 	}
 	defer p.end(src.Name)
 
+	ctx, cancel := context.WithTimeoutCause(ctx, p.o.RunTimeout, &RunDeadlineError{Limit: p.o.RunTimeout})
+	defer cancel()
 	err := p.pollSource(ctx, src)
 	if src.Comments && ctx.Err() == nil {
 		err = errors.Join(err, p.pollComments(ctx, src))
 	}
+	if stopped(ctx) {
+		// The caller gave up (shutdown): that is not the upstream's failure.
+		return ctx.Err()
+	}
 	return err
 }
+
+// RunDeadlineError is the cause of a run that Options.RunTimeout ended.
+type RunDeadlineError struct{ Limit time.Duration }
+
+func (e *RunDeadlineError) Error() string { return fmt.Sprintf("run deadline (%s) passed", e.Limit) }
+
+// runDeadline returns the *RunDeadlineError that ended ctx, or nil.
+func runDeadline(ctx context.Context) *RunDeadlineError {
+	var rd *RunDeadlineError
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &rd) {
+		return rd
+	}
+	return nil
+}
+
+// stopped reports whether ctx ended other than by the run's deadline: the
+// caller stopped the poll, which did not fail, and nothing is recorded.
+func stopped(ctx context.Context) bool { return ctx.Err() != nil && runDeadline(ctx) == nil }
 
 // checkSource rejects a source that cannot be polled.
 func checkSource(src Source) error {
@@ -292,6 +383,88 @@ func (p *Poller) sourceFetch(ctx context.Context, src Source) (*feed.Fetch, erro
 // keeps times.
 func (p *Poller) now() time.Time { return p.o.Now().UTC().Truncate(time.Second) }
 
+// A poll stores a document in batches: a turn of writing holds at most
+// writeBatch entries and lasts at most writeSlice. After a batch that
+// wrote, the poll leaves the store alone for writeGap, or as long as the
+// batch took if longer. Another poll waits for the turn at most one batch.
+// A writer outside the poller (a comment posted, another process) gets
+// SQLite's write lock within the gap: SQLite's busy handler retries at
+// most 100 ms apart, so a gap that long lets every waiting writer in,
+// where a huge feed stored one transaction after another would otherwise
+// take the lock from under them for minutes. A batch of entries found
+// unchanged (reads only) needs no gap.
+const (
+	writeBatch = 200
+	writeSlice = 100 * time.Millisecond
+	writeGap   = 100 * time.Millisecond
+)
+
+// storeEach calls store for i from 0 to n-1 in turns of writing (see
+// writeBatch); store reports whether it wrote. When ctx ends it stops, and
+// says how far it got.
+func (p *Poller) storeEach(ctx context.Context, n int, store func(ctx context.Context, i int) (wrote bool, err error)) error {
+	stoppedAt := func(i int) error { return fmt.Errorf("stored %d of %d entries: %w", i, n, context.Cause(ctx)) }
+	for i := 0; i < n; {
+		if err := p.takeTurn(ctx); err != nil {
+			return stoppedAt(i)
+		}
+		start := time.Now()
+		wrote := false
+		for end := min(i+writeBatch, n); i < end && time.Since(start) < writeSlice; i++ {
+			err := ctx.Err()
+			if err == nil {
+				var w bool
+				w, err = store(ctx, i)
+				wrote = wrote || w
+			}
+			if err != nil {
+				p.endTurn()
+				if ctx.Err() != nil {
+					return stoppedAt(i)
+				}
+				return err
+			}
+		}
+		p.endTurn()
+		if i < n && wrote {
+			pause := time.NewTimer(max(writeGap, time.Since(start)))
+			select {
+			case <-pause.C:
+			case <-ctx.Done():
+				pause.Stop()
+				return stoppedAt(i)
+			}
+		}
+	}
+	return nil
+}
+
+// InTurn runs write, a short write to the store, in a turn of writing:
+// after the batch of a document being stored, before the next, and never
+// at once with another poll's writes. Writers of the same process that
+// take turns here (the scheduler's claims) wait in order, rather than in
+// SQLite's busy handler, which polls for the lock and may keep missing
+// it. It gives up when ctx ends.
+func (p *Poller) InTurn(ctx context.Context, write func(context.Context) error) error {
+	if err := p.takeTurn(ctx); err != nil {
+		return err
+	}
+	defer p.endTurn()
+	return write(ctx)
+}
+
+// takeTurn waits for the turn to write, or for ctx to end.
+func (p *Poller) takeTurn(ctx context.Context) error {
+	select {
+	case p.writing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Poller) endTurn() { <-p.writing }
+
 // acquire takes a slot of the MaxConcurrent polls in flight.
 func (p *Poller) acquire(ctx context.Context) error {
 	select {
@@ -348,23 +521,23 @@ func (k *keyedMutex) Lock(key string) (unlock func()) {
 // stops.
 func (p *Poller) storePosts(ctx context.Context, src Source, d *document) error {
 	now := p.now()
-	for _, e := range newestFirst(d.entries, now, src.MaxEntries, true) {
-		post := d.post(e, src.Name, now)
-		_, err := p.st.UpsertPost(ctx, post)
+	es := newestFirst(d.entries, now, src.MaxEntries, true)
+	return p.storeEach(ctx, len(es), func(ctx context.Context, i int) (bool, error) {
+		post := d.post(es[i], src.Name, now)
+		changed, err := p.st.UpsertPost(ctx, post)
 		if feed.ErrorCode(err) == feed.EINVALID {
 			p.log.Warn("entry skipped", "source", src.Name, "upstream_id", post.Origin.ID, "err", err)
-			continue
+			return false, nil
 		}
 		if err != nil {
-			return fmt.Errorf("upsert post %q: %w", post.Origin.ID, err)
+			return false, fmt.Errorf("upsert post %q: %w", post.Origin.ID, err)
 		}
 		if src.Comments {
-			if err := p.ensureCommentFetch(ctx, post, time.Time{}); err != nil {
-				return err
-			}
+			saved, err := p.ensureCommentFetch(ctx, post, time.Time{})
+			return changed || saved, err
 		}
-	}
-	return nil
+		return changed, nil
+	})
 }
 
 // newestFirst returns the newest n entries (all when n is 0), by their

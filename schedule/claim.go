@@ -31,7 +31,20 @@ func (s *Scheduler) claimed(ctx context.Context, name string, sched cron.Schedul
 	period := schedulePeriod(sched, time.Now())
 	return cron.FuncJob(func() {
 		cctx, cancel := context.WithTimeout(ctx, claimTimeout)
-		won, err := s.st.ClaimJob(cctx, name, period)
+		var won bool
+		claim := func(ctx context.Context) (err error) {
+			won, err = s.st.ClaimJob(ctx, name, period)
+			return err
+		}
+		var err error
+		if s.poller != nil {
+			// In turn with the poller's writes: jobs firing together
+			// claim one after another, a huge feed being stored
+			// included, instead of colliding in the store.
+			err = s.poller.InTurn(cctx, claim)
+		} else {
+			err = claim(cctx)
+		}
 		cancel()
 		switch {
 		case err != nil:

@@ -60,16 +60,13 @@ type Config struct {
 	// TombstoneDays is how long deleted entries stay as tombstones before
 	// the purge removes them.
 	TombstoneDays int
-	// FetchTimeout is the poller's timeout of one fetch; one run of a
-	// source, its feed and the comment feeds of its recent posts fetched a
-	// few at a time, may take RunTimeout(FetchTimeout).
-	FetchTimeout time.Duration
-	Sources      []Source
+	Sources       []Source
 }
 
-// RunTimeout bounds one run of a source whose fetches time out after
-// fetch.
-func RunTimeout(fetch time.Duration) time.Duration { return 20 * fetch }
+// syncTimeout bounds the wait, after a source's poll, for the cache to
+// apply what it wrote. The poll itself ends at the poller's run deadline
+// (poll.Options.RunTimeout).
+const syncTimeout = time.Minute
 
 // Scheduler runs the jobs. Build it with New, run it with Start and end it
 // with Stop.
@@ -201,16 +198,27 @@ func (s *Scheduler) runFirst(id cron.EntryID) {
 // records each failing URL in the store, and logs it, too.) The run ends
 // once the cache has applied what the poll wrote, so that the mirror is
 // fresh when it ends.
+//
+// Each source has a job of its own, and a run skipped because the previous
+// one is still going is that source's only: a slow source delays no other
+// source's runs, which wait at most for a slot of the poller's pool (see
+// package poll).
 func (s *Scheduler) pollJob(src poll.Source) func(context.Context) {
-	timeout := RunTimeout(s.cfg.FetchTimeout)
 	return func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
 		ctx, wrote := store.Track(ctx)
 		if err := s.poller.Poll(ctx, src); err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Warn("source poll failed", "source", src.Name, "err", err)
 		}
-		if err := s.cache.Sync(ctx, wrote.Seq()); err != nil && ctx.Err() == nil {
+		seq := wrote.Seq()
+		if seq == 0 {
+			// Nothing changed a feed (a 304, a failure): nothing to wait
+			// for. (Sync(0) would wait for the log's end, other sources'
+			// writes included.)
+			return
+		}
+		sctx, cancel := context.WithTimeout(ctx, syncTimeout)
+		defer cancel()
+		if err := s.cache.Sync(sctx, seq); err != nil && ctx.Err() == nil {
 			s.log.Warn("the cache did not catch up with a poll", "source", src.Name, "err", err)
 		}
 	}

@@ -142,6 +142,9 @@ type SourceConfig struct {
 	// MaxEntries keeps at most this many of the newest entries of each
 	// fetch; 0 takes every entry the feed holds.
 	MaxEntries int `yaml:"max_entries"`
+	// CrossHostComments allows comment feeds (and their redirects) on
+	// other hosts than the source's feed; off, they are not fetched.
+	CrossHostComments bool `yaml:"cross_host_comments"`
 }
 
 // PollConfig bounds the fetching of upstream feeds.
@@ -150,6 +153,15 @@ type PollConfig struct {
 	ConnectTimeout time.Duration `yaml:"connect_timeout"` // dialling and the TLS handshake
 	MaxBodyBytes   int64         `yaml:"max_body_bytes"`  // a larger feed is an error
 	MaxConcurrent  int           `yaml:"max_concurrent"`  // fetches at once, over all sources
+	// RunTimeout bounds one run of a source: its feed and comment feeds,
+	// fetched, parsed and stored.
+	RunTimeout time.Duration `yaml:"run_timeout"`
+	// MaxCommentFeedsPerRun is the most comment feeds a run of one source
+	// fetches; the rest wait for later runs.
+	MaxCommentFeedsPerRun int `yaml:"max_comment_feeds_per_run"`
+	// MaxRequestsPerHostPerMinute bounds the comment-feed requests to any
+	// one host, over all sources.
+	MaxRequestsPerHostPerMinute int `yaml:"max_requests_per_host_per_minute"`
 	// MaxBackoff caps the growing delay after consecutive failures.
 	MaxBackoff time.Duration `yaml:"max_backoff"`
 	// RecentWindow is how long after its publication a mirrored post's
@@ -210,9 +222,13 @@ func DefaultConfig() Config {
 			ConnectTimeout: poll.DefaultConnectTimeout,
 			MaxBodyBytes:   poll.DefaultMaxBodyBytes,
 			MaxConcurrent:  poll.DefaultMaxConcurrent,
-			MaxBackoff:     poll.DefaultMaxBackoff,
-			RecentWindow:   poll.DefaultRecentWindow,
-			OldInterval:    poll.DefaultOldInterval,
+			RunTimeout:     poll.DefaultRunTimeout,
+
+			MaxCommentFeedsPerRun:       poll.DefaultMaxCommentFeedsPerRun,
+			MaxRequestsPerHostPerMinute: poll.DefaultMaxHostRequestsPerMinute,
+			MaxBackoff:                  poll.DefaultMaxBackoff,
+			RecentWindow:                poll.DefaultRecentWindow,
+			OldInterval:                 poll.DefaultOldInterval,
 		},
 		Comments: CommentsConfig{
 			Moderation:      submit.DefaultModeration,

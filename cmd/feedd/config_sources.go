@@ -63,6 +63,16 @@ func (p PollConfig) validate(bad func(key, format string, args ...any)) {
 	if p.MaxConcurrent < 1 || p.MaxConcurrent > 100 {
 		bad("poll.max_concurrent", "must be between 1 and 100, got %d", p.MaxConcurrent)
 	}
+	between("poll.run_timeout", p.RunTimeout, time.Second, 24*time.Hour)
+	if p.RunTimeout < p.Timeout && p.RunTimeout >= time.Second {
+		bad("poll.run_timeout", "must not be shorter than poll.timeout (%s), got %s", p.Timeout, p.RunTimeout)
+	}
+	if p.MaxCommentFeedsPerRun < 1 || p.MaxCommentFeedsPerRun > 10000 {
+		bad("poll.max_comment_feeds_per_run", "must be between 1 and 10000, got %d", p.MaxCommentFeedsPerRun)
+	}
+	if p.MaxRequestsPerHostPerMinute < 1 || p.MaxRequestsPerHostPerMinute > 60000 {
+		bad("poll.max_requests_per_host_per_minute", "must be between 1 and 60000, got %d", p.MaxRequestsPerHostPerMinute)
+	}
 	between("poll.max_backoff", p.MaxBackoff, time.Minute, 7*24*time.Hour)
 	between("poll.recent_window", p.RecentWindow, 0, 365*24*time.Hour)
 	between("poll.old_interval", p.OldInterval, time.Minute, 30*24*time.Hour)

@@ -231,7 +231,9 @@ sources:
     schedule: "0 * * * *"
     comments: true
     max_entries: 50
-poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurrent: 2, max_backoff: 1h, recent_window: 0s, old_interval: 12h, allow_private: true}
+    cross_host_comments: true
+poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurrent: 2, max_backoff: 1h, recent_window: 0s, old_interval: 12h, allow_private: true,
+  run_timeout: 2m, max_comment_feeds_per_run: 20, max_requests_per_host_per_minute: 30}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +243,7 @@ poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurren
 	}
 	want := []SourceConfig{
 		{Name: "friend", URL: "https://friend.example.org/feed.atom", Schedule: "@every 15m"},
-		{Name: "other_blog-2", URL: "http://other.example.net/rss", Schedule: "0 * * * *", Comments: true, MaxEntries: 50},
+		{Name: "other_blog-2", URL: "http://other.example.net/rss", Schedule: "0 * * * *", Comments: true, MaxEntries: 50, CrossHostComments: true},
 	}
 	if len(cfg.Sources) != len(want) {
 		t.Fatalf("sources = %+v", cfg.Sources)
@@ -252,7 +254,8 @@ poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurren
 		}
 	}
 	wantPoll := PollConfig{Timeout: 20 * time.Second, ConnectTimeout: 5 * time.Second, MaxBodyBytes: 2 << 20,
-		MaxConcurrent: 2, MaxBackoff: time.Hour, RecentWindow: 0, OldInterval: 12 * time.Hour, AllowPrivate: true}
+		MaxConcurrent: 2, MaxBackoff: time.Hour, RecentWindow: 0, OldInterval: 12 * time.Hour, AllowPrivate: true,
+		RunTimeout: 2 * time.Minute, MaxCommentFeedsPerRun: 20, MaxRequestsPerHostPerMinute: 30}
 	if cfg.Poll != wantPoll {
 		t.Errorf("poll = %+v, want %+v", cfg.Poll, wantPoll)
 	}
@@ -269,6 +272,9 @@ poll: {timeout: 20s, connect_timeout: 5s, max_body_bytes: 2097152, max_concurren
 		cfg.Poll.MaxBodyBytes != 10<<20 || cfg.Poll.MaxConcurrent != 8 || cfg.Poll.MaxBackoff != 6*time.Hour ||
 		cfg.Poll.RecentWindow != 72*time.Hour || cfg.Poll.OldInterval != 24*time.Hour || cfg.Poll.ConnectTimeout != 10*time.Second || cfg.Poll.AllowPrivate {
 		t.Errorf("defaults: sources %+v, schedule %+v, poll %+v", cfg.Sources, cfg.Schedule, cfg.Poll)
+	}
+	if cfg.Poll.RunTimeout != 10*time.Minute || cfg.Poll.MaxCommentFeedsPerRun != 50 || cfg.Poll.MaxRequestsPerHostPerMinute != 60 {
+		t.Errorf("defaults of the run's bounds: poll %+v", cfg.Poll)
 	}
 }
 
@@ -310,6 +316,20 @@ func TestParseConfig_BadSources(t *testing.T) {
 		{"negative recent window", "poll: {recent_window: -1h}\n", "poll.recent_window"},
 		{"old interval zero", "poll: {old_interval: 0s}\n", "poll.old_interval"},
 		{"allow private not a bool", "poll: {allow_private: sometimes}\n", "poll.allow_private: invalid value"},
+		{"cross host not a bool", "sources:\n  - {name: a, url: \"https://a.example.org/\", cross_host_comments: perhaps}\n", "sources[0].cross_host_comments: invalid value"},
+		{"run timeout zero", "poll: {run_timeout: 0s}\n", "poll.run_timeout: must be between"},
+		{"run timeout negative", "poll: {run_timeout: -5m}\n", "poll.run_timeout: must be between"},
+		{"run timeout huge", "poll: {run_timeout: 48h}\n", "poll.run_timeout: must be between"},
+		{"run timeout under timeout", "poll: {timeout: 1m, run_timeout: 30s}\n", "poll.run_timeout: must not be shorter than poll.timeout"},
+		{"run timeout not a duration", "poll: {run_timeout: forever}\n", "poll.run_timeout: invalid value"},
+		{"zero comment feeds per run", "poll: {max_comment_feeds_per_run: 0}\n", "poll.max_comment_feeds_per_run: must be between 1 and 10000, got 0"},
+		{"negative comment feeds per run", "poll: {max_comment_feeds_per_run: -50}\n", "poll.max_comment_feeds_per_run: must be between"},
+		{"too many comment feeds per run", "poll: {max_comment_feeds_per_run: 10001}\n", "poll.max_comment_feeds_per_run: must be between"},
+		{"comment feeds per run not a number", "poll: {max_comment_feeds_per_run: all}\n", "poll.max_comment_feeds_per_run: invalid value"},
+		{"zero requests per host", "poll: {max_requests_per_host_per_minute: 0}\n", "poll.max_requests_per_host_per_minute: must be between 1 and 60000, got 0"},
+		{"negative requests per host", "poll: {max_requests_per_host_per_minute: -1}\n", "poll.max_requests_per_host_per_minute: must be between"},
+		{"too many requests per host", "poll: {max_requests_per_host_per_minute: 60001}\n", "poll.max_requests_per_host_per_minute: must be between"},
+		{"requests per host a fraction", "poll: {max_requests_per_host_per_minute: 0.5}\n", "poll.max_requests_per_host_per_minute"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := ParseConfig(strings.NewReader(tt.in))

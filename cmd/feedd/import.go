@@ -66,7 +66,7 @@ func runImport(ctx context.Context, args []string, c *cli) error {
 	}
 	defer st.Close()
 	// The daemon, if one runs, learns of the writes from the change log.
-	p := newPoller(cfg, st, nil, newLogger(cfg.Log, c.stderr))
+	p := newPoller(cfg, st, nil, nil, newLogger(cfg.Log, c.stderr))
 	baseURL := ""
 	if src, ok := cfg.source(*source); ok {
 		baseURL = src.URL

@@ -162,7 +162,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if cfg.WebSub.Builtin {
 		hubHandler = hub
 	}
-	a.poller = newPoller(cfg, st, m.ObservePollStatus, log.With("component", "poll"))
+	a.poller = newPoller(cfg, st, m.ObservePollStatus, m.ObservePollSkipped, log.With("component", "poll"))
 	admin := httpjson.NewAdmin(cfg.AdminToken)
 	comments := submit.New(st, c, admin, submit.Config{
 		Moderation:       cfg.Comments.Moderation,
@@ -342,7 +342,6 @@ func (a *app) newScheduler(ctx context.Context, cfg Config) (*schedule.Scheduler
 		Regenerate:    cfg.Schedule.Regenerate,
 		Purge:         cfg.Schedule.Purge,
 		TombstoneDays: cfg.Feeds.TombstoneDays,
-		FetchTimeout:  cfg.Poll.Timeout,
 	}
 	for _, src := range cfg.Sources {
 		sc.Sources = append(sc.Sources, schedule.Source{Source: pollSource(src), Schedule: src.Schedule})

@@ -25,7 +25,9 @@ func userAgent(baseURL string) string {
 
 // newPoller returns a poller with the configured limits. Its writes reach
 // the daemon's cache through the store's change log.
-func newPoller(cfg Config, st store.Store, observe func(source string, status int, err error), log *slog.Logger) *poll.Poller {
+// observe and skipped, when not nil, are its metrics hooks
+// (poll.Options.Observe, ObserveSkipped).
+func newPoller(cfg Config, st store.Store, observe func(source string, status int, err error), skipped func(source, reason string, n int), log *slog.Logger) *poll.Poller {
 	recent := cfg.Poll.RecentWindow
 	if recent == 0 {
 		recent = -1 // no post is recent; the poller's zero is its default
@@ -36,17 +38,22 @@ func newPoller(cfg Config, st store.Store, observe func(source string, status in
 		Timeout:        cfg.Poll.Timeout,
 		MaxBodyBytes:   cfg.Poll.MaxBodyBytes,
 		MaxConcurrent:  cfg.Poll.MaxConcurrent,
-		MaxBackoff:     cfg.Poll.MaxBackoff,
-		RecentWindow:   recent,
-		OldInterval:    cfg.Poll.OldInterval,
-		AllowPrivate:   cfg.Poll.AllowPrivate,
-		Observe:        observe,
+		RunTimeout:     cfg.Poll.RunTimeout,
+
+		MaxCommentFeedsPerRun:    cfg.Poll.MaxCommentFeedsPerRun,
+		MaxHostRequestsPerMinute: cfg.Poll.MaxRequestsPerHostPerMinute,
+		ObserveSkipped:           skipped,
+		MaxBackoff:               cfg.Poll.MaxBackoff,
+		RecentWindow:             recent,
+		OldInterval:              cfg.Poll.OldInterval,
+		AllowPrivate:             cfg.Poll.AllowPrivate,
+		Observe:                  observe,
 	}, log)
 }
 
 // pollSource is the poller's view of a configured source.
 func pollSource(s SourceConfig) poll.Source {
-	return poll.Source{Name: s.Name, URL: s.URL, Comments: s.Comments, MaxEntries: s.MaxEntries}
+	return poll.Source{Name: s.Name, URL: s.URL, Comments: s.Comments, MaxEntries: s.MaxEntries, CrossHostComments: s.CrossHostComments}
 }
 
 // sourceStatuses combines the configured sources with their polling state
