@@ -44,9 +44,11 @@ work=$(mktemp -d /tmp/feedd-bench.XXXXXX)
 chmod 755 "$work" # nginx's workers read its root
 feedd_pid=
 nginx_pid=
+wrk_pid=
 
 cleanup() {
 	set +e
+	[ -n "$wrk_pid" ] && kill "$wrk_pid" 2>/dev/null
 	[ -n "$feedd_pid" ] && kill "$feedd_pid" 2>/dev/null && wait "$feedd_pid" 2>/dev/null
 	[ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -207,7 +209,9 @@ pids_of() { # server: its processes
 	if [ "$1" = feedd ]; then echo "$feedd_pid"; else echo "$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"; fi
 }
 
-# run SERVER CASE SECONDS: one wrk run; prints "requests seconds ticks".
+# run SERVER CASE SECONDS: one wrk run; sets run_reqs and run_ticks (of
+# the server's CPU). It runs in the script's own shell, so that the trap
+# can stop its wrk.
 run() {
 	local server=$1 case=$2 secs=$3 url=${!1} args=() tail=()
 	case $case in
@@ -224,23 +228,28 @@ run() {
 	pids=$(pids_of "$server")
 	local before after out
 	before=$(cpu $pids)
-	out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${secs}s" "${args[@]}" "$url$path" "${tail[@]}" 2>&1)
+	# wrk in the background, so that a signal stops the script at once
+	# (bash runs a trap only between commands, but interrupts wait).
+	taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${secs}s" "${args[@]}" "$url$path" "${tail[@]}" >"$work/wrk.out" 2>&1 &
+	wrk_pid=$!
+	wait "$wrk_pid"
+	wrk_pid=
 	after=$(cpu $pids)
+	out=$(cat "$work/wrk.out")
 	if grep -q 'Non-2xx or 3xx' <<<"$out"; then
 		log "$server $case: errors:"
 		echo "$out" >&2
 		exit 1
 	fi
-	local reqs
-	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-	echo "$reqs $secs $((after - before))"
+	run_reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+	run_ticks=$((after - before))
 }
 
 cases=(posts-identity posts-gzip posts-304 threads)
 declare -A reqs secs ticks
 for c in "${cases[@]}"; do
 	for s in feedd nginx; do
-		run "$s" "$c" 2 >/dev/null # warm up
+		run "$s" "$c" 2 # warm up
 		reqs[$s/$c]=0 secs[$s/$c]=0 ticks[$s/$c]=0
 	done
 done
@@ -250,7 +259,8 @@ for r in $(seq "$ROUNDS"); do
 	[ $((r % 2)) = 0 ] && order="nginx feedd"
 	for c in "${cases[@]}"; do
 		for s in $order; do
-			read -r n d t < <(run "$s" "$c" "$DURATION")
+			run "$s" "$c" "$DURATION"
+			n=$run_reqs d=$DURATION t=$run_ticks
 			reqs[$s/$c]=$((reqs[$s/$c] + n))
 			secs[$s/$c]=$((secs[$s/$c] + d))
 			ticks[$s/$c]=$((ticks[$s/$c] + t))
