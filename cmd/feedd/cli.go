@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/store"
 )
 
@@ -53,7 +54,7 @@ func (c *cli) openStore(ctx context.Context) (store.Store, Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", path, err)
 	}
-	st, err := openStore(ctx, cfg.Store)
+	st, err := storeconfig.Open(ctx, cfg.Store)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("open store: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/httpjson"
+	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/server"
@@ -80,14 +80,8 @@ type ExportConfig struct {
 	Dir string `yaml:"dir"`
 }
 
-// StoreConfig selects and locates the store.
-type StoreConfig struct {
-	Driver string `yaml:"driver"` // sqlite or postgres
-	// DSN locates the database: for sqlite a file path, for postgres a
-	// postgres:// URL or a key=value DSN (libpq's forms), whose
-	// search_path may name the schema.
-	DSN string `yaml:"dsn"`
-}
+// StoreConfig selects and locates the store (see storeconfig.Config).
+type StoreConfig = storeconfig.Config
 
 // FeedsConfig shapes the rendered feeds.
 type FeedsConfig struct {
@@ -194,8 +188,6 @@ const (
 	defaultListen          = "127.0.0.1:8080"
 	defaultTitle           = "feedd"
 	defaultTimezone        = "UTC"
-	defaultDriver          = "sqlite"
-	defaultDSN             = "feedd.db"
 	defaultMaxAge          = 5 * time.Minute
 	defaultShutdownTimeout = 15 * time.Second
 	defaultLogLevel        = "info"
@@ -209,7 +201,7 @@ func DefaultConfig() Config {
 		Listen: defaultListen,
 		Site:   SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
 		WebSub: WebSubConfig{Lease: websub.DefaultLease},
-		Store:  StoreConfig{Driver: defaultDriver, DSN: defaultDSN},
+		Store:  storeconfig.Default(),
 		Feeds: FeedsConfig{PageSize: cache.DefaultPageSize, MaxAge: defaultMaxAge, TombstoneDays: schedule.DefaultTombstoneDays,
 			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
 		Schedule: ScheduleConfig{
@@ -244,10 +236,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// envRef matches ${VAR} references, which ParseConfig replaces with the
-// environment's value so that secrets and DSNs need not sit in the file.
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
 // ParseConfig reads YAML over the defaults. An unknown key or a value of the
 // wrong type is an error naming the key and its line.
 func ParseConfig(r io.Reader) (Config, error) {
@@ -256,9 +244,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 	if err != nil {
 		return cfg, err
 	}
-	data = envRef.ReplaceAllFunc(data, func(m []byte) []byte {
-		return []byte(os.Getenv(string(envRef.FindSubmatch(m)[1])))
-	})
+	data = storeconfig.ExpandEnv(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return cfg, nil
 	}
@@ -406,7 +392,7 @@ func (c *Config) Validate() error {
 	if _, err := time.LoadLocation(c.Site.Timezone); err != nil || c.Site.Timezone == "Local" {
 		bad("site.timezone", "want an IANA time zone such as UTC or Europe/Berlin, got %q", c.Site.Timezone)
 	}
-	c.Store.validate("store.", bad)
+	c.Store.Validate("store.", bad)
 	for i, h := range c.WebSub.Hubs {
 		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
 			bad(fmt.Sprintf("websub.hubs[%d]", i), "want an absolute http(s) URL, got %q", h)

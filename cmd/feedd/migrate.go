@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/store"
 )
 
@@ -48,24 +48,24 @@ func runMigrate(ctx context.Context, args []string, c *cli) error {
 	// copy an empty store.
 	if src.Driver == "sqlite" {
 		if _, err := os.Stat(src.DSN); err != nil {
-			return fmt.Errorf("--from %s: %w", describeStore(src), err)
+			return fmt.Errorf("--from %s: %w", storeconfig.Describe(src), err)
 		}
 	}
 
 	// The source first: if it cannot be opened, the destination is left
 	// as it was, not even created.
-	fromStore, err := openStore(ctx, src)
+	fromStore, err := storeconfig.Open(ctx, src)
 	if err != nil {
-		return fmt.Errorf("--from %s: %w", describeStore(src), err)
+		return fmt.Errorf("--from %s: %w", storeconfig.Describe(src), err)
 	}
 	defer fromStore.Close()
-	toStore, err := openStore(ctx, dst)
+	toStore, err := storeconfig.Open(ctx, dst)
 	if err != nil {
-		return fmt.Errorf("--to %s: %w", describeStore(dst), err)
+		return fmt.Errorf("--to %s: %w", storeconfig.Describe(dst), err)
 	}
 	defer toStore.Close()
 
-	res, err := c.migrate(ctx, fromStore, toStore, describeStore(src), describeStore(dst))
+	res, err := c.migrate(ctx, fromStore, toStore, storeconfig.Describe(src), storeconfig.Describe(dst))
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func runMigrate(ctx context.Context, args []string, c *cli) error {
 		return c.printJSON(res)
 	}
 	fmt.Fprintf(c.stdout, "migrated %d posts, %d comments, %d fetch states, %d subscriptions from %s to %s\n",
-		res.Posts, res.Comments, res.Fetches, res.Subscriptions, describeStore(src), describeStore(dst))
+		res.Posts, res.Comments, res.Fetches, res.Subscriptions, storeconfig.Describe(src), storeconfig.Describe(dst))
 	return nil
 }
 
@@ -187,7 +187,7 @@ func parseStoreSpec(flag, spec string) (StoreConfig, error) {
 		return sc, fmt.Errorf("%s: unsupported %s (want sqlite:PATH or postgres://...)", flag, what)
 	}
 	var errs []error
-	sc.validate("", func(key, format string, args ...any) {
+	sc.Validate("", func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf(format, args...))
 	})
 	if len(errs) > 0 {
@@ -208,16 +208,4 @@ func sameStore(a, b StoreConfig) bool {
 		return erra == nil && errb == nil && pa == pb
 	}
 	return a.DSN == b.DSN
-}
-
-// describeStore names a store for messages, without a password.
-func describeStore(sc StoreConfig) string {
-	if sc.Driver == "sqlite" {
-		return "sqlite:" + sc.DSN
-	}
-	u, err := url.Parse(sc.DSN)
-	if err != nil {
-		return "postgres"
-	}
-	return u.Redacted()
 }

@@ -20,13 +20,12 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/httpjson"
+	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store"
-	"github.com/feedd/feedd/store/postgres"
-	"github.com/feedd/feedd/store/sqlite"
 	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
 	"github.com/feedd/feedd/websub"
@@ -85,17 +84,6 @@ type app struct {
 	// sched is set by serve before the HTTP server starts, and read by
 	// the status of sources.
 	sched *schedule.Scheduler
-}
-
-// openStore opens the configured store.
-func openStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
-	switch cfg.Driver {
-	case "sqlite":
-		return sqlite.Open(ctx, cfg.DSN)
-	case "postgres":
-		return postgres.Open(ctx, cfg.DSN)
-	}
-	return nil, fmt.Errorf("store.driver: unsupported driver %q", cfg.Driver)
 }
 
 // newApp wires the components for cfg over an open store.
@@ -214,7 +202,7 @@ func (a *app) nextScheduled(name string) time.Time {
 // and finish in-flight requests, stop the scheduler and wait for running
 // jobs, close the store.
 func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (err error) {
-	st, err := openStore(ctx, cfg.Store)
+	st, err := storeconfig.Open(ctx, cfg.Store)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("open store: %w", err)

@@ -1,0 +1,201 @@
+package cache_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/cache"
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/internal/seed"
+	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/postgres"
+	"github.com/feedd/feedd/store/postgres/pgtest"
+	"github.com/feedd/feedd/store/sqlite"
+)
+
+// The scale fixtures of BenchmarkScaleCold: posts × 10 comments, made by
+// internal/seed (seed 1), as cmd/feedd-seed makes them.
+var scaleSizes = []struct {
+	name  string
+	posts int
+	big   bool // only with FEEDD_SCALE=1
+}{
+	{"10k", 1_000, false},
+	{"1M", 100_000, true},
+}
+
+const scaleCommentsPerPost = 10
+
+// BenchmarkScaleCold measures the cold render of each kind of feed
+// document through the real store and render path (cache.Get on a purged
+// cache: the store reads, rendering, gzip), on a store of 10,000 comments
+// and, with FEEDD_SCALE=1, of 1,000,000 (100,000 posts × 10), so that a
+// cost that grows with the store shows as a ratio between the two:
+//
+//	FEEDD_SCALE=1 FEEDD_SCALE_DIR=/var/tmp/feedd-scale \
+//		go test -run '^$' -bench ScaleCold -benchtime 20x -count 3 ./cache/
+//
+// The SQLite fixtures are files in FEEDD_SCALE_DIR, seeded when missing
+// and reused by later runs (without it, in a temporary directory removed
+// at the end). With FEEDD_TEST_POSTGRES set the same fixtures are loaded
+// into schemas feedd_scale_<posts>x10 of that database, kept and reused
+// likewise. Seeding 1M comments takes minutes; it is not timed.
+func BenchmarkScaleCold(b *testing.B) {
+	for _, size := range scaleSizes {
+		if size.big && os.Getenv("FEEDD_SCALE") != "1" {
+			continue
+		}
+		for _, engine := range []string{"sqlite", "postgres"} {
+			b.Run(size.name+"/"+engine, func(b *testing.B) {
+				if engine == "postgres" {
+					pgtest.BaseDSN(b) // skips without FEEDD_TEST_POSTGRES
+				}
+				o := seed.Options{Seed: 1, Posts: size.posts, CommentsPerPost: scaleCommentsPerPost}
+				st := scaleStore(b, engine, o)
+				benchScaleKinds(b, st, o)
+			})
+		}
+	}
+}
+
+// benchScaleKinds renders, cold, one document of each kind from st, which
+// holds fixture o.
+func benchScaleKinds(b *testing.B, st store.Store, o seed.Options) {
+	r, err := render.New(render.Options{Title: "Scale", BaseURL: "https://blog.example.org", CommentCounts: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The digests' days close after the fixture's last comments.
+	now := seed.DefaultEnd.Add(5 * 24 * time.Hour)
+	c := cache.New(st, r, cache.Options{CommentCounts: true, Now: func() time.Time { return now }},
+		slog.New(slog.DiscardHandler))
+	// The threads a thread benchmark picks from: 100 posts spread over
+	// the fixture, the same each run.
+	pick := rand.New(rand.NewPCG(1, 2))
+	var threads []string
+	for range 100 {
+		ps, err := st.Posts(context.Background(), store.PostFilter{Offset: pick.IntN(o.Posts), Limit: 1})
+		if err != nil || len(ps) != 1 {
+			b.Fatalf("pick a thread: %v", err)
+		}
+		threads = append(threads, ps[0].ID)
+	}
+	comments := o.Posts * o.CommentsPerPost
+	for _, d := range []struct {
+		name string
+		ref  func(i int) feed.Ref
+		view feed.View
+	}{
+		{"posts", func(int) feed.Ref { return feed.PostsFeed }, feed.View{}},
+		{"comments", func(int) feed.Ref { return feed.CommentsFeed }, feed.View{}},
+		{"thread", func(i int) feed.Ref { return feed.ThreadFeed(threads[i%len(threads)]) }, feed.View{}},
+		{"digest", func(int) feed.Ref { return feed.DigestFeed("daily") }, feed.View{}},
+		{"posts-page2", func(int) feed.Ref { return feed.PostsFeed }, feed.View{Page: 2}},
+		{"posts-category", func(int) feed.Ref { return feed.PostsFeed }, feed.View{Category: "books"}},
+		{"comments-archive-mid", func(int) feed.Ref { return feed.CommentsFeed }, feed.View{Archive: comments / cache.DefaultPageSize / 2}},
+	} {
+		b.Run(d.name, func(b *testing.B) {
+			ctx := context.Background()
+			var size int
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Purge()
+				e, err := c.GetView(ctx, d.ref(i), d.view, feed.Atom)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(e.Body)
+				i++
+			}
+			b.ReportMetric(float64(size), "B/doc")
+		})
+	}
+}
+
+var (
+	scaleMu     sync.Mutex
+	scaleStores = map[string]store.Store{} // open fixtures, by engine and size
+	scaleTemp   string                     // the temporary FEEDD_SCALE_DIR
+)
+
+// TestMain removes the temporary directory of the SQLite fixtures, if a
+// benchmark made one.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	scaleMu.Lock()
+	for _, st := range scaleStores {
+		st.Close()
+	}
+	if scaleTemp != "" {
+		os.RemoveAll(scaleTemp)
+	}
+	scaleMu.Unlock()
+	os.Exit(code)
+}
+
+// scaleStore returns the store of engine holding fixture o, seeding it
+// when it is empty, once per process (and across processes when kept).
+func scaleStore(b *testing.B, engine string, o seed.Options) store.Store {
+	b.Helper()
+	scaleMu.Lock()
+	defer scaleMu.Unlock()
+	name := fmt.Sprintf("feedd_scale_%dx%d", o.Posts, o.CommentsPerPost)
+	if st := scaleStores[engine+"/"+name]; st != nil {
+		return st
+	}
+	ctx := context.Background()
+	var (
+		st  store.Store
+		err error
+	)
+	switch engine {
+	case "sqlite":
+		dir := os.Getenv("FEEDD_SCALE_DIR")
+		if dir == "" {
+			if scaleTemp == "" {
+				if scaleTemp, err = os.MkdirTemp("", "feedd-scale-"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			dir = scaleTemp
+		}
+		st, err = sqlite.Open(ctx, filepath.Join(dir, name+".db"))
+	default:
+		base := pgtest.BaseDSN(b)
+		pgtest.Exec(b, base, `CREATE SCHEMA IF NOT EXISTS `+name)
+		st, err = postgres.Open(ctx, pgtest.WithParams(b, base, map[string]string{"search_path": name}))
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	switch n, err := st.CountRecords(ctx); {
+	case err != nil:
+		b.Fatal(err)
+	case n == 0:
+		start := time.Now()
+		workers := 1
+		if engine == "postgres" {
+			workers = 4
+		}
+		if _, err := seed.Fill(ctx, st, o, 2000, workers, nil); err != nil {
+			b.Fatal(err)
+		}
+		if engine == "postgres" { // plans need statistics
+			pgtest.Exec(b, pgtest.WithParams(b, pgtest.BaseDSN(b), map[string]string{"search_path": name}), "ANALYZE")
+		}
+		b.Logf("seeded %s %s in %s", engine, name, time.Since(start).Round(time.Millisecond))
+	case n != o.Records():
+		b.Fatalf("%s %s holds %d records, not the fixture's %d: remove it", engine, name, n, o.Records())
+	}
+	scaleStores[engine+"/"+name] = st
+	return st
+}
