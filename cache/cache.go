@@ -54,6 +54,10 @@ type Options struct {
 	// (site.timezone) the periods are cut in; UTC when nil.
 	Now      func() time.Time
 	Location *time.Location
+	// MaxBytes is the memory budget of everything the cache holds
+	// (cache.max_bytes; see budget.go): past it, the least recently used
+	// documents are evicted. DefaultMaxBytes when zero or negative.
+	MaxBytes int64
 }
 
 // Cache holds rendered feeds keyed by feed and format. It is safe for
@@ -80,10 +84,17 @@ type Cache struct {
 	epoch   uint64                        // purges; added to every feed's generation
 	// history keeps, per head document, the entry versions of its last
 	// few renders, which delta requests (RFC 3229) are answered from.
-	history map[key][]version
+	history map[key]*history
 
 	// follow is the position in the store's change log (follow.go).
 	follow follower
+
+	// The budget (budget.go): every slot and history in use order, the
+	// bytes they hold, the slots held, and the evictions so far.
+	lru       lruList
+	bytes     int64
+	slots     int
+	evictions int64
 
 	hits, misses, loads, renders, followed, resets, sweepFixes atomic.Int64
 }
@@ -119,6 +130,9 @@ func (k key) String() string {
 // the data it was rendered from, so that a delta (RFC 3229) can be
 // rendered from the same data without another store read.
 type slot struct {
+	// lru places the slot in the cache's LRU list; its size counts the
+	// page and deltas too (budget.go). Guarded by Cache.mu.
+	lru  lruNode
 	e    *Entry
 	data *feedData // heads only
 	// deltas holds the delta documents rendered from data, by the
@@ -150,6 +164,12 @@ type Stats struct {
 	// log did not bring, which should never happen.
 	SweepFixes int64
 	Entries    int // documents held now
+	// Evictions counts the documents and delta histories dropped to keep
+	// within the budget (Options.MaxBytes); Bytes is the estimate of the
+	// memory held now, at most MaxBytes, the budget.
+	Evictions int64
+	Bytes     int64
+	MaxBytes  int64
 }
 
 // New returns an empty Cache over st and r. log receives sweep summaries and
@@ -158,19 +178,24 @@ func New(st store.Store, r *render.Renderer, o Options, log *slog.Logger) *Cache
 	if o.PageSize <= 0 {
 		o.PageSize = DefaultPageSize
 	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Cache{
+	c := &Cache{
 		st:      st,
 		r:       r,
 		opts:    o,
 		log:     log,
 		entries: make(map[feed.Ref]map[docKey]*slot),
 		gens:    make(map[feed.Ref]uint64),
-		history: make(map[key][]version),
+		history: make(map[key]*history),
 		follow:  follower{mu: make(chan struct{}, 1)},
 	}
+	c.lru.init()
+	return c
 }
 
 // now returns the cache's clock reading.
@@ -192,30 +217,32 @@ func (c *Cache) location() *time.Location {
 // lookupLocked returns the slot of k, or nil. c.mu must be held.
 func (c *Cache) lookupLocked(k key) *slot { return c.entries[k.ref][k.doc()] }
 
-// storeLocked keeps sl as k's document. c.mu must be held.
+// storeLocked keeps sl as k's document, in place of the one held, and
+// evicts what passes the budget. c.mu must be held.
 func (c *Cache) storeLocked(k key, sl *slot) {
+	if k.view.IsQuery() && c.lookupLocked(k) == nil && c.queries >= maxQueryDocs {
+		return
+	}
+	c.removeLocked(k)
 	docs := c.entries[k.ref]
 	if docs == nil {
 		docs = make(map[docKey]*slot)
 		c.entries[k.ref] = docs
 	}
-	if _, had := docs[k.doc()]; !had && k.view.IsQuery() {
-		if c.queries >= maxQueryDocs {
-			return
-		}
+	if k.view.IsQuery() {
 		c.queries++
 	}
 	docs[k.doc()] = sl
+	c.slots++
+	sl.lru.k = k
+	c.linkLocked(&sl.lru, slotSize(k, sl))
 }
 
 // dropLocked forgets every document of ref. c.mu must be held.
 func (c *Cache) dropLocked(ref feed.Ref) {
 	for dk := range c.entries[ref] {
-		if dk.view.IsQuery() {
-			c.queries--
-		}
+		c.removeLocked(key{ref, dk.view, dk.format})
 	}
-	delete(c.entries, ref)
 }
 
 // Options returns the options the cache runs with, defaults filled in.
@@ -224,10 +251,7 @@ func (c *Cache) Options() Options { return c.opts }
 // Stats returns the cache's counters.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
-	n := 0
-	for _, docs := range c.entries {
-		n += len(docs)
-	}
+	n, evictions, bytes := c.slots, c.evictions, c.bytes
 	c.mu.Unlock()
 	return Stats{
 		Hits:       c.hits.Load(),
@@ -238,6 +262,9 @@ func (c *Cache) Stats() Stats {
 		Resets:     c.resets.Load(),
 		SweepFixes: c.sweepFixes.Load(),
 		Entries:    n,
+		Evictions:  evictions,
+		Bytes:      bytes,
+		MaxBytes:   c.opts.MaxBytes,
 	}
 }
 
@@ -274,6 +301,7 @@ func (c *Cache) getSlot(ctx context.Context, k key) (*slot, error) {
 	c.mu.Lock()
 	if sl := c.lookupLocked(k); sl != nil {
 		if sl.expires.IsZero() || c.now().Before(sl.expires) {
+			c.touchLocked(&sl.lru)
 			c.mu.Unlock()
 			c.hits.Add(1)
 			return sl, nil
@@ -394,8 +422,9 @@ func (c *Cache) purge() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	clear(c.entries)
-	c.queries = 0
+	for ref := range c.entries {
+		c.dropLocked(ref)
+	}
 }
 
 // Sweep is a consistency check of the cache against the store: it
@@ -425,8 +454,7 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			if dk.view.IsQuery() {
 				// Ad-hoc queries are dropped rather than re-rendered: they
 				// are many, and the next request for one renders it.
-				delete(docs, dk)
-				c.queries--
+				c.removeLocked(key{ref, dk.view, dk.format})
 				continue
 			}
 			if !sl.expires.IsZero() && !c.now().Before(sl.expires) {
@@ -455,10 +483,7 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			c.mu.Lock()
 			for f, old := range s.olds {
 				if k := (key{doc.ref, doc.view, f}); c.lookupLocked(k) == old {
-					delete(c.entries[doc.ref], k.doc())
-					if doc.view.IsQuery() {
-						c.queries--
-					}
+					c.removeLocked(k)
 					dropped++
 				}
 			}

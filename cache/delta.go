@@ -20,6 +20,14 @@ const historyLen = 8
 // end.
 const maxHistoryFeeds = 4096
 
+// history is the versions of one head document, oldest first; it counts
+// against the budget in the LRU list on its own (budget.go), so that it
+// can outlive the document's invalidation.
+type history struct {
+	lru      lruNode
+	versions []version
+}
+
 // version is one rendered version of a head document: its validator, and
 // for each entry in it a stamp of what the entry's bytes depend on, so that
 // the entries added or changed since can be told.
@@ -63,20 +71,30 @@ func (c *Cache) rememberLocked(k key, sl *slot) {
 		return
 	}
 	v := version{tag: opaqueTag(sl.e.ETag), entries: stamps(sl.data)}
-	h, known := c.history[k]
-	if n := len(h); n > 0 && h[n-1].tag == v.tag {
-		return
-	}
-	if !known && len(c.history) >= maxHistoryFeeds {
-		for other := range c.history {
-			delete(c.history, other)
-			break
+	h := c.history[k]
+	if h != nil {
+		if n := len(h.versions); n > 0 && h.versions[n-1].tag == v.tag {
+			c.touchLocked(&h.lru)
+			return
 		}
+		c.unlinkLocked(&h.lru)
+	} else {
+		if len(c.history) >= maxHistoryFeeds {
+			for other, oh := range c.history {
+				c.unlinkLocked(&oh.lru)
+				delete(c.history, other)
+				break
+			}
+		}
+		h = &history{lru: lruNode{k: k, hist: true}}
+		c.history[k] = h
 	}
-	if len(h) >= historyLen {
-		h = append(h[:0:0], h[len(h)-historyLen+1:]...)
+	vs := h.versions
+	if len(vs) >= historyLen {
+		vs = append(vs[:0:0], vs[len(vs)-historyLen+1:]...)
 	}
-	c.history[k] = append(h, v)
+	h.versions = append(vs, v)
+	c.linkLocked(&h.lru, historySize(h.versions))
 }
 
 // Delta answers a delta request (RFC 3229 with A-IM: feed) for the head
@@ -114,14 +132,19 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 	cur := opaqueTag(sl.e.ETag)
 	c.mu.Lock()
 	var old *version
+	var vs []version
+	if h := c.history[k]; h != nil {
+		vs = h.versions
+		c.touchLocked(&h.lru)
+	}
 	for _, t := range tags {
 		ot := opaqueTag(t)
 		if ot == cur {
 			c.mu.Unlock()
 			return sl.e, nil, "", nil
 		}
-		for i := range c.history[k] {
-			if v := &c.history[k][i]; v.tag == ot && old == nil {
+		for i := range vs {
+			if v := &vs[i]; v.tag == ot && old == nil {
 				old, base = v, strings.TrimSpace(t)
 			}
 		}
@@ -154,8 +177,9 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 	if sl.deltas == nil {
 		sl.deltas = make(map[string]*Entry)
 	}
-	if len(sl.deltas) < historyLen {
+	if _, had := sl.deltas[oldTag]; !had && len(sl.deltas) < historyLen {
 		sl.deltas[oldTag] = delta
+		c.growLocked(&sl.lru, int64(len(oldTag)+mapEntryCost)+entrySize(delta))
 	}
 	c.mu.Unlock()
 	return sl.e, delta, base, nil

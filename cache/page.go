@@ -53,6 +53,7 @@ func (c *Cache) Page(ctx context.Context, ref feed.Ref, v feed.View, f feed.Form
 	c.mu.Lock()
 	if sl.page == nil {
 		sl.page = page
+		c.growLocked(&sl.lru, entrySize(page))
 	}
 	page = sl.page
 	c.mu.Unlock()

@@ -9,6 +9,8 @@
 //	feedd_cache_loads_total, feedd_cache_renders_total reads of feeds' entries, documents rendered
 //	feedd_cache_changes_total, feedd_cache_resets_total change-log records applied, lost-notice resets
 //	feedd_cache_entries                                documents held now
+//	feedd_cache_evictions_total                        documents evicted to keep within the budget
+//	feedd_cache_bytes, feedd_cache_max_bytes           memory the cache counts as held, and its budget
 //	feedd_polls_total{source,outcome}                  polled URLs by source: ok, not_modified, error
 //	feedd_store_operation_duration_seconds{operation}  store calls by method name (histogram)
 //	feedd_store_operation_errors_total{operation}      store calls that failed (see Store)

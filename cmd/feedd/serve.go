@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -62,12 +63,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%s: %w", *configPath, err)
 	}
 	log := newLogger(cfg.Log, stderr)
+	setMemoryLimit(int64(cfg.Cache.MaxBytes), log)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	return serve(ctx, cfg, ln, log)
+}
+
+// memoryOverhead is what the daemon's memory holds beyond the cache's
+// budget (cache.max_bytes): the Go runtime and the program, SQLite's page
+// caches, connections and their buffers, requests and renders under way,
+// and the garbage the collector has yet to free. The Go runtime's soft
+// memory limit is the budget plus this (setMemoryLimit), and with it the
+// resident memory of a daemon under a crawl stays below the same sum
+// (TestMemoryBudget).
+const memoryOverhead = 64 << 20
+
+// setMemoryLimit sets the Go runtime's soft memory limit to the cache's
+// budget plus memoryOverhead, so that the collector runs before garbage
+// takes the process past it; unless GOMEMLIMIT is set, which then rules.
+func setMemoryLimit(budget int64, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		log.Info("memory limit from GOMEMLIMIT", "limit", debug.SetMemoryLimit(-1))
+		return
+	}
+	debug.SetMemoryLimit(budget + memoryOverhead)
+	log.Debug("memory limit", "limit", budget+memoryOverhead, "cache_max_bytes", budget, "overhead", memoryOverhead)
 }
 
 // app is a wired feedd: the store and everything that reads or writes it.
@@ -134,6 +157,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		CommentCounts: cfg.Feeds.CommentCounts,
 		ObserveRender: m.ObserveRender,
 		Location:      loc,
+		MaxBytes:      int64(cfg.Cache.MaxBytes),
 		OnInvalidate: func(refs []feed.Ref) {
 			if hub != nil {
 				hub.Changed(refs)
