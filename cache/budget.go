@@ -175,7 +175,7 @@ func slotSize(k key, sl *slot) int64 {
 
 // entrySize estimates the memory held by e.
 func entrySize(e *Entry) int64 {
-	return int64(entryOverhead + cap(e.Body) + cap(e.Gzip) + len(e.ETag) + len(e.GzipETag) + len(e.LastModifiedHTTP) + len(e.ContentType))
+	return int64(entryOverhead + cap(e.Body) + cap(e.Gzip) + len(e.ETag) + len(e.GzipETag) + len(e.LastModifiedHTTP) + len(e.ContentType) + e.fieldBytes())
 }
 
 // historySize estimates the memory held by versions.

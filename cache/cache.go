@@ -314,6 +314,13 @@ func (c *Cache) getSlot(ctx context.Context, k key) (*slot, error) {
 	}
 	gen := c.genLocked(k.ref)
 	c.mu.Unlock()
+	return c.miss(ctx, k, gen)
+}
+
+// miss waits for the render of k at generation gen: its own, or one
+// under way. Apart from getSlot, so that k escapes to the heap only on a
+// miss.
+func (c *Cache) miss(ctx context.Context, k key, gen uint64) (*slot, error) {
 	c.misses.Add(1)
 
 	// The generation is part of the flight's key: a request that arrives
@@ -370,7 +377,7 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 		var body []byte
 		var mod time.Time
 		if body, mod, err = c.render(d, k, nil); err == nil {
-			sl = &slot{e: newEntry(body, mod, k.format), expires: expires}
+			sl = &slot{e: c.newEntry(k, body, mod), expires: expires}
 			if k.view.IsHead() {
 				sl.data = d
 			}
@@ -506,7 +513,7 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			if bytes.Equal(body, old.e.Body) {
 				continue
 			}
-			sl := &slot{e: newEntry(body, mod, f)}
+			sl := &slot{e: c.newEntry(k, body, mod)}
 			if doc.view.IsHead() {
 				sl.data = d
 			}

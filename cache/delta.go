@@ -172,7 +172,7 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 	if err != nil {
 		return nil, nil, "", err
 	}
-	delta = newEntry(body, mod, f)
+	delta = c.newEntry(k, body, mod)
 	c.mu.Lock()
 	if sl.deltas == nil {
 		sl.deltas = make(map[string]*Entry)

@@ -49,7 +49,7 @@ func (c *Cache) Page(ctx context.Context, ref feed.Ref, v feed.View, f feed.Form
 		c.log.Error("render feed page", "feed", k.String(), "err", err)
 		return nil, err
 	}
-	page = newEntryOf(body, sl.e.LastModified, PageContentType)
+	page = c.newEntryOf(k, body, sl.e.LastModified, PageContentType)
 	c.mu.Lock()
 	if sl.page == nil {
 		sl.page = page

@@ -139,9 +139,24 @@ func (m *M) ObserveRequest(route string, status int, d time.Duration) {
 	if route == "" {
 		route = UnmatchedRoute
 	}
-	m.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	code := ""
+	if status >= 0 && status < len(statusCodes) {
+		code = statusCodes[status]
+	} else {
+		code = strconv.Itoa(status)
+	}
+	m.httpRequests.WithLabelValues(route, code).Inc()
 	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
 }
+
+// statusCodes holds the code labels of the statuses below 600, made
+// once: strconv.Itoa would allocate one for every request.
+var statusCodes = func() (codes [600]string) {
+	for i := range codes {
+		codes[i] = strconv.Itoa(i)
+	}
+	return codes
+}()
 
 // ObserveRender records a rendered feed document (or a render that
 // failed, which is as rare as a bug) and how long the render took, in the
