@@ -1,21 +1,14 @@
 package cache
 
-import (
-	"reflect"
-	"unsafe"
-
-	"github.com/feedd/feedd/feed"
-)
-
 // DefaultMaxBytes is the memory budget of the cache when Options.MaxBytes
 // is not set (cache.max_bytes): 256 MiB.
 const DefaultMaxBytes = 256 << 20
 
 // The memory budget. Everything the cache holds counts against
 // Options.MaxBytes: each document kept (heads, pages, archives, query
-// documents, digests) with its gzip copy, the data a head was rendered
-// from, its HTML page (Page) and its deltas (Delta) once made, and the
-// version histories that deltas are answered from. They are kept in one
+// documents, digests) with its gzip copy, its HTML page (Page) and its
+// deltas (Delta) once made, and the version histories that deltas are
+// answered from. They are kept in one
 // list, the most recently used first; when a document is kept, or grows
 // a page or a delta, and the total passes the budget, the least recently
 // used go (Stats.Evictions) until it is within it again. A document
@@ -30,8 +23,9 @@ const DefaultMaxBytes = 256 << 20
 // The sizes are estimates of the memory held, from the lengths of bytes
 // and strings plus fixed costs per object; what a render allocates for
 // the moment and drops (and what the Go runtime keeps besides) is not
-// counted: it is the fixed overhead on top of the budget that
-// cmd/feedd sets the runtime's memory limit to.
+// counted: it is part of the fixed overhead on top of the budget
+// (cmd/feedd's memoryOverhead). A document is few objects (its bytes,
+// its Entry, its slot), so that evictions leave few holes in the heap.
 
 // lruNode links a slot or a history into the cache's LRU list.
 type lruNode struct {
@@ -70,8 +64,7 @@ func (l *lruList) back() *lruNode {
 
 // Fixed costs, in bytes, of the objects around the bytes and strings
 // counted: a slot with its map entry and key, an Entry with its prepared
-// header values, a post or comment struct with its pointer, a history's
-// map entry per entry id.
+// header values, a history's map entry per entry id.
 const (
 	slotOverhead    = 256
 	entryOverhead   = 512
@@ -167,9 +160,6 @@ func slotSize(k key, sl *slot) int64 {
 	for tag, e := range sl.deltas {
 		n += int64(len(tag)+mapEntryCost) + entrySize(e)
 	}
-	if sl.data != nil {
-		n += dataSize(sl.data)
-	}
 	return n
 }
 
@@ -185,65 +175,6 @@ func historySize(vs []version) int64 {
 		n += int64(len(v.tag) + mapEntryCost)
 		for id, s := range v.entries {
 			n += int64(len(id) + len(s) + mapEntryCost)
-		}
-	}
-	return n
-}
-
-// dataSize estimates the memory held by d: its structs and every string
-// in them, found by reflection so that a field added to feed.Post or
-// feed.Comment is counted without a change here.
-func dataSize(d *feedData) int64 {
-	n := int64(unsafe.Sizeof(*d))
-	for _, p := range d.posts {
-		n += int64(unsafe.Sizeof(*p)) + stringBytes(reflect.ValueOf(p).Elem())
-	}
-	n += int64(len(d.stats)) * int64(mapEntryCost+unsafe.Sizeof(feed.ThreadStats{}))
-	for id := range d.stats {
-		n += int64(len(id))
-	}
-	if d.post != nil {
-		n += int64(unsafe.Sizeof(*d.post)) + stringBytes(reflect.ValueOf(d.post).Elem())
-	}
-	for _, c := range d.comments {
-		n += int64(unsafe.Sizeof(*c)) + stringBytes(reflect.ValueOf(c).Elem())
-	}
-	for _, g := range d.gone {
-		n += int64(unsafe.Sizeof(g)) + int64(len(g.PostID)+len(g.CommentID))
-	}
-	for _, p := range d.digest {
-		n += int64(unsafe.Sizeof(p)) + int64(8*(len(p.Posts)+len(p.Comments)))
-		for _, post := range p.Posts {
-			n += int64(unsafe.Sizeof(*post)) + stringBytes(reflect.ValueOf(post).Elem())
-		}
-		for _, c := range p.Comments {
-			n += int64(unsafe.Sizeof(*c)) + stringBytes(reflect.ValueOf(c).Elem())
-		}
-	}
-	return n
-}
-
-// stringBytes returns the bytes of the strings that v, a struct, holds
-// in its fields, in slices of strings and in the structs its pointers
-// lead to (a post's Origin), beyond the struct itself.
-func stringBytes(v reflect.Value) int64 {
-	var n int64
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Field(i)
-		switch f.Kind() {
-		case reflect.String:
-			n += int64(f.Len())
-		case reflect.Slice:
-			if f.Type().Elem().Kind() == reflect.String {
-				n += int64(f.Len()) * int64(unsafe.Sizeof(""))
-				for j := 0; j < f.Len(); j++ {
-					n += int64(f.Index(j).Len())
-				}
-			}
-		case reflect.Pointer:
-			if !f.IsNil() && f.Elem().Kind() == reflect.Struct {
-				n += int64(f.Elem().Type().Size()) + stringBytes(f.Elem())
-			}
 		}
 	}
 	return n

@@ -126,15 +126,16 @@ func (k key) String() string {
 	return s
 }
 
-// slot is a cached document: the entry served, and for a head document
-// the data it was rendered from, so that a delta (RFC 3229) can be
-// rendered from the same data without another store read.
+// slot is a cached document: the entry served, and the HTML page and
+// deltas made from it once asked for. The data it was rendered from is
+// not kept: its many small objects would cost more memory than the
+// document, and fragment the heap as documents come and go; a page or a
+// delta, made once per version, reads the store again.
 type slot struct {
 	// lru places the slot in the cache's LRU list; its size counts the
 	// page and deltas too (budget.go). Guarded by Cache.mu.
-	lru  lruNode
-	e    *Entry
-	data *feedData // heads only
+	lru lruNode
+	e   *Entry
 	// deltas holds the delta documents rendered from data, by the
 	// version they were asked against (see Delta); guarded by Cache.mu.
 	deltas map[string]*Entry
@@ -378,9 +379,6 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 		var mod time.Time
 		if body, mod, err = c.render(d, k, nil); err == nil {
 			sl = &slot{e: c.newEntry(k, body, mod), expires: expires}
-			if k.view.IsHead() {
-				sl.data = d
-			}
 		}
 	}
 	if err != nil {
@@ -393,8 +391,8 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 	c.mu.Lock()
 	if c.genLocked(k.ref) == gen {
 		c.storeLocked(k, sl)
-		if sl.data != nil {
-			c.rememberLocked(k, sl)
+		if k.view.IsHead() {
+			c.rememberLocked(k, sl.e, d)
 		}
 	}
 	c.mu.Unlock()
@@ -514,17 +512,14 @@ func (c *Cache) Sweep(ctx context.Context) error {
 				continue
 			}
 			sl := &slot{e: c.newEntry(k, body, mod)}
-			if doc.view.IsHead() {
-				sl.data = d
-			}
 			c.mu.Lock()
 			// Replace only the document the snapshot saw, and only if no
 			// write invalidated the feed meanwhile: the render may predate
 			// that write.
 			if c.genLocked(doc.ref) == s.gen && c.lookupLocked(k) == old {
 				c.storeLocked(k, sl)
-				if sl.data != nil {
-					c.rememberLocked(k, sl)
+				if doc.view.IsHead() {
+					c.rememberLocked(k, sl.e, d)
 				}
 				changed++
 			}

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -63,14 +64,14 @@ func opaqueTag(t string) string {
 	return strings.TrimSuffix(t, GzipETagSuffix)
 }
 
-// rememberLocked records sl, a head document just kept as k, in k's
-// history; not for the digest feeds, which have no deltas (see Delta).
-// c.mu must be held.
-func (c *Cache) rememberLocked(k key, sl *slot) {
+// rememberLocked records e, a head document just kept as k, rendered
+// from d, in k's history; not for the digest feeds, which have no deltas
+// (see Delta). c.mu must be held.
+func (c *Cache) rememberLocked(k key, e *Entry, d *feedData) {
 	if k.ref.Kind == feed.KindDigest {
 		return
 	}
-	v := version{tag: opaqueTag(sl.e.ETag), entries: stamps(sl.data)}
+	v := version{tag: opaqueTag(e.ETag), entries: stamps(d)}
 	h := c.history[k]
 	if h != nil {
 		if n := len(h.versions); n > 0 && h.versions[n-1].tag == v.tag {
@@ -126,12 +127,12 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if sl.data == nil || ref.Kind == feed.KindDigest {
+	if ref.Kind == feed.KindDigest {
 		return sl.e, nil, "", nil
 	}
 	cur := opaqueTag(sl.e.ETag)
 	c.mu.Lock()
-	var old *version
+	var old, now *version
 	var vs []version
 	if h := c.history[k]; h != nil {
 		vs = h.versions
@@ -149,26 +150,46 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 			}
 		}
 	}
-	if old == nil {
+	for i := range vs {
+		if vs[i].tag == cur {
+			now = &vs[i]
+		}
+	}
+	if old == nil || now == nil {
 		c.mu.Unlock()
 		return sl.e, nil, "", nil
 	}
-	oldTag, oldEntries := old.tag, old.entries
+	oldTag, oldEntries, nowEntries := old.tag, old.entries, now.entries
 	if e := sl.deltas[oldTag]; e != nil {
 		c.mu.Unlock()
 		return sl.e, e, base, nil
 	}
 	c.mu.Unlock()
 
+	// The document's data is read again (see slot). Its entries must be
+	// those the current document was rendered from; a write the cache
+	// has yet to apply would put entries in the delta that the ETag sent
+	// with it does not have: the client then gets the whole document.
+	d, err := c.load(ctx, ref, feed.View{})
+	if err != nil {
+		if isAbsent(err) {
+			return nil, nil, "", err
+		}
+		c.log.Error("load feed for a delta", "feed", k.String(), "err", err)
+		return sl.e, nil, "", nil
+	}
+	ds := stamps(d)
+	if !maps.Equal(ds, nowEntries) {
+		return sl.e, nil, "", nil
+	}
 	only := make(map[string]bool)
-	for id, s := range stamps(sl.data) {
+	for id, s := range ds {
 		if oldEntries[id] != s {
 			only[id] = true
 		}
 	}
-	d := *sl.data
 	d.nav = render.Nav{} // see above
-	body, mod, err := c.render(&d, k, only)
+	body, mod, err := c.render(d, k, only)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -68,9 +68,18 @@ func (c *Cache) newEntry(k key, body []byte, mod time.Time) *Entry {
 // newEntryOf returns the Entry of body, a representation of document k of
 // media type contentType.
 func (c *Cache) newEntryOf(k key, body []byte, mod time.Time, contentType string) *Entry {
-	if cap(body)-len(body) > len(body)/8 {
-		body = bytes.Clone(body) // the renderer's spare capacity would count against the budget
+	// The body and its gzip copy in one allocation of their size: one
+	// object to free when the entry goes (see budget.go), and none of
+	// the renderer's or the compressor's spare capacity kept.
+	gz := gzipBuffers.Get().(*bytes.Buffer)
+	gzipInto(gz, body)
+	mem := make([]byte, len(body)+gz.Len())
+	copy(mem, body)
+	copy(mem[len(body):], gz.Bytes())
+	if gz.Cap() <= 1<<20 {
+		gzipBuffers.Put(gz)
 	}
+	body = mem[:len(body):len(body)]
 	var lm string
 	if !mod.IsZero() {
 		lm = mod.UTC().Format(http.TimeFormat)
@@ -79,7 +88,7 @@ func (c *Cache) newEntryOf(k key, body []byte, mod time.Time, contentType string
 	tag := base64.RawURLEncoding.EncodeToString(sum[:])[:etagLen]
 	e := &Entry{
 		Body:             body,
-		Gzip:             gzipBytes(body),
+		Gzip:             mem[len(body):],
 		ETag:             `"` + tag + `"`,
 		GzipETag:         `"` + tag + GzipETagSuffix + `"`,
 		LastModified:     mod,
@@ -126,10 +135,8 @@ var (
 	gzipBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
-// gzipBytes returns b gzipped, in a slice of its own size: the copy kept
-// holds no spare capacity.
-func gzipBytes(b []byte) []byte {
-	buf := gzipBuffers.Get().(*bytes.Buffer)
+// gzipInto writes b gzipped to buf, emptied first.
+func gzipInto(buf *bytes.Buffer, b []byte) {
 	buf.Reset()
 	w := gzipWriters.Get().(*gzip.Writer)
 	w.Reset(buf)
@@ -137,9 +144,4 @@ func gzipBytes(b []byte) []byte {
 	_, _ = w.Write(b)
 	_ = w.Close()
 	gzipWriters.Put(w)
-	out := bytes.Clone(buf.Bytes())
-	if buf.Cap() <= 1<<20 {
-		gzipBuffers.Put(buf)
-	}
-	return out
 }
