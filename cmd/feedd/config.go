@@ -116,7 +116,7 @@ type CacheConfig struct {
 	// MaxBytes is the memory budget of the cached documents, their gzip
 	// copies, pages and deltas (cache.Options.MaxBytes); the least
 	// recently used are evicted past it. The Go runtime's memory limit is
-	// set to it plus memoryOverhead (see setMemoryLimit).
+	// set to it plus part of memoryOverhead (see setMemoryLimit).
 	MaxBytes ByteSize `yaml:"max_bytes"`
 }
 
