@@ -38,6 +38,9 @@ func TestMemoryBudget(t *testing.T) {
 	} else if testing.Short() {
 		t.Skip("starts a daemon")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory would be measured")
+	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc to read resident memory from")
 	}
