@@ -54,6 +54,10 @@ type Options struct {
 	// (site.timezone) the periods are cut in; UTC when nil.
 	Now      func() time.Time
 	Location *time.Location
+	// MaxBytes is the memory budget of everything the cache holds
+	// (cache.max_bytes; see budget.go): past it, the least recently used
+	// documents are evicted. DefaultMaxBytes when zero or negative.
+	MaxBytes int64
 }
 
 // Cache holds rendered feeds keyed by feed and format. It is safe for
@@ -80,10 +84,17 @@ type Cache struct {
 	epoch   uint64                        // purges; added to every feed's generation
 	// history keeps, per head document, the entry versions of its last
 	// few renders, which delta requests (RFC 3229) are answered from.
-	history map[key][]version
+	history map[key]*history
 
 	// follow is the position in the store's change log (follow.go).
 	follow follower
+
+	// The budget (budget.go): every slot and history in use order, the
+	// bytes they hold, the slots held, and the evictions so far.
+	lru       lruList
+	bytes     int64
+	slots     int
+	evictions int64
 
 	hits, misses, loads, renders, followed, resets, sweepFixes atomic.Int64
 }
@@ -115,12 +126,16 @@ func (k key) String() string {
 	return s
 }
 
-// slot is a cached document: the entry served, and for a head document
-// the data it was rendered from, so that a delta (RFC 3229) can be
-// rendered from the same data without another store read.
+// slot is a cached document: the entry served, and the HTML page and
+// deltas made from it once asked for. The data it was rendered from is
+// not kept: its many small objects would cost more memory than the
+// document, and fragment the heap as documents come and go; a page or a
+// delta, made once per version, reads the store again.
 type slot struct {
-	e    *Entry
-	data *feedData // heads only
+	// lru places the slot in the cache's LRU list; its size counts the
+	// page and deltas too (budget.go). Guarded by Cache.mu.
+	lru lruNode
+	e   *Entry
 	// deltas holds the delta documents rendered from data, by the
 	// version they were asked against (see Delta); guarded by Cache.mu.
 	deltas map[string]*Entry
@@ -150,6 +165,12 @@ type Stats struct {
 	// log did not bring, which should never happen.
 	SweepFixes int64
 	Entries    int // documents held now
+	// Evictions counts the documents and delta histories dropped to keep
+	// within the budget (Options.MaxBytes); Bytes is the estimate of the
+	// memory held now, at most MaxBytes, the budget.
+	Evictions int64
+	Bytes     int64
+	MaxBytes  int64
 }
 
 // New returns an empty Cache over st and r. log receives sweep summaries and
@@ -158,19 +179,24 @@ func New(st store.Store, r *render.Renderer, o Options, log *slog.Logger) *Cache
 	if o.PageSize <= 0 {
 		o.PageSize = DefaultPageSize
 	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Cache{
+	c := &Cache{
 		st:      st,
 		r:       r,
 		opts:    o,
 		log:     log,
 		entries: make(map[feed.Ref]map[docKey]*slot),
 		gens:    make(map[feed.Ref]uint64),
-		history: make(map[key][]version),
+		history: make(map[key]*history),
 		follow:  follower{mu: make(chan struct{}, 1)},
 	}
+	c.lru.init()
+	return c
 }
 
 // now returns the cache's clock reading.
@@ -192,30 +218,32 @@ func (c *Cache) location() *time.Location {
 // lookupLocked returns the slot of k, or nil. c.mu must be held.
 func (c *Cache) lookupLocked(k key) *slot { return c.entries[k.ref][k.doc()] }
 
-// storeLocked keeps sl as k's document. c.mu must be held.
+// storeLocked keeps sl as k's document, in place of the one held, and
+// evicts what passes the budget. c.mu must be held.
 func (c *Cache) storeLocked(k key, sl *slot) {
+	if k.view.IsQuery() && c.lookupLocked(k) == nil && c.queries >= maxQueryDocs {
+		return
+	}
+	c.removeLocked(k)
 	docs := c.entries[k.ref]
 	if docs == nil {
 		docs = make(map[docKey]*slot)
 		c.entries[k.ref] = docs
 	}
-	if _, had := docs[k.doc()]; !had && k.view.IsQuery() {
-		if c.queries >= maxQueryDocs {
-			return
-		}
+	if k.view.IsQuery() {
 		c.queries++
 	}
 	docs[k.doc()] = sl
+	c.slots++
+	sl.lru.k = k
+	c.linkLocked(&sl.lru, slotSize(k, sl))
 }
 
 // dropLocked forgets every document of ref. c.mu must be held.
 func (c *Cache) dropLocked(ref feed.Ref) {
 	for dk := range c.entries[ref] {
-		if dk.view.IsQuery() {
-			c.queries--
-		}
+		c.removeLocked(key{ref, dk.view, dk.format})
 	}
-	delete(c.entries, ref)
 }
 
 // Options returns the options the cache runs with, defaults filled in.
@@ -224,10 +252,7 @@ func (c *Cache) Options() Options { return c.opts }
 // Stats returns the cache's counters.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
-	n := 0
-	for _, docs := range c.entries {
-		n += len(docs)
-	}
+	n, evictions, bytes := c.slots, c.evictions, c.bytes
 	c.mu.Unlock()
 	return Stats{
 		Hits:       c.hits.Load(),
@@ -238,6 +263,9 @@ func (c *Cache) Stats() Stats {
 		Resets:     c.resets.Load(),
 		SweepFixes: c.sweepFixes.Load(),
 		Entries:    n,
+		Evictions:  evictions,
+		Bytes:      bytes,
+		MaxBytes:   c.opts.MaxBytes,
 	}
 }
 
@@ -274,6 +302,7 @@ func (c *Cache) getSlot(ctx context.Context, k key) (*slot, error) {
 	c.mu.Lock()
 	if sl := c.lookupLocked(k); sl != nil {
 		if sl.expires.IsZero() || c.now().Before(sl.expires) {
+			c.touchLocked(&sl.lru)
 			c.mu.Unlock()
 			c.hits.Add(1)
 			return sl, nil
@@ -286,6 +315,13 @@ func (c *Cache) getSlot(ctx context.Context, k key) (*slot, error) {
 	}
 	gen := c.genLocked(k.ref)
 	c.mu.Unlock()
+	return c.miss(ctx, k, gen)
+}
+
+// miss waits for the render of k at generation gen: its own, or one
+// under way. Apart from getSlot, so that k escapes to the heap only on a
+// miss.
+func (c *Cache) miss(ctx context.Context, k key, gen uint64) (*slot, error) {
 	c.misses.Add(1)
 
 	// The generation is part of the flight's key: a request that arrives
@@ -342,10 +378,7 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 		var body []byte
 		var mod time.Time
 		if body, mod, err = c.render(d, k, nil); err == nil {
-			sl = &slot{e: newEntry(body, mod, k.format), expires: expires}
-			if k.view.IsHead() {
-				sl.data = d
-			}
+			sl = &slot{e: c.newEntry(k, body, mod), expires: expires}
 		}
 	}
 	if err != nil {
@@ -358,8 +391,8 @@ func (c *Cache) fill(ctx context.Context, k key, gen uint64) (*slot, error) {
 	c.mu.Lock()
 	if c.genLocked(k.ref) == gen {
 		c.storeLocked(k, sl)
-		if sl.data != nil {
-			c.rememberLocked(k, sl)
+		if k.view.IsHead() {
+			c.rememberLocked(k, sl.e, d)
 		}
 	}
 	c.mu.Unlock()
@@ -394,8 +427,9 @@ func (c *Cache) purge() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	clear(c.entries)
-	c.queries = 0
+	for ref := range c.entries {
+		c.dropLocked(ref)
+	}
 }
 
 // Sweep is a consistency check of the cache against the store: it
@@ -425,8 +459,7 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			if dk.view.IsQuery() {
 				// Ad-hoc queries are dropped rather than re-rendered: they
 				// are many, and the next request for one renders it.
-				delete(docs, dk)
-				c.queries--
+				c.removeLocked(key{ref, dk.view, dk.format})
 				continue
 			}
 			if !sl.expires.IsZero() && !c.now().Before(sl.expires) {
@@ -455,10 +488,7 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			c.mu.Lock()
 			for f, old := range s.olds {
 				if k := (key{doc.ref, doc.view, f}); c.lookupLocked(k) == old {
-					delete(c.entries[doc.ref], k.doc())
-					if doc.view.IsQuery() {
-						c.queries--
-					}
+					c.removeLocked(k)
 					dropped++
 				}
 			}
@@ -481,18 +511,15 @@ func (c *Cache) Sweep(ctx context.Context) error {
 			if bytes.Equal(body, old.e.Body) {
 				continue
 			}
-			sl := &slot{e: newEntry(body, mod, f)}
-			if doc.view.IsHead() {
-				sl.data = d
-			}
+			sl := &slot{e: c.newEntry(k, body, mod)}
 			c.mu.Lock()
 			// Replace only the document the snapshot saw, and only if no
 			// write invalidated the feed meanwhile: the render may predate
 			// that write.
 			if c.genLocked(doc.ref) == s.gen && c.lookupLocked(k) == old {
 				c.storeLocked(k, sl)
-				if sl.data != nil {
-					c.rememberLocked(k, sl)
+				if doc.view.IsHead() {
+					c.rememberLocked(k, sl.e, d)
 				}
 				changed++
 			}

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,14 @@ const historyLen = 8
 // again), so that a crawl of every thread feed cannot grow memory without
 // end.
 const maxHistoryFeeds = 4096
+
+// history is the versions of one head document, oldest first; it counts
+// against the budget in the LRU list on its own (budget.go), so that it
+// can outlive the document's invalidation.
+type history struct {
+	lru      lruNode
+	versions []version
+}
 
 // version is one rendered version of a head document: its validator, and
 // for each entry in it a stamp of what the entry's bytes depend on, so that
@@ -55,28 +64,38 @@ func opaqueTag(t string) string {
 	return strings.TrimSuffix(t, GzipETagSuffix)
 }
 
-// rememberLocked records sl, a head document just kept as k, in k's
-// history; not for the digest feeds, which have no deltas (see Delta).
-// c.mu must be held.
-func (c *Cache) rememberLocked(k key, sl *slot) {
+// rememberLocked records e, a head document just kept as k, rendered
+// from d, in k's history; not for the digest feeds, which have no deltas
+// (see Delta). c.mu must be held.
+func (c *Cache) rememberLocked(k key, e *Entry, d *feedData) {
 	if k.ref.Kind == feed.KindDigest {
 		return
 	}
-	v := version{tag: opaqueTag(sl.e.ETag), entries: stamps(sl.data)}
-	h, known := c.history[k]
-	if n := len(h); n > 0 && h[n-1].tag == v.tag {
-		return
-	}
-	if !known && len(c.history) >= maxHistoryFeeds {
-		for other := range c.history {
-			delete(c.history, other)
-			break
+	v := version{tag: opaqueTag(e.ETag), entries: stamps(d)}
+	h := c.history[k]
+	if h != nil {
+		if n := len(h.versions); n > 0 && h.versions[n-1].tag == v.tag {
+			c.touchLocked(&h.lru)
+			return
 		}
+		c.unlinkLocked(&h.lru)
+	} else {
+		if len(c.history) >= maxHistoryFeeds {
+			for other, oh := range c.history {
+				c.unlinkLocked(&oh.lru)
+				delete(c.history, other)
+				break
+			}
+		}
+		h = &history{lru: lruNode{k: k, hist: true}}
+		c.history[k] = h
 	}
-	if len(h) >= historyLen {
-		h = append(h[:0:0], h[len(h)-historyLen+1:]...)
+	vs := h.versions
+	if len(vs) >= historyLen {
+		vs = append(vs[:0:0], vs[len(vs)-historyLen+1:]...)
 	}
-	c.history[k] = append(h, v)
+	h.versions = append(vs, v)
+	c.linkLocked(&h.lru, historySize(h.versions))
 }
 
 // Delta answers a delta request (RFC 3229 with A-IM: feed) for the head
@@ -108,54 +127,80 @@ func (c *Cache) Delta(ctx context.Context, ref feed.Ref, f feed.Format, tags []s
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if sl.data == nil || ref.Kind == feed.KindDigest {
+	if ref.Kind == feed.KindDigest {
 		return sl.e, nil, "", nil
 	}
 	cur := opaqueTag(sl.e.ETag)
 	c.mu.Lock()
-	var old *version
+	var old, now *version
+	var vs []version
+	if h := c.history[k]; h != nil {
+		vs = h.versions
+		c.touchLocked(&h.lru)
+	}
 	for _, t := range tags {
 		ot := opaqueTag(t)
 		if ot == cur {
 			c.mu.Unlock()
 			return sl.e, nil, "", nil
 		}
-		for i := range c.history[k] {
-			if v := &c.history[k][i]; v.tag == ot && old == nil {
+		for i := range vs {
+			if v := &vs[i]; v.tag == ot && old == nil {
 				old, base = v, strings.TrimSpace(t)
 			}
 		}
 	}
-	if old == nil {
+	for i := range vs {
+		if vs[i].tag == cur {
+			now = &vs[i]
+		}
+	}
+	if old == nil || now == nil {
 		c.mu.Unlock()
 		return sl.e, nil, "", nil
 	}
-	oldTag, oldEntries := old.tag, old.entries
+	oldTag, oldEntries, nowEntries := old.tag, old.entries, now.entries
 	if e := sl.deltas[oldTag]; e != nil {
 		c.mu.Unlock()
 		return sl.e, e, base, nil
 	}
 	c.mu.Unlock()
 
+	// The document's data is read again (see slot). Its entries must be
+	// those the current document was rendered from; a write the cache
+	// has yet to apply would put entries in the delta that the ETag sent
+	// with it does not have: the client then gets the whole document.
+	d, err := c.load(ctx, ref, feed.View{})
+	if err != nil {
+		if isAbsent(err) {
+			return nil, nil, "", err
+		}
+		c.log.Error("load feed for a delta", "feed", k.String(), "err", err)
+		return sl.e, nil, "", nil
+	}
+	ds := stamps(d)
+	if !maps.Equal(ds, nowEntries) {
+		return sl.e, nil, "", nil
+	}
 	only := make(map[string]bool)
-	for id, s := range stamps(sl.data) {
+	for id, s := range ds {
 		if oldEntries[id] != s {
 			only[id] = true
 		}
 	}
-	d := *sl.data
 	d.nav = render.Nav{} // see above
-	body, mod, err := c.render(&d, k, only)
+	body, mod, err := c.render(d, k, only)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	delta = newEntry(body, mod, f)
+	delta = c.newEntry(k, body, mod)
 	c.mu.Lock()
 	if sl.deltas == nil {
 		sl.deltas = make(map[string]*Entry)
 	}
-	if len(sl.deltas) < historyLen {
+	if _, had := sl.deltas[oldTag]; !had && len(sl.deltas) < historyLen {
 		sl.deltas[oldTag] = delta
+		c.growLocked(&sl.lru, int64(len(oldTag)+mapEntryCost)+entrySize(delta))
 	}
 	c.mu.Unlock()
 	return sl.e, delta, base, nil

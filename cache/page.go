@@ -31,28 +31,27 @@ func (c *Cache) Page(ctx context.Context, ref feed.Ref, v feed.View, f feed.Form
 		return nil, err
 	}
 	c.mu.Lock()
-	page, d := sl.page, sl.data
+	page := sl.page
 	c.mu.Unlock()
 	if page != nil {
 		return page, nil
 	}
-	if d == nil {
-		// Only heads keep their data. A newer read than the slot's is
-		// harmless: a write between the two drops the slot, page and
-		// all.
-		if d, err = c.load(ctx, k.ref, k.view); err != nil {
-			return nil, err
-		}
+	// The slot keeps no data (see slot). A newer read than the slot's is
+	// harmless: a write between the two drops the slot, page and all.
+	d, err := c.load(ctx, k.ref, k.view)
+	if err != nil {
+		return nil, err
 	}
 	body, err := c.writePage(d, k, p)
 	if err != nil {
 		c.log.Error("render feed page", "feed", k.String(), "err", err)
 		return nil, err
 	}
-	page = newEntryOf(body, sl.e.LastModified, PageContentType)
+	page = c.newEntryOf(k, body, sl.e.LastModified, PageContentType)
 	c.mu.Lock()
 	if sl.page == nil {
 		sl.page = page
+		c.growLocked(&sl.lru, entrySize(page))
 	}
 	page = sl.page
 	c.mu.Unlock()

@@ -30,7 +30,10 @@ var (
 	cacheResets   = cacheDesc("resets_total", "Lost-notice events of the store's watcher, each of which dropped the whole cache.")
 	cacheSweepFix = cacheDesc("sweep_fixes_total", "Documents a consistency sweep found stale and replaced or dropped: writes whose change-log record did not reach the cache (should stay 0).")
 	cacheEntries  = cacheDesc("entries", "Feed documents held in memory now.")
-	cacheAllDescs = []*prometheus.Desc{cacheHits, cacheMisses, cacheLoads, cacheRenders, cacheChanges, cacheResets, cacheSweepFix, cacheEntries}
+	cacheEvicts   = cacheDesc("evictions_total", "Documents and delta histories evicted, the least recently used first, to keep the cache within cache.max_bytes.")
+	cacheBytes    = cacheDesc("bytes", "Memory the cache holds now, as it counts it against its budget: documents, gzip copies, pages, deltas, the data heads were rendered from, delta histories.")
+	cacheMaxBytes = cacheDesc("max_bytes", "The cache's memory budget (cache.max_bytes).")
+	cacheAllDescs = []*prometheus.Desc{cacheHits, cacheMisses, cacheLoads, cacheRenders, cacheChanges, cacheResets, cacheSweepFix, cacheEntries, cacheEvicts, cacheBytes, cacheMaxBytes}
 )
 
 func cacheDesc(name, help string) *prometheus.Desc {
@@ -51,9 +54,11 @@ func (cc cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{cacheHits, s.Hits}, {cacheMisses, s.Misses}, {cacheLoads, s.Loads},
 		{cacheRenders, s.Renders}, {cacheChanges, s.Changes}, {cacheResets, s.Resets},
-		{cacheSweepFix, s.SweepFixes},
+		{cacheSweepFix, s.SweepFixes}, {cacheEvicts, s.Evictions},
 	} {
 		ch <- prometheus.MustNewConstMetric(v.d, prometheus.CounterValue, float64(v.n))
 	}
 	ch <- prometheus.MustNewConstMetric(cacheEntries, prometheus.GaugeValue, float64(s.Entries))
+	ch <- prometheus.MustNewConstMetric(cacheBytes, prometheus.GaugeValue, float64(s.Bytes))
+	ch <- prometheus.MustNewConstMetric(cacheMaxBytes, prometheus.GaugeValue, float64(s.MaxBytes))
 }

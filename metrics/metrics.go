@@ -9,6 +9,8 @@
 //	feedd_cache_loads_total, feedd_cache_renders_total reads of feeds' entries, documents rendered
 //	feedd_cache_changes_total, feedd_cache_resets_total change-log records applied, lost-notice resets
 //	feedd_cache_entries                                documents held now
+//	feedd_cache_evictions_total                        documents evicted to keep within the budget
+//	feedd_cache_bytes, feedd_cache_max_bytes           memory the cache counts as held, and its budget
 //	feedd_polls_total{source,outcome}                  polled URLs by source: ok, not_modified, error
 //	feedd_poll_comment_feeds_skipped_total{source,reason} due comment feeds a run left unfetched:
 //	                                                   run_limit, host_limit, cross_host, deadline
@@ -144,9 +146,24 @@ func (m *M) ObserveRequest(route string, status int, d time.Duration) {
 	if route == "" {
 		route = UnmatchedRoute
 	}
-	m.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	code := ""
+	if status >= 0 && status < len(statusCodes) {
+		code = statusCodes[status]
+	} else {
+		code = strconv.Itoa(status)
+	}
+	m.httpRequests.WithLabelValues(route, code).Inc()
 	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
 }
+
+// statusCodes holds the code labels of the statuses below 600, made
+// once: strconv.Itoa would allocate one for every request.
+var statusCodes = func() (codes [600]string) {
+	for i := range codes {
+		codes[i] = strconv.Itoa(i)
+	}
+	return codes
+}()
 
 // ObserveRender records a rendered feed document (or a render that
 // failed, which is as rare as a bug) and how long the render took, in the

@@ -233,6 +233,15 @@ func TestMetrics_Scrape(t *testing.T) {
 	if got := value(t, fams, "feedd_cache_sweep_fixes_total", nil); got != 0 {
 		t.Errorf("cache sweep fixes = %v, want 0", got)
 	}
+	if got := value(t, fams, "feedd_cache_evictions_total", nil); got != 0 {
+		t.Errorf("cache evictions = %v, want 0", got)
+	}
+	if got := value(t, fams, "feedd_cache_max_bytes", nil); got != cache.DefaultMaxBytes {
+		t.Errorf("cache max bytes = %v, want the default %d", got, cache.DefaultMaxBytes)
+	}
+	if got, want := value(t, fams, "feedd_cache_bytes", nil), float64(c.Stats().Bytes); got <= 0 || got != want {
+		t.Errorf("cache bytes = %v, want %v, above 0", got, want)
+	}
 	if got := histogramCount(t, fams, "feedd_feed_render_duration_seconds", labels{"kind": "posts", "format": "atom"}); got != 1 {
 		t.Errorf("render observations = %d, want 1", got)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
 )
 
 // handleFeeds serves every feed URL: the catalogue (feed.ParsePath) says
@@ -169,14 +170,21 @@ func (s *Server) serveDigestQuery(w http.ResponseWriter, r *http.Request, f feed
 // is answered 226 IM Used with the entries added or changed since (RFC
 // 3229; see Cache.Delta), unless its User-Agent is excluded (see
 // offersDelta); an unknown version gets the whole feed.
+//
+// A cached document's answer costs no store access, and nothing in
+// proportion to its size but the one Write of its bytes: its header
+// values were made with it (cache.Fields) and are assigned into the
+// header map as they are, with the field names in canonical form (which
+// Header.Set would check and copy each time); so are the values that
+// depend on the server only (fieldVary, s.cacheControl).
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref, v feed.View, f feed.Format) {
 	h := w.Header()
 	// Every answer for a feed URL may depend on Accept and
 	// Accept-Encoding, including the error ones, which a cache might
 	// otherwise reuse.
-	h.Set("Vary", "Accept, Accept-Encoding")
+	h["Vary"] = fieldVary
 	var pages FeedPages
-	if prefersHTML(r.Header.Values("Accept")) {
+	if prefersHTML(r.Header["Accept"]) {
 		pages = s.feedPages()
 	}
 
@@ -185,7 +193,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	var err error
 	if pages != nil {
 		e, err = s.cache.Page(r.Context(), ref, v, f, pages)
-	} else if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && v == (feed.View{}) && s.offersDelta(r) {
+	} else if inm := r.Header["If-None-Match"]; len(inm) > 0 && v == (feed.View{}) && s.offersDelta(r) {
 		e, delta, deltaBase, err = s.cache.Delta(r.Context(), ref, f, entityTags(inm))
 	} else {
 		e, err = s.cache.GetView(r.Context(), ref, v, f)
@@ -210,14 +218,14 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		return
 	}
 
-	gz := acceptsGzip(r.Header.Values("Accept-Encoding"))
+	gz := acceptsGzip(r.Header["Accept-Encoding"])
 	var tags [2]string
 	etags := tags[:1]
-	body := e.Body
+	body, length := e.Body, e.Fields.ContentLength
 	if gz {
 		tags[0], tags[1] = e.GzipETag, e.ETag
 		etags = tags[:2]
-		body = e.Gzip
+		body, length = e.Gzip, e.Fields.GzipContentLength
 	} else {
 		tags[0] = e.ETag
 	}
@@ -232,10 +240,14 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 	// the body (Content-Type, -Length, -Encoding), which a 304 has none of
 	// and which could differ from the copy it refreshes (identity, when
 	// the client asks for gzip).
-	h.Set("ETag", tag)
-	h.Set("Cache-Control", s.feedCacheControl(v))
-	if e.LastModifiedHTTP != "" {
-		h.Set("Last-Modified", e.LastModifiedHTTP)
+	if tag == e.GzipETag {
+		h["Etag"] = e.Fields.GzipETag
+	} else {
+		h["Etag"] = e.Fields.ETag
+	}
+	h["Cache-Control"] = s.feedCacheControl(v)
+	if e.Fields.LastModified != nil {
+		h["Last-Modified"] = e.Fields.LastModified
 	}
 	switch status {
 	case condNotModified:
@@ -258,9 +270,9 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		// no-store for the rest), and which depends on A-IM, If-None-Match
 		// and, with excluded agents, User-Agent. Date is net/http's.
 		code = http.StatusIMUsed
-		body = delta.Body
+		body, length = delta.Body, delta.Fields.ContentLength
 		if gz {
-			body = delta.Gzip
+			body, length = delta.Gzip, delta.Fields.GzipContentLength
 		}
 		h.Set("IM", "feed")
 		h.Set("Delta-Base", deltaBase)
@@ -271,15 +283,17 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 			h.Add("Vary", "A-IM, If-None-Match")
 		}
 	}
-	h.Set("Content-Type", e.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = e.Fields.ContentType
+	h["Content-Length"] = length
+	h["X-Content-Type-Options"] = fieldNosniff
 	if pages != nil {
 		pages.PageHeaders(h)
 	}
-	s.setFeedLinks(h, ref, v, f)
+	// The hubs and the document's URL (W3C WebSub §4), as the document
+	// names them.
+	h["Link"] = e.Fields.Link
 	if gz {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = fieldGzip
 	}
 	w.WriteHeader(code)
 	if r.Method == http.MethodHead {
@@ -381,19 +395,31 @@ func weight(params string) float64 {
 	return 1
 }
 
+// Header values of feed answers that depend on nothing, each a slice
+// whose length is its capacity (see cache.Fields): never modified.
+var (
+	fieldVary    = []string{"Accept, Accept-Encoding"}[:1:1]
+	fieldNosniff = []string{"nosniff"}[:1:1]
+	fieldGzip    = []string{"gzip"}[:1:1]
+)
+
 // feedCacheControl returns the Cache-Control of document v: the
 // renderer's MaxAge for it (feeds.max_age; a year for archives), which its
-// ttl and sy:updatePeriod state too.
-func (s *Server) feedCacheControl(v feed.View) string {
-	return "public, max-age=" + strconv.FormatInt(int64(max(s.r.MaxAge(v), 0)/time.Second), 10)
+// ttl and sy:updatePeriod state too. The values are made once, in New
+// (cacheControls).
+func (s *Server) feedCacheControl(v feed.View) []string {
+	if v.Archive > 0 {
+		return s.cacheControl.archive
+	}
+	return s.cacheControl.head
 }
 
-// setFeedLinks adds the Link header fields WebSub subscribers discover
-// the hub and the topic by (W3C WebSub §4): one rel="hub" per hub the
-// feed names, and rel="self", the document's own URL.
-func (s *Server) setFeedLinks(h http.Header, ref feed.Ref, v feed.View, f feed.Format) {
-	for _, hub := range s.r.Hubs() {
-		h.Add("Link", "<"+hub+`>; rel="hub"`)
+// cacheControls returns the Cache-Control values of r's documents: the
+// archives', and every other's. render.Renderer.MaxAge tells only these
+// two apart.
+func cacheControls(r *render.Renderer) (head, archive []string) {
+	value := func(v feed.View) []string {
+		return []string{"public, max-age=" + strconv.FormatInt(int64(max(r.MaxAge(v), 0)/time.Second), 10)}[:1:1]
 	}
-	h.Add("Link", "<"+s.r.ViewURL(ref, v, f)+`>; rel="self"`)
+	return value(feed.View{}), value(feed.View{Archive: 1})
 }

@@ -98,7 +98,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 // handler's deliberate abort and passes through.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		// Behind logRequests, its statusWriter knows whether the header
+		// went out; another would cost an allocation a request.
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+		}
 		defer func() {
 			v := recover()
 			if v == nil {

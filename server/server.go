@@ -127,6 +127,9 @@ type Server struct {
 	// deltaExcluded is Config.DeltaExcludedAgents in lower case, for
 	// case-insensitive matching.
 	deltaExcluded []string
+	// cacheControl holds the Cache-Control values of feed answers
+	// (feedCacheControl).
+	cacheControl struct{ head, archive []string }
 }
 
 // pagesHandler holds the handler given to SetPages, and its feed pages
@@ -163,6 +166,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 	for _, a := range cfg.DeltaExcludedAgents {
 		s.deltaExcluded = append(s.deltaExcluded, strings.ToLower(a))
 	}
+	s.cacheControl.head, s.cacheControl.archive = cacheControls(r)
 	s.handler = s.routes()
 	return s
 }

@@ -96,6 +96,9 @@ var viewParams = []string{"page", "category", "author", "max-results", "start-in
 // feedQuery parses the query of a feed request; a malformed one is an
 // error.
 func feedQuery(r *http.Request) (url.Values, error) {
+	if r.URL.RawQuery == "" {
+		return nil, nil // reads as empty, without a map made
+	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, badParam("query", "malformed: %v", err)

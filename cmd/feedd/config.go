@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedd/feedd/cache"
@@ -34,6 +36,7 @@ type Config struct {
 	Store      StoreConfig    `yaml:"store"`
 	AdminToken string         `yaml:"admin_token"`
 	Feeds      FeedsConfig    `yaml:"feeds"`
+	Cache      CacheConfig    `yaml:"cache"`
 	Schedule   ScheduleConfig `yaml:"schedule"`
 	Comments   CommentsConfig `yaml:"comments"`
 	HTTP       HTTPConfig     `yaml:"http"`
@@ -100,6 +103,33 @@ type FeedsConfig struct {
 	// that never get 226 (server.Config.DeltaExcludedAgents); by default
 	// feedparser's agents.
 	DeltaExcludedAgents []string `yaml:"delta_excluded_agents"`
+}
+
+// CacheConfig bounds the cache of rendered feeds.
+type CacheConfig struct {
+	// MaxBytes is the memory budget of the cached documents, their gzip
+	// copies, pages and deltas (cache.Options.MaxBytes); the least
+	// recently used are evicted past it. The Go runtime's memory limit is
+	// set to it plus part of memoryOverhead (see setMemoryLimit).
+	MaxBytes ByteSize `yaml:"max_bytes"`
+}
+
+// ByteSize is a number of bytes, written in the file as an integer or a
+// size with a unit: 64MiB and 1GiB count in powers of 1024, 64MB and 1GB
+// in powers of 1000 (go-humanize's ParseBytes).
+type ByteSize int64
+
+// UnmarshalYAML reads a size.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want a size such as 64MiB", n.Line)
+	}
+	v, err := humanize.ParseBytes(n.Value)
+	if err != nil || v > math.MaxInt64 {
+		return fmt.Errorf("line %d: invalid size %q (want a size such as 64MiB)", n.Line, n.Value)
+	}
+	*b = ByteSize(v)
+	return nil
 }
 
 // CommentsConfig holds moderation and the abuse limits of comment posting.
@@ -192,6 +222,7 @@ const (
 	defaultShutdownTimeout = 15 * time.Second
 	defaultLogLevel        = "info"
 	defaultLogFormat       = "text"
+	minCacheBytes          = 1 << 20
 )
 
 // DefaultConfig returns the built-in defaults: each the default of the
@@ -204,6 +235,7 @@ func DefaultConfig() Config {
 		Store:  storeconfig.Default(),
 		Feeds: FeedsConfig{PageSize: cache.DefaultPageSize, MaxAge: defaultMaxAge, TombstoneDays: schedule.DefaultTombstoneDays,
 			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
+		Cache: CacheConfig{MaxBytes: cache.DefaultMaxBytes},
 		Schedule: ScheduleConfig{
 			Regenerate: schedule.DefaultRegenerate,
 			Purge:      schedule.DefaultPurge,
@@ -357,6 +389,8 @@ func typeName(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeOf(time.Duration(0)):
 		return "a duration such as 30s or 5m"
+	case t == reflect.TypeOf(ByteSize(0)):
+		return "a size such as 64MiB or 1GiB"
 	case t.Kind() == reflect.Bool:
 		return "true or false"
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
@@ -416,6 +450,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Feeds.TombstoneDays < 1 || c.Feeds.TombstoneDays > 3650 {
 		bad("feeds.tombstone_days", "must be between 1 and 3650, got %d", c.Feeds.TombstoneDays)
+	}
+	if c.Cache.MaxBytes < minCacheBytes {
+		bad("cache.max_bytes", "must be at least 1MiB, got %d bytes", c.Cache.MaxBytes)
 	}
 	for i, a := range c.Feeds.DeltaExcludedAgents {
 		if err := server.CheckDeltaAgent(a); err != nil {

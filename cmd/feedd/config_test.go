@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/server"
 )
 
@@ -343,5 +344,47 @@ func TestParseConfig_BadSources(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseConfig_CacheMaxBytes checks cache.max_bytes: the cache's
+// default, sizes with IEC and SI units or none, and the bad ones named.
+func TestParseConfig_CacheMaxBytes(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+	}{
+		{"", cache.DefaultMaxBytes},
+		{"cache: {max_bytes: 64MiB}\n", 64 << 20},
+		{"cache: {max_bytes: 1 GiB}\n", 1 << 30},
+		{"cache: {max_bytes: 500MB}\n", 500_000_000},
+		{"cache: {max_bytes: 2097152}\n", 2 << 20},
+	} {
+		cfg, err := ParseConfig(strings.NewReader(tt.in))
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		if got := int64(cfg.Cache.MaxBytes); got != tt.want {
+			t.Errorf("%q: max_bytes %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"cache: {max_bytes: lots}\n", "cache.max_bytes: invalid value \"lots\" (want a size such as 64MiB or 1GiB)"},
+		{"cache: {max_bytes: [1]}\n", "cache.max_bytes: invalid value"},
+		{"cache: {max_bytes: 100KiB}\n", "cache.max_bytes: must be at least 1MiB"},
+		{"cache: {max_bytes: 0}\n", "cache.max_bytes: must be at least 1MiB"},
+		{"cache: {max_bytes: -5MiB}\n", "cache.max_bytes: invalid value"},
+		{"cache: {size: 5MiB}\n", `unknown key "cache.size"`},
+	} {
+		cfg, err := ParseConfig(strings.NewReader(tt.in))
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want one with %q", tt.in, err, tt.want)
+		}
 	}
 }
