@@ -490,15 +490,15 @@ type PostList struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// CheckFeedHarmless checks that a feed document is well-formed (XML
-// decoded to the end, or valid JSON) and that the HTML of every entry, as
-// a feed reader gets it, passes content.CheckHarmless.
-func CheckFeedHarmless(t testing.TB, path string, body []byte, ext string) {
+// CheckFeedWellFormed checks that a feed document is well-formed (XML
+// decoded to the end, or valid JSON) and parses with gofeed, and returns
+// what gofeed read, or nil after reporting the error.
+func CheckFeedWellFormed(t testing.TB, path string, body []byte, ext string) *gofeed.Feed {
 	t.Helper()
 	if ext == "json" {
 		if !json.Valid(body) {
 			t.Errorf("%s: not valid JSON", path)
-			return
+			return nil
 		}
 	} else {
 		dec := xml.NewDecoder(bytes.NewReader(body))
@@ -509,13 +509,25 @@ func CheckFeedHarmless(t testing.TB, path string, body []byte, ext string) {
 			}
 			if err != nil {
 				t.Errorf("%s: not well-formed XML: %v", path, err)
-				return
+				return nil
 			}
 		}
 	}
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		t.Errorf("%s: gofeed: %v", path, err)
+		return nil
+	}
+	return f
+}
+
+// CheckFeedHarmless checks that a feed document is well-formed
+// (CheckFeedWellFormed), has entries, and that the HTML of every entry, as
+// a feed reader gets it, passes content.CheckHarmless.
+func CheckFeedHarmless(t testing.TB, path string, body []byte, ext string) {
+	t.Helper()
+	f := CheckFeedWellFormed(t, path, body, ext)
+	if f == nil {
 		return
 	}
 	if len(f.Items) == 0 {
