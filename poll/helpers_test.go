@@ -94,7 +94,7 @@ func newEnv(t *testing.T, o poll.Options) *env {
 }
 
 // newEnvAsIs is a poller with options o as given.
-func newEnvAsIs(t *testing.T, o poll.Options) *env {
+func newEnvAsIs(t testing.TB, o poll.Options) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "feedd.db"))
 	if err != nil {

@@ -92,7 +92,25 @@ func parse(r io.Reader, contentType string, base *url.URL) (*document, error) {
 			}
 		}
 	}
+	d.dropRepeatedIDs()
 	return d, nil
+}
+
+// dropRepeatedIDs keeps the first entry of each upstream id (feeds list
+// the newest first). Stored under one id, each entry of a repeated id
+// would overwrite the one before, and every poll of an unchanged
+// document would write twice and change the feeds.
+func (d *document) dropRepeatedIDs() {
+	seen := make(map[string]bool, len(d.entries))
+	kept := d.entries[:0]
+	for _, e := range d.entries {
+		if id := d.upstreamID(e, d.link(e)); !seen[id] {
+			seen[id] = true
+			kept = append(kept, e)
+		}
+	}
+	clear(d.entries[len(kept):])
+	d.entries = kept
 }
 
 var (

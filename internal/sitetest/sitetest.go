@@ -1,12 +1,15 @@
 // Package sitetest wires feedd's HTTP stack as cmd/feedd does (the
 // server with the JSON API, comment submission and a cache) over a fresh
 // SQLite store seeded with two posts, for the tests of package server and
-// package api, which share it. It is imported by tests only.
+// package api, which share it, and checks what the stack serves
+// (CheckFeedHarmless). It is imported by tests only.
 package sitetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,9 +20,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/server"
@@ -482,4 +488,61 @@ const FeedVary = "Accept, Accept-Encoding"
 type PostList struct {
 	Posts      []Post  `json:"posts"`
 	NextCursor *string `json:"next_cursor"`
+}
+
+// CheckFeedWellFormed checks that a feed document is well-formed (XML
+// decoded to the end, or valid JSON) and parses with gofeed, and returns
+// what gofeed read, or nil after reporting the error.
+func CheckFeedWellFormed(t testing.TB, path string, body []byte, ext string) *gofeed.Feed {
+	t.Helper()
+	if ext == "json" {
+		if !json.Valid(body) {
+			t.Errorf("%s: not valid JSON", path)
+			return nil
+		}
+	} else {
+		dec := xml.NewDecoder(bytes.NewReader(body))
+		for {
+			_, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Errorf("%s: not well-formed XML: %v", path, err)
+				return nil
+			}
+		}
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Errorf("%s: gofeed: %v", path, err)
+		return nil
+	}
+	return f
+}
+
+// CheckFeedHarmless checks that a feed document is well-formed
+// (CheckFeedWellFormed), has entries, and that the HTML of every entry, as
+// a feed reader gets it, passes content.CheckHarmless.
+func CheckFeedHarmless(t testing.TB, path string, body []byte, ext string) {
+	t.Helper()
+	f := CheckFeedWellFormed(t, path, body, ext)
+	if f == nil {
+		return
+	}
+	if len(f.Items) == 0 {
+		t.Errorf("%s: no entries", path)
+	}
+	for _, it := range f.Items {
+		for _, html := range []string{it.Content, it.Description} {
+			if err := content.CheckHarmless(html); err != nil {
+				t.Errorf("%s: entry %s: %q: %v", path, it.GUID, html, err)
+			}
+		}
+		for _, a := range it.Authors {
+			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Email)), "javascript:") {
+				t.Errorf("%s: entry %s: author %+v", path, it.GUID, a)
+			}
+		}
+	}
 }
