@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/internal/sitetest"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/submit"
 )
 
@@ -132,7 +133,7 @@ func TestCreateComment_Form(t *testing.T) {
 }
 
 func TestCreateComment_Honeypot(t *testing.T) {
-	var logs sitetest.LogBuffer
+	var logs testutil.LogBuffer
 	e := sitetest.New(t, sitetest.Options{})
 	srv, _ := sitetest.NewStack(e.St, e.Cache, e.R, sitetest.Config{AdminToken: sitetest.Token, Comments: submit.Config{CommentRate: -1, Moderation: submit.ModerationNone}},
 		slog.New(slog.NewTextHandler(&logs, nil)))

@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/store/postgres/pgtest"
 )
 
@@ -57,7 +57,7 @@ func TestServe_PostgresConfig(t *testing.T) {
 type feedd struct {
 	addr   string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testutil.LogBuffer
 }
 
 // startFeedd runs the binary with the configuration file and environment
@@ -80,7 +80,7 @@ func startFeedd(t *testing.T, config string, env ...string) *feedd {
 	cmd := exec.Command(bin, "serve", "--config", abs, "--addr", addr)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), env...)
-	d := &feedd{addr: addr, cmd: cmd, stderr: &syncBuffer{}}
+	d := &feedd{addr: addr, cmd: cmd, stderr: &testutil.LogBuffer{}}
 	cmd.Stderr = d.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -166,22 +166,4 @@ func (d *feedd) check(t *testing.T) {
 	if out, err := exec.Command(bin, "healthcheck", "--addr", dead).CombinedOutput(); err == nil {
 		t.Errorf("feedd healthcheck of a closed port succeeded:\n%s", out)
 	}
-}
-
-// syncBuffer collects a process's output for failure messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -48,24 +48,6 @@ func gzipBomb(size int) []byte {
 	return bytes.Repeat(member.Bytes(), size)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes: a log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // counter counts the requests an httptest upstream got.
 type counter struct{ n atomic.Int64 }
 
@@ -184,7 +166,7 @@ func TestSchedule_HostileUpstreams(t *testing.T) {
 	for i, srv := range normalSrvs {
 		cfg.Sources = append(cfg.Sources, schedule.Source{Source: poll.Source{Name: fmt.Sprintf("normal%d", i), URL: srv.URL + "/feed"}, Schedule: every})
 	}
-	var logs syncBuffer
+	var logs testutil.LogBuffer
 	s, err := schedule.New(ctx, st, c, p, nil, cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

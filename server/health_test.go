@@ -17,6 +17,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/internal/sitetest"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/postgres/pgtest"
@@ -58,7 +59,7 @@ func TestReadyz_SQLiteClosed(t *testing.T) {
 // so once per change, with the whole error, while the client sees only
 // the message of its *feed.Error.
 func TestReadyz_Recovers(t *testing.T) {
-	var logs sitetest.LogBuffer
+	var logs testutil.LogBuffer
 	var fail atomic.Bool
 	e := sitetest.New(t, sitetest.Options{})
 	r, _ := render.New(render.Options{Title: "t", BaseURL: sitetest.BaseURL})

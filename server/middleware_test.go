@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,28 +10,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedd/feedd/internal/testutil"
 )
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestMiddleware_RecoverPanics(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.LogBuffer
 	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
 	h := s.logRequests(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", `"half-done"`)
@@ -68,7 +51,7 @@ func TestMiddleware_AbortHandlerPassesThrough(t *testing.T) {
 }
 
 func TestMiddleware_LogsStatusAndBytes(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.LogBuffer
 	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{AccessLog: true}}
 	h := s.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
@@ -93,7 +76,7 @@ func TestMiddleware_LogsStatusAndBytes(t *testing.T) {
 // leaves exactly one.
 func TestMiddleware_AccessLog(t *testing.T) {
 	for _, on := range []bool{false, true} {
-		var logs syncBuffer
+		var logs testutil.LogBuffer
 		s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{AccessLog: on}}
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /ok/{id}", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("fine")) })

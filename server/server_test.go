@@ -8,6 +8,7 @@ import (
 
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/internal/sitetest"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/server"
 )
 
@@ -56,7 +57,7 @@ func TestRoutes_NotFoundAndMethods(t *testing.T) {
 }
 
 func TestMiddleware_LogsWithoutToken(t *testing.T) {
-	var buf sitetest.LogBuffer
+	var buf testutil.LogBuffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	e := sitetest.New(t, sitetest.Options{})
 	r, _ := render.New(render.Options{Title: "t", BaseURL: sitetest.BaseURL})

@@ -11,10 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/feedd/feedd/internal/testutil"
 )
 
 // TestMain lets the test binary stand in for the feedd binary: with
@@ -38,26 +39,7 @@ func TestMain(m *testing.M) {
 type daemon struct {
 	cmd  *exec.Cmd
 	base string
-	logs *syncBuffer
-}
-
-// syncBuffer collects a daemon's output, which the test may read while the
-// process still writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testutil.LogBuffer
 }
 
 // freeAddr returns a loopback address with a free port.
@@ -77,7 +59,7 @@ func startDaemon(t *testing.T, configPath, addr string, env ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "serve", "--config", configPath, "--addr", addr)
 	cmd.Env = append(append(os.Environ(), "FEEDD_RUN_MAIN=1"), env...)
-	logs := &syncBuffer{}
+	logs := &testutil.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

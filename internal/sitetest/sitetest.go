@@ -462,24 +462,6 @@ func PostComment(t testing.TB, e *Env, remoteAddr, postID, body string, header .
 	return DoFrom(t, e.Handler, remoteAddr, "POST", "/api/posts/"+postID+"/comments", body, WithJSON(header...)...)
 }
 
-// LogBuffer is a log destination safe for concurrent writes.
-type LogBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *LogBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *LogBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // FeedVary is the Vary of every answer for a feed URL: a browser gets
 // the feed's page (Accept), gzip is served when accepted.
 const FeedVary = "Accept, Accept-Encoding"

@@ -3,6 +3,8 @@ package testutil
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -43,4 +45,23 @@ func Receive[T any](t testing.TB, timeout time.Duration, ch <-chan T, format str
 	}
 	var zero T
 	return zero
+}
+
+// LogBuffer is a log or process output destination safe for concurrent
+// writes, which a test may read while it is still written.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

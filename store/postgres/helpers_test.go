@@ -1,6 +1,9 @@
 package postgres
 
 import (
+	"strings"
+	"testing"
+
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/sqlstore"
 )
@@ -27,4 +30,27 @@ func nullable(id string) any {
 		return nil
 	}
 	return id
+}
+
+// queryPlan returns PostgreSQL's plan of query (EXPLAIN), run on q, a
+// line per row of it.
+func queryPlan(t *testing.T, q sqlstore.Querier, query string, args ...any) string {
+	t.Helper()
+	rows, err := q.QueryContext(t.Context(), `EXPLAIN `+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN: %v\n%s", err, query)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }

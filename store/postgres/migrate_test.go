@@ -110,24 +110,10 @@ func TestQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := tx.QueryContext(t.Context(), `EXPLAIN `+tt.query, tt.args...)
-		if err != nil {
-			t.Fatalf("%s: EXPLAIN: %v", tt.name, err)
-		}
-		var plan strings.Builder
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan.WriteString(line + "\n")
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		plan := queryPlan(t, tx, tt.query, tt.args...)
 		tx.Rollback()
-		if !strings.Contains(plan.String(), tt.index) {
-			t.Errorf("%s: plan uses no %s:\n%s", tt.name, tt.index, plan.String())
+		if !strings.Contains(plan, tt.index) {
+			t.Errorf("%s: plan uses no %s:\n%s", tt.name, tt.index, plan)
 		}
 	}
 }

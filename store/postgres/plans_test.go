@@ -40,23 +40,7 @@ func TestRenderQueryPlans(t *testing.T) {
 	seqScan := regexp.MustCompile(`Seq Scan on (posts|comments|post_categories)\b`)
 	sort := regexp.MustCompile(`(?m)(?:^|->  )(?:Incremental )?Sort  \(cost=[0-9.]+ rows=([0-9]+)`)
 	for _, q := range queries {
-		rows, err := db.sql.QueryContext(t.Context(), `EXPLAIN `+q.Query, q.Args...)
-		if err != nil {
-			t.Fatalf("%s: EXPLAIN: %v\n%s", q.Name, err, q.Query)
-		}
-		var plan strings.Builder
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan.WriteString(line + "\n")
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-		p := plan.String()
+		p := queryPlan(t, db.sql, q.Query, q.Args...)
 		switch {
 		case !strings.Contains(p, q.Index):
 			t.Errorf("%s: plan uses no %s:\n%s", q.Name, q.Index, p)

@@ -23,23 +23,7 @@ func TestRenderQueryPlans(t *testing.T) {
 	// x in order and stops at the LIMIT.
 	fullScan := regexp.MustCompile(`(?m)^SCAN (p|c|pc|posts|comments|post_categories)$`)
 	for _, q := range queries {
-		rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+q.Query, q.Args...)
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", q.Name, err, q.Query)
-		}
-		var plan []string
-		for rows.Next() {
-			var (
-				id, parent, unused int
-				detail             string
-			)
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		p := strings.Join(plan, "\n")
+		p := queryPlan(t, db, q.Query, q.Args...)
 		switch {
 		case !strings.Contains(p, q.Index):
 			t.Errorf("%s: plan\n%s\nuses no %s", q.Name, p, q.Index)

@@ -54,23 +54,7 @@ func TestViews_QueryPlans(t *testing.T) {
 		case "comments by updated":
 			tt.query, tt.args = query(commentsQuery(store.CommentFilter{Limit: 25, OrderBy: feed.OrderUpdated}))
 		}
-		rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var (
-				id, parent, unused int
-				detail             string
-			)
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		p := strings.Join(plan, "\n")
+		p := queryPlan(t, db, tt.query, tt.args...)
 		if !strings.Contains(p, tt.index) || strings.Contains(p, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%s: plan\n%s\nwant it to walk %s without sorting", tt.name, p, tt.index)
 		}
