@@ -230,7 +230,9 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		tags[0] = e.ETag
 	}
 
-	status, tag := checkConditions(r, etags, e.LastModified, time.Now())
+	now := time.Now()
+	lastMod, lastModField := lastModified(e, now)
+	status, tag := checkConditions(r, etags, lastMod, now)
 	// A 304 carries what the 200 it stands for would (RFC 9110 §15.4.5):
 	// the caching fields (Vary, set above, and Cache-Control), the ETag
 	// (the one the client named, if any), and Last-Modified, which guides
@@ -246,8 +248,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, ref feed.Ref,
 		h["Etag"] = e.Fields.ETag
 	}
 	h["Cache-Control"] = s.feedCacheControl(v)
-	if e.Fields.LastModified != nil {
-		h["Last-Modified"] = e.Fields.LastModified
+	if lastModField != nil {
+		h["Last-Modified"] = lastModField
 	}
 	switch status {
 	case condNotModified:
@@ -393,6 +395,23 @@ func weight(params string) float64 {
 		return q
 	}
 	return 1
+}
+
+// lastModified returns e's Last-Modified as a validator at now, and its
+// header value: none while now is still in the second it names, nor
+// after (an entry dated ahead). HTTP dates have whole seconds, so a
+// document changed again within that second would carry the same date
+// with other bytes, and a client holding the earlier version would take
+// the later for the same: libcurl, under newsboat among others, turns a
+// 200 whose Last-Modified is not after its If-Modified-Since into a 304
+// and drops the body (RFC 9110 §8.8.2.2 calls such a date a weak
+// validator). A date a client holds is thus of a second that had ended,
+// and every later write is dated after it; the ETag validates meanwhile.
+func lastModified(e *cache.Entry, now time.Time) (time.Time, []string) {
+	if e.LastModified.IsZero() || e.LastModified.Unix() >= now.Unix() {
+		return time.Time{}, nil
+	}
+	return e.LastModified, e.Fields.LastModified
 }
 
 // Header values of feed answers that depend on nothing, each a slice

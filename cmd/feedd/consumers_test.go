@@ -991,6 +991,9 @@ func (n *newsboat) checkItems(t *testing.T, s *consumerSite, path string) {
 // deltas on) and it holds the new entries beside the old.
 func newsboatReloads(t *testing.T, s *consumerSite, changedStatus int) {
 	feeds := consumerFeeds()
+	// The site's last writes, just before, must be of an earlier second
+	// for newsboat to be given a Last-Modified to keep.
+	waitSecondOver()
 	nbs := map[string]*newsboat{}
 	for _, f := range feeds {
 		n := newNewsboat(t, s.base+f.path)

@@ -81,7 +81,15 @@ func migrateSource(t *testing.T) *cliEnv {
 	if err := st.SaveSubscription(ctx, migrateSubscription()); err != nil {
 		t.Fatal(err)
 	}
+	waitSecondOver()
 	return e
+}
+
+// waitSecondOver returns once the current second is over: feeds carry
+// the Last-Modified of writes made before only from then on (see
+// server's lastModified).
+func waitSecondOver() {
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 }
 
 // migrateSubscription is the WebSub subscriber of migrateSource: its
