@@ -327,7 +327,7 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // otherwise. The transaction's ExecContext, which migrations send whole
 // scripts through, runs its query as it is.
 func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
-	if tx.conn != nil || tx.db.on(tx.db.sql) == Querier(tx.db.sql) {
+	if tx.conn != nil || !tx.db.prepares() {
 		return nil
 	}
 	st := tx.db.stmts.get(ctx, tx.db.sql, query)
@@ -543,11 +543,16 @@ func (db *DB) one(ctx context.Context, query string, args []any, dest ...any) er
 // PostgreSQL's reads go through a connection, and pgx keeps prepared
 // statements of its own.
 func (db *DB) on(q Querier) Querier {
-	if q == Querier(db.sql) && db.sql != nil {
+	if q == Querier(db.sql) && db.prepares() {
 		return preparing{db}
 	}
 	return q
 }
+
+// prepares reports whether reads run through the pool itself, as
+// statements prepared once (see on): where the dialect does not retry
+// them on another connection (Read).
+func (db *DB) prepares() bool { return db.sql != nil && db.d.Retry == nil }
 
 // preparing runs queries through the pool as statements prepared once.
 type preparing struct{ db *DB }
