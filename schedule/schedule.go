@@ -81,8 +81,9 @@ type Scheduler struct {
 	cron          *cron.Cron
 	sourceJobs    map[string]cron.EntryID // each source's cron entry
 	regenerateJob cron.EntryID
-	// first tracks the first polls of new sources and the first export,
-	// started outside the scheduler, so that Stop waits for them too.
+	// first tracks the first polls of new sources, the first export and
+	// the pass over the stored HTML, started outside the scheduler, so
+	// that Stop waits for them too.
 	first sync.WaitGroup
 }
 
@@ -148,9 +149,15 @@ func New(ctx context.Context, st store.Store, c *cache.Cache, p *poll.Poller, ex
 	return s, nil
 }
 
-// Start starts the schedule, a first export when there is one, and a
-// first poll of each source that was never polled (see startFirstPolls).
+// Start starts the schedule, a first export when there is one, a first
+// poll of each source that was never polled (see startFirstPolls), and
+// the pass over the stored HTML (see deriveHTML).
 func (s *Scheduler) Start(ctx context.Context) {
+	s.first.Add(1)
+	go func() {
+		defer s.first.Done()
+		s.deriveHTML(ctx)
+	}()
 	s.startFirstPolls(ctx)
 	if s.export != nil {
 		// A first export at start-up, through the regenerate job's
@@ -242,6 +249,22 @@ func (s *Scheduler) startFirstPolls(ctx context.Context) {
 			continue
 		}
 		s.runFirst(s.sourceJobs[src.Name])
+	}
+}
+
+// deriveHTML derives afresh, batch by batch, the HTML of the stored rows
+// derived under an older content policy, or none (a database from before
+// the html column): store.Deriver. Reads derive such rows in memory until
+// it reaches them. It runs once, at Start, in every process (a replica's
+// pass finds what another's did done), and stops with ctx.
+func (s *Scheduler) deriveHTML(ctx context.Context) {
+	start := time.Now()
+	n, err := s.st.DeriveHTML(ctx)
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		s.log.Error("deriving stored HTML stopped", "rows", n, "err", err)
+	case n > 0:
+		s.log.Info("derived stored HTML under the current content policy", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 	}
 }
 

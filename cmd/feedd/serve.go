@@ -261,25 +261,6 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		return err
 	}
 
-	// Rows whose HTML was derived under an older content policy (or none,
-	// on a database from before the html column) are derived afresh in
-	// the background, batch by batch; until then reads derive them in
-	// memory. It stops at shutdown, before the store closes.
-	deriveCtx, stopDerive := context.WithCancel(context.Background())
-	derived := make(chan struct{})
-	go func() {
-		defer close(derived)
-		start := time.Now()
-		n, err := a.store.DeriveHTML(deriveCtx)
-		switch {
-		case err != nil && !errors.Is(err, context.Canceled):
-			log.Error("deriving stored HTML stopped", "rows", n, "err", err)
-		case n > 0:
-			log.Info("derived stored HTML under the current content policy", "rows", n, "took", time.Since(start).Round(time.Millisecond))
-		}
-	}()
-	defer func() { stopDerive(); <-derived }()
-
 	// Scheduled jobs run under runCtx, cancelled at shutdown so that polls
 	// in flight give up rather than hold the exit for their timeouts.
 	runCtx, cancelRuns := context.WithCancel(context.Background())
