@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -105,11 +106,18 @@ type Thread struct {
 	Comments []*feed.Comment
 }
 
-// Records appends th's records to recs, in Load's order.
+// Records appends th's records to recs, in Load's order, with their HTML
+// derived as a write derives it (content.DerivePost, DeriveComment): Fill
+// calls it on the goroutine that generates the records, beside the one
+// that loads them, and Load then keeps that HTML rather than derive it.
 func (th Thread) Records(recs []store.Record) []store.Record {
-	recs = append(recs, store.Record{Post: &store.PostRecord{Post: *th.Post}})
+	p := &store.PostRecord{Post: *th.Post}
+	content.DerivePost(&p.Post)
+	recs = append(recs, store.Record{Post: p})
 	for _, c := range th.Comments {
-		recs = append(recs, store.Record{Comment: &store.CommentRecord{Comment: *c}})
+		r := &store.CommentRecord{Comment: *c}
+		content.DeriveComment(&r.Comment)
+		recs = append(recs, store.Record{Comment: r})
 	}
 	return recs
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -102,6 +103,34 @@ func nullUnix(t time.Time) any {
 	return t.Unix()
 }
 
+// derived returns recs with the HTML of their posts and comments derived
+// under this content.Version where it was not: copies of those records,
+// so that the caller's stay as given. It runs before Load's transaction,
+// which then holds the write lock for the inserts alone, and once however
+// often the transaction is retried.
+func derived(recs []store.Record) []store.Record {
+	out := recs
+	for i, r := range recs {
+		switch {
+		case r.Post != nil && r.Post.HTMLVersion != content.Version:
+			p := *r.Post
+			content.DerivePost(&p.Post)
+			r.Post = &p
+		case r.Comment != nil && r.Comment.HTMLVersion != content.Version:
+			c := *r.Comment
+			content.DeriveComment(&c.Comment)
+			r.Comment = &c
+		default:
+			continue
+		}
+		if &out[0] == &recs[0] {
+			out = slices.Clone(recs)
+		}
+		out[i] = r
+	}
+	return out
+}
+
 // Load stores records as Dump yields them, as they are, in one
 // transaction (see store.Copier); HTML of another content.Version than
 // this feedd's is derived on the way. It logs no change, but notifies other
@@ -110,6 +139,7 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	recs = derived(recs)
 	err := db.Write(ctx, func(tx *Tx) error {
 		for i, r := range recs {
 			var what string
@@ -121,22 +151,11 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 					return feed.Errorf(feed.EINVALID, "load post: id required")
 				}
 				what = fmt.Sprintf("post %q", r.Post.ID)
-				p := &r.Post.Post
-				if p.HTMLVersion != content.Version {
-					q := *p // the caller's record stays as given
-					content.DerivePost(&q)
-					p = &q
-				}
-				db.insertPostRow(tx, p, r.Post.Deleted)
+				db.insertPostRow(tx, &r.Post.Post, r.Post.Deleted)
 			case r.Comment != nil:
 				c := &r.Comment.Comment
 				if c.ID == "" {
 					return feed.Errorf(feed.EINVALID, "load comment: id required")
-				}
-				if c.HTMLVersion != content.Version {
-					q := *c // as for posts
-					content.DeriveComment(&q)
-					c = &q
 				}
 				tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
 				switch deleted := r.Comment.Deleted; {
