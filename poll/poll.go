@@ -387,9 +387,11 @@ func (p *Poller) now() time.Time { return p.o.Now().UTC().Truncate(time.Second) 
 // writeBatch entries and lasts at most writeSlice. After a batch that
 // wrote, the poll leaves the store alone for writeGap, or as long as the
 // batch took if longer. Another poll waits for the turn at most one batch.
-// A writer outside the poller (a comment posted, another process) gets
-// SQLite's write lock within the gap: SQLite's busy handler retries at
-// most 100 ms apart, so a gap that long lets every waiting writer in,
+// Another writer of this process (a comment posted, a job's claim) waits
+// for one of the batch's transactions at most, as the store queues the
+// process's writes (sqlstore.DB.Write); one of another process (the CLI)
+// gets SQLite's write lock within the gap: SQLite's busy handler retries
+// at most 100 ms apart, so a gap that long lets every waiting writer in,
 // where a huge feed stored one transaction after another would otherwise
 // take the lock from under them for minutes. A batch of entries found
 // unchanged (reads only) needs no gap.
@@ -437,20 +439,6 @@ func (p *Poller) storeEach(ctx context.Context, n int, store func(ctx context.Co
 		}
 	}
 	return nil
-}
-
-// InTurn runs write, a short write to the store, in a turn of writing:
-// after the batch of a document being stored, before the next, and never
-// at once with another poll's writes. Writers of the same process that
-// take turns here (the scheduler's claims) wait in order, rather than in
-// SQLite's busy handler, which polls for the lock and may keep missing
-// it. It gives up when ctx ends.
-func (p *Poller) InTurn(ctx context.Context, write func(context.Context) error) error {
-	if err := p.takeTurn(ctx); err != nil {
-		return err
-	}
-	defer p.endTurn()
-	return write(ctx)
 }
 
 // takeTurn waits for the turn to write, or for ctx to end.

@@ -31,20 +31,10 @@ func (s *Scheduler) claimed(ctx context.Context, name string, sched cron.Schedul
 	period := schedulePeriod(sched, time.Now())
 	return cron.FuncJob(func() {
 		cctx, cancel := context.WithTimeout(ctx, claimTimeout)
-		var won bool
-		claim := func(ctx context.Context) (err error) {
-			won, err = s.st.ClaimJob(ctx, name, period)
-			return err
-		}
-		var err error
-		if s.poller != nil {
-			// In turn with the poller's writes: jobs firing together
-			// claim one after another, a huge feed being stored
-			// included, instead of colliding in the store.
-			err = s.poller.InTurn(cctx, claim)
-		} else {
-			err = claim(cctx)
-		}
+		// Jobs firing together claim in turn with every other write of
+		// the process, a huge feed being stored included (see
+		// sqlstore.DB.Write).
+		won, err := s.st.ClaimJob(cctx, name, period)
 		cancel()
 		switch {
 		case err != nil:

@@ -115,10 +115,14 @@ type DB struct {
 	// New sets it to time.Now; tests may replace it before any write.
 	Now func() time.Time
 
-	sql      *sql.DB
-	d        *Dialect
-	queries  sync.Map // query as written → as the dialect spells it
-	stmts    stmtCache
+	sql     *sql.DB
+	d       *Dialect
+	queries sync.Map // query as written → as the dialect spells it
+	stmts   stmtCache
+	// writer is the turn to write where the database's write lock
+	// serializes writers (no RowLocks): the process's writers wait for
+	// it in order (see Write). Nil otherwise.
+	writer   chan struct{}
 	postCols string // a post from posts p with its origin, derived HTML, categories (a JSON array) and deletion: see New
 
 	mu     sync.Mutex                            // guards subs and closed
@@ -130,7 +134,11 @@ var _ store.Store = (*DB)(nil)
 
 // New returns the store kept in sqlDB, whose schema must be up to date.
 func New(sqlDB *sql.DB, d *Dialect) *DB {
-	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]func() bool),
+	var writer chan struct{}
+	if !d.RowLocks {
+		writer = make(chan struct{}, 1)
+	}
+	return &DB{Now: time.Now, sql: sqlDB, d: d, subs: make(map[chan store.WatchEvent]func() bool), writer: writer,
 		// One statement reads post and categories, so they are
 		// consistent without a read transaction.
 		postCols: `p.id, p.title, p.content, p.format, p.summary, p.author_name, p.author_uri, p.published, p.updated,
@@ -387,7 +395,22 @@ func (db *DB) Read(ctx context.Context, f func(q Querier) error) error {
 // Write runs f in a transaction and commits it, then reports the
 // change-log record it appended (store.Wrote, Watch). f must start afresh
 // on each call: with a Retry it may run more than once.
+//
+// Where the database has one write lock (no RowLocks: SQLite), the
+// process's writes take turns for it here first, in the order they came:
+// in the database's busy handler, which polls for the lock, a short write
+// (a job's claim, a comment) could keep missing it while a poller stores
+// a large feed one transaction after another. Other processes' writers
+// still meet this one's in the busy handler.
 func (db *DB) Write(ctx context.Context, f func(tx *Tx) error) error {
+	if db.writer != nil {
+		select {
+		case db.writer <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-db.writer }()
+	}
 	var seq int64
 	err := db.run(ctx, func(ctx context.Context) (bool, error) {
 		var conn *sql.Conn // one of its own where the dialect retries, for Again and Batch

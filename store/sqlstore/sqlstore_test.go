@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/internal/testutil"
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/store/postgres"
 	"github.com/feedd/feedd/store/postgres/pgtest"
@@ -203,5 +205,49 @@ func TestSchema_ParentOfSamePost(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// On SQLite, whose one write lock serializes writers, a process's writes
+// take turns for it in the order they come: a short write waits for the
+// writes queued before it, not for a stream of writes that keeps taking
+// the lock again (as in SQLite's busy handler, which polls for it).
+func TestWrite_TakesTurns(t *testing.T) {
+	st := engines["sqlite"](t)
+	defer st.Close()
+	ctx := t.Context()
+	if err := st.CreatePost(ctx, &feed.Post{ID: "p", Title: "P", Content: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		streamed atomic.Int64
+		stop     = make(chan struct{})
+		done     = make(chan struct{})
+	)
+	go func() { // a writer that takes the lock again as soon as it is free
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := st.CreateComment(ctx, &feed.Comment{PostID: "p", AuthorName: "A", Content: "c"}); err != nil {
+				t.Error(err)
+				return
+			}
+			streamed.Add(1)
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	testutil.Eventually(t, 10*time.Second, func() bool { return streamed.Load() >= 20 }, "the stream of writes did not start")
+	for i := range 20 {
+		before := streamed.Load()
+		if _, err := st.ClaimJob(ctx, fmt.Sprintf("job%d", i), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if n := streamed.Load() - before; n > 2 {
+			t.Fatalf("claim %d waited for %d of the stream's writes; want at most the one under way and one queued before it", i, n)
+		}
 	}
 }
