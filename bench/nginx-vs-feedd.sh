@@ -23,7 +23,9 @@
 # CONNECTIONS (64), POSTS and COMMENTS (the fixture seeded when STORE_DB
 # is unset: 10000 posts × 10), STORE_DB (an existing SQLite store to serve
 # instead), NTHREADS (10000), FEEDD_PORT (18080), NGINX_PORT (18081),
-# KEEP=1 (keep the work directory).
+# FEEDD_BIN (a feedd binary to run instead of building this tree's, for
+# a baseline: an earlier commit's, over a STORE_DB of its schema), KEEP=1
+# (keep the work directory).
 #
 #   bench/nginx-vs-feedd.sh                     # about 5 minutes
 #   DURATION=20 ROUNDS=5 bench/nginx-vs-feedd.sh
@@ -80,9 +82,13 @@ if [ "$(nproc)" -lt 2 ]; then
 	exit 1
 fi
 
-log "building feedd and feedd-seed"
-go build -o "$work/feedd" ./cmd/feedd
-go build -o "$work/feedd-seed" ./cmd/feedd-seed
+if [ -n "${FEEDD_BIN:-}" ]; then
+	log "using feedd $FEEDD_BIN"
+	cp "$FEEDD_BIN" "$work/feedd"
+else
+	log "building feedd"
+	go build -o "$work/feedd" ./cmd/feedd
+fi
 
 db=${STORE_DB:-$work/feedd.db}
 cat >"$work/config.yaml" <<YAML
@@ -93,6 +99,7 @@ log: {level: warn}
 YAML
 if [ -z "$STORE_DB" ]; then
 	log "seeding $POSTS posts × $COMMENTS comments"
+	go build -o "$work/feedd-seed" ./cmd/feedd-seed
 	"$work/feedd-seed" --config "$work/config.yaml" --posts "$POSTS" --comments-per-post "$COMMENTS" >&2
 fi
 
