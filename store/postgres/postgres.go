@@ -153,10 +153,10 @@ var dialect = &sqlstore.Dialect{
 	Notify:         notify,
 	LastChange:     lastChange,
 	LastChangeLock: lastChangeLock,
-	// Two purges at once, from two processes' schedulers, would plan the
-	// same removals and both report them. The second key is a hash of the
+	// One Purge or Load at a time, over every process sharing the schema
+	// (see sqlstore.Dialect.BulkLock). The second key is a hash of the
 	// schema's name, as for migrationLock.
-	PurgeLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(purgeLock) + `, hashtext(current_schema()))`,
+	BulkLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(bulkLock) + `, hashtext(current_schema()))`,
 	// REPEATABLE READ: every statement of the transaction reads the
 	// snapshot of its first, so the records are consistent while writers
 	// go on.
@@ -181,8 +181,9 @@ func batch(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Stmt) error {
 	})
 }
 
-// purgeLock is the first key of the advisory lock that Purge takes.
-const purgeLock = 0x66656465
+// bulkLock is the first key of the advisory lock that Purge and Load
+// take.
+const bulkLock = 0x66656465
 
 // classify tells what a PostgreSQL error means: SQLSTATE 23505 is a
 // primary key or unique violation (ConstraintName tells which: a comment

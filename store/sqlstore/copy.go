@@ -141,6 +141,9 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 	}
 	recs = derived(recs)
 	err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.bulkLock(ctx); err != nil {
+			return err
+		}
 		for i, r := range recs {
 			var what string
 			switch {

@@ -95,8 +95,12 @@ type Dialect struct {
 	// LastChange reads the newest seq; with LastChangeLock set both run
 	// in a transaction, the lock first.
 	LastChange, LastChangeLock string
-	PurgeLock                  string // taken first in Purge's transaction
-	DumpTx                     *sql.TxOptions
+	// BulkLock is taken first in the transactions of Purge and Load,
+	// which write many rows, each statement moving rows of totals
+	// (migration 0007) in an order of its own: one at a time, two would
+	// deadlock on those rows, and two purges would plan the same removals.
+	BulkLock string
+	DumpTx   *sql.TxOptions
 	// Batch sends stmts in one round trip on conn, in its open
 	// transaction; nil sends them one by one.
 	Batch func(ctx context.Context, conn *sql.Conn, stmts []Stmt) error
@@ -343,6 +347,16 @@ func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	return tx.Tx.StmtContext(ctx, st)
+}
+
+// bulkLock takes the dialect's BulkLock, if it has one.
+func (tx *Tx) bulkLock(ctx context.Context) error {
+	if l := tx.db.d.BulkLock; l != "" {
+		if _, err := tx.ExecContext(ctx, l); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	return nil
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

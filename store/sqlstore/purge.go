@@ -84,10 +84,8 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 		res = store.PurgeResult{}
 		// Two purges at once, from two processes' schedulers, would plan
 		// the same removals and both report them.
-		if l := db.d.PurgeLock; l != "" {
-			if _, err := tx.ExecContext(ctx, l); err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
+		if err := tx.bulkLock(ctx); err != nil {
+			return err
 		}
 		plan, err := db.planPurge(ctx, tx, before)
 		if err != nil {
