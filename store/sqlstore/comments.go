@@ -98,17 +98,25 @@ func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error 
 // included, deleted at deleted (zero: live), with its tombstone state and
 // author key.
 func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key string) {
-	const insert = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
-		content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url,
-		html, html_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	tx.queueRows(insertComment, [][]any{commentRow(c, deleted, tombstone, key)})
+}
+
+// insertComment inserts a row of commentRow's values.
+const insertComment = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
+	content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url,
+	html, html_version)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// commentRow returns the values insertComment stores for c, deleted at
+// deleted (zero: live), with its tombstone state and author key.
+func commentRow(c *feed.Comment, deleted time.Time, tombstone int, key string) []any {
 	var o feed.Origin // all '' for a native comment
 	if c.Origin != nil {
 		o = *c.Origin
 	}
-	tx.queue(insert, c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
+	return []any{c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
 		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
-		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion)
+		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion}
 }
 
 // commentConflict turns the unique violation of an insert of comment q

@@ -140,52 +140,136 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 		return nil
 	}
 	recs = derived(recs)
-	err := db.Write(ctx, func(tx *Tx) error {
+	rows := make([]loadRow, len(recs))
+	for i, r := range recs {
+		var err error
+		if rows[i], err = recordRow(i, r); err != nil {
+			return err
+		}
+	}
+	err := db.load(ctx, recs, rows, refersAhead(recs))
+	if class, _ := db.d.Classify(err); err != nil && (class == Duplicate || class == ForeignKey || class == Check) {
+		// A statement of many rows does not say which broke the rule;
+		// loaded a record a statement, the first that does is named.
+		err = db.load(ctx, recs, rows, true)
+	}
+	if err != nil {
+		return errorf(err, "load: %w", err)
+	}
+	return nil
+}
+
+// loadRow is what Load inserts for a record: the row of its table (and
+// its post's categories), and what names it in an error.
+type loadRow struct {
+	insert string
+	values []any
+	what   string
+}
+
+// recordRow checks record i and returns its row.
+func recordRow(i int, r store.Record) (loadRow, error) {
+	switch {
+	case !r.Single():
+		return loadRow{}, feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
+	case r.Post != nil:
+		if r.Post.ID == "" {
+			return loadRow{}, feed.Errorf(feed.EINVALID, "load post: id required")
+		}
+		return loadRow{insert: insertPost, values: postRow(&r.Post.Post, r.Post.Deleted), what: fmt.Sprintf("post %q", r.Post.ID)}, nil
+	case r.Comment != nil:
+		c := &r.Comment.Comment
+		if c.ID == "" {
+			return loadRow{}, feed.Errorf(feed.EINVALID, "load comment: id required")
+		}
+		tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
+		switch deleted := r.Comment.Deleted; {
+		case r.Comment.Tombstone && deleted.IsZero():
+			return loadRow{}, feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
+		case r.Comment.Tombstone:
+			tombstone = 1
+		case !deleted.IsZero() && c.AuthorName == "":
+			tombstone, key = 2, "" // a husk, erased
+		}
+		return loadRow{insert: insertComment, values: commentRow(c, r.Comment.Deleted, tombstone, key), what: fmt.Sprintf("comment %q", c.ID)}, nil
+	case r.Fetch != nil:
+		f := r.Fetch
+		if f.Source == "" {
+			return loadRow{}, feed.Errorf(feed.EINVALID, "load fetch state: source required")
+		}
+		return loadRow{insert: insertFetch, values: fetchArgs(f), what: fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID)}, nil
+	default:
+		sub := r.Subscription
+		return loadRow{insert: insertSubscription,
+			values: []any{sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix()},
+			what:   fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic)}, nil
+	}
+}
+
+// refersAhead reports whether a record refers to a post or comment that
+// comes after it in recs: stored a record a statement, as given, that is
+// an error, which one statement for each table would hide.
+func refersAhead(recs []store.Record) bool {
+	at := make(map[string]int, len(recs)) // "p"+post id, "c"+comment id: its index
+	for i, r := range recs {
+		switch {
+		case r.Post != nil:
+			at["p"+r.Post.ID] = i
+		case r.Comment != nil:
+			at["c"+r.Comment.ID] = i
+		}
+	}
+	ahead := func(key string, i int) bool {
+		j, ok := at[key]
+		return ok && j > i
+	}
+	for i, r := range recs {
+		switch {
+		case r.Comment != nil:
+			if ahead("p"+r.Comment.PostID, i) || r.Comment.ParentID != "" && ahead("c"+r.Comment.ParentID, i) {
+				return true
+			}
+		case r.Fetch != nil:
+			if r.Fetch.PostID != "" && ahead("p"+r.Fetch.PostID, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// load inserts rows, those of recs, in one transaction: each a statement
+// of its own that a failure names, or (not each) as multi-row INSERTs of
+// each table in the order of Dump's tables, which keeps a record after
+// those it refers to.
+func (db *DB) load(ctx context.Context, recs []store.Record, rows []loadRow, each bool) error {
+	return db.Write(ctx, func(tx *Tx) error {
 		if err := tx.bulkLock(ctx); err != nil {
 			return err
 		}
-		for i, r := range recs {
-			var what string
-			switch {
-			case !r.Single():
-				return feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
-			case r.Post != nil:
-				if r.Post.ID == "" {
-					return feed.Errorf(feed.EINVALID, "load post: id required")
+		if each {
+			for i, row := range rows {
+				tx.queueRows(row.insert, [][]any{row.values})
+				if p := recs[i].Post; p != nil {
+					db.insertCategories(tx, p.ID, p.Categories)
 				}
-				what = fmt.Sprintf("post %q", r.Post.ID)
-				db.insertPostRow(tx, &r.Post.Post, r.Post.Deleted)
-			case r.Comment != nil:
-				c := &r.Comment.Comment
-				if c.ID == "" {
-					return feed.Errorf(feed.EINVALID, "load comment: id required")
+				if err := tx.flush(ctx); err != nil {
+					return db.loadError(err, row.what)
 				}
-				tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
-				switch deleted := r.Comment.Deleted; {
-				case r.Comment.Tombstone && deleted.IsZero():
-					return feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
-				case r.Comment.Tombstone:
-					tombstone = 1
-				case !deleted.IsZero() && c.AuthorName == "":
-					tombstone, key = 2, "" // a husk, erased
-				}
-				what = fmt.Sprintf("comment %q", c.ID)
-				db.insertCommentRow(tx, c, r.Comment.Deleted, tombstone, key)
-			case r.Fetch != nil:
-				f := r.Fetch
-				if f.Source == "" {
-					return feed.Errorf(feed.EINVALID, "load fetch state: source required")
-				}
-				tx.queue(insertFetch, fetchArgs(f)...)
-				what = fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID)
-			default:
-				sub := r.Subscription
-				tx.queue(insertSubscription, sub.Topic, sub.Callback, []byte(sub.Secret), sub.Expires.Unix(), sub.Created.Unix())
-				what = fmt.Sprintf("subscription of %q to %q", sub.Callback, sub.Topic)
 			}
-			// One record a batch, so that a failure names its record.
+		} else {
+			tables := map[string][][]any{}
+			for i, row := range rows {
+				tables[row.insert] = append(tables[row.insert], row.values)
+				if p := recs[i].Post; p != nil {
+					tables[insertCategory] = append(tables[insertCategory], categoryRows(p.ID, p.Categories)...)
+				}
+			}
+			for _, insert := range []string{insertPost, insertCategory, insertComment, insertFetch, insertSubscription} {
+				tx.queueRows(insert, tables[insert])
+			}
 			if err := tx.flush(ctx); err != nil {
-				return db.loadError(err, what)
+				return err
 			}
 		}
 		if n := db.d.Notify; n != "" {
@@ -194,10 +278,6 @@ func (db *DB) Load(ctx context.Context, recs []store.Record) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return errorf(err, "load: %w", err)
-	}
-	return nil
 }
 
 // loadError reports a failed insert of the record what names: a taken key

@@ -272,6 +272,48 @@ func (tx *Tx) queue(query string, args ...any) {
 	tx.queued = append(tx.queued, Stmt{Query: tx.db.q(query), Args: args})
 }
 
+// maxParams bounds the parameters of one statement: SQLite's default
+// limit (SQLITE_MAX_VARIABLE_NUMBER, 32766), half of PostgreSQL's.
+const maxParams = 32766
+
+// queueRows queues insert, an INSERT whose VALUES end it with one tuple of
+// placeholders, for each row of values, as multi-row INSERTs: a statement
+// (and a statement trigger's run) for many rows, not for each. Their sizes
+// are powers of two, so that the statements come in a few shapes (the
+// prepared and rebound queries are kept by text), up to the largest within
+// maxParams.
+func (tx *Tx) queueRows(insert string, rows [][]any) {
+	if len(rows) == 0 {
+		return
+	}
+	i := strings.LastIndex(insert, "VALUES")
+	head, tuple := insert[:i+len("VALUES")], strings.TrimSpace(insert[i+len("VALUES"):])
+	most := 1
+	for most*2*len(rows[0]) <= maxParams {
+		most *= 2
+	}
+	for len(rows) > 0 {
+		n := most
+		for n > len(rows) {
+			n /= 2
+		}
+		var b strings.Builder
+		b.Grow(len(head) + n*(len(tuple)+2))
+		b.WriteString(head)
+		args := make([]any, 0, n*len(rows[0]))
+		for j, r := range rows[:n] {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte(' ')
+			b.WriteString(tuple)
+			args = append(args, r...)
+		}
+		tx.queue(b.String(), args...)
+		rows = rows[n:]
+	}
+}
+
 // flush sends the queued statements.
 func (tx *Tx) flush(ctx context.Context) error {
 	stmts := tx.queued

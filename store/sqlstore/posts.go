@@ -53,16 +53,24 @@ func (db *DB) insertPost(ctx context.Context, tx *Tx, q *feed.Post) error {
 // insertPostRow queues the insert of p as it is, its derived HTML
 // included, with its categories, deleted at deleted (zero: live).
 func (db *DB) insertPostRow(tx *Tx, p *feed.Post, deleted time.Time) {
-	const insert = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
-		published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url, html, html_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	tx.queueRows(insertPost, [][]any{postRow(p, deleted)})
+	db.insertCategories(tx, p.ID, p.Categories)
+}
+
+// insertPost inserts a row of postRow's values.
+const insertPost = `INSERT INTO posts (id, title, content, format, summary, author_name, author_uri,
+	published, updated, deleted_at, origin_source, origin_id, origin_url, origin_comments_url, html, html_version)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// postRow returns the values insertPost stores for p, deleted at deleted
+// (zero: live).
+func postRow(p *feed.Post, deleted time.Time) []any {
 	var o feed.Origin // all '' for a native post
 	if p.Origin != nil {
 		o = *p.Origin
 	}
-	tx.queue(insert, p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
-		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL, p.HTML, p.HTMLVersion)
-	db.insertCategories(tx, p.ID, p.Categories)
+	return []any{p.ID, p.Title, p.Content, p.Format, p.Summary, p.AuthorName, p.AuthorURI,
+		p.Published.Unix(), p.Updated.Unix(), nullUnix(deleted), o.Source, o.ID, o.URL, o.CommentsURL, p.HTML, p.HTMLVersion}
 }
 
 // postConflict turns the unique violation of an insert of post q into
@@ -79,12 +87,21 @@ func (db *DB) postConflict(err error, q *feed.Post) error {
 }
 
 // insertCategories queues the insert of a post's categories in their
-// order, as one statement over a list.
+// order.
 func (db *DB) insertCategories(tx *Tx, postID string, categories []string) {
-	if len(categories) > 0 {
-		tx.queue(`INSERT INTO post_categories (post_id, position, name) SELECT ?, l.i, l.v FROM `+db.d.Elems+` l`,
-			postID, db.d.List(categories))
+	tx.queueRows(insertCategory, categoryRows(postID, categories))
+}
+
+// insertCategory inserts a row of categoryRows.
+const insertCategory = `INSERT INTO post_categories (post_id, position, name) VALUES (?, ?, ?)`
+
+// categoryRows returns the rows of insertCategory for a post's categories.
+func categoryRows(postID string, categories []string) [][]any {
+	rows := make([][]any, len(categories))
+	for i, c := range categories {
+		rows[i] = []any{postID, i, c}
 	}
+	return rows
 }
 
 // scanPost reads a row of postCols. deleted tells whether the post was
