@@ -91,6 +91,10 @@ func (s *timedStore) HasApprovedComment(ctx context.Context, authorName, authorU
 	return timed(s, "HasApprovedComment", func() (bool, error) { return s.st.HasApprovedComment(ctx, authorName, authorURI) })
 }
 
+func (s *timedStore) Secret(ctx context.Context, name string, rotate bool) (string, error) {
+	return timed(s, "Secret", func() (string, error) { return s.st.Secret(ctx, name, rotate) })
+}
+
 func (s *timedStore) ThreadStats(ctx context.Context, postIDs []string) (map[string]feed.ThreadStats, error) {
 	return timed(s, "ThreadStats", func() (map[string]feed.ThreadStats, error) { return s.st.ThreadStats(ctx, postIDs) })
 }

@@ -65,13 +65,20 @@ type Record struct {
 	Comment      *CommentRecord
 	Fetch        *feed.Fetch
 	Subscription *feed.Subscription // a WebSub lease, expired or not, secret and all
+	Secret       *SecretRecord      // one of the install's secrets (Secrets)
+}
+
+// SecretRecord is a stored secret: its name, value and when it was made.
+type SecretRecord struct {
+	Name, Value string
+	Created     time.Time
 }
 
 // Single reports whether exactly one of r's fields is set, as Load
 // requires.
 func (r Record) Single() bool {
 	n := 0
-	for _, set := range []bool{r.Post != nil, r.Comment != nil, r.Fetch != nil, r.Subscription != nil} {
+	for _, set := range []bool{r.Post != nil, r.Comment != nil, r.Fetch != nil, r.Subscription != nil, r.Secret != nil} {
 		if set {
 			n++
 		}
@@ -104,7 +111,7 @@ type Copier interface {
 	// CountRecords returns how many records Dump will yield.
 	CountRecords(ctx context.Context) (int, error)
 	// Dump yields every record: posts before their comments, parents
-	// before their replies, then fetch states, then WebSub subscriptions.
+	// before their replies, then fetch states, then WebSub subscriptions, then secrets.
 	Dump(ctx context.Context, yield func(Record) error) error
 	// Load stores records as Dump yields them, into an empty store, in
 	// order; it writes no change log. Each call is one transaction: all

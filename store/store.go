@@ -38,6 +38,7 @@ type Store interface {
 	JobClaimer
 	Copier
 	Deriver
+	Secrets
 
 	// Close releases the store's resources.
 	Close() error
@@ -60,6 +61,40 @@ type Deriver interface {
 	// batches. It logs no change: what it stores is what reads of those
 	// rows gave already.
 	DeriveHTML(ctx context.Context) (int, error)
+}
+
+// Secrets keeps this install's own random secrets, by name: the key of
+// the private moderation feed's URL, the key that hashes commenters'
+// e-mail addresses. They live in the store so that every feedd sharing it
+// uses the same ones, and feedd migrate copies them.
+type Secrets interface {
+	// Secret returns the secret called name (at most 64 bytes of
+	// [a-z0-9_.-], EINVALID otherwise), made of 32 random bytes
+	// (NewSecret) and stored the first time it is asked for; concurrent
+	// first calls all get the one stored. With rotate a new one replaces
+	// it and is returned. It logs no change: no feed shows it.
+	Secret(ctx context.Context, name string, rotate bool) (string, error)
+}
+
+// NewSecret returns 32 random bytes in lower-case base32 without padding
+// (52 characters), fit for a URL path.
+func NewSecret() string {
+	var b [32]byte
+	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
+	return strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+// ValidSecretName reports whether name may name a secret.
+func ValidSecretName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Posts writes and reads the site's posts.

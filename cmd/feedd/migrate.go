@@ -72,8 +72,8 @@ func runMigrate(ctx context.Context, args []string, c *cli) error {
 	if c.json {
 		return c.printJSON(res)
 	}
-	fmt.Fprintf(c.stdout, "migrated %d posts, %d comments, %d fetch states, %d subscriptions from %s to %s\n",
-		res.Posts, res.Comments, res.Fetches, res.Subscriptions, storeconfig.Describe(src), storeconfig.Describe(dst))
+	fmt.Fprintf(c.stdout, "migrated %d posts, %d comments, %d fetch states, %d subscriptions from %s to %s, with %d secrets\n",
+		res.Posts, res.Comments, res.Fetches, res.Subscriptions, storeconfig.Describe(src), storeconfig.Describe(dst), res.Secrets)
 	return nil
 }
 
@@ -83,6 +83,7 @@ type migrateResult struct {
 	Comments      int `json:"comments"`
 	Fetches       int `json:"fetches"`
 	Subscriptions int `json:"subscriptions"`
+	Secrets       int `json:"secrets"`
 	Records       int `json:"records"`
 }
 
@@ -137,6 +138,8 @@ func (c *cli) migrate(ctx context.Context, src, dst store.Store, srcName, dstNam
 			res.Fetches++
 		case r.Subscription != nil:
 			res.Subscriptions++
+		case r.Secret != nil:
+			res.Secrets++
 		}
 		batch = append(batch, r)
 		if len(batch) < migrateBatch {

@@ -15,7 +15,8 @@ import (
 // CountRecords returns how many records Dump yields.
 func (db *DB) CountRecords(ctx context.Context) (int, error) {
 	const query = `SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM comments) +
-		(SELECT COUNT(*) FROM fetches) + (SELECT COUNT(*) FROM subscriptions)`
+		(SELECT COUNT(*) FROM fetches) + (SELECT COUNT(*) FROM subscriptions) +
+		(SELECT COUNT(*) FROM secrets)`
 	var n int
 	if err := db.one(ctx, query, nil, &n); err != nil {
 		return 0, fmt.Errorf("count records: %w", err)
@@ -26,7 +27,7 @@ func (db *DB) CountRecords(ctx context.Context) (int, error) {
 // Dump yields every record, in the order Load needs, from one snapshot
 // (the dialect's DumpTx, which takes no write lock): posts by publication,
 // then comments by depth (a reply is one deeper than its parent), fetch
-// states, subscriptions. Ids compare bytewise (PostgreSQL's are COLLATE
+// states, subscriptions, secrets. Ids compare bytewise (PostgreSQL's are COLLATE
 // "C"), so both stores dump in one order. It is not retried, as reads are:
 // the records yielded before a failure are gone to the caller.
 func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
@@ -78,6 +79,17 @@ func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 				return err
 			}
 			return yield(store.Record{Subscription: sub})
+		}},
+		{"secrets", `SELECT ` + secretColumns + ` FROM secrets ORDER BY name`, func(rows *sql.Rows) error {
+			var (
+				s       store.SecretRecord
+				created int64
+			)
+			if err := rows.Scan(&s.Name, &s.Value, &created); err != nil {
+				return err
+			}
+			s.Created = fromUnix(created)
+			return yield(store.Record{Secret: &s})
 		}},
 	} {
 		if err := db.each(ctx, tx, d.query, nil, d.yield); err != nil {
@@ -171,7 +183,7 @@ type loadRow struct {
 func recordRow(i int, r store.Record) (loadRow, error) {
 	switch {
 	case !r.Single():
-		return loadRow{}, feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch and subscription must be set", i)
+		return loadRow{}, feed.Errorf(feed.EINVALID, "record %d: exactly one of post, comment, fetch, subscription and secret must be set", i)
 	case r.Post != nil:
 		if r.Post.ID == "" {
 			return loadRow{}, feed.Errorf(feed.EINVALID, "load post: id required")
@@ -198,6 +210,13 @@ func recordRow(i int, r store.Record) (loadRow, error) {
 			return loadRow{}, feed.Errorf(feed.EINVALID, "load fetch state: source required")
 		}
 		return loadRow{insert: insertFetch, values: fetchArgs(f), what: fmt.Sprintf("fetch state of source %q post %q", f.Source, f.PostID)}, nil
+	case r.Secret != nil:
+		sec := r.Secret
+		if !store.ValidSecretName(sec.Name) || sec.Value == "" {
+			return loadRow{}, feed.Errorf(feed.EINVALID, "load secret %q: a name of a-z, 0-9, '_', '.', '-' and a value required", sec.Name)
+		}
+		return loadRow{insert: insertSecret, values: []any{sec.Name, sec.Value, sec.Created.Unix()},
+			what: fmt.Sprintf("secret %q", sec.Name)}, nil
 	default:
 		sub := r.Subscription
 		return loadRow{insert: insertSubscription,
@@ -265,7 +284,7 @@ func (db *DB) load(ctx context.Context, recs []store.Record, rows []loadRow, eac
 					tables[insertCategory] = append(tables[insertCategory], categoryRows(p.ID, p.Categories)...)
 				}
 			}
-			for _, insert := range []string{insertPost, insertCategory, insertComment, insertFetch, insertSubscription} {
+			for _, insert := range []string{insertPost, insertCategory, insertComment, insertFetch, insertSubscription, insertSecret} {
 				tx.queueRows(insert, tables[insert])
 			}
 			if err := tx.flush(ctx); err != nil {

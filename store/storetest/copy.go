@@ -228,6 +228,14 @@ func writeHistory(t *testing.T, s store.Store) {
 			t.Fatalf("SaveSubscription: %v", err)
 		}
 	}
+
+	// Secrets: a copy that made its own would move the private feed's URL
+	// and forget who the regular commenters are.
+	for _, name := range []string{"moderation-feed", "author-hash"} {
+		if _, err := s.Secret(t.Context(), name, false); err != nil {
+			t.Fatalf("Secret(%q): %v", name, err)
+		}
+	}
 }
 
 // dump runs Dump, failing the test on error, and returns its records.
@@ -246,7 +254,7 @@ func dump(t *testing.T, c store.Copier) []store.Record {
 
 // checkDumpOrder fails the test unless every record has exactly one field
 // set, posts come first, then comments, each after its post and parent,
-// then fetch states, then subscriptions.
+// then fetch states, then subscriptions, then secrets.
 func checkDumpOrder(t *testing.T, recs []store.Record) {
 	t.Helper()
 	const (
@@ -254,6 +262,7 @@ func checkDumpOrder(t *testing.T, recs []store.Record) {
 		comments
 		fetches
 		subscriptions
+		secrets
 	)
 	stage := posts
 	seen := make(map[string]bool)
@@ -270,6 +279,9 @@ func checkDumpOrder(t *testing.T, recs []store.Record) {
 		}
 		if r.Subscription != nil {
 			set = append(set, subscriptions)
+		}
+		if r.Secret != nil {
+			set = append(set, secrets)
 		}
 		if len(set) != 1 || !r.Single() {
 			t.Fatalf("record %d: %d fields set, want 1", i, len(set))
@@ -415,6 +427,8 @@ func checkSameReads(t *testing.T, a, b store.Store, recs []store.Record) {
 		{"Fetches of blog", func(s store.Store) (any, error) { return s.Fetches(ctx, "blog") }},
 		{"SourceCounts", func(s store.Store) (any, error) { return s.SourceCounts(ctx) }},
 		{"Subscriptions, expired ones too", func(s store.Store) (any, error) { return s.Subscriptions(ctx, "", time.Time{}) }},
+		{"Secret moderation-feed", func(s store.Store) (any, error) { return s.Secret(ctx, "moderation-feed", false) }},
+		{"Secret author-hash", func(s store.Store) (any, error) { return s.Secret(ctx, "author-hash", false) }},
 	}
 	var postIDs []string
 	authors := make(map[[2]string]bool)
@@ -517,6 +531,8 @@ func showRecord(r store.Record) string {
 		return fmt.Sprintf("fetch %+v", *r.Fetch)
 	case r.Subscription != nil:
 		return fmt.Sprintf("subscription %+v", *r.Subscription)
+	case r.Secret != nil:
+		return fmt.Sprintf("secret %+v", *r.Secret)
 	}
 	return "empty record"
 }
