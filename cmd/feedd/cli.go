@@ -33,7 +33,7 @@ type cli struct {
 
 // commonFlags registers --config and --json on fs.
 func (c *cli) commonFlags(fs *flag.FlagSet) {
-	fs.Func("config", "configuration `file` (default config.yaml)", func(s string) error {
+	fs.Func("config", "configuration `file` (else $FEEDD_CONFIG, else config.yaml)", func(s string) error {
 		c.configPath, c.explicitConfig = s, true
 		return nil
 	})
@@ -43,22 +43,39 @@ func (c *cli) commonFlags(fs *flag.FlagSet) {
 // openStore loads the configuration and opens its store. The caller closes
 // the store.
 func (c *cli) openStore(ctx context.Context) (store.Store, Config, error) {
-	path := c.configPath
-	if path == "" {
-		path = "config.yaml"
-	}
-	cfg, err := LoadConfig(path, c.explicitConfig)
+	path, explicit := configPath(c.configPath, c.explicitConfig)
+	cfg, err := LoadConfig(path, explicit)
 	if err != nil {
 		return nil, cfg, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", path, err)
 	}
+	// Opening a SQLite file that is not there would create an empty
+	// store and report it empty: a command run from the wrong directory
+	// must say where it looked instead. Only serve (and migrate --to)
+	// create stores.
+	if cfg.Store.Driver == "sqlite" && !strings.HasPrefix(cfg.Store.DSN, "file:") && !strings.HasPrefix(cfg.Store.DSN, ":memory:") {
+		file, _, _ := strings.Cut(cfg.Store.DSN, "?")
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			from := "the built-in default store.dsn, as no " + path + " was found; pass --config or set FEEDD_CONFIG"
+			if explicit || fileExists(path) {
+				from = "store.dsn in " + path
+			}
+			return nil, cfg, fmt.Errorf("no store at %s (%s); 'feedd serve' creates it", file, from)
+		}
+	}
 	st, err := storeconfig.Open(ctx, cfg.Store)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("open store: %w", err)
 	}
 	return st, cfg, nil
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // withStore opens the configured store, runs fn on it and closes it. Errors

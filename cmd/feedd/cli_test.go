@@ -29,12 +29,14 @@ func newCLIEnv(t *testing.T, demo bool) *cliEnv {
 	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The store exists, as 'feedd serve' leaves it: the commands
+	// refuse to create one.
+	st := e.open(t)
+	defer st.Close()
 	if demo {
-		st := e.open(t)
 		if _, err := seedDemo(t.Context(), st); err != nil {
 			t.Fatal(err)
 		}
-		st.Close()
 	}
 	return e
 }

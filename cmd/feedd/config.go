@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -408,16 +409,19 @@ func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		bad("listen", "want HOST:PORT, got %q", c.Listen)
+	_, _, listenErr := net.SplitHostPort(c.Listen)
+	if listenErr != nil {
+		bad("listen", "want HOST:PORT such as localhost:8080 or :8080, got %q", c.Listen)
 	}
 	if strings.TrimSpace(c.Site.Title) == "" {
 		bad("site.title", "must not be empty")
 	}
-	if c.Site.BaseURL == "" {
+	if c.Site.BaseURL == "" && listenErr == nil {
 		c.Site.BaseURL = baseURLFromListen(c.Listen)
 	}
-	if u, err := url.Parse(c.Site.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	// Left empty, base_url is made from listen: a bad listen is reported
+	// once, as itself, not again as a base_url that nobody set.
+	if u, err := url.Parse(c.Site.BaseURL); (c.Site.BaseURL != "" || listenErr == nil) && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "") {
 		bad("site.base_url", "want an absolute http(s) URL without query or fragment, got %q", c.Site.BaseURL)
 	}
 	if c.Site.Timezone == "" {
@@ -561,5 +565,33 @@ func LoadConfig(path string, explicit bool) (Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
+	cfg.Store.DSN = resolveDSN(cfg.Store, filepath.Dir(path))
 	return cfg, nil
+}
+
+// configPath returns the configuration file to read, and whether it was
+// asked for (and so must exist): the --config flag's value when given
+// (explicit), else $FEEDD_CONFIG when set, else config.yaml in the
+// working directory, which may be absent (the built-in defaults apply).
+// The daemon and every command find it the same way.
+func configPath(flag string, explicit bool) (string, bool) {
+	if explicit {
+		return flag, true
+	}
+	if env := os.Getenv("FEEDD_CONFIG"); env != "" {
+		return env, true
+	}
+	return "config.yaml", false
+}
+
+// resolveDSN returns a SQLite store's file path written relative in a
+// configuration file as relative to that file's directory, dir, so that
+// a command run from anywhere opens the store the daemon opens. Other
+// stores' DSNs, absolute paths and SQLite's special names stay as given.
+func resolveDSN(s storeconfig.Config, dir string) string {
+	dsn := s.DSN
+	if s.Driver != "sqlite" || dsn == "" || filepath.IsAbs(dsn) || strings.HasPrefix(dsn, "file:") || strings.HasPrefix(dsn, ":memory:") {
+		return dsn
+	}
+	return filepath.Join(dir, dsn)
 }

@@ -40,7 +40,7 @@ const followInterval = time.Second
 // runServe implements 'feedd serve'.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--config FILE] [--addr HOST:PORT]", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration `file`; the built-in defaults apply when the default file is absent")
+	configFlag := fs.String("config", "config.yaml", "configuration `file` (else $FEEDD_CONFIG, else config.yaml); the built-in defaults apply when config.yaml is absent")
 	addr := fs.String("addr", "", "listen on `HOST:PORT` (overrides listen in the config)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -51,7 +51,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			explicit = true
 		}
 	})
-	cfg, err := LoadConfig(*configPath, explicit)
+	if *addr != "" {
+		if _, _, err := net.SplitHostPort(*addr); err != nil {
+			return fmt.Errorf("--addr: want HOST:PORT such as localhost:8080 or :8080, got %q", *addr)
+		}
+	}
+	path, explicit := configPath(*configFlag, explicit)
+	cfg, err := LoadConfig(path, explicit)
 	if err != nil {
 		return err
 	}
@@ -59,7 +65,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Listen = *addr
 	}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", *configPath, err)
+		if !explicit && !fileExists(path) {
+			return fmt.Errorf("built-in defaults (no %s): %w", path, err)
+		}
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	log := newLogger(cfg.Log, stderr)
 	setMemoryLimit(int64(cfg.Cache.MaxBytes), log)
