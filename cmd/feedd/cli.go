@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/internal/storeconfig"
@@ -67,9 +70,26 @@ func (c *cli) openStore(ctx context.Context) (store.Store, Config, error) {
 	}
 	st, err := storeconfig.Open(ctx, cfg.Store)
 	if err != nil {
-		return nil, cfg, fmt.Errorf("open store: %w", err)
+		return nil, cfg, fmt.Errorf("%s: %w", path, openStoreError(cfg.Store, err))
 	}
 	return st, cfg, nil
+}
+
+// openStoreError names the key of a store that failed to open, and for a
+// SQLite file whose directory is missing or not writable says so, which
+// SQLite's own "unable to open database file" does not.
+func openStoreError(s storeconfig.Config, err error) error {
+	if s.Driver == "sqlite" {
+		file, _, _ := strings.Cut(s.DSN, "?")
+		dir := filepath.Dir(file)
+		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+			return fmt.Errorf("store.dsn: cannot create the SQLite database %s: its directory %s does not exist: create it or set store.dsn", file, dir)
+		}
+		if _, serr := os.Stat(file); errors.Is(serr, os.ErrNotExist) && unix.Access(dir, unix.W_OK) != nil {
+			return fmt.Errorf("store.dsn: cannot create the SQLite database %s: its directory %s is not writable by this user", file, dir)
+		}
+	}
+	return fmt.Errorf("store.dsn: open %s: %w", storeconfig.Describe(s), err)
 }
 
 // fileExists reports whether path names an existing file.

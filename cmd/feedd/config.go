@@ -277,7 +277,6 @@ func ParseConfig(r io.Reader) (Config, error) {
 	if err != nil {
 		return cfg, err
 	}
-	data = storeconfig.ExpandEnv(data)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return cfg, nil
 	}
@@ -291,6 +290,9 @@ func ParseConfig(r io.Reader) (Config, error) {
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return cfg, nil
+	}
+	if err := storeconfig.ExpandEnv(root); err != nil {
+		return cfg, err
 	}
 	// Check every key and value against the struct first, so that the error
 	// names the key (yaml's own errors name only Go types).
@@ -555,7 +557,8 @@ func baseURLFromListen(listen string) string {
 func LoadConfig(path string, explicit bool) (Config, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) && !explicit {
-		return DefaultConfig(), nil
+		cfg := DefaultConfig()
+		return cfg, applyEnv(&cfg)
 	}
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
@@ -566,7 +569,10 @@ func LoadConfig(path string, explicit bool) (Config, error) {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
 	cfg.Store.DSN = resolveDSN(cfg.Store, filepath.Dir(path))
-	return cfg, nil
+	// The environment's values win over the file's; a relative
+	// FEEDD_STORE_DSN is relative to where feedd runs, as paths given
+	// on a command line are.
+	return cfg, applyEnv(&cfg)
 }
 
 // configPath returns the configuration file to read, and whether it was

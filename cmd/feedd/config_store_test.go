@@ -31,7 +31,8 @@ func TestParseConfig_Postgres(t *testing.T) {
 func TestParseConfig_BadPostgres(t *testing.T) {
 	for _, tt := range []struct{ name, dsn, want string }{
 		{"empty", "", "must name the PostgreSQL database"},
-		{"unset variable", "${FEEDD_TEST_NO_SUCH_VAR}", "must name the PostgreSQL database"},
+		{"unset variable", "${FEEDD_TEST_NO_SUCH_VAR}", "${FEEDD_TEST_NO_SUCH_VAR} is not set"},
+		{"unset variable, empty default", "${FEEDD_TEST_NO_SUCH_VAR:-}", "must name the PostgreSQL database"},
 		{"mysql URL", "mysql://u:hunter22@db/x", `unsupported URL scheme "mysql"`},
 		{"sqlite path", "feedd.db", "cannot parse"},
 		{"bad port", "postgres://u:hunter22@db:notaport/x", "store.dsn"},

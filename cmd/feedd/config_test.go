@@ -100,6 +100,17 @@ schedule: {regenerate: "*/5 * * * *"}
 	if cfg.Store.DSN != "/tmp/x.db" {
 		t.Errorf("dsn = %q, want env expansion", cfg.Store.DSN)
 	}
+
+	// A default for an unset variable, and a plain value typed by what it
+	// became.
+	t.Setenv("FEEDD_TEST_PAGE", "25")
+	cfg2, err := ParseConfig(strings.NewReader("site: {title: \"${FEEDD_TEST_NO_SUCH_VAR:-Blog} of ${FEEDD_TEST_PAGE}\"}\nfeeds:\n  page_size: ${FEEDD_TEST_PAGE}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg2.Site.Title != "Blog of 25" || cfg2.Feeds.PageSize != 25 {
+		t.Errorf("title %q, page_size %d; want \"Blog of 25\", 25", cfg2.Site.Title, cfg2.Feeds.PageSize)
+	}
 	if cfg.Feeds.MaxAge != 2*time.Minute || !cfg.Feeds.CommentCounts || cfg.Feeds.PageSize != 10 {
 		t.Errorf("feeds = %+v", cfg.Feeds)
 	}
@@ -172,6 +183,8 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"null proxy", "trusted_proxies: [~]\n", "trusted_proxies[0]: a value is required"},
 		{"bad purge spec", "schedule: {purge: sometimes}\n", "schedule.purge"},
 		{"bad yaml", "site: [\n", "yaml"},
+		{"unset variable", "site:\n  title: x\n  base_url: ${FEEDD_TEST_NO_SUCH_VAR}\n", "site.base_url: line 3: ${FEEDD_TEST_NO_SUCH_VAR} is not set"},
+		{"unset variable in a list", "trusted_proxies: [10.0.0.0/8, \"${FEEDD_TEST_NO_SUCH_VAR}\"]\n", "trusted_proxies[1]: line 1: ${FEEDD_TEST_NO_SUCH_VAR} is not set"},
 		{"unknown time zone", "site: {timezone: Mars/Olympus}\n", "site.timezone"},
 		{"local time zone", "site: {timezone: Local}\n", "site.timezone"},
 		{"relative hub", "websub: {hubs: [/hub]}\n", "websub.hubs[0]"},

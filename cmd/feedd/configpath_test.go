@@ -93,7 +93,8 @@ func TestCLI_FindsConfig(t *testing.T) {
 	}
 }
 
-// TestServe_ListenErrors: a bad --addr or listen is reported as itself,
+// TestServe_ListenErrors: a bad --addr or listen, or a store directory
+// that does not exist, is reported as itself,
 // once, naming the flag or key and where it came from, and not again as a
 // site.base_url that nobody set.
 func TestServe_ListenErrors(t *testing.T) {
@@ -102,6 +103,8 @@ func TestServe_ListenErrors(t *testing.T) {
 	t.Setenv("FEEDD_CONFIG", "")
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("listen: localhost\nstore: {dsn: x.db}\n"), 0o600)
+	noDir := filepath.Join(dir, "nodir.yaml")
+	os.WriteFile(noDir, []byte("listen: 127.0.0.1:0\nstore: {dsn: "+filepath.Join(dir, "missing", "x.db")+"}\n"), 0o600)
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -109,6 +112,7 @@ func TestServe_ListenErrors(t *testing.T) {
 	}{
 		{"--addr without a port", []string{"serve", "--addr", "19103"}, `--addr: want HOST:PORT such as localhost:8080 or :8080, got "19103"`},
 		{"listen without a port", []string{"serve", "--config", cfg}, cfg + `: listen: want HOST:PORT such as localhost:8080 or :8080, got "localhost"`},
+		{"store directory missing", []string{"serve", "--config", noDir}, "store.dsn: cannot create the SQLite database " + filepath.Join(dir, "missing", "x.db") + ": its directory " + filepath.Join(dir, "missing") + " does not exist"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/poll"
 )
 
 const importSynopsis = "import FILE|URL [--source NAME] [--config FILE] [--json]"
@@ -73,6 +75,10 @@ func runImport(ctx context.Context, args []string, c *cli) error {
 	}
 	if isURL {
 		in, err = p.FetchURL(ctx, arg)
+		var private *poll.PrivateAddressError
+		if errors.As(err, &private) {
+			return fmt.Errorf("%w (set poll.allow_private: true in the configuration to fetch from private and loopback addresses)", err)
+		}
 		if err != nil {
 			return err // it names the URL
 		}

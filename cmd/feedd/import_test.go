@@ -154,6 +154,9 @@ func TestCLI_ImportURL(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error()+stderr, "refusing to connect to private address 127.0.0.1") {
 		t.Fatalf("import of a loopback URL without allow_private = %v\n%s", err, stderr)
 	}
+	if !strings.Contains(err.Error(), "poll.allow_private") {
+		t.Errorf("the refusal %q does not name poll.allow_private, the key that allows it", err)
+	}
 	if agent != "" {
 		t.Errorf("the refused import reached the upstream (User-Agent %q)", agent)
 	}

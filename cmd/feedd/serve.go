@@ -247,7 +247,7 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 	st, err := storeconfig.Open(ctx, cfg.Store)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("open store: %w", err)
+		return openStoreError(cfg.Store, err)
 	}
 	defer func() {
 		if cerr := st.Close(); cerr != nil && err == nil {

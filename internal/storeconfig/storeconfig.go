@@ -71,16 +71,71 @@ func Open(ctx context.Context, s Config) (store.Store, error) {
 	return nil, fmt.Errorf("store.driver: unsupported driver %q", s.Driver)
 }
 
-// envRef matches ${VAR} references, which ExpandEnv replaces with the
-// environment's value so that secrets and DSNs need not sit in the file.
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// envRef matches ${VAR} and ${VAR:-default} references, which ExpandEnv
+// replaces with the environment's value so that secrets and DSNs need not
+// sit in the file.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
 
-// ExpandEnv replaces every ${VAR} of a config file with the variable's
-// value (empty when unset): the one expansion rule of feedd's config files.
-func ExpandEnv(data []byte) []byte {
-	return envRef.ReplaceAllFunc(data, func(m []byte) []byte {
-		return []byte(os.Getenv(string(envRef.FindSubmatch(m)[1])))
-	})
+// ExpandEnv replaces, in every value (not key) of the YAML document under
+// n, each ${VAR} with the variable's value and each ${VAR:-default} with
+// the value or, when VAR is unset or empty, default: the one expansion
+// rule of feedd's config files. An unset ${VAR} is an error naming the
+// variable, the key and the line, as an empty value would otherwise be
+// reported as a bad value of a key the user did set. A plain (unquoted)
+// value expanded is typed by what it became, so that ${PORT} can fill a
+// number.
+func ExpandEnv(n *yaml.Node) error {
+	return expandNode(n, "")
+}
+
+func expandNode(n *yaml.Node, key string) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			k := key
+			if n.Kind == yaml.SequenceNode {
+				k = fmt.Sprintf("%s[%d]", key, i)
+			}
+			if err := expandNode(c, k); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if key != "" {
+				k = key + "." + k
+			}
+			if err := expandNode(n.Content[i+1], k); err != nil {
+				return err
+			}
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return nil
+		}
+		var unset string
+		v := envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			sub := envRef.FindStringSubmatch(m)
+			val, ok := os.LookupEnv(sub[1])
+			switch {
+			case sub[2] != "" && val == "":
+				return sub[2][2:]
+			case !ok && unset == "":
+				unset = sub[1]
+			}
+			return val
+		})
+		if unset != "" {
+			return fmt.Errorf("%s: line %d: ${%s} is not set: set it, or write ${%s:-} for an empty value or ${%s:-default} for a default",
+				key, n.Line, unset, unset, unset)
+		}
+		if n.Style == 0 && v != n.Value {
+			n.Tag = "" // typed by what it became
+		}
+		n.Value = v
+	}
+	return nil
 }
 
 // Load reads the store section of the feedd config file at path, over
@@ -92,15 +147,21 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return s, err
 	}
-	data = ExpandEnv(data)
 	if len(bytes.TrimSpace(data)) > 0 {
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
+			return s, fmt.Errorf("%s: %w", path, err)
+		}
 		var doc struct {
 			Store yaml.Node `yaml:"store"`
 		}
-		if err := yaml.Unmarshal(data, &doc); err != nil {
+		if err := root.Decode(&doc); err != nil {
 			return s, fmt.Errorf("%s: %w", path, err)
 		}
 		if !doc.Store.IsZero() {
+			if err := expandNode(&doc.Store, "store"); err != nil {
+				return s, fmt.Errorf("%s: %w", path, err)
+			}
 			if err := doc.Store.Decode(&s); err != nil {
 				return s, fmt.Errorf("%s: store: %w", path, err)
 			}

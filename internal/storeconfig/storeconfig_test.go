@@ -49,7 +49,8 @@ func TestLoad_Errors(t *testing.T) {
 	for _, tt := range []struct{ name, text, want string }{
 		{"bad driver", "store: {driver: mysql, dsn: x}\n", `store.driver: unsupported driver "mysql"`},
 		{"empty sqlite dsn", "store: {driver: sqlite, dsn: \"\"}\n", "store.dsn: must name the SQLite database file"},
-		{"unset variable", "store: {driver: postgres, dsn: \"${FEEDD_TEST_NO_SUCH_VAR}\"}\n", "store.dsn: must name the PostgreSQL database"},
+		{"unset variable", "store: {driver: postgres, dsn: \"${FEEDD_TEST_NO_SUCH_VAR}\"}\n", "store.dsn: line 1: ${FEEDD_TEST_NO_SUCH_VAR} is not set"},
+		{"unset variable, empty default", "store: {driver: postgres, dsn: \"${FEEDD_TEST_NO_SUCH_VAR:-}\"}\n", "store.dsn: must name the PostgreSQL database"},
 		{"bad url", "store: {driver: postgres, dsn: \"postgres://u:hunter22@db:port/x\"}\n", "store.dsn: "},
 		{"not yaml", "store: [\n", "config.yaml"},
 		{"store not a mapping", "store: 3\n", "store:"},
