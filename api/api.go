@@ -20,6 +20,10 @@
 //	POST   /api/comments/{comment}/spam     (admin token)
 //	GET    /api/sources                     (admin token)
 //
+// Any other path under /api/ answers 404, and a method a path does not
+// take 405 with an Allow header, with the same JSON error body as the
+// rest (noRoute).
+//
 // Answers are JSON; see apiPost and apiComment for the representation of
 // entries.
 package api
@@ -28,6 +32,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
@@ -86,6 +91,37 @@ func (s *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/comments/{comment}/approve", s.handleModerateComment(feed.StatusApproved))
 	mux.HandleFunc("POST /api/comments/{comment}/spam", s.handleModerateComment(feed.StatusSpam))
 	mux.HandleFunc("GET /api/sources", s.handleSources)
+	// Anything else under /api/ (any method) lands here rather than on
+	// net/http's text/plain 404 and 405, so that every answer of the API
+	// is its JSON error body.
+	mux.HandleFunc("/api/", noRoute(mux))
+}
+
+// routeMethods are the methods noRoute tries on a path to list in Allow.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// noRoute answers a request under /api/ that no route of mux takes: 405
+// with an Allow header listing the methods that some route other than
+// this catch-all takes on the path, or 404 when there are none; both with
+// the API's JSON error body.
+func noRoute(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		self := r.Pattern
+		var allow []string
+		for _, m := range routeMethods {
+			probe := r.WithContext(r.Context()) // a shallow copy
+			probe.Method = m
+			if _, p := mux.Handler(probe); p != "" && p != self {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			httpjson.WriteError(w, http.StatusNotFound, "not found: no such API route")
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		httpjson.WriteError(w, http.StatusMethodNotAllowed, "method not allowed: this route takes "+strings.Join(allow, ", "))
+	}
 }
 
 // write runs a write with a context that completes even if the client

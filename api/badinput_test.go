@@ -62,6 +62,8 @@ func TestAPI_BadInputPerRoute(t *testing.T) {
 			{"bad format", "PATCH", "/api/posts/alpha", `{"format":"rst"}`, jsonAuth, 400, "format"},
 			{"empty format", "PATCH", "/api/posts/alpha", `{"format":""}`, jsonAuth, 400, "format"},
 			{"unknown field", "PATCH", "/api/posts/alpha", `{"title":"t","bogus":1}`, jsonAuth, 400, "bogus"},
+			{"duplicate key", "PATCH", "/api/posts/alpha", `{"author_name":"a","author_name":"b"}`, jsonAuth, 400, `duplicate key "author_name"`},
+			{"duplicate key by case", "PATCH", "/api/posts/alpha", `{"title":"a","TITLE":"b"}`, jsonAuth, 400, `duplicate key "TITLE"`},
 			{"id is not editable", "PATCH", "/api/posts/alpha", `{"id":"other"}`, jsonAuth, 400, "id"},
 			{"published is not editable", "PATCH", "/api/posts/alpha", `{"published":"2026-01-01T00:00:00Z"}`, jsonAuth, 400, "published"},
 			{"wrong type", "PATCH", "/api/posts/alpha", `{"categories":"x"}`, jsonAuth, 400, "categories"},

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -79,6 +80,9 @@ func DecodeObject(body []byte, dst any) string {
 	if trimmed[0] != '{' {
 		return "body: must be a JSON object"
 	}
+	if key, ok := duplicateKey(body); ok {
+		return fmt.Sprintf("body: duplicate key %q", clip(key))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -88,6 +92,93 @@ func DecodeObject(body []byte, dst any) string {
 		return "body: unexpected data after the JSON object"
 	}
 	return ""
+}
+
+// duplicateKey returns the first key of body's first JSON value that an
+// object (at any depth) holds twice, compared as encoding/json matches
+// keys to fields: without regard to case (Unicode case folding, as
+// strings.EqualFold). encoding/json would keep the last of them silently,
+// so that what a client sent and what a proxy or log in front of feedd
+// read could differ. A malformed first value reports none (the walk goes
+// on to its end): Decode reports it.
+func duplicateKey(body []byte) (string, bool) {
+	var first string // the first duplicate, once found
+	found := false
+	type frame struct {
+		object  bool
+		wantKey bool // an object's next token is a key
+		keys    map[string]struct{}
+	}
+	var stack []*frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // no float parsing, which can fail on numbers Decode takes
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			switch tok {
+			case '{':
+				stack = append(stack, &frame{object: true, wantKey: true, keys: map[string]struct{}{}})
+			case '[':
+				stack = append(stack, &frame{})
+			default: // '}' or ']'
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return first, found // the first value is done
+				}
+				valueDone()
+			}
+		case string:
+			if f := stack[len(stack)-1]; f.object && f.wantKey {
+				k := foldKey(tok)
+				if _, dup := f.keys[k]; dup && !found {
+					first, found = tok, true
+				}
+				f.keys[k] = struct{}{}
+				f.wantKey = false
+				continue
+			}
+			valueDone()
+		default:
+			if len(stack) == 0 {
+				return "", false // a scalar body
+			}
+			valueDone()
+		}
+	}
+}
+
+// foldKey maps each rune of s to the least rune of its case-folding orbit
+// (unicode.SimpleFold), so that foldKey(a) == foldKey(b) exactly when
+// strings.EqualFold(a, b).
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
+}
+
+// clip shortens a key quoted in a message.
+func clip(s string) string {
+	const n = 64
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
 }
 
 // checkJSONContentType returns why a request Content-Type is not JSON, or

@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feedd/feedd/httpjson"
 )
@@ -60,7 +62,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // logRequests measures each request and logs it: one line (method, path,
 // route pattern, status, duration and body bytes) per request with
 // Config.AccessLog, and otherwise only answers with a 5xx status, which are
-// failures to look into (unless markRoutine says otherwise). It logs neither the query nor any header, so that
+// failures to look into (unless markRoutine says otherwise). The method and
+// path are clipped to maxLogField bytes each (clipLog). It logs neither the query nor any header, so that
 // credentials (the Authorization header) never reach the log. Every request
 // goes to Config.ObserveRequest, by the pattern of the route it matched:
 // the mux records it in the request, which it shares with this handler.
@@ -81,8 +84,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				return
 			}
 			s.log.LogAttrs(r.Context(), levelFor(status), "http request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("method", clipLog(r.Method)),
+				slog.String("path", clipLog(r.URL.Path)),
 				slog.String("route", r.Pattern),
 				slog.Int("status", status),
 				slog.Duration("duration", d),
@@ -112,7 +115,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path,
+			s.log.Error("handler panic", "method", clipLog(r.Method), "path", clipLog(r.URL.Path),
 				"panic", v, "stack", string(debug.Stack()))
 			if sw.status == 0 {
 				// The header is still ours to write; otherwise the client
@@ -124,6 +127,24 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// maxLogField bounds the bytes of a request's method and path in the log.
+const maxLogField = 512
+
+// clipLog returns s, or its first maxLogField bytes (cut back to a whole
+// UTF-8 sequence) followed by how many bytes were left out, as in
+// "/a/b…(+510000 bytes)": a client's long path (up to the server's header
+// limit, a megabyte) would otherwise be written in full on each request.
+func clipLog(s string) string {
+	if len(s) <= maxLogField {
+		return s
+	}
+	i := maxLogField
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…(+" + strconv.Itoa(len(s)-i) + " bytes)"
 }
 
 // levelFor logs server errors at error level and everything else at info.

@@ -155,3 +155,47 @@ func TestMiddleware_ObserveRequest(t *testing.T) {
 		t.Errorf("observed %q, want %q", got, want)
 	}
 }
+
+// A request's method and path are clipped in the log to 512 bytes each,
+// which says how much was left out; short ones are written whole.
+func TestMiddleware_LogClipsLongPath(t *testing.T) {
+	long := "/feeds/" + strings.Repeat("a", 500<<10) // a 500 KB path
+	for _, path := range []string{long, "/panic" + long} {
+		var logs testutil.LogBuffer
+		s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{AccessLog: true}}
+		h := s.logRequests(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/panic") {
+				panic("boom")
+			}
+			w.WriteHeader(http.StatusNotFound)
+		})))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+		out := logs.String()
+		if len(out) > 8<<10 {
+			t.Errorf("%d bytes of log for a %d-byte path", len(out), len(path))
+		}
+		want := path[:512] + fmt.Sprintf("…(+%d bytes)", len(path)-512)
+		// The text handler quotes the value, which holds a non-ASCII "…".
+		if n := strings.Count(out, `path="`+want+`"`); n != strings.Count(out, "path=") || n == 0 {
+			t.Errorf("log does not clip the path to %q…:\n%.2000s", want[:40], out)
+		}
+	}
+
+	// A cut falls between whole UTF-8 sequences: 510 bytes, then "é"s.
+	mb := "/" + strings.Repeat("b", 509) + strings.Repeat("é", 10)
+	got := clipLog(mb)
+	if want := mb[:512] + "…(+18 bytes)"; got != want {
+		t.Errorf("clipLog cut %q, want %q", got[500:], want[500:])
+	}
+	mb = "/" + strings.Repeat("b", 510) + strings.Repeat("é", 10) // é would straddle byte 512
+	if got, want := clipLog(mb), mb[:511]+"…(+20 bytes)"; got != want {
+		t.Errorf("clipLog cut %q, want %q", got[500:], want[500:])
+	}
+	if s := strings.Repeat("c", 512); clipLog(s) != s {
+		t.Error("clipLog changed a 512-byte path")
+	}
+	method := strings.Repeat("M", 1000)
+	if got := clipLog(method); len(got) > 512+20 || !strings.HasSuffix(got, "…(+488 bytes)") {
+		t.Errorf("clipLog(method) = %q", got)
+	}
+}

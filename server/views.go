@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -114,6 +115,9 @@ func intParam(q url.Values, name string, lo, hi int) (int, error) {
 	}
 	s := q.Get(name)
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "+") {
+		return 0, badParam(name, "out of range, got %q", truncate(s))
+	}
 	if err != nil || n < lo || (hi > 0 && n > hi) || strings.HasPrefix(s, "+") {
 		if hi > 0 {
 			return 0, badParam(name, "want a whole number from %d to %d, got %q", lo, hi, truncate(s))

@@ -133,7 +133,10 @@ func queryNav(v feed.View, nav Nav, n int) (*openSearch, []navLink) {
 		prev.StartIndex = max(s.start-s.perPage, 1)
 		links = append(links, navLink{"previous", prev})
 	}
-	if s.start-1+s.perPage < s.total {
+	// Entries after this page: compared without start-1+perPage, which
+	// overflows for a start-index near the largest int (the sum is never
+	// formed unless it is below total).
+	if s.start <= s.total && s.perPage < s.total-(s.start-1) {
 		next := v
 		next.StartIndex = s.start + s.perPage
 		links = append(links, navLink{"next", next})
