@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/store"
 )
 
@@ -114,7 +115,10 @@ func (c *cli) printComments(comments []*feed.Comment) error {
 	}
 	rows := make([][]string, len(comments))
 	for i, cm := range comments {
-		rows[i] = []string{cm.ID, cm.PostID, cm.ParentID, string(cm.Status), when(cm.Published), cm.AuthorName, cm.Content}
+		// As text, the same way for every comment, whether it was given
+		// as HTML or as plain text: the text of the HTML readers see.
+		text := content.Text(content.CommentHTML(cm))
+		rows[i] = []string{cm.ID, cm.PostID, cm.ParentID, string(cm.Status), when(cm.Published), cm.AuthorName, text}
 	}
 	return c.table([]string{"ID", "POST", "PARENT", "STATUS", "PUBLISHED", "AUTHOR", "CONTENT"}, rows)
 }

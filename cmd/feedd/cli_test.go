@@ -251,3 +251,29 @@ func TestCLI_DaemonSeesWrites(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestCLI_CommentListAsText: the table shows every comment as the text
+// readers see, whether it was given as HTML or as plain text, without
+// markup.
+func TestCLI_CommentListAsText(t *testing.T) {
+	e := newCLIEnv(t, true)
+	st := e.open(t)
+	for _, c := range []string{"<p>Given <b>as</b> HTML</p>", "given as plain text"} {
+		if err := st.CreateComment(t.Context(), &feed.Comment{PostID: demoPostID, AuthorName: "Reader", Content: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	out, _, err := e.run(t, "", "comment", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Given as HTML", "given as plain text"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("comment list does not show %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "<p>") || strings.Contains(out, "<b>") {
+		t.Errorf("comment list shows markup:\n%s", out)
+	}
+}
