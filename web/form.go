@@ -84,6 +84,8 @@ func errorField(msg string) string {
 	switch name {
 	case "author", "author_uri", "content", "parent_id":
 		return name
+	case "author_email":
+		return "email" // the form's name for it
 	}
 	return ""
 }

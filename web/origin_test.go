@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/submit"
 )
 
@@ -54,3 +58,53 @@ func TestCommentForm_CrossOrigin(t *testing.T) {
 		})
 	}
 }
+
+// TestCommentForm_Email: the form's email field recognizes a returning
+// commenter under first-time moderation; the name alone does not, and the
+// address is never shown, not even back in the form after an error.
+func TestCommentForm_Email(t *testing.T) {
+	s := newSite(t, testBase, submit.Config{Moderation: submit.ModerationFirstTime})
+	if f := formOf(t, parseHTML(t, do(t, s.handler, "GET", "/posts/logbooks", "").Body)); !f.fields.Has("email") {
+		t.Fatalf("the form has no email field: %v", f.fields)
+	}
+	status := func(w *httptest.ResponseRecorder) string {
+		t.Helper()
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("POST = %d %s", w.Code, w.Body)
+		}
+		if strings.Contains(w.Header().Get("Location"), "?held=") {
+			return "held"
+		}
+		return "published"
+	}
+	post := func(kv ...string) *httptest.ResponseRecorder {
+		return postForm(t, s.handler, "/posts/logbooks", fields(kv...))
+	}
+	loc := post("author", "Mairi", "email", "mairi@mail.example", "content", "First.").Header().Get("Location")
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/posts/logbooks?held="), "#comment-form")
+	if _, err := s.st.UpdateComment(context.Background(), id, store.CommentUpdate{Status: ptrStatus(feed.StatusApproved)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(post("author", "Mairi", "content", "Known name, no address.")); got != "held" {
+		t.Errorf("known name without the address: %s, want held", got)
+	}
+	if got := status(post("author", "Mairi", "email", "other@mail.example", "content", "Known name, other address.")); got != "held" {
+		t.Errorf("known name with another address: %s, want held", got)
+	}
+	if got := status(post("author", "Mairi", "email", "Mairi@Mail.example", "content", "Right address.")); got != "published" {
+		t.Errorf("known name with the address: %s, want published", got)
+	}
+	page := do(t, s.handler, "GET", "/posts/logbooks", "").Body.String()
+	if strings.Contains(page, "mail.example") {
+		t.Error("the page shows an e-mail address")
+	}
+	w := post("author", "Mairi", "email", "not an address", "content", "Bad address.")
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `id="email"`) || strings.Contains(w.Body.String(), "not an address") && !strings.Contains(w.Body.String(), "author_email: not an e-mail address") {
+		t.Errorf("bad address = %d", w.Code)
+	}
+	if strings.Contains(strings.ReplaceAll(w.Body.String(), "author_email: not an e-mail address", ""), "not an address") {
+		t.Error("the refused address is shown back")
+	}
+}
+
+func ptrStatus(s feed.Status) *feed.Status { return &s }

@@ -148,7 +148,7 @@ func TestSameAsSQLite(t *testing.T) {
 		"Tombstones posts":   func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.PostsFeed, 0) },
 		"Tombstones all":     func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.CommentsFeed, 0) },
 		"Tombstones thread":  func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.ThreadFeed("a"), 0) },
-		"HasApprovedComment": func(s store.Store) (any, error) { return s.HasApprovedComment(context.Background(), "ümit C-2", "") },
+		"HasApprovedAuthor": func(s store.Store) (any, error) { return s.HasApprovedAuthor(context.Background(), "hash-2") },
 		"SourceCounts":       func(s store.Store) (any, error) { return s.SourceCounts(context.Background()) },
 		"Fetches":            func(s store.Store) (any, error) { return s.Fetches(context.Background(), "") },
 		"Changes":            func(s store.Store) (any, error) { return s.Changes(context.Background(), 0, 0) },
