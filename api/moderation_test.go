@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,30 +102,61 @@ func TestModeration_SpamNeverShown(t *testing.T) {
 	}
 }
 
+// TestModeration_FirstTime: a returning author is recognized by the
+// e-mail address given with the name (author_email), which the public
+// never sees, not by the name and URI shown on their comments.
 func TestModeration_FirstTime(t *testing.T) {
 	e := sitetest.New(t, moderated(submit.ModerationFirstTime))
 	post := func(body string, want int) sitetest.Comment {
 		t.Helper()
 		return sitetest.Decode[sitetest.Comment](t, sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments", body), want)
 	}
-	first := post(`{"author":"Newbie","author_uri":"https://newbie.example","content":"my first"}`, 202)
+	first := post(`{"author":"Newbie","author_uri":"https://newbie.example","author_email":"newbie@mail.example","content":"my first"}`, 202)
 	if first.Status != feed.StatusPending {
 		t.Fatalf("first comment status %q", first.Status)
 	}
 	// Still unknown while the first waits.
-	post(`{"author":"Newbie","author_uri":"https://newbie.example","content":"again"}`, 202)
+	post(`{"author":"Newbie","author_email":"newbie@mail.example","content":"again"}`, 202)
 	sitetest.Do(t, e.Handler, "POST", "/api/comments/"+first.ID+"/approve", "", sitetest.AdminAuth...)
-	if c := post(`{"author":"newbie","author_uri":"https://newbie.example","content":"known now"}`, 201); c.Status != feed.StatusApproved {
+	// The same address and name (case and spaces aside): published.
+	if c := post(`{"author":" newbie","author_uri":"https://other.example","author_email":" NEWBIE@mail.example ","content":"known now"}`, 201); c.Status != feed.StatusApproved {
 		t.Errorf("second comment of an approved author has status %q", c.Status)
 	}
-	// Another URI is another author.
-	post(`{"author":"Newbie","author_uri":"https://other.example","content":"who?"}`, 202)
-	// Bob has an approved comment in the seed.
-	post(`{"author":"Bob","content":"regular"}`, 201)
+	// The name and URI everyone can see are not enough.
+	post(`{"author":"Newbie","author_uri":"https://newbie.example","content":"impostor without an address"}`, 202)
+	post(`{"author":"Newbie","author_uri":"https://newbie.example","author_email":"evil@mail.example","content":"impostor with another address"}`, 202)
+	// Nor is the address under another name.
+	post(`{"author":"Someone","author_email":"newbie@mail.example","content":"who?"}`, 202)
+	// Bob has an approved comment in the seed, but no address on file.
+	post(`{"author":"Bob","content":"regular"}`, 202)
 	// The admin's comments are never held.
 	post(`{"author":"Stranger","content":"by the admin"}`, 202)
 	if w := sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments", `{"author":"Stranger","content":"by the admin"}`, sitetest.AdminAuth...); w.Code != 201 {
 		t.Errorf("admin comment = %d, want 201", w.Code)
+	}
+	// The address is in no answer, feed or page.
+	if found := inFeeds(t, e, "mail.example"); len(found) != 0 {
+		t.Errorf("an e-mail address appears in %v", found)
+	}
+	for _, path := range []string{"/api/comments?status=pending", "/api/comments", "/api/comments/" + first.ID} {
+		if body := sitetest.Do(t, e.Handler, "GET", path, "", sitetest.AdminAuth...).Body.String(); strings.Contains(body, "mail.example") || strings.Contains(body, "author_hash") {
+			t.Errorf("GET %s shows the address or its hash: %s", path, body)
+		}
+	}
+}
+
+// TestCreateComment_BadEmail: author_email must be an address, within 254
+// bytes.
+func TestCreateComment_BadEmail(t *testing.T) {
+	e := sitetest.New(t, moderated(submit.ModerationFirstTime))
+	for _, email := range []string{"not an address", "Ann <ann@example.org>", "ann@", strings.Repeat("a", 250) + "@x.example"} {
+		body := `{"author":"Ann","author_email":` + strconv.Quote(email) + `,"content":"hi"}`
+		if w := sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments", body); w.Code != 400 || !strings.Contains(w.Body.String(), "author_email") {
+			t.Errorf("author_email %q = %d %s, want 400 about author_email", email, w.Code, w.Body)
+		}
+	}
+	if w := sitetest.Do(t, e.Handler, "POST", "/api/posts/alpha/comments", `{"author":"Ann","author_email":"ann@example.org","content":"hi"}`); w.Code != 202 {
+		t.Errorf("good address = %d %s, want 202", w.Code, w.Body)
 	}
 }
 

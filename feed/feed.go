@@ -53,11 +53,15 @@ const (
 // Comment is a reader's comment on a post. ParentID is empty for a comment on
 // the post itself and names another comment of the same post for a reply.
 type Comment struct {
-	ID         string    `json:"id"`
-	PostID     string    `json:"post_id"`
-	ParentID   string    `json:"parent_id,omitempty"`
-	AuthorName string    `json:"author"`
-	AuthorURI  string    `json:"author_uri,omitempty"`
+	ID         string `json:"id"`
+	PostID     string `json:"post_id"`
+	ParentID   string `json:"parent_id,omitempty"`
+	AuthorName string `json:"author"`
+	AuthorURI  string `json:"author_uri,omitempty"`
+	// AuthorHash is the keyed hash of the e-mail address and name the
+	// author gave (submit's first-time moderation), '' without an address.
+	// Private: never encoded, rendered or read back but by Dump.
+	AuthorHash string    `json:"-"`
 	Content    string    `json:"content"` // as given: HTML or plain text
 	Status     Status    `json:"status"`
 	Published  time.Time `json:"published"`

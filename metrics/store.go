@@ -87,8 +87,8 @@ func (s *timedStore) DeleteComment(ctx context.Context, id string) (*feed.Commen
 	return timed(s, "DeleteComment", func() (*feed.Comment, error) { return s.st.DeleteComment(ctx, id) })
 }
 
-func (s *timedStore) HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error) {
-	return timed(s, "HasApprovedComment", func() (bool, error) { return s.st.HasApprovedComment(ctx, authorName, authorURI) })
+func (s *timedStore) HasApprovedAuthor(ctx context.Context, authorHash string) (bool, error) {
+	return timed(s, "HasApprovedAuthor", func() (bool, error) { return s.st.HasApprovedAuthor(ctx, authorHash) })
 }
 
 func (s *timedStore) Secret(ctx context.Context, name string, rotate bool) (string, error) {

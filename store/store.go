@@ -149,10 +149,11 @@ type Comments interface {
 	// DeleteComment soft-deletes a live comment at the clock's time. Its
 	// replies stay. It returns the comment as it was.
 	DeleteComment(ctx context.Context, id string) (*feed.Comment, error)
-	// HasApprovedComment reports whether the author (matched on name, case
-	// insensitively, and URI) has a live approved comment: the test of
-	// first-time moderation.
-	HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error)
+	// HasApprovedAuthor reports whether a live approved comment carries
+	// the author hash (feed.Comment.AuthorHash: a keyed hash of the e-mail
+	// address and name its author gave), for first-time moderation. An
+	// empty hash is never known.
+	HasApprovedAuthor(ctx context.Context, authorHash string) (bool, error)
 
 	// ThreadStats returns the number of live approved comments of each of
 	// the given posts and the newest Updated among them; posts without such

@@ -13,7 +13,9 @@ import (
 )
 
 // commentFields are the fields of a new comment, in JSON and in forms.
-var commentFields = []string{"author", "author_uri", "content", "parent_id"}
+// The e-mail address is "author_email" in JSON and "email" in forms (as
+// in WordPress's form).
+var commentFields = []string{"author", "author_uri", "author_email", "content", "parent_id"}
 
 // isCommentField reports whether name is one of commentFields, as
 // encoding/json matches them: without regard to case.
@@ -32,8 +34,11 @@ func isCommentField(name string) bool {
 type commentRequest struct {
 	Author    string `json:"author"`
 	AuthorURI string `json:"author_uri"`
-	Content   string `json:"content"`
-	ParentID  string `json:"parent_id"`
+	// Email is private: it only keys first-time moderation (see
+	// authorHash), and is neither stored nor shown.
+	Email    string `json:"author_email"`
+	Content  string `json:"content"`
+	ParentID string `json:"parent_id"`
 
 	// honeypot is set when the request filled in Config.HoneypotField.
 	honeypot bool
@@ -125,6 +130,7 @@ func (s *Submitter) decodeCommentForm(body []byte, req *commentRequest) string {
 	}{
 		{"author", &req.Author},
 		{"author_uri", &req.AuthorURI},
+		{"email", &req.Email},
 		{"content", &req.Content},
 		{"parent_id", &req.ParentID},
 	} {

@@ -2,7 +2,11 @@ package submit
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"net/mail"
 	"strings"
 	"unicode/utf8"
 
@@ -13,9 +17,12 @@ import (
 // Config.Moderation. The admin's own comments are approved whatever the
 // policy.
 //
-// First-time moderation matches the author on name and URI, which anyone
-// can claim: it spares regular readers the wait, it does not authenticate
-// them. Moderators can still mark a comment spam after the fact.
+// First-time moderation recognizes a returning author by the e-mail
+// address they give with their name (c.AuthorHash, see authorHash), which
+// the public never sees, as WordPress does: a comment without an address,
+// or under a known name with another address, is held. It spares regular
+// readers the wait, it does not authenticate them. Moderators can still
+// mark a comment spam after the fact.
 func (s *Submitter) initialStatus(ctx context.Context, c *feed.Comment, admin bool) (feed.Status, error) {
 	if admin {
 		return feed.StatusApproved, nil
@@ -24,7 +31,7 @@ func (s *Submitter) initialStatus(ctx context.Context, c *feed.Comment, admin bo
 	case ModerationNone:
 		return feed.StatusApproved, nil
 	case ModerationFirstTime:
-		known, err := s.st.HasApprovedComment(ctx, c.AuthorName, c.AuthorURI)
+		known, err := s.st.HasApprovedAuthor(ctx, c.AuthorHash)
 		if err != nil {
 			return "", fmt.Errorf("first-time moderation of %q: %w", c.AuthorName, err)
 		}
@@ -73,4 +80,43 @@ func (s *Submitter) checkParent(ctx context.Context, c *feed.Comment) error {
 	}
 	c.Depth = parent.Depth + 1
 	return nil
+}
+
+// maxEmailBytes bounds an e-mail address (RFC 5321's path limit).
+const maxEmailBytes = 254
+
+// checkEmail validates the e-mail address a commenter gave, "" for none,
+// and returns it trimmed: a bare address (net/mail; no display name), at
+// most maxEmailBytes bytes.
+func checkEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return "", nil
+	}
+	if len(email) > maxEmailBytes {
+		return "", feed.Errorf(feed.EINVALID, "author_email: longer than %d bytes", maxEmailBytes)
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Name != "" || a.Address != email || !strings.Contains(a.Address, "@") {
+		return "", feed.Errorf(feed.EINVALID, "author_email: not an e-mail address")
+	}
+	return email, nil
+}
+
+// authorHashSecret names the store secret that keys authorHash.
+const authorHashSecret = "author-hash"
+
+// authorHash returns the hash that recognizes an author for first-time
+// moderation: HMAC-SHA256, keyed with the install's secret, of the
+// lower-cased trimmed e-mail address and the lower-cased name, joined by
+// a newline. Only the hash is stored; without the key it cannot be
+// checked against guessed addresses.
+func (s *Submitter) authorHash(ctx context.Context, email, name string) (string, error) {
+	key, err := s.st.Secret(ctx, authorHashSecret, false)
+	if err != nil {
+		return "", fmt.Errorf("author hash key: %w", err)
+	}
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(email)) + "\n" + strings.ToLower(strings.TrimSpace(name))))
+	return hex.EncodeToString(m.Sum(nil)), nil
 }

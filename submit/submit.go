@@ -269,6 +269,10 @@ func (s *Submitter) submit(w http.ResponseWriter, r *http.Request, postID string
 	if err := c.Validate(); err != nil {
 		return in, nil, s.refusal(r, err)
 	}
+	email, err := checkEmail(req.Email)
+	if err != nil {
+		return in, nil, s.refusal(r, err)
+	}
 	// The write completes even if the client goes away meanwhile.
 	ctx, wrote := store.Track(context.WithoutCancel(r.Context()))
 	if err := s.checkParent(ctx, c); err != nil {
@@ -280,6 +284,11 @@ func (s *Submitter) submit(w http.ResponseWriter, r *http.Request, postID string
 			return in, nil, s.refusal(r, err)
 		}
 		return in, c, nil
+	}
+	if email != "" {
+		if c.AuthorHash, err = s.authorHash(ctx, email, c.AuthorName); err != nil {
+			return in, nil, s.refusal(r, err)
+		}
 	}
 	status, err := s.initialStatus(ctx, c, admin)
 	if err != nil {

@@ -35,8 +35,15 @@ func (f formView) Invalid(field string) bool { return f.ErrorField == field }
 // moderation, so that reloading the page does not post it again. A
 // refused comment gets the page again, with the refusal's status (400,
 // 413, 415 or 429), the message next to the form and the fields as they
-// were sent; an unknown or deleted post gets the 404 or 410 page.
+// were sent; an unknown or deleted post gets the 404 or 410 page. A
+// cross-origin post (another site's page posting the form) gets the 403
+// page and is not stored.
 func (h *Handler) handleComment(w http.ResponseWriter, r *http.Request) {
+	if !h.origin.check(r) {
+		h.errorPage(w, r, http.StatusForbidden, "Comment refused",
+			"This comment was sent from another site. Please post it from the comment form on this site's page.")
+		return
+	}
 	id := r.PathValue("post")
 	in, c, re := h.comments.Submit(w, r, id)
 	if re == nil {
@@ -77,6 +84,8 @@ func errorField(msg string) string {
 	switch name {
 	case "author", "author_uri", "content", "parent_id":
 		return name
+	case "author_email":
+		return "email" // the form's name for it
 	}
 	return ""
 }

@@ -21,7 +21,8 @@
 //
 //	GET  /                  the newest posts
 //	GET  /posts/{post}      a post and its comments; ?reply={comment} and ?held={comment}
-//	POST /posts/{post}      the comment form: 303 to the comment, or the page again with the error
+//	POST /posts/{post}      the comment form: 303 to the comment, or the page again with the error;
+//	                        403 for a cross-origin post (see originGuard)
 //	GET  /static/feedd.css  the pages' stylesheet
 //	GET  /static/feed.xsl   the feeds' XSLT stylesheet
 package web
@@ -79,6 +80,7 @@ type Handler struct {
 	pages  pageTemplates
 	assets map[string]*asset // static files by name
 	mux    *http.ServeMux
+	origin *originGuard // refuses cross-origin form posts
 }
 
 //go:embed templates/*.html
@@ -106,6 +108,7 @@ func New(st store.Store, r *render.Renderer, c Commenter, o Options, log *slog.L
 		site:     content.Line(o.Title),
 		prefix:   strings.TrimSuffix(home.EscapedPath(), "/"),
 		assets:   loadAssets(),
+		origin:   newOriginGuard(r.HomeURL()),
 	}
 	if h.site == "" {
 		h.site = home.Hostname()

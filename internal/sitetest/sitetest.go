@@ -129,9 +129,9 @@ func (s *CountingStore) DeleteComment(ctx context.Context, id string) (*feed.Com
 	return s.Store.DeleteComment(ctx, id)
 }
 
-func (s *CountingStore) HasApprovedComment(ctx context.Context, name, uri string) (bool, error) {
-	s.count("HasApprovedComment")
-	return s.Store.HasApprovedComment(ctx, name, uri)
+func (s *CountingStore) HasApprovedAuthor(ctx context.Context, hash string) (bool, error) {
+	s.count("HasApprovedAuthor")
+	return s.Store.HasApprovedAuthor(ctx, hash)
 }
 
 // Writes returns the number of calls to the store's write methods.

@@ -145,14 +145,14 @@ func TestSameAsSQLite(t *testing.T) {
 		"ThreadStats": func(s store.Store) (any, error) {
 			return s.ThreadStats(context.Background(), []string{"a", "m", "B", "nope"})
 		},
-		"Tombstones posts":   func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.PostsFeed, 0) },
-		"Tombstones all":     func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.CommentsFeed, 0) },
-		"Tombstones thread":  func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.ThreadFeed("a"), 0) },
-		"HasApprovedComment": func(s store.Store) (any, error) { return s.HasApprovedComment(context.Background(), "ümit C-2", "") },
-		"SourceCounts":       func(s store.Store) (any, error) { return s.SourceCounts(context.Background()) },
-		"Fetches":            func(s store.Store) (any, error) { return s.Fetches(context.Background(), "") },
-		"Changes":            func(s store.Store) (any, error) { return s.Changes(context.Background(), 0, 0) },
-		"LastChange":         func(s store.Store) (any, error) { return s.LastChange(context.Background()) },
+		"Tombstones posts":  func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.PostsFeed, 0) },
+		"Tombstones all":    func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.CommentsFeed, 0) },
+		"Tombstones thread": func(s store.Store) (any, error) { return s.Tombstones(context.Background(), feed.ThreadFeed("a"), 0) },
+		"HasApprovedAuthor": func(s store.Store) (any, error) { return s.HasApprovedAuthor(context.Background(), "hash-2") },
+		"SourceCounts":      func(s store.Store) (any, error) { return s.SourceCounts(context.Background()) },
+		"Fetches":           func(s store.Store) (any, error) { return s.Fetches(context.Background(), "") },
+		"Changes":           func(s store.Store) (any, error) { return s.Changes(context.Background(), 0, 0) },
+		"LastChange":        func(s store.Store) (any, error) { return s.LastChange(context.Background()) },
 	}
 	for name, read := range reads {
 		do(name, read)

@@ -90,33 +90,34 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 // insertComment stores q, validated, its HTML derived and with its ID,
 // times, parent and depth set, and logs the change, in tx.
 func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error {
-	db.insertCommentRow(tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI))
+	db.insertCommentRow(tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI), q.AuthorHash)
 	return tx.change(ctx, db.now(), q.PostID, q.ID)
 }
 
 // insertCommentRow queues the insert of c as it is, its derived HTML
 // included, deleted at deleted (zero: live), with its tombstone state and
-// author key.
-func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key string) {
-	tx.queueRows(insertComment, [][]any{commentRow(c, deleted, tombstone, key)})
+// author key and author hash.
+func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key, hash string) {
+	tx.queueRows(insertComment, [][]any{commentRow(c, deleted, tombstone, key, hash)})
 }
 
 // insertComment inserts a row of commentRow's values.
 const insertComment = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
 	content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url,
-	html, html_version)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	html, html_version, author_hash)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // commentRow returns the values insertComment stores for c, deleted at
-// deleted (zero: live), with its tombstone state and author key.
-func commentRow(c *feed.Comment, deleted time.Time, tombstone int, key string) []any {
+// deleted (zero: live), with its tombstone state, author key and author
+// hash (feed.Comment.AuthorHash, or ” for a husk).
+func commentRow(c *feed.Comment, deleted time.Time, tombstone int, key, hash string) []any {
 	var o feed.Origin // all '' for a native comment
 	if c.Origin != nil {
 		o = *c.Origin
 	}
 	return []any{c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
 		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
-		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion}
+		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion, hash}
 }
 
 // commentConflict turns the unique violation of an insert of comment q
@@ -431,13 +432,16 @@ func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, erro
 	return c, nil
 }
 
-// HasApprovedComment reports whether the author has a live approved
-// comment, matching the name case-insensitively and the URI exactly.
-func (db *DB) HasApprovedComment(ctx context.Context, authorName, authorURI string) (bool, error) {
+// HasApprovedAuthor reports whether a live approved comment carries the
+// author hash; never for an empty hash.
+func (db *DB) HasApprovedAuthor(ctx context.Context, authorHash string) (bool, error) {
+	if authorHash == "" {
+		return false, nil
+	}
 	const query = `SELECT EXISTS (SELECT 1 FROM comments
-		WHERE author_key = ? AND status = 'approved' AND deleted_at IS NULL)`
+		WHERE author_hash = ? AND status = 'approved' AND deleted_at IS NULL AND author_hash <> '')`
 	var ok bool
-	if err := db.one(ctx, query, []any{authorKey(authorName, authorURI)}, &ok); err != nil {
+	if err := db.one(ctx, query, []any{authorHash}, &ok); err != nil {
 		return false, fmt.Errorf("select approved comment: %w", err)
 	}
 	return ok, nil

@@ -51,16 +51,18 @@ func (db *DB) Dump(ctx context.Context, yield func(store.Record) error) error {
 			}
 			return yield(store.Record{Post: &store.PostRecord{Post: *p, Deleted: fromNullUnix(deleted)}})
 		}},
-		{"comments", `SELECT ` + commentColumns + `, c.deleted_at, c.tombstone
+		{"comments", `SELECT ` + commentColumns + `, c.deleted_at, c.tombstone, c.author_hash
 			FROM comments c JOIN posts p ON p.id = c.post_id ORDER BY c.depth, c.published, c.id`, func(rows *sql.Rows) error {
 			var (
 				deleted   sql.NullInt64
 				tombstone int
+				hash      string
 			)
-			c, _, err := scanComment(extra{rows, []any{&deleted, &tombstone}})
+			c, _, err := scanComment(extra{rows, []any{&deleted, &tombstone, &hash}})
 			if err != nil {
 				return err
 			}
+			c.AuthorHash = hash
 			// A husk (tombstone 2) goes as a deleted comment without a
 			// tombstone, its author and text erased: see store.CommentRecord.
 			return yield(store.Record{Comment: &store.CommentRecord{Comment: *c,
@@ -194,16 +196,16 @@ func recordRow(i int, r store.Record) (loadRow, error) {
 		if c.ID == "" {
 			return loadRow{}, feed.Errorf(feed.EINVALID, "load comment: id required")
 		}
-		tombstone, key := 0, authorKey(c.AuthorName, c.AuthorURI)
+		tombstone, key, hash := 0, authorKey(c.AuthorName, c.AuthorURI), c.AuthorHash
 		switch deleted := r.Comment.Deleted; {
 		case r.Comment.Tombstone && deleted.IsZero():
 			return loadRow{}, feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
 		case r.Comment.Tombstone:
 			tombstone = 1
 		case !deleted.IsZero() && c.AuthorName == "":
-			tombstone, key = 2, "" // a husk, erased
+			tombstone, key, hash = 2, "", "" // a husk, erased
 		}
-		return loadRow{insert: insertComment, values: commentRow(c, r.Comment.Deleted, tombstone, key), what: fmt.Sprintf("comment %q", c.ID)}, nil
+		return loadRow{insert: insertComment, values: commentRow(c, r.Comment.Deleted, tombstone, key, hash), what: fmt.Sprintf("comment %q", c.ID)}, nil
 	case r.Fetch != nil:
 		f := r.Fetch
 		if f.Source == "" {

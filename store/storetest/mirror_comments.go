@@ -62,10 +62,6 @@ func testUpsertComment(t *testing.T, open func(t *testing.T) store.Store) {
 		if got := seqs(changes(t, s, seq, 0)); len(got) != 1 || got[0] != idf("%d:%s/%s", lastSeq(t, s), post.ID, c.ID) {
 			t.Errorf("Changes = %v, want one record of %s/%s", got, post.ID, c.ID)
 		}
-		// Its author counts as approved, as for CreateComment.
-		if ok, err := s.HasApprovedComment(t.Context(), "cy", "https://cy.example/"); !ok || err != nil {
-			t.Errorf("HasApprovedComment = %v, %v; want true", ok, err)
-		}
 		// A given ID is kept, and the defaults of CreateComment apply.
 		before := now(t)
 		d := &feed.Comment{ID: "mine", PostID: post.ID, AuthorName: "Di", Content: "d",
