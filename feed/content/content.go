@@ -59,7 +59,10 @@ var markdown = goldmark.New(
 // output for some input. Stores keep it with the HTML of each row and
 // re-derive the rows of another version: in a batched pass at start-up,
 // and, for a row read before the pass reached it, in memory on the read.
-const Version = 1
+//
+// Version 2: a comment is HTML only when it holds a tag the comment policy
+// keeps (looksLikeHTML); other comments are plain text, kept whole.
+const Version = 2
 
 // PostHTML returns the content of p as safe HTML: p.HTML when it was
 // derived under this Version (DerivePost; stores fill it in on reads),
@@ -98,12 +101,14 @@ func DerivePost(p *feed.Post) {
 
 // DeriveComment sets c.HTML to the content of c as safe HTML under the
 // comment policy (see newCommentPolicy), every link marked rel="nofollow
-// ugc", and c.HTMLVersion to Version. Content with HTML tags (of known
-// HTML elements) is taken as HTML, and when it has no block structure of
-// its own (paragraphs, lists, quotes, line breaks) its blank lines
-// separate paragraphs; any other content is plain text, in which blank
-// lines separate paragraphs, line breaks are kept and http(s) URLs become
-// links (see plainToHTML). Stores call it as DerivePost.
+// ugc", and c.HTMLVersion to Version. Content with a tag of an element the
+// comment policy keeps (<p>, <b>, <a>, ...; see looksLikeHTML) is HTML,
+// and when it has no block structure of its own (paragraphs, lists,
+// quotes, line breaks) its blank lines separate paragraphs. Any other
+// content is plain text, escaped as text and never parsed as HTML, so that
+// every character shows as typed ("use <script> tags", "a <!-- x --> b"):
+// blank lines separate paragraphs, line breaks are kept and http(s) URLs
+// become links (see plainToHTML). Stores call it as DerivePost.
 func DeriveComment(c *feed.Comment) {
 	c.HTML, c.HTMLVersion = commentHTML(c.Content), Version
 }

@@ -95,13 +95,13 @@ func TestCommentHTML(t *testing.T) {
 		{"relative link", `<a href="../posts/other">o</a>`, `<p><a href="../posts/other" rel="nofollow ugc">o</a></p>`},
 		{"javascript link", `<a href="javascript:alert(1)">x</a>`, `<p>x</p>`},
 		{"no images", `<p>a<img src="https://tracker.example/p.gif">b</p>`, `<p>ab</p>`},
-		{"no headings or tables", `<h1>Big</h1><table><tr><td>c</td></tr></table>`, `Bigc`},
+		{"no headings or tables", `<p>x</p><h1>Big</h1><table><tr><td>c</td></tr></table>`, `<p>x</p>Bigc`},
 		{"allowed tags", `<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`,
 			`<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`},
 		{"attributes dropped", `<p class="x" id="y" style="color:red" title="t">p</p>`, `<p>p</p>`},
 		{"unbalanced closed", `<blockquote><b>quote`, `<blockquote><b>quote</b></blockquote>`},
 		{"entities in HTML stay text", `<p>&lt;script&gt;</p>`, `<p>&lt;script&gt;</p>`},
-		{"HTML comment", "a<!-- hidden -->b", "<p>ab</p>"},
+		{"HTML comment in HTML", "<b>a</b><!-- hidden -->b", "<p><b>a</b>b</p>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := CommentHTML(&feed.Comment{Content: tc.in})
@@ -129,9 +129,14 @@ func TestLooksLikeHTML(t *testing.T) {
 		"<p>para":                 true,
 		"text</b>":                true,
 		"<br/>":                   true,
-		"<!-- c -->":              true,
-		"<!DOCTYPE html>":         true,
-		"<SCRIPT>":                true,
+		"<!-- c -->":              false,
+		"<!DOCTYPE html>":         false,
+		"<SCRIPT>":                false,
+		"<h1>":                    false,
+		"<B>":                     true,
+		`<a href="x">`:            true,
+		"<script><b></script>":    false,
+		"<!-- <b>x</b> -->":       false,
 		"&lt;script&gt;":          false,
 		"see <https://x.example>": false,
 	} {
@@ -209,7 +214,7 @@ func TestCommentHTML_InlineHTMLParagraphs(t *testing.T) {
 		{"Hello <b>there</b>\n\nsecond <i>para</i>\nline", "<p>Hello <b>there</b></p>\n<p>second <i>para</i><br/>\nline</p>"},
 		{"<b>bold\n\nstill</b> text", "<p><b>bold</b></p><b>\n</b><p><b>still</b> text</p>"},
 		{"<p>own</p>\n\n<p>structure</p>", "<p>own</p>\n\n<p>structure</p>"},
-		{"a <script>x</script>\n\nb", "<p>a </p>\n<p>b</p>"},
+		{"<i>a</i> <script>x</script>\n\nb", "<p><i>a</i> </p>\n<p>b</p>"},
 	} {
 		got := CommentHTML(&feed.Comment{Content: tt.in})
 		if got != tt.want {
@@ -218,6 +223,39 @@ func TestCommentHTML_InlineHTMLParagraphs(t *testing.T) {
 		if err := CheckHarmless(got); err != nil {
 			t.Errorf("CommentHTML(%q): %v", tt.in, err)
 		}
+	}
+}
+
+// TestCommentHTML_PlainTextKeepsEveryCharacter (issue 14 item 6): a
+// comment without a tag the comment policy keeps is plain text, and none
+// of its characters is lost to an HTML parser.
+func TestCommentHTML_PlainTextKeepsEveryCharacter(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"CDATA", "a <![CDATA[ x ]]> b", "<p>a &lt;![CDATA[ x ]]&gt; b</p>"},
+		{"comment", "a <!-- x --> b", "<p>a &lt;!-- x --&gt; b</p>"},
+		{"processing instruction", "a <? pi ?> b", "<p>a &lt;? pi ?&gt; b</p>"},
+		{"script tag named", "use <script> tags", "<p>use &lt;script&gt; tags</p>"},
+		{"script element", "<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"},
+		{"style and title", "<style>p{}</style> <title>t</title>", "<p>&lt;style&gt;p{}&lt;/style&gt; &lt;title&gt;t&lt;/title&gt;</p>"},
+		{"unkept tag", "<div>d</div> <h1>h</h1> <img src=x>", "<p>&lt;div&gt;d&lt;/div&gt; &lt;h1&gt;h&lt;/h1&gt; &lt;img src=x&gt;</p>"},
+		{"doctype", "<!DOCTYPE html> x", "<p>&lt;!DOCTYPE html&gt; x</p>"},
+		{"normal text", "Nice post.\nThanks!\n\nBye", "<p>Nice post.<br/>\nThanks!</p>\n<p>Bye</p>"},
+		{"entities stay text", "&amp; &lt;b&gt;", "<p>&amp;amp; &amp;lt;b&amp;gt;</p>"},
+		{"link in plain text", "see https://x.example/a <!-- c -->",
+			`<p>see <a href="https://x.example/a" rel="nofollow ugc">https://x.example/a</a> &lt;!-- c --&gt;</p>`},
+		{"allowed HTML", `<p>Hi <b>b</b> <a href="https://x.example/">l</a></p>`,
+			`<p>Hi <b>b</b> <a href="https://x.example/" rel="nofollow ugc">l</a></p>`},
+		{"allowed HTML drops the rest", "<em>e</em> <script>x</script><!-- c --> <h1>h</h1>", "<p><em>e</em>  h</p>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := CommentHTML(&feed.Comment{Content: tc.in})
+			if got != tc.want {
+				t.Errorf("CommentHTML(%q):\ngot  %q\nwant %q", tc.in, got, tc.want)
+			}
+			if err := CheckHarmless(got); err != nil {
+				t.Errorf("not harmless: %v", err)
+			}
+		})
 	}
 }
 

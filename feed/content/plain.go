@@ -9,10 +9,18 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// looksLikeHTML reports whether a comment is HTML rather than plain text:
-// whether it holds a start or end tag of a known HTML element, or an HTML
-// comment or doctype. Other uses of "<", as in "I <3 Go", "x<y" or
-// "<grin>", keep a comment plain text, shown as typed.
+// looksLikeHTML reports whether a comment is HTML rather than plain text.
+// Comments carry no format of their own (feed.Comment has no Format field),
+// so the content decides: a comment is HTML only when it holds a start or
+// end tag of an element the comment policy keeps (commentTags: <p>, <b>,
+// <a>, <blockquote>, ...). Anything else is plain text and is shown as
+// typed, every character of it: "I <3 Go", "x<y", "<grin>", but also
+// "use <script> tags", "<h1>", "a <!-- x --> b", "a <![CDATA[ x ]]> b" and
+// "a <? pi ?> b", which an HTML parser would drop. The tokenizer reads the
+// content of <script>, <style>, <textarea> and the like, and of comments,
+// as text, so a kept tag inside one of those does not make a comment HTML.
+// Once a comment is HTML, all of it is: other tags in it are removed by
+// the policy, content of script-like elements included.
 func looksLikeHTML(s string) bool {
 	if !strings.Contains(s, "<") {
 		return false
@@ -23,13 +31,19 @@ func looksLikeHTML(s string) bool {
 		case nethtml.ErrorToken:
 			return false // io.EOF: a strings.Reader fails no other way
 		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
-			if name, _ := z.TagName(); atom.Lookup(name) != 0 {
+			if name, _ := z.TagName(); commentTags[atom.Lookup(name)] {
 				return true
 			}
-		case nethtml.CommentToken, nethtml.DoctypeToken:
-			return true
 		}
 	}
+}
+
+// commentTags are the elements newCommentPolicy keeps: a tag of one of
+// them makes a comment HTML (see looksLikeHTML). Keep the two in step.
+var commentTags = map[atom.Atom]bool{
+	atom.P: true, atom.Br: true, atom.Em: true, atom.Strong: true, atom.B: true,
+	atom.I: true, atom.Code: true, atom.Pre: true, atom.Blockquote: true,
+	atom.Ul: true, atom.Ol: true, atom.Li: true, atom.A: true,
 }
 
 // plainToHTML returns plain text as HTML paragraphs: lines with nothing but

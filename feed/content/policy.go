@@ -126,6 +126,8 @@ func newCommentPolicy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	allowURLs(p)
 	p.RequireNoFollowOnLinks(true)
+	// Keep these in step with commentTags (plain.go), which decides
+	// whether a comment is HTML.
 	p.AllowElements("p", "br", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li")
 	p.AllowAttrs("href").OnElements("a")
 	skipContent(p)
