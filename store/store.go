@@ -372,3 +372,65 @@ func NewID() string {
 	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
 	return strings.ToLower(idEncoding.EncodeToString(b[:]))
 }
+
+// idAlphabet is NewID's alphabet in bytewise order.
+const idAlphabet = "234567abcdefghijklmnopqrstuvwxyz"
+
+// NewIDAfter returns a fresh random id, like NewID's (16 characters of its
+// alphabet), that sorts bytewise after prev: a local entry created in the
+// same second as the newest one of its feed gets an id after it, so that
+// it sorts after it too (entries are ordered by published, then id). prev
+// is any feed.ValidID id, or "" (any id is after it). Past the 16 first
+// characters of prev the result is random; a prev of NewID's shape gets
+// one a random 1 to 2^40 after it as a number; only a prev starting with 16
+// 'z's leaves none after it of that length, and then it returns prev and
+// a random rest, longer (NewID makes such a prev with probability
+// 2^-80); a prev of feed.MaxIDLen 'z's has no valid id after it, and then
+// the result is NewID's.
+func NewIDAfter(prev string) string {
+	const n = 16
+	if len(prev) == n && strings.Trim(prev, idAlphabet) == "" {
+		// prev is NewID's shape: add 1 to 32^8 to it as a number in base
+		// 32 (digits in idAlphabet's order), which leaves room for very
+		// many after it.
+		var r [5]byte
+		rand.Read(r[:])
+		delta := uint64(r[0])<<32 | uint64(r[1])<<24 | uint64(r[2])<<16 | uint64(r[3])<<8 | uint64(r[4])
+		delta++ // 1 to 2^40
+		b := []byte(prev)
+		for i := n - 1; i >= 0 && delta > 0; i-- {
+			d := uint64(strings.IndexByte(idAlphabet, b[i])) + delta
+			b[i], delta = idAlphabet[d%32], d/32
+		}
+		if delta == 0 {
+			return string(b)
+		}
+		// Past the greatest id of the shape: prev and more, below.
+	}
+	id := NewID()
+	if id > prev {
+		return id
+	}
+	b := []byte(id)
+	for i := 0; i < n && i < len(prev); i++ {
+		// Keep prev[:i], put at i a character after prev[i], the rest
+		// random: the smallest such i leaves the most randomness.
+		k := strings.IndexFunc(idAlphabet, func(r rune) bool { return r > rune(prev[i]) })
+		if k < 0 {
+			continue
+		}
+		copy(b, prev[:i])
+		var r [1]byte
+		rand.Read(r[:])
+		b[i] = idAlphabet[k+int(r[0])%(len(idAlphabet)-k)]
+		return string(b)
+	}
+	if len(prev) < n {
+		// prev is a prefix of b's shape: prev and a random rest.
+		return prev + id[len(prev):]
+	}
+	if len(prev) < feed.MaxIDLen {
+		return prev + id[:min(n, feed.MaxIDLen-len(prev))]
+	}
+	return id // prev is 64 'z's: nothing valid sorts after it
+}
