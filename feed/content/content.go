@@ -62,7 +62,10 @@ var markdown = goldmark.New(
 //
 // Version 2: a comment is HTML only when it holds a tag the comment policy
 // keeps (looksLikeHTML); other comments are plain text, kept whole.
-const Version = 2
+//
+// Version 3: posts' ids and anchor names get the user-content- prefix, and
+// their in-page links follow (see harden).
+const Version = 3
 
 // PostHTML returns the content of p as safe HTML: p.HTML when it was
 // derived under this Version (DerivePost; stores fill it in on reads),
@@ -172,6 +175,20 @@ func finish(s string, policy *bluemonday.Policy, ugc bool) string {
 	return strings.Trim(Clean(b.String()), htmlSpace)
 }
 
+// userContent prefixes the ids (and anchor names) of posts, and the
+// fragments of their in-page links, as GitHub's user-content- does: a
+// post's id="comment-form" or id="main" must not clobber the page's own
+// elements (issue 14 item 8). Comments keep no ids at all.
+const userContent = "user-content-"
+
+// withUserContent returns id with the userContent prefix, once.
+func withUserContent(id string) string {
+	if strings.HasPrefix(id, userContent) {
+		return id
+	}
+	return userContent + id
+}
+
 // htmlSpace is ASCII white space as HTML defines it.
 const htmlSpace = "\t\n\f\r "
 
@@ -183,8 +200,10 @@ func bodyContext() *nethtml.Node {
 
 // harden walks the tree under n, removing comments and doctypes (the
 // policies drop them already), and attributes that look like event
-// handlers, styles or dangerous URLs. With ugc, links get rel="nofollow
-// ugc" and lose any target.
+// handlers, styles or dangerous URLs. With ugc (comments), links get
+// rel="nofollow ugc" and lose any target, and elements lose id and name;
+// without (posts), ids and names get the userContent prefix, and so do the
+// fragments of in-page links (href="#x").
 func harden(n *nethtml.Node, ugc bool) {
 	for c := n.FirstChild; c != nil; {
 		next := c.NextSibling
@@ -202,6 +221,15 @@ func harden(n *nethtml.Node, ugc bool) {
 	for _, a := range n.Attr {
 		if attrProblem(a) != "" || (ugc && n.DataAtom == atom.A && (a.Key == "rel" || a.Key == "target")) {
 			continue
+		}
+		switch {
+		case a.Key == "id" || a.Key == "name":
+			if ugc {
+				continue // comments have no ids (the policy drops them too)
+			}
+			a.Val = withUserContent(a.Val)
+		case !ugc && a.Key == "href" && n.DataAtom == atom.A && len(a.Val) > 1 && a.Val[0] == '#':
+			a.Val = "#" + withUserContent(a.Val[1:])
 		}
 		attrs = append(attrs, a)
 	}

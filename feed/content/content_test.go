@@ -24,9 +24,9 @@ func TestPostHTML(t *testing.T) {
 			`<figure><img src="/i.png" srcset="/i.png 1x, https://cdn.example/i2.png 2x" alt="Map: A &amp; B" width="640" height="480" loading="lazy"><figcaption>Cap</figcaption></figure>`,
 			`<figure><img src="/i.png" srcset="/i.png 1x, https://cdn.example/i2.png 2x" alt="Map: A &amp; B" width="640" height="480" loading="lazy"/><figcaption>Cap</figcaption></figure>`},
 		{"relative URLs kept", feed.FormatHTML, `<a href="../about">a</a> <a href="#top">t</a> <a href="mailto:x@example.org">m</a>`,
-			`<a href="../about">a</a> <a href="#top">t</a> <a href="mailto:x@example.org">m</a>`},
+			`<a href="../about">a</a> <a href="#user-content-top">t</a> <a href="mailto:x@example.org">m</a>`},
 		{"no nofollow on posts", feed.FormatHTML, `<a href="https://x.example/" rel="me" target="_blank">x</a>`, `<a href="https://x.example/">x</a>`},
-		{"headings and ids", feed.FormatHTML, `<h2 id="notes" class="x" style="color:red">Notes</h2>`, `<h2 id="notes">Notes</h2>`},
+		{"headings and ids", feed.FormatHTML, `<h2 id="notes" class="x" style="color:red">Notes</h2>`, `<h2 id="user-content-notes">Notes</h2>`},
 		{"code class", feed.FormatHTML, `<pre class="language-go"><code class="language-go hljs">x</code></pre>`, `<pre class="language-go"><code>x</code></pre>`},
 		{"table", feed.FormatHTML, `<table><tr><th scope="col" align="left">a</th></tr><tr><td colspan="2" bgcolor="red">1</td></tr></table>`,
 			`<table><tbody><tr><th scope="col" align="left">a</th></tr><tr><td colspan="2">1</td></tr></tbody></table>`},
@@ -286,5 +286,46 @@ func TestDerive(t *testing.T) {
 	}
 	if got := CommentHTML(c); got != "<p><b>b</b></p>" {
 		t.Errorf("CommentHTML of another version's derivation = %q", got)
+	}
+}
+
+// TestUserContentIDs (issue 14 item 8): user content cannot take the
+// page's ids. Posts keep ids and anchor names behind the user-content-
+// prefix, with their in-page links rewritten to match; comments keep none.
+func TestUserContentIDs(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"id prefixed", `<p id="comment-form">p</p>`, `<p id="user-content-comment-form">p</p>`},
+		{"anchor name prefixed", `<a name="notes">n</a>`, `<a name="user-content-notes">n</a>`},
+		{"in-page link follows", `<a href="#notes">see</a> <h2 id="notes">N</h2>`,
+			`<a href="#user-content-notes">see</a> <h2 id="user-content-notes">N</h2>`},
+		{"prefixed once", `<p id="user-content-x"><a href="#user-content-x">x</a></p>`,
+			`<p id="user-content-x"><a href="#user-content-x">x</a></p>`},
+		{"other links untouched", `<a href="/x#y">a</a> <a href="https://x.example/#z">b</a>`,
+			`<a href="/x#y">a</a> <a href="https://x.example/#z">b</a>`},
+		{"bad id dropped", `<p id="a:b">p</p>`, `<p>p</p>`},
+	} {
+		t.Run("post "+tc.name, func(t *testing.T) {
+			got := PostHTML(&feed.Post{Content: tc.in})
+			if got != tc.want {
+				t.Errorf("PostHTML(%q):\ngot  %q\nwant %q", tc.in, got, tc.want)
+			}
+			if again := PostHTML(&feed.Post{Content: got}); again != got {
+				t.Errorf("PostHTML is not a fixed point: %q", again)
+			}
+		})
+	}
+	md := PostHTML(&feed.Post{Content: "[n](#notes)\n\n<h2 id=\"notes\">N</h2>", Format: feed.FormatMarkdown})
+	if want := `<p><a href="#user-content-notes">n</a></p>` + "\n" + `<h2 id="user-content-notes">N</h2>`; md != want {
+		t.Errorf("Markdown post: got %q, want %q", md, want)
+	}
+	for _, in := range []string{
+		`<p id="comment-form">p</p>`,
+		`<a name="comment-form" id="x" href="#x">p</a>`,
+		`<b name="n" id="i">p</b>`,
+	} {
+		got := CommentHTML(&feed.Comment{Content: in})
+		if strings.Contains(got, "id=") || strings.Contains(got, "name=") {
+			t.Errorf("CommentHTML(%q) = %q: keeps an id or name", in, got)
+		}
 	}
 }

@@ -25,9 +25,11 @@ var (
 	// slip through: bluemonday checks the schemes of href, src and cite,
 	// but knows nothing of srcset. A URL with a comma (a data: URL) fails.
 	srcsetValue = regexp.MustCompile(`^\s*` + srcsetCandidate + `(?:\s*,\s*` + srcsetCandidate + `)*\s*,?\s*$`)
-	// idValue is an element id for in-page links (#notes): a letter, then
-	// letters, digits, "-", "_" and ".", never a colon.
-	idValue  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+	// idValue is an element id or anchor name for in-page links (#notes):
+	// a letter, then letters, digits, "-", "_" and ".", never a colon; it
+	// may carry already the prefix finish gives it (userContent), so that
+	// derived HTML derives to itself.
+	idValue  = regexp.MustCompile(`^(?:user-content-)?[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
 	dirValue = regexp.MustCompile(`^(?i:ltr|rtl|auto)$`)
 	langTag  = regexp.MustCompile(`^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$`)
 	integer  = regexp.MustCompile(`^[0-9]{1,6}$`)
@@ -65,7 +67,11 @@ func newRichPolicy() *bluemonday.Policy {
 	p.AllowAttrs("dir").Matching(dirValue).Globally()
 	p.AllowAttrs("lang").Matching(langTag).Globally()
 	p.AllowAttrs("title").Globally()
+	// Ids, and names of anchors, are prefixed with userContent by finish,
+	// and in-page links to them (href="#x") rewritten to match, as GitHub
+	// does, so that a post's id="comment-form" cannot clobber the page's.
 	p.AllowAttrs("id").Matching(idValue).Globally()
+	p.AllowAttrs("name").Matching(idValue).OnElements("a")
 
 	// Structure and text.
 	p.AllowElements(

@@ -130,7 +130,7 @@ const (
 const (
 	nastyTitleWant   = "Fish & Chips <3  ]]> \U0001F41F end"
 	nastyContentWant = "<p>Tricky ]]&gt; &amp; <b>bold</b> \U0001F41F(.</p>\n" +
-		"<p><a href=\"https://example.com/about\">About</a> <a href=\"" + root + "/posts/nasty#top\">top</a> <a href=\"mailto:x@example.org\">mail</a>\n" +
+		"<p><a href=\"https://example.com/about\">About</a> <a href=\"" + root + "/posts/nasty#user-content-top\">top</a> <a href=\"mailto:x@example.org\">mail</a>\n" +
 		"<img src=\"" + root + "/posts/img/fish.png\" srcset=\"" + root + "/posts/img/fish.png 1x, https://example.com/img/fish@2x.png 2x, https://cdn.example.net/f.png 3x\" alt=\"A &lt;fish&gt;\"/></p>"
 	nastySummaryWant        = "Summary with <tags> & a bell."
 	nastyCommentContentWant = "<p>Nice ]]&gt; one &lt;3 <a href=\"" + root + "/posts/other\" rel=\"nofollow ugc\">other</a></p>"
