@@ -23,8 +23,9 @@ const (
 // all text is valid UTF-8 without control characters, and lengths are within
 // limits. It trims surrounding space from single-line fields.
 func (p *Post) Validate() error {
-	p.Title = strings.TrimSpace(p.Title)
-	p.AuthorName = strings.TrimSpace(p.AuthorName)
+	p.Title = CleanLine(p.Title)
+	p.AuthorName = CleanLine(p.AuthorName)
+	p.Content, p.Summary = CleanText(p.Content), CleanText(p.Summary)
 	p.AuthorURI = strings.TrimSpace(p.AuthorURI)
 	if err := checkLine("title", p.Title, MaxTitleLen, true); err != nil {
 		return err
@@ -47,7 +48,7 @@ func (p *Post) Validate() error {
 	seen := make(map[string]bool, len(p.Categories))
 	cats := p.Categories[:0:0]
 	for _, c := range p.Categories {
-		c = strings.TrimSpace(c)
+		c = CleanLine(c)
 		if err := checkLine("categories", c, MaxCategoryLen, true); err != nil {
 			return err
 		}
@@ -63,7 +64,8 @@ func (p *Post) Validate() error {
 // Validate checks a comment before it is stored, like Post.Validate. That the
 // post exists and the parent belongs to it is for the store to check.
 func (c *Comment) Validate() error {
-	c.AuthorName = strings.TrimSpace(c.AuthorName)
+	c.AuthorName = CleanLine(c.AuthorName)
+	c.Content = CleanText(c.Content)
 	c.AuthorURI = strings.TrimSpace(c.AuthorURI)
 	if err := checkLine("author", c.AuthorName, MaxNameLen, true); err != nil {
 		return err
@@ -109,6 +111,42 @@ func checkDates(published, updated time.Time) error {
 }
 
 // checkLine validates a single-line field: no control characters at all.
+// CleanText is the one rule for what text keeps of the characters that
+// say nothing, applied before storage so that the API, pages and every
+// feed format show the same text: U+FFFD, the replacement character that
+// decoding \ud800 or broken UTF-8 leaves, is dropped (it only says that
+// something was lost; feeds dropped it already).
+func CleanText(s string) string {
+	if !strings.ContainsRune(s, utf8.RuneError) {
+		return s
+	}
+	return strings.ReplaceAll(s, "\ufffd", "")
+}
+
+// CleanLine is CleanText for single-line fields (titles, names,
+// categories), which also lose the explicit bidirectional controls (see
+// IsBidiControl) that could make a line read as something else, and
+// surrounding space.
+func CleanLine(s string) string {
+	s = CleanText(s)
+	if strings.IndexFunc(s, IsBidiControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if IsBidiControl(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s)
+}
+
+// IsBidiControl reports whether r is an explicit bidirectional formatting
+// character: LRE, RLE, PDF, LRO, RLO (U+202A to U+202E) or LRI, RLI, FSI,
+// PDI (U+2066 to U+2069).
+func IsBidiControl(r rune) bool {
+	return '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069'
+}
+
 func checkLine(field, s string, max int, required bool) error {
 	if err := checkText(field, s, max, required); err != nil {
 		return err

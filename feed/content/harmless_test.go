@@ -103,7 +103,7 @@ func inputs(c contenttest.Corpus) []string {
 
 func containsBidi(s string) bool {
 	for _, r := range s {
-		if isBidiControl(r) || r == '\n' || r == '\r' || r == '\t' {
+		if feed.IsBidiControl(r) || r == '\n' || r == '\r' || r == '\t' {
 			return true
 		}
 	}

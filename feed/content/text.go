@@ -3,6 +3,8 @@ package content
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/feedd/feedd/feed"
 )
 
 // Clean returns s without the characters that XML 1.0 forbids or that the
@@ -87,7 +89,7 @@ func Line(s string) string {
 	if strings.IndexFunc(s, lineChange) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			switch {
-			case isBidiControl(r):
+			case feed.IsBidiControl(r):
 				return -1
 			case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 				return ' '
@@ -100,12 +102,5 @@ func Line(s string) string {
 
 // lineChange reports whether Line maps r to something else.
 func lineChange(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || isBidiControl(r)
-}
-
-// isBidiControl reports whether r is an explicit bidirectional formatting
-// character: LRE, RLE, PDF, LRO, RLO (U+202A to U+202E) or LRI, RLI, FSI,
-// PDI (U+2066 to U+2069).
-func isBidiControl(r rune) bool {
-	return '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069'
+	return r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || feed.IsBidiControl(r)
 }
