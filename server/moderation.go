@@ -14,6 +14,9 @@ import (
 // the key in the moderation feed's URL, /admin/feed/{key}.atom.
 const ModerationSecret = "moderation-feed"
 
+// moderationPrefix starts the path of the moderation feed.
+const moderationPrefix = "/admin/feed/"
+
 // moderationLimit is how many pending comments the moderation feed lists.
 const moderationLimit = 100
 
