@@ -4,8 +4,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -85,7 +87,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			}
 			s.log.LogAttrs(r.Context(), levelFor(status), "http request",
 				slog.String("method", clipLog(r.Method)),
-				slog.String("path", clipLog(r.URL.Path)),
+				slog.String("path", logPath(r.URL.Path)),
 				slog.String("route", r.Pattern),
 				slog.Int("status", status),
 				slog.Duration("duration", d),
@@ -115,7 +117,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.Error("handler panic", "method", clipLog(r.Method), "path", clipLog(r.URL.Path),
+			s.log.Error("handler panic", "method", clipLog(r.Method), "path", logPath(r.URL.Path),
 				"panic", v, "stack", string(debug.Stack()))
 			if sw.status == 0 {
 				// The header is still ours to write; otherwise the client
@@ -131,6 +133,19 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 // maxLogField bounds the bytes of a request's method and path in the log.
 const maxLogField = 512
+
+// logPath returns path as the request log writes it: clipped (clipLog),
+// and with the moderation feed's secret key (/admin/feed/{key}.atom, any
+// key, right or wrong) replaced by "{key}", so that the log never holds
+// the key that lets one read pending comments.
+func logPath(p string) string {
+	// Cleaned, as the mux redirects an unclean path (//admin/feed/...)
+	// to the clean one, and the redirect is logged too.
+	if strings.HasPrefix(path.Clean("/"+p), moderationPrefix) {
+		return moderationPrefix + "{key}"
+	}
+	return clipLog(p)
+}
 
 // clipLog returns s, or its first maxLogField bytes (cut back to a whole
 // UTF-8 sequence) followed by how many bytes were left out, as in

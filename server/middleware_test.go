@@ -199,3 +199,25 @@ func TestMiddleware_LogClipsLongPath(t *testing.T) {
 		t.Errorf("clipLog(method) = %q", got)
 	}
 }
+
+// The moderation feed's key, right or wrong, never reaches the log: not in
+// the access log, not in a panic's line.
+func TestMiddleware_LogHidesModerationKey(t *testing.T) {
+	var logs testutil.LogBuffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{AccessLog: true}}
+	h := s.logRequests(s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".atom") {
+			panic("boom")
+		}
+	})))
+	for _, p := range []string{"/admin/feed/sekritkey.atom", "/admin/feed/sekritkey", "//admin//feed/sekritkey", "/x/../admin/feed/sekritkey"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	out := logs.String()
+	if strings.Contains(out, "sekritkey") {
+		t.Errorf("log shows the key: %s", out)
+	}
+	if !strings.Contains(out, "path=/admin/feed/{key}") {
+		t.Errorf("log lacks the redacted path: %s", out)
+	}
+}

@@ -177,6 +177,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	GET    /feeds/...                       every feed URL of the catalogue (feed.Routes)
 //	POST   /websub                          (the built-in WebSub hub, see Config.Hub)
 //	       /api/...                         (the JSON API, see Config.API and package api)
+//	GET    /admin/feed/{key}.atom           (the private moderation feed, see handleModeration)
 //	GET    /healthz                         (the process serves)
 //	GET    /readyz                          (and its store answers; see Config.Ready)
 //	GET    /metrics                         (when Config.Metrics is set)
@@ -203,6 +204,8 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.API != nil {
 		s.cfg.API.Register(mux)
 	}
+	// The private moderation feed; its secret key is its protection.
+	mux.HandleFunc("GET /admin/feed/{file}", s.handleModeration)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	if s.cfg.Metrics != nil {

@@ -45,6 +45,7 @@ Usage:
   feedd serve [--config FILE] [--addr HOST:PORT]   run the daemon
   feedd post create|edit|delete|list ...           manage posts
   feedd comment list|approve|spam|delete ...       moderate comments
+  feedd admin feed-url [--rotate]                  print the private moderation feed's URL
   feedd sources [--json]                           show the mirrored sources' state
   feedd import FILE|URL [--source NAME]            load a feed or a blog export
   feedd migrate --from STORE --to STORE            copy a store into an empty one
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPost(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "comment":
 		return runComment(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
+	case "admin":
+		return runAdmin(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "sources":
 		return runSources(ctx, args[1:], &cli{stdin: stdin, stdout: stdout, stderr: stderr})
 	case "import":

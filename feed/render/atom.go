@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -146,8 +147,8 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 		NSThr:  nsThr,
 		feedNS: ns,
 		Links: []atomLink{
-			newAtomLink(r.ViewURL(d.ref, d.view, feed.Atom), "self", atomType),
-			newAtomLink(r.alternateURL(d.ref), "alternate", htmlType),
+			newAtomLink(cmp.Or(d.self, r.ViewURL(d.ref, d.view, feed.Atom)), "self", atomType),
+			newAtomLink(cmp.Or(d.alternate, r.alternateURL(d.ref)), "alternate", htmlType),
 		},
 		feedMeta: meta,
 		Entries:  make([]*atomEntry, 0, len(d.entries)),
@@ -156,6 +157,9 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 		f.Links = append(f.Links, newAtomLink(r.ViewURL(d.ref, l.view, feed.Atom), l.rel, atomType))
 	}
 	for _, h := range r.hubs {
+		if d.private {
+			break
+		}
 		f.Links = append(f.Links, newAtomLink(h, "hub", ""))
 	}
 	for _, e := range d.entries {
@@ -167,7 +171,11 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 			f.Deleted = append(f.Deleted, deletedEntry{Ref: t.ref, When: atomTime(t.when)})
 		}
 	}
-	return encodeXML(f, d, r.stylesheetPI())
+	pi := r.stylesheetPI()
+	if d.private {
+		pi = ""
+	}
+	return encodeXML(f, d, pi)
 }
 
 // atomEntry returns entry e of d as an Atom entry: in a summary view
@@ -187,6 +195,9 @@ func (r *Renderer) atomEntry(d *document, e *entry) *atomEntry {
 	}
 	if e.link != "" {
 		a.Links = append(a.Links, newAtomLink(e.link, "alternate", htmlType))
+	}
+	if e.edit != "" {
+		a.Links = append(a.Links, newAtomLink(e.edit, "edit", htmlType))
 	}
 	if e.thread.Kind != "" {
 		replies := newAtomLink(r.FeedURL(e.thread, feed.Atom), "replies", atomType)

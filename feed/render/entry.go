@@ -31,6 +31,12 @@ type document struct {
 	history string
 	search  *openSearch // a query document's OpenSearch counts
 	maxAge  time.Duration
+
+	// self and alternate, when set, replace the links ref gives (the
+	// moderation feed's secret URL); private leaves out WebSub hubs and
+	// the stylesheet.
+	self, alternate string
+	private         bool
 }
 
 // tombstone is a deleted entry: its id (the permalink it had) and when it
@@ -64,6 +70,9 @@ type entry struct {
 	// id of its post.
 	inReplyTo string
 	post      string
+
+	// edit is where the entry is moderated (rel="edit"), or "".
+	edit string
 }
 
 // person is an entry's or a feed's author.
