@@ -105,7 +105,7 @@ type Dialect struct {
 	// newest to the commit, so that two at once cannot both place theirs
 	// after the same one; "" where writers are serialized anyway.
 	OrderLock string
-	DumpTx   *sql.TxOptions
+	DumpTx    *sql.TxOptions
 	// Batch sends stmts in one round trip on conn, in its open
 	// transaction; nil sends them one by one.
 	Batch func(ctx context.Context, conn *sql.Conn, stmts []Stmt) error
