@@ -157,6 +157,9 @@ var dialect = &sqlstore.Dialect{
 	// (see sqlstore.Dialect.BulkLock). The second key is a hash of the
 	// schema's name, as for migrationLock.
 	BulkLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(bulkLock) + `, hashtext(current_schema()))`,
+	// One new local post or comment placed at a time (see
+	// sqlstore.Dialect.OrderLock), over every process sharing the schema.
+	OrderLock: `SELECT pg_advisory_xact_lock(` + strconv.Itoa(orderLock) + `, hashtext(current_schema()))`,
 	// REPEATABLE READ: every statement of the transaction reads the
 	// snapshot of its first, so the records are consistent while writers
 	// go on.
@@ -184,6 +187,10 @@ func batch(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Stmt) error {
 // bulkLock is the first key of the advisory lock that Purge and Load
 // take.
 const bulkLock = 0x66656465
+
+// orderLock is the first key of the advisory lock that the creation of a
+// local post or comment takes.
+const orderLock = 0x6665646f
 
 // classify tells what a PostgreSQL error means: SQLSTATE 23505 is a
 // primary key or unique violation (ConstraintName tells which: a comment

@@ -18,6 +18,9 @@ import (
 func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 	// Work on a copy so that a failed write leaves c as the caller gave it.
 	q := *c
+	// A local comment: the store places it after every comment of its
+	// status (placeNew).
+	local, updatedDefault := q.ID == "" && q.Published.IsZero(), q.Updated.IsZero()
 	if err := store.CheckNewID(&q.ID); err != nil {
 		return err
 	}
@@ -77,6 +80,12 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 				return feed.Errorf(feed.EINVALID, "parent_id: comment %q is not approved", q.ParentID)
 			}
 			q.Depth = depth + 1
+		}
+		if local {
+			err := db.placeNew(ctx, tx, newestComment, []any{string(q.Status)}, &q.ID, &q.Published, &q.Updated, updatedDefault)
+			if err != nil {
+				return err
+			}
 		}
 		return db.commentConflict(db.insertComment(ctx, tx, &q), &q)
 	})

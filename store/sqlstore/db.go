@@ -100,7 +100,12 @@ type Dialect struct {
 	// (migration 0007) in an order of its own: one at a time, two would
 	// deadlock on those rows, and two purges would plan the same removals.
 	BulkLock string
-	DumpTx   *sql.TxOptions
+	// OrderLock is taken by the writes that place a new local entry
+	// after the newest of its feeds (see placeNew), from the read of the
+	// newest to the commit, so that two at once cannot both place theirs
+	// after the same one; "" where writers are serialized anyway.
+	OrderLock string
+	DumpTx    *sql.TxOptions
 	// Batch sends stmts in one round trip on conn, in its open
 	// transaction; nil sends them one by one.
 	Batch func(ctx context.Context, conn *sql.Conn, stmts []Stmt) error

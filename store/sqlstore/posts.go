@@ -18,6 +18,8 @@ import (
 func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	// Work on a copy so that a failed write leaves p as the caller gave it.
 	q := *p
+	// A local post: the store places it after every post (placeNew).
+	local, updatedDefault := q.ID == "" && q.Published.IsZero(), q.Updated.IsZero()
 	if err := store.CheckNewID(&q.ID); err != nil {
 		return err
 	}
@@ -34,6 +36,11 @@ func (db *DB) CreatePost(ctx context.Context, p *feed.Post) error {
 	}
 	content.DerivePost(&q)
 	err := db.Write(ctx, func(tx *Tx) error {
+		if local {
+			if err := db.placeNew(ctx, tx, newestPost, nil, &q.ID, &q.Published, &q.Updated, updatedDefault); err != nil {
+				return err
+			}
+		}
 		return db.postConflict(db.insertPost(ctx, tx, &q), &q)
 	})
 	if err != nil {
