@@ -141,7 +141,9 @@ type Comments interface {
 	Comments(ctx context.Context, f CommentFilter) ([]*feed.Comment, error)
 	// UpdateComment applies the non-nil fields of u to a live comment and
 	// moves Updated like UpdatePost. Setting Status to approved makes a
-	// pending comment public (its Updated moves, as it is new to readers);
+	// pending comment public (its Updated and, for a local comment, its
+	// Published move to the clock, as it is new to readers: it joins its
+	// feeds' newest pages, never a full archive);
 	// setting it to spam hides it: an approved comment marked spam is
 	// deleted as well, so that feeds carry its tombstone. An approved
 	// comment cannot go back to pending (EINVALID).

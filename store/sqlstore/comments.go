@@ -396,6 +396,16 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		}
 		now := db.now()
 		c.Updated = store.Edited(now, old.Updated)
+		if c.Status == feed.StatusApproved && old.Status == feed.StatusPending && c.Origin == nil {
+			// New to readers: a local comment approved now is dated now
+			// (placed after every public comment, as placeNew places a
+			// new one, its id kept), so that it joins its feeds' newest
+			// pages and no full archive page ever changes.
+			var keepID string
+			if err := db.placeNew(ctx, tx, newestComment, []any{string(feed.StatusApproved)}, &keepID, &c.Published, &c.Updated, false); err != nil {
+				return err
+			}
+		}
 		if err := c.Validate(); err != nil {
 			return err
 		}
@@ -404,9 +414,9 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		}
 		// The HTML is written even when unchanged, as in UpdatePost.
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
-			status = ?, updated = ?, html = ?, html_version = ? WHERE id = ?`
+			status = ?, published = ?, updated = ?, html = ?, html_version = ? WHERE id = ?`
 		tx.queue(update, c.Content, c.AuthorName, c.AuthorURI, authorKey(c.AuthorName, c.AuthorURI),
-			string(c.Status), c.Updated.Unix(), c.HTML, c.HTMLVersion, id)
+			string(c.Status), c.Published.Unix(), c.Updated.Unix(), c.HTML, c.HTMLVersion, id)
 		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
 			// Spam that feeds showed is withdrawn from them like a deleted
 			// comment, tombstone and all. Its replies stay, as on delete.

@@ -79,10 +79,13 @@ func testUpdateComment(t *testing.T, open func(t *testing.T) store.Store) {
 		before := now(t)
 		c := updateComment(t, s, "c", store.CommentUpdate{Status: ptr(feed.StatusApproved)})
 		after := now(t)
-		// New to readers, so Updated moves; Published stays.
+		// New to readers, so Updated moves, and Published with it: dated
+		// as approved, it joins the newest page of its feeds, not an
+		// archive that is full (issue 14 item 7).
 		checkClock(t, "Updated", c.Updated, before, after)
+		checkClock(t, "Published", c.Published, before, after)
 		want := *pending
-		want.Status, want.Updated = feed.StatusApproved, c.Updated
+		want.Status, want.Updated, want.Published = feed.StatusApproved, c.Updated, c.Published
 		checkComment(t, c, &want)
 		if got := commentIDs(comments(t, s, store.CommentFilter{PostID: "p"})); got != "c" {
 			t.Errorf("thread = %s, want c", got)
