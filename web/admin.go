@@ -139,6 +139,13 @@ func (h *Handler) adminOn(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		adminHeaders(w)
+		// Cross-origin posts are refused before anything else, as the
+		// comment form's are (the CSRF token and SameSite cookie are the
+		// main defence; this also stops a foreign page signing a browser in).
+		if r.Method == http.MethodPost && !h.origin.check(r) {
+			h.adminForbidden(w, r)
+			return
+		}
 		next(w, r)
 	}
 }
@@ -156,7 +163,7 @@ func (h *Handler) session(r *http.Request) (string, adminSession, bool) {
 func (h *Handler) adminError(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
 	h.render(w, r, pageError, status, cacheNone, &page{
 		Title: heading + " – " + h.site,
-		Main:  errorView{Heading: heading, Text: text, Home: h.adminPath()},
+		Main:  errorView{Heading: heading, Text: text, Home: h.adminPath(), Back: "Go to the moderation inbox"},
 	})
 }
 

@@ -158,11 +158,16 @@ func TestAdminInbox_BadInputs(t *testing.T) {
 		{"unknown comment", "POST", "/admin/comments/nope/approve", good, c.String(), http.StatusNotFound},
 		{"unknown action", "POST", "/admin/comments/h1/publish", good, c.String(), http.StatusNotFound},
 		{"inbox without session", "GET", "/admin/", "", unknown, http.StatusOK},
+		{"cross-origin sign in", "POST", "/admin/signin", "token=" + adminToken, "", http.StatusForbidden},
+		{"cross-origin action", "POST", "/admin/comments/h1/approve", good, c.String(), http.StatusForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hd := []string{"Content-Type", form}
 			if tc.cookie != "" {
 				hd = append(hd, "Cookie", tc.cookie)
+			}
+			if strings.HasPrefix(tc.name, "cross-origin") {
+				hd = append(hd, "Origin", "https://evil.example.net", "Sec-Fetch-Site", "cross-site")
 			}
 			w := do(t, h, tc.method, tc.target, tc.body, hd...)
 			if w.Code != tc.want {
