@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
 )
@@ -129,6 +131,14 @@ func TestAdminInbox_ApproveEndToEnd(t *testing.T) {
 	// The moderation feed's route is untouched by the inbox.
 	if w := do(t, h, "GET", "/admin/feed/nope.atom", ""); w.Code != http.StatusNotFound {
 		t.Errorf("GET /admin/feed/nope.atom: %d, want 404", w.Code)
+	}
+	key, err := s.st.Secret(context.Background(), server.ModerationSecret, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := do(t, h, "GET", "/admin/feed/"+key+".atom", ""); w.Code != http.StatusOK ||
+		!strings.Contains(w.Header().Get("Content-Type"), "atom") {
+		t.Errorf("GET the moderation feed: %d %q, want 200 Atom", w.Code, w.Header().Get("Content-Type"))
 	}
 }
 
