@@ -185,6 +185,8 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //	GET    /posts/{post}
 //	POST   /posts/{post}                    (the comment form)
 //	GET    /static/
+//	GET    /admin/                          (the moderation inbox, with POST /admin/signin,
+//	POST   /admin/...                        /admin/signout, /admin/comments/{id}/{action})
 //
 // GET routes answer HEAD too. A browser opening a
 // feed's URL gets the feed's HTML page (see serveFeed and SetPages).
@@ -215,6 +217,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /posts/{post}", s.servePages)
 	mux.HandleFunc("POST /posts/{post}", s.servePages)
 	mux.HandleFunc("GET /static/", s.servePages)
+	// The moderation inbox of the pages (package web); the moderation
+	// feed's route above is more specific and keeps its own.
+	mux.HandleFunc("/admin/", s.servePages)
 	// Recovery sits inside the logger, so that the log shows its 500.
 	// A feed request with a clean path goes to handleFeeds without the
 	// mux: matching "/feeds/" costs the mux three allocations a request,

@@ -19,6 +19,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/submit"
+	"github.com/feedd/feedd/web"
 )
 
 // The end-to-end test drives Debian's headless Chromium against a feedd
@@ -162,9 +163,15 @@ func screenshotDir(t *testing.T) string {
 // returns handlers of paths of the test's own, given the site.
 func startSite(t *testing.T, cfg submit.Config, extra func(*site) map[string]http.Handler) (*site, string) {
 	t.Helper()
+	return startSiteWith(t, cfg, web.Options{Title: siteTitle}, extra)
+}
+
+// startSiteWith is startSite with the pages' options o.
+func startSiteWith(t *testing.T, cfg submit.Config, o web.Options, extra func(*site) map[string]http.Handler) (*site, string) {
+	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
-	s := newSite(t, base, cfg)
+	s := newSiteWith(t, base, cfg, o)
 	mux := http.NewServeMux()
 	mux.Handle("/", s.handler)
 	for p, h := range extra(s) {
@@ -350,4 +357,44 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
 	}
 	return string(b)
+}
+
+// TestBrowser_AdminInbox signs in to the moderation inbox in Chromium,
+// approves the held comment with its button, and finds it in the thread
+// feed.
+func TestBrowser_AdminInbox(t *testing.T) {
+	browser := newChromium(t)
+	_, base := startSiteWith(t, submit.Config{}, web.Options{Title: siteTitle, AdminToken: adminToken}, func(*site) map[string]http.Handler { return nil })
+	ctx := browser.session()
+	steps(t, ctx,
+		chromedp.Navigate(base+"/admin/"),
+		chromedp.SendKeys(chromedp.ID("admin-token"), adminToken),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/signin"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("pending-heading")),
+	)
+	if inbox := run(t, ctx, chromedp.OuterHTML(chromedp.ID("main"))); !strings.Contains(inbox, "Waiting for review.") {
+		t.Fatalf("the inbox does not show the held comment: %s", inbox)
+	}
+	if strings.Contains(get(t, base+"/feeds/posts/logbooks/comments.atom"), "Waiting for review.") {
+		t.Fatal("the held comment is in the thread feed before approval")
+	}
+	steps(t, ctx,
+		chromedp.Click(chromedp.CSS(`form[action="/admin/comments/h1/approve"] button[type="submit"]`)),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			for {
+				counts, err := chromedp.Text(chromedp.CSS("p.counts"))(ctx, tg)
+				if err == nil && strings.HasPrefix(counts, "0 pending") {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}),
+	)
+	if !strings.Contains(get(t, base+"/feeds/posts/logbooks/comments.atom"), "Waiting for review.") {
+		t.Error("the approved comment is not in the thread feed")
+	}
 }

@@ -95,6 +95,9 @@ type errorView struct {
 	Heading string
 	Text    string
 	Home    string
+	// Back is the text of the link to Home; "Go to the home page" when
+	// empty (the inbox's errors lead back to the inbox).
+	Back string
 }
 
 // notFound answers with the 404 page.

@@ -41,6 +41,12 @@ type site struct {
 // not rate limited and not moderated unless cfg says) and the seed content.
 func newSite(t testing.TB, base string, cfg submit.Config) *site {
 	t.Helper()
+	return newSiteWith(t, base, cfg, web.Options{Title: siteTitle})
+}
+
+// newSiteWith is newSite with the pages' options o.
+func newSiteWith(t testing.TB, base string, cfg submit.Config, o web.Options) *site {
+	t.Helper()
 	db := sitetest.OpenStore(t)
 	seed(t, db)
 	r, err := render.New(render.Options{Title: siteTitle, BaseURL: base, TTL: 5 * time.Minute})
@@ -56,7 +62,10 @@ func newSite(t testing.TB, base string, cfg submit.Config) *site {
 		cfg.Moderation = submit.ModerationNone
 	}
 	srv, comments := sitetest.NewStack(db, c, r, sitetest.Config{Comments: cfg}, log)
-	srv.SetPages(web.New(db, r, comments, web.Options{Title: siteTitle}, log))
+	if o.Sync == nil {
+		o.Sync = c.Sync
+	}
+	srv.SetPages(web.New(db, r, comments, o, log))
 	return &site{st: db, r: r, srv: srv, handler: srv.Handler()}
 }
 

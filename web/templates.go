@@ -24,6 +24,7 @@ const (
 	pagePost  = "post"
 	pageError = "error"
 	pageFeed  = "feed"
+	pageAdmin = "admin"
 )
 
 // parseTemplates parses the layout with each page. The templates are
@@ -35,6 +36,13 @@ func parseTemplates(cssPath string) pageTemplates {
 		"datetime": formatDateTime,
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"linkTag":  linkTag,
+		"list":     func(s ...string) []string { return s },
+		"title": func(s string) string {
+			if s == "" {
+				return s
+			}
+			return strings.ToUpper(s[:1]) + s[1:]
+		},
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one
@@ -44,7 +52,7 @@ func parseTemplates(cssPath string) pageTemplates {
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/comment.html", "templates/summary.html"))
 	pages := make(pageTemplates)
-	for _, name := range []string{pageHome, pagePost, pageError, pageFeed} {
+	for _, name := range []string{pageHome, pagePost, pageError, pageFeed, pageAdmin} {
 		t := template.Must(layout.Clone())
 		pages[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
 	}
@@ -200,7 +208,9 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src * d
 func setSecurityHeaders(hd http.Header) {
 	hd.Set("Content-Security-Policy", contentSecurityPolicy)
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	if hd.Get("Referrer-Policy") == "" { // the inbox sets its own
+		hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	}
 }
 
 // etagMatch reports whether an If-None-Match field names tag, by the weak

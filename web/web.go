@@ -25,9 +25,12 @@
 //	                        403 for a cross-origin post (see originGuard)
 //	GET  /static/feedd.css  the pages' stylesheet
 //	GET  /static/feed.xsl   the feeds' XSLT stylesheet
+//	GET  /admin/            the moderation inbox, with POST /admin/signin, /admin/signout
+//	                        and /admin/comments/{id}/{action} (see admin.go)
 package web
 
 import (
+	"context"
 	"embed"
 	"log/slog"
 	"net/http"
@@ -64,6 +67,14 @@ type Options struct {
 	// HomePosts is how many of the newest posts the home page lists;
 	// DefaultHomePosts when zero or negative.
 	HomePosts int
+	// AdminToken is the admin token (admin_token) that signs in to the
+	// moderation inbox at /admin/ (see admin.go); the inbox is off, its
+	// routes 404, when empty.
+	AdminToken string
+	// Sync, when set, waits for the feed cache to have applied the
+	// change-log record seq (cache.Cache.Sync): the inbox calls it after
+	// a moderation write, so that feeds read after its answer show it.
+	Sync func(ctx context.Context, seq int64) error
 }
 
 // Handler serves the pages. Build it with New; it is safe for concurrent
@@ -81,6 +92,9 @@ type Handler struct {
 	assets map[string]*asset // static files by name
 	mux    *http.ServeMux
 	origin *originGuard // refuses cross-origin form posts
+
+	sessions *adminSessions // the moderation inbox's sessions
+	secure   bool           // the base URL is https: session cookies are Secure
 }
 
 //go:embed templates/*.html
@@ -109,6 +123,8 @@ func New(st store.Store, r *render.Renderer, c Commenter, o Options, log *slog.L
 		prefix:   strings.TrimSuffix(home.EscapedPath(), "/"),
 		assets:   loadAssets(),
 		origin:   newOriginGuard(r.HomeURL()),
+		sessions: newAdminSessions(),
+		secure:   home.Scheme == "https",
 	}
 	if h.site == "" {
 		h.site = home.Hostname()
@@ -119,6 +135,10 @@ func New(st store.Store, r *render.Renderer, c Commenter, o Options, log *slog.L
 	mux.HandleFunc("GET /posts/{post}", h.handlePost)
 	mux.HandleFunc("POST /posts/{post}", h.handleComment)
 	mux.HandleFunc("GET /static/{file}", h.handleStatic)
+	mux.HandleFunc("GET /admin/{$}", h.adminOn(h.handleAdmin))
+	mux.HandleFunc("POST /admin/signin", h.adminOn(h.handleSignin))
+	mux.HandleFunc("POST /admin/signout", h.adminOn(h.handleSignout))
+	mux.HandleFunc("/admin/comments/{id}/{action}", h.adminOn(h.handleAdminAction))
 	mux.HandleFunc("/", h.notFound)
 	h.mux = mux
 	return h

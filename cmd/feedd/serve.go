@@ -221,7 +221,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		// instead of meaning the server's default.
 		DeltaExcludedAgents: append([]string{}, cfg.Feeds.DeltaExcludedAgents...),
 	}, log)
-	a.server.SetPages(web.New(st, r, comments, web.Options{Title: cfg.Site.Title}, log))
+	a.server.SetPages(web.New(st, r, comments, web.Options{Title: cfg.Site.Title, AdminToken: cfg.AdminToken, Sync: c.Sync}, log))
 	return a, nil
 }
 
