@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,13 +90,14 @@ func TestREADME_QuickStart(t *testing.T) {
 		t.Fatalf("%s: %v\n%s", build, err, out)
 	}
 
-	daemon := sh("exec "+serve, dir)
+	daemon := sh(serve, dir)
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the shell and feedd, stopped as one
 	logs := &testutil.LogBuffer{}
 	daemon.Stdout, daemon.Stderr = logs, logs
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
+	t.Cleanup(func() { syscall.Kill(-daemon.Process.Pid, syscall.SIGKILL); daemon.Wait() })
 	base := "http://" + addr
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		resp, err := http.Get(base + "/healthz")
