@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -165,5 +166,43 @@ func (d *feedd) check(t *testing.T) {
 	ln.Close()
 	if out, err := exec.Command(bin, "healthcheck", "--addr", dead).CombinedOutput(); err == nil {
 		t.Errorf("feedd healthcheck of a closed port succeeded:\n%s", out)
+	}
+}
+
+// The systemd unit's production configuration: not the demo (no demo
+// post), served with the base URL from the environment file, and refused
+// with a message naming FEEDD_BASE_URL when that is missing.
+func TestServe_SystemdConfig(t *testing.T) {
+	b, err := os.ReadFile("config.systemd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	text := strings.Replace(string(b), "dsn: /var/lib/feedd/feedd.db", "dsn: "+filepath.Join(dir, "feedd.db"), 1)
+	if text == string(b) {
+		t.Fatal("config.systemd.yaml keeps its database elsewhere than /var/lib/feedd/feedd.db (StateDirectory=feedd)")
+	}
+	config := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(config, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	refused := exec.CommandContext(ctx, feeddBinary(t), "serve", "--config", config, "--addr", "127.0.0.1:0")
+	refused.Env = []string{"PATH=" + os.Getenv("PATH")} // no FEEDD_BASE_URL
+	out, err := refused.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "FEEDD_BASE_URL") {
+		t.Errorf("without FEEDD_BASE_URL: %v\n%s\nwant a refusal naming FEEDD_BASE_URL", err, out)
+	}
+
+	d := startFeedd(t, config, "FEEDD_BASE_URL=https://blog.example.org", "FEEDD_ADMIN_TOKEN=0123456789abcdef-systemd")
+	d.check(t)
+	got := d.get(t, "/feeds/posts.atom")
+	if !strings.Contains(got, "https://blog.example.org/feeds/posts") {
+		t.Errorf("the posts feed does not use FEEDD_BASE_URL:\n%s", got)
+	}
+	if strings.Contains(got, "lighthouse-logbooks") {
+		t.Errorf("the production configuration serves the demo blog:\n%s", got)
 	}
 }
