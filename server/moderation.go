@@ -20,12 +20,6 @@ const moderationPrefix = "/admin/feed/"
 // moderationLimit is how many pending comments the moderation feed lists.
 const moderationLimit = 100
 
-// ModerationFeedURL returns the moderation feed's URL under base, the
-// site's base URL, for key.
-func ModerationFeedURL(base, key string) string {
-	return strings.TrimRight(base, "/") + "/admin/feed/" + key + ".atom"
-}
-
 // handleModeration serves the private moderation feed: the pending
 // comments of every post, newest first (at most moderationLimit), as Atom
 // at /admin/feed/{key}.atom, where key is the store's ModerationSecret. A

@@ -112,11 +112,26 @@ const authorHashSecret = "author-hash"
 // a newline. Only the hash is stored; without the key it cannot be
 // checked against guessed addresses.
 func (s *Submitter) authorHash(ctx context.Context, email, name string) (string, error) {
-	key, err := s.st.Secret(ctx, authorHashSecret, false)
+	key, err := s.authorHashKey(ctx)
 	if err != nil {
 		return "", fmt.Errorf("author hash key: %w", err)
 	}
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(strings.ToLower(strings.TrimSpace(email)) + "\n" + strings.ToLower(strings.TrimSpace(name))))
 	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// authorHashKey returns the author-hash secret, read from the store the
+// first time (and again after a failed read).
+func (s *Submitter) authorHashKey(ctx context.Context) (string, error) {
+	s.hashKeyMu.Lock()
+	defer s.hashKeyMu.Unlock()
+	if s.hashKey == "" {
+		key, err := s.st.Secret(ctx, authorHashSecret, false)
+		if err != nil {
+			return "", err
+		}
+		s.hashKey = key
+	}
+	return s.hashKey, nil
 }

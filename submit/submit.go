@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -152,6 +153,12 @@ type Submitter struct {
 	cfg     Config
 	log     *slog.Logger
 	limiter *rateLimiter // per client; nil when unlimited
+
+	// hashKey is the author-hash secret once read: it is made once per
+	// store and never rotated (a new key would forget every regular), so
+	// a comment's submission does not read it again.
+	hashKeyMu sync.Mutex
+	hashKey   string
 }
 
 // New returns a Submitter that writes comments to st and waits for c to

@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/content"
+	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/store"
 )
 
@@ -56,15 +55,6 @@ func newAdminSessions() *adminSessions {
 	return &adminSessions{m: make(map[string]adminSession), now: time.Now}
 }
 
-// randomToken returns 32 random bytes, base64url-encoded.
-func randomToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 // create starts a session and returns its id. When the sessions are at
 // their bound, expired ones go first, then the one nearest its expiry.
 func (s *adminSessions) create() (string, adminSession) {
@@ -84,8 +74,8 @@ func (s *adminSessions) create() (string, adminSession) {
 			delete(s.m, oldest)
 		}
 	}
-	id := randomToken()
-	v := adminSession{csrf: randomToken(), expires: now.Add(adminSessionTTL)}
+	id := store.NewSecret()
+	v := adminSession{csrf: store.NewSecret(), expires: now.Add(adminSessionTTL)}
 	s.m[id] = v
 	return id, v
 }
@@ -245,7 +235,7 @@ func (h *Handler) adminComments(cs []*feed.Comment) []adminComment {
 
 func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil || !equalSecret(r.PostForm.Get("token"), h.opts.AdminToken) {
+	if err := r.ParseForm(); err != nil || !httpjson.NewAdmin(h.opts.AdminToken).Is(r.PostForm.Get("token")) {
 		h.adminForbidden(w, r)
 		return
 	}
