@@ -219,6 +219,15 @@ func TestStore_HTMLVersions(t *testing.T) {
 	})
 }
 
+func TestStore_Seek(t *testing.T) {
+	defer func(n int) { sqlstore.SeekAfter = n }(sqlstore.SeekAfter)
+	sqlstore.SeekAfter = 2
+	storetest.RunSeek(t, func(t *testing.T) store.Store {
+		dsn, _ := pgtest.Schema(t)
+		return mustOpen(t, dsn)
+	})
+}
+
 func TestStore_CommentImages(t *testing.T) {
 	storetest.RunCommentImages(t, func(t *testing.T) store.Store {
 		dsn, _ := pgtest.Schema(t)

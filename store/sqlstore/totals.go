@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -136,6 +137,10 @@ func placed[T any](ctx context.Context, db *DB, s selection, place func(int) (st
 		// read reads skip then n entries, and the size where s has a
 		// row of totals (else it keeps size).
 		read := func(skip, n int, ascending bool, size int) ([]T, int, error) {
+			s, skip, err := db.seek(ctx, q, s, skip, ascending)
+			if err != nil {
+				return nil, 0, err
+			}
 			query, args, err := db.windowQuery(s, skip, n, ascending)
 			if err != nil {
 				return nil, 0, err
@@ -231,3 +236,81 @@ const headRead = 64
 // writes to the very selection came between two statements. The last
 // read stands, as a read of two statements always did.
 const maxPlacings = 8
+
+// SeekAfter is how many entries a read of the posts feed or of the site
+// comments feed skips before it seeks instead (see seek). It is a
+// variable for the tests, which lower it to seek on small stores.
+var SeekAfter = 1000
+
+// dayShift and daySeconds spell the day of a time in day_totals
+// (migration 0012): (unix + dayShift) / daySeconds, which floors for every
+// date feedd takes.
+const (
+	dayShift   = 86400000000
+	daySeconds = 86400
+)
+
+// errFound ends a walk of day rows that found its day.
+var errFound = errors.New("found")
+
+// seek turns a read of s that skips many entries into one that skips few:
+// for the two long selections with per-day sizes (day_totals: the posts
+// feed and the site comments feed, in order of publication), it sums the
+// sizes of the days from the end the read starts at until the day that
+// holds the first entry of the window, and returns s bounded to that day
+// and what remains to skip within it, so that the read's index walk
+// starts at that day instead of stepping over every entry before it. Any
+// other selection, or a short skip, is returned as it is. The day rows
+// are read apart from the window, as the size of a selection once was: a
+// write between the two that moves an entry across the window's start
+// shifts that one read by an entry, and the read placed again by the
+// write's new size (placed) or the next render after the write's
+// invalidation gets it right.
+func (db *DB) seek(ctx context.Context, q Querier, s selection, skip int, ascending bool) (selection, int, error) {
+	kind := s.total.kind
+	if skip < SeekAfter || (kind != "posts" && kind != "comments") || (s.orderBy != "" && s.orderBy != feed.OrderPublished) {
+		return s, skip, nil
+	}
+	left, day := int64(skip), int64(0)
+	err := db.each(ctx, q, daysQuery(ascending), []any{kind}, func(r *sql.Rows) error {
+		var d, n int64
+		if err := r.Scan(&d, &n); err != nil {
+			return err
+		}
+		if left < n {
+			day = d
+			return errFound
+		}
+		left -= n
+		return nil
+	})
+	switch {
+	case errors.Is(err, errFound):
+	case err != nil:
+		return s, skip, fmt.Errorf("seek: %w", err)
+	default:
+		return s, skip, nil // past the end of the days: the read finds nothing either way
+	}
+	return fromDay(s, day, ascending), int(left), nil
+}
+
+// daysQuery reads the day sizes of a kind of day_totals in the order of a
+// read (seek).
+func daysQuery(ascending bool) string {
+	if ascending {
+		return `SELECT day, n FROM day_totals WHERE kind = ? AND n > 0 ORDER BY day ASC`
+	}
+	return `SELECT day, n FROM day_totals WHERE kind = ? AND n > 0 ORDER BY day DESC`
+}
+
+// fromDay returns s without the entries before day (ascending: older), or
+// else after it (newer).
+func fromDay(s selection, day int64, ascending bool) selection {
+	bound, op := day*daySeconds-dayShift, ` >= ?` // the day's first second
+	if !ascending {
+		bound, op = bound+daySeconds, ` < ?` // after the day's last
+	}
+	s.where += ` AND ` + s.a + `.published` + op
+	s.args = append(slices.Clip(s.args), bound)
+	return s
+}
