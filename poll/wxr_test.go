@@ -328,4 +328,3 @@ func TestImport_BadExports(t *testing.T) {
 		})
 	}
 }
-
