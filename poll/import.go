@@ -32,9 +32,9 @@ type ImportResult struct {
 //     settings, templates), drafts and comments whose post is not in the
 //     document are left out. Any entry with thr:in-reply-to is a comment;
 //   - a WordPress export (WXR: RSS declaring a http://wordpress.org/export/
-//     namespace): see importWXR;
+//     namespace): see parseWXR;
 //   - a Disqus export (root <disqus xmlns="http://disqus.com">), whose
-//     comments go under posts already in the store: see importDisqus.
+//     comments go under posts already in the store: see parseDisqus.
 //
 // Any other root element fails with an error naming the formats accepted,
 // and a broken WordPress or Disqus export with one naming the format and

@@ -306,9 +306,10 @@ func wxrComments(cs []wxrComment, postKey, link string, base *url.URL, source st
 		if link != "" {
 			cm.Origin.URL = link + "#comment-" + id
 		}
-		// A pingback or trackback (kind) is kept as a comment by the
-		// linking page; when feed.Comment gains a mention kind, set it
-		// from kind here.
+		// A pingback or trackback is kept as a comment by the linking
+		// page (AuthorURI); the one line to add once feed.Comment has a
+		// mention kind (issue 16):
+		// TODO(mention kind): if kind == "pingback" || kind == "trackback" { cm.Kind = <mention kind> }
 		cm.Published = saneTime(wpTime(c.DateGMT), now)
 		cm.Updated = cm.Published
 		out = append(out, threaded{c: cm, parent: parent})

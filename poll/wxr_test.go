@@ -1,14 +1,18 @@
 package poll_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/poll"
 )
 
@@ -326,5 +330,91 @@ func TestImport_BadExports(t *testing.T) {
 				t.Errorf("a failed import wrote: LastChange %d → %d", before, got)
 			}
 		})
+	}
+}
+
+// FuzzImportExport imports the fuzzed document, seeded with the WordPress
+// and Disqus exports of testdata, twice under a source of its own, into a
+// store holding the WordPress export's posts (for Disqus threads to
+// match). Import must not panic, what it stores must be harmless and one
+// clean line where it should, a failed import must write nothing, and the
+// second import must change nothing.
+func FuzzImportExport(f *testing.F) {
+	for _, name := range []string{"testdata/wordpress.xml", "testdata/disqus.xml"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals"><thread dsq:id="1"><link>https://garden.example.org/?p=101</link></thread><post dsq:id="2"><message>&lt;img src=x onerror=alert(1)&gt;</message><author><name>&#x202e;x</name></author><thread dsq:id="1"/><parent dsq:id="2"/></post></disqus>`))
+	f.Add([]byte(`<rss xmlns:wp="http://wordpress.org/export/1.0/"><channel><link>https://x.example</link><item><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status><title>&lt;script&gt;</title><wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_parent>1</wp:comment_parent><wp:comment_approved>1</wp:comment_approved><wp:comment_content>loop</wp:comment_content></wp:comment></item></channel></rss>`))
+
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	e := newEnvAsIs(f, poll.Options{Now: func() time.Time { return now }})
+	wxr, _ := os.ReadFile("testdata/wordpress.xml")
+	if _, err := e.p.Import(context.Background(), bytes.NewReader(wxr), "", "wp", nil); err != nil {
+		f.Fatal(err)
+	}
+	var sources atomic.Int64
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		ctx := context.Background()
+		src := fmt.Sprintf("f%d", sources.Add(1))
+		start := e.lastChange(t)
+		res, err := e.p.Import(ctx, bytes.NewReader(doc), "", src, nil)
+		if err != nil {
+			if got := e.lastChange(t); got != start {
+				t.Errorf("a failed import (%v) wrote: LastChange %d → %d", err, start, got)
+			}
+			return
+		}
+		first := snapshot(t, e, start)
+		for id, p := range first.Posts {
+			checkStoredText(t, "post "+id, p.Title, p.AuthorName, p.AuthorURI)
+			if h := content.PostHTML(p); content.CheckHarmless(h) != nil {
+				t.Errorf("post %s: content %q sanitized as %q: %v", id, p.Content, h, content.CheckHarmless(h))
+			}
+			for _, c := range first.Comments[id] {
+				checkStoredText(t, "comment "+c.ID, c.AuthorName, c.AuthorURI)
+				if h := content.CommentHTML(c); content.CheckHarmless(h) != nil {
+					t.Errorf("comment %s: content %q sanitized as %q: %v", c.ID, c.Content, h, content.CheckHarmless(h))
+				}
+			}
+		}
+		seq := e.lastChange(t)
+		again, err := e.p.Import(ctx, bytes.NewReader(doc), "", src, nil)
+		if err != nil {
+			t.Fatalf("second import: %v", err)
+		}
+		if again.Posts != 0 || again.Comments != 0 || again.Skipped != res.Skipped {
+			t.Errorf("second import = %+v after %+v", again, res)
+		}
+		if after := e.lastChange(t); after != seq {
+			t.Errorf("importing the same document again logged %d changes", after-seq)
+		}
+	})
+}
+
+// TestImport_CutAnywhere imports the exports cut short at many places:
+// each cut fails naming the format and a line, and writes nothing, as
+// the document is read in full before anything is stored.
+func TestImport_CutAnywhere(t *testing.T) {
+	e := newEnv(t, poll.Options{})
+	for _, f := range []struct{ name, format string }{{"wordpress.xml", "WordPress export (WXR)"}, {"disqus.xml", "Disqus export"}} {
+		doc, err := os.ReadFile("testdata/" + f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := bytes.LastIndexByte(doc, '>') // the root's end tag is whole
+		for cut := 600; cut < end; cut += 211 {
+			before := e.lastChange(t)
+			_, err := e.p.Import(context.Background(), bytes.NewReader(doc[:cut]), "", "cut", nil)
+			if err == nil || !strings.HasPrefix(err.Error(), f.format+": ") || feed.ErrorCode(err) != feed.EINVALID {
+				t.Errorf("%s cut at %d: %v", f.name, cut, err)
+			}
+			if got := e.lastChange(t); got != before {
+				t.Fatalf("%s cut at %d: the failed import wrote", f.name, cut)
+			}
+		}
 	}
 }
