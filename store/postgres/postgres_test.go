@@ -218,3 +218,12 @@ func TestStore_HTMLVersions(t *testing.T) {
 		return s.(*DB).sql, sqlstore.Rebind
 	})
 }
+
+func TestStore_CommentImages(t *testing.T) {
+	storetest.RunCommentImages(t, func(t *testing.T) store.Store {
+		dsn, _ := pgtest.Schema(t)
+		return mustOpen(t, dsn)
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).sql, sqlstore.Rebind
+	})
+}

@@ -145,3 +145,11 @@ func TestStore_HTMLVersions(t *testing.T) {
 		return s.(*DB).db, func(q string) string { return q }
 	})
 }
+
+func TestStore_CommentImages(t *testing.T) {
+	storetest.RunCommentImages(t, func(t *testing.T) store.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "feedd.db"))
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).db, func(q string) string { return q }
+	})
+}
