@@ -196,9 +196,7 @@ func (p *Poller) parseDisqus(ctx context.Context, r io.Reader, source string, no
 		if strings.TrimSpace(c.Content) == "" {
 			continue // the store would refuse it
 		}
-		if link != "" {
-			c.Origin.URL = link + "#comment-" + po.ID
-		}
+		c.Origin.URL = commentLink(link, po.ID)
 		if t, err := time.Parse(time.RFC3339, strings.TrimSpace(po.CreatedAt)); err == nil {
 			c.Published = saneTime(t, now)
 			c.Updated = c.Published

@@ -185,3 +185,18 @@ func normalizeLink(s string) string {
 	u.User = nil
 	return u.String()
 }
+
+// commentLink returns the permalink of comment id on the page link, as
+// WordPress and Disqus spell it: the page's URL with the fragment
+// comment-ID in place of any it had; "" without a page.
+func commentLink(link, id string) string {
+	u, err := url.Parse(link)
+	if link == "" || err != nil {
+		return ""
+	}
+	u.Fragment, u.RawFragment = "comment-"+id, ""
+	if s := u.String(); len(s) <= feed.MaxURILen {
+		return s
+	}
+	return ""
+}

@@ -202,7 +202,7 @@ func parseWXR(r io.Reader, base *url.URL, source string, now time.Time) (*import
 // wxrMapItem maps an item to a post with its comments, or nil for an
 // item that is not a published post.
 func wxrMapItem(it *wxrItem, site string, base *url.URL, source string, now time.Time, line int) (*importPost, error) {
-	if strings.TrimSpace(it.PostType) != "post" || strings.TrimSpace(it.Status) != "publish" || it.Password != "" {
+	if strings.TrimSpace(it.PostType) != "post" || strings.TrimSpace(it.Status) != "publish" || strings.TrimSpace(it.Password) != "" {
 		return nil, nil
 	}
 	id := strings.TrimSpace(it.PostID)
@@ -303,9 +303,7 @@ func wxrComments(cs []wxrComment, postKey, link string, base *url.URL, source st
 			Status:     feed.StatusApproved,
 			Origin:     &feed.Origin{Source: source, ID: key(id)},
 		}
-		if link != "" {
-			cm.Origin.URL = link + "#comment-" + id
-		}
+		cm.Origin.URL = commentLink(link, id)
 		// A pingback or trackback is kept as a comment by the linking
 		// page (AuthorURI); the one line to add once feed.Comment has a
 		// mention kind (issue 16):

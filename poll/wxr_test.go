@@ -205,6 +205,9 @@ func TestImport_Disqus(t *testing.T) {
 		t.Errorf("9900001 origin = %+v", c.Origin)
 	}
 	odd := e.comments(t, tomato.ID)["disqus:9900008"]
+	if odd != nil && odd.Origin.URL != "https://garden.example.org/2020/07/tomato-blight/#comment-9900008" {
+		t.Errorf("9900008 origin URL = %q (the thread link's #disqus_thread replaced)", odd.Origin.URL)
+	}
 	if odd == nil || odd.AuthorName != "Ibrahim & co" || !strings.Contains(odd.Content, "نفس المشكلة هنا 🍅 &amp; the CDATA end ]]> in text") {
 		t.Fatalf("odd comment = %+v", odd)
 	}
