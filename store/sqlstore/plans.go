@@ -58,7 +58,7 @@ func RenderQueries(d *Dialect) ([]RenderQuery, error) {
 	// A window deep into the posts feed or the site comments feed first
 	// sums the sizes of its days (seek), then walks from its day on.
 	seek := func(name, index string, s selection, ascending bool) {
-		add(name+": its day", "day_totals", daysQuery(ascending), []any{s.total.kind}, nil)
+		add(name+": its day", "day_totals", daysQuery(ascending), []any{5000, 5000, s.total.kind}, nil)
 		window(name, index, fromDay(s, (day.Unix()+dayShift)/daySeconds, ascending), 10, ascending)
 	}
 	seek("posts archive, deep", "posts_live_idx", posts(store.PostFilter{}), true)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -250,9 +249,6 @@ const (
 	daySeconds = 86400
 )
 
-// errFound ends a walk of day rows that found its day.
-var errFound = errors.New("found")
-
 // seek turns a read of s that skips many entries into one that skips few:
 // for the two long selections with per-day sizes (day_totals: the posts
 // feed and the site comments feed, in order of publication), it sums the
@@ -271,36 +267,32 @@ func (db *DB) seek(ctx context.Context, q Querier, s selection, skip int, ascend
 	if skip < SeekAfter || (kind != "posts" && kind != "comments") || (s.orderBy != "" && s.orderBy != feed.OrderPublished) {
 		return s, skip, nil
 	}
-	left, day := int64(skip), int64(0)
-	err := db.each(ctx, q, daysQuery(ascending), []any{kind}, func(r *sql.Rows) error {
-		var d, n int64
-		if err := r.Scan(&d, &n); err != nil {
-			return err
-		}
-		if left < n {
-			day = d
-			return errFound
-		}
-		left -= n
-		return nil
-	})
+	var day sql.NullInt64
+	var before int64
+	err := db.on(q).QueryRowContext(ctx, db.q(daysQuery(ascending)), skip, skip, kind).Scan(&day, &before)
 	switch {
-	case errors.Is(err, errFound):
 	case err != nil:
 		return s, skip, fmt.Errorf("seek: %w", err)
-	default:
+	case !day.Valid:
 		return s, skip, nil // past the end of the days: the read finds nothing either way
 	}
-	return fromDay(s, day, ascending), int(left), nil
+	left := int64(skip) - before
+	return fromDay(s, day.Int64, ascending), int(left), nil
 }
 
-// daysQuery reads the day sizes of a kind of day_totals in the order of a
-// read (seek).
+// daysQuery finds, in the day sizes of a kind of day_totals summed in
+// the order of a read (seek), the first day whose sum passes a number of
+// entries to skip (the day that holds the entry after them; NULL past the
+// end), and the sum of the days before it. The database sums them in one
+// pass (a window function, then an aggregate: no sort): a feed's history
+// is a few thousand days. Its arguments are the skip twice, then the kind.
 func daysQuery(ascending bool) string {
+	dir, first := ` DESC`, `MAX`
 	if ascending {
-		return `SELECT day, n FROM day_totals WHERE kind = ? AND n > 0 ORDER BY day ASC`
+		dir, first = ` ASC`, `MIN`
 	}
-	return `SELECT day, n FROM day_totals WHERE kind = ? AND n > 0 ORDER BY day DESC`
+	return `SELECT ` + first + `(CASE WHEN seen > ? THEN day END), COALESCE(MAX(CASE WHEN seen <= ? THEN seen END), 0)
+		FROM (SELECT day, SUM(n) OVER (ORDER BY day` + dir + `) AS seen FROM day_totals WHERE kind = ?) d`
 }
 
 // fromDay returns s without the entries before day (ascending: older), or
