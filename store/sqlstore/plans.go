@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -58,7 +59,8 @@ func RenderQueries(d *Dialect) ([]RenderQuery, error) {
 	// A window deep into the posts feed or the site comments feed first
 	// sums the sizes of its days (seek), then walks from its day on.
 	seek := func(name, index string, s selection, ascending bool) {
-		add(name+": its day", "day_totals", daysQuery(ascending), []any{5000, 5000, s.total.kind}, nil)
+		add(name+": its block", "day_totals", daysQuery(ascending), []any{5000, 5000, s.total.kind + "/64", 0, math.MaxInt64}, nil)
+		add(name+": its day", "day_totals", daysQuery(ascending), []any{50, 50, s.total.kind, 64 * 100, 64*100 + 63}, nil)
 		window(name, index, fromDay(s, (day.Unix()+dayShift)/daySeconds, ascending), 10, ascending)
 	}
 	seek("posts archive, deep", "posts_live_idx", posts(store.PostFilter{}), true)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -251,48 +252,63 @@ const (
 
 // seek turns a read of s that skips many entries into one that skips few:
 // for the two long selections with per-day sizes (day_totals: the posts
-// feed and the site comments feed, in order of publication), it sums the
-// sizes of the days from the end the read starts at until the day that
-// holds the first entry of the window, and returns s bounded to that day
-// and what remains to skip within it, so that the read's index walk
-// starts at that day instead of stepping over every entry before it. Any
-// other selection, or a short skip, is returned as it is. The day rows
-// are read apart from the window, as the size of a selection once was: a
-// write between the two that moves an entry across the window's start
-// shifts that one read by an entry, and the read placed again by the
-// write's new size (placed) or the next render after the write's
-// invalidation gets it right.
+// feed and the site comments feed, in order of publication), it finds the
+// block of 64 days, then the day in it, that holds the first entry of the
+// window, by summing the sizes of blocks and then days from the end the
+// read starts at, and returns s bounded to that day and what remains to
+// skip within it, so that the read's index walk starts at that day
+// instead of stepping over every entry before it. Any other selection, or
+// a short skip, is returned as it is. The day rows are read apart from
+// the window, as the size of a selection once was: a write between the
+// two that moves an entry across the window's start shifts that one read
+// by an entry, and the read placed again by the write's new size (placed)
+// or the next render after the write's invalidation gets it right.
 func (db *DB) seek(ctx context.Context, q Querier, s selection, skip int, ascending bool) (selection, int, error) {
 	kind := s.total.kind
 	if skip < SeekAfter || (kind != "posts" && kind != "comments") || (s.orderBy != "" && s.orderBy != feed.OrderPublished) {
 		return s, skip, nil
 	}
-	var day sql.NullInt64
-	var before int64
-	err := db.on(q).QueryRowContext(ctx, db.q(daysQuery(ascending)), skip, skip, kind).Scan(&day, &before)
-	switch {
-	case err != nil:
-		return s, skip, fmt.Errorf("seek: %w", err)
-	case !day.Valid:
-		return s, skip, nil // past the end of the days: the read finds nothing either way
+	block, inBlocks, ok, err := db.findDay(ctx, q, kind+"/64", int64(skip), 0, math.MaxInt64, ascending)
+	if err != nil || !ok {
+		// Past the end of the days: the read finds nothing either way.
+		return s, skip, err
 	}
-	left := int64(skip) - before
-	return fromDay(s, day.Int64, ascending), int(left), nil
+	day, inDays, ok, err := db.findDay(ctx, q, kind, int64(skip)-inBlocks, block*blockDays, block*blockDays+blockDays-1, ascending)
+	if err != nil || !ok {
+		// The block and its days disagree: a write came between.
+		return s, skip, err
+	}
+	return fromDay(s, day, ascending), skip - int(inBlocks+inDays), nil
 }
 
-// daysQuery finds, in the day sizes of a kind of day_totals summed in
-// the order of a read (seek), the first day whose sum passes a number of
-// entries to skip (the day that holds the entry after them; NULL past the
-// end), and the sum of the days before it. The database sums them in one
-// pass (a window function, then an aggregate: no sort): a feed's history
-// is a few thousand days. Its arguments are the skip twice, then the kind.
+// blockDays is how many days a block row of day_totals sums.
+const blockDays = 64
+
+// findDay finds, among the rows of kind of day_totals from day lo to day
+// hi, in the order of a read, the first whose running sum passes skip
+// (the day or block that holds the entry after skipping that many), and
+// the sum of the rows before it; ok is false past the end.
+func (db *DB) findDay(ctx context.Context, q Querier, kind string, skip, lo, hi int64, ascending bool) (day, before int64, ok bool, err error) {
+	var d sql.NullInt64
+	err = db.on(q).QueryRowContext(ctx, db.q(daysQuery(ascending)), skip, skip, kind, lo, hi).Scan(&d, &before)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("seek: %w", err)
+	}
+	return d.Int64, before, d.Valid, nil
+}
+
+// daysQuery is findDay's query: the database sums the rows in one pass (a
+// window function, then an aggregate: no sort), a few dozen of them for
+// the blocks of a feed's history or the days of a block. Its arguments
+// are the skip twice, the kind, and the first and last day.
 func daysQuery(ascending bool) string {
 	dir, first := ` DESC`, `MAX`
 	if ascending {
 		dir, first = ` ASC`, `MIN`
 	}
 	return `SELECT ` + first + `(CASE WHEN seen > ? THEN day END), COALESCE(MAX(CASE WHEN seen <= ? THEN seen END), 0)
-		FROM (SELECT day, SUM(n) OVER (ORDER BY day` + dir + `) AS seen FROM day_totals WHERE kind = ?) d`
+		FROM (SELECT day, SUM(n) OVER (ORDER BY day` + dir + `) AS seen
+			FROM day_totals WHERE kind = ? AND day BETWEEN ? AND ?) d`
 }
 
 // fromDay returns s without the entries before day (ascending: older), or

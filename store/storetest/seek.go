@@ -21,13 +21,15 @@ func RunSeek(t *testing.T, open func(t *testing.T) store.Store) {
 	s := newStore(t, open)
 	ctx := t.Context()
 	// Several entries a day from the first second on, some in one
-	// second.
+	// second, over several of the store's blocks of days.
 	base := time.Unix(0, 0).UTC()
 	date := func(i int) time.Time {
 		if i%7 == 3 {
 			i-- // the same second as the one before
 		}
-		return base.Add(time.Duration(i) * 5 * time.Hour)
+		// Runs of 20 five hours apart, 40 days between runs: several
+		// entries a day, over several blocks of 64 days.
+		return base.Add(time.Duration(i)*5*time.Hour + time.Duration(i/20)*40*24*time.Hour)
 	}
 	const posts, comments = 150, 200
 	for i := range posts {

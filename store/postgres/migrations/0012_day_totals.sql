@@ -1,14 +1,17 @@
 -- 0012: day_totals: the sizes of the two long selections, the posts feed
 -- ('posts': live posts) and the site comments feed ('comments': live
--- approved comments), per day of publication, kept as they change like
--- totals (0007), so that a read deep into either (an archive in the
--- middle, a far start-index) finds the day its window starts on by
--- summing day rows, and skips only within that day, instead of skipping
--- up to half the table (see sqlstore's seek).
+-- approved comments), per day of publication and per block of 64 days
+-- (kinds 'posts/64' and 'comments/64', day holding the block's number),
+-- kept as they change like totals (0007), so that a read deep into either
+-- (an archive in the middle, a far start-index) finds the day its window
+-- starts on by summing a few block rows and then a block's day rows, and
+-- skips only within that day, instead of skipping up to half the table
+-- (see sqlstore's seek).
 --
 -- day is (published + 86400000000) / 86400: days counted from a million
--- days before 1970, so that every date feedd takes is a positive number
--- and the division floors. A row whose count falls to 0 stays.
+-- days before 1970, so that every date is a positive number and the
+-- division floors; a block is day / 64. A row whose count falls to 0
+-- stays.
 
 CREATE TABLE day_totals (
 	kind TEXT   NOT NULL,
@@ -24,31 +27,42 @@ INSERT INTO day_totals (kind, day, n)
 SELECT 'comments', (published + 86400000000) / 86400, COUNT(*) FROM comments
 WHERE deleted_at IS NULL AND status = 'approved'
 GROUP BY 2;
+INSERT INTO day_totals (kind, day, n)
+SELECT kind || '/64', day / 64, SUM(n) FROM day_totals GROUP BY kind, day / 64;
 
--- One function per table: the change of each day's count over the rows
--- a statement touched (transition tables are empty for the events that
--- lack them), applied in the order of the days, as totals' are.
+-- One function per table: the change of each day's and block's count
+-- over the rows a statement touched (transition tables are empty for the
+-- events that lack them), applied in the order of the rows, as totals'
+-- are.
 CREATE FUNCTION comments_days() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO day_totals (kind, day, n)
-		SELECT 'comments', (published + 86400000000) / 86400, COUNT(*) FROM new_rows
-		WHERE deleted_at IS NULL AND status = 'approved' GROUP BY 2 ORDER BY 2
+		SELECT k, d, COUNT(*) FROM new_rows,
+			LATERAL (VALUES ('comments', (published + 86400000000) / 86400),
+				('comments/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
+		WHERE deleted_at IS NULL AND status = 'approved' GROUP BY k, d ORDER BY k, d
 		ON CONFLICT (kind, day) DO UPDATE SET n = day_totals.n + excluded.n;
 	ELSIF TG_OP = 'DELETE' THEN
-		UPDATE day_totals t SET n = t.n - d.n FROM (
-			SELECT (published + 86400000000) / 86400 AS day, COUNT(*) AS n FROM old_rows
-			WHERE deleted_at IS NULL AND status = 'approved' GROUP BY 1 ORDER BY 1
-		) d WHERE t.kind = 'comments' AND t.day = d.day;
+		UPDATE day_totals t SET n = t.n - c.n FROM (
+			SELECT k, d, COUNT(*) AS n FROM old_rows,
+				LATERAL (VALUES ('comments', (published + 86400000000) / 86400),
+					('comments/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
+			WHERE deleted_at IS NULL AND status = 'approved' GROUP BY k, d ORDER BY k, d
+		) c WHERE t.kind = c.k AND t.day = c.d;
 	ELSE
 		INSERT INTO day_totals (kind, day, n)
-		SELECT 'comments', day, SUM(d) FROM (
-			SELECT (published + 86400000000) / 86400 AS day, 1 AS d FROM new_rows
+		SELECT k, d, SUM(s) FROM (
+			SELECT k, d, 1 AS s FROM new_rows,
+				LATERAL (VALUES ('comments', (published + 86400000000) / 86400),
+					('comments/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
 			WHERE deleted_at IS NULL AND status = 'approved'
 			UNION ALL
-			SELECT (published + 86400000000) / 86400, -1 FROM old_rows
+			SELECT k, d, -1 FROM old_rows,
+				LATERAL (VALUES ('comments', (published + 86400000000) / 86400),
+					('comments/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
 			WHERE deleted_at IS NULL AND status = 'approved'
-		) x GROUP BY day HAVING SUM(d) <> 0 ORDER BY day
+		) c GROUP BY k, d HAVING SUM(s) <> 0 ORDER BY k, d
 		ON CONFLICT (kind, day) DO UPDATE SET n = day_totals.n + excluded.n;
 	END IF;
 	RETURN NULL;
@@ -58,21 +72,31 @@ CREATE FUNCTION posts_days() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO day_totals (kind, day, n)
-		SELECT 'posts', (published + 86400000000) / 86400, COUNT(*) FROM new_rows
-		WHERE deleted_at IS NULL GROUP BY 2 ORDER BY 2
+		SELECT k, d, COUNT(*) FROM new_rows,
+			LATERAL (VALUES ('posts', (published + 86400000000) / 86400),
+				('posts/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
+		WHERE deleted_at IS NULL GROUP BY k, d ORDER BY k, d
 		ON CONFLICT (kind, day) DO UPDATE SET n = day_totals.n + excluded.n;
 	ELSIF TG_OP = 'DELETE' THEN
-		UPDATE day_totals t SET n = t.n - d.n FROM (
-			SELECT (published + 86400000000) / 86400 AS day, COUNT(*) AS n FROM old_rows
-			WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1
-		) d WHERE t.kind = 'posts' AND t.day = d.day;
+		UPDATE day_totals t SET n = t.n - c.n FROM (
+			SELECT k, d, COUNT(*) AS n FROM old_rows,
+				LATERAL (VALUES ('posts', (published + 86400000000) / 86400),
+					('posts/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
+			WHERE deleted_at IS NULL GROUP BY k, d ORDER BY k, d
+		) c WHERE t.kind = c.k AND t.day = c.d;
 	ELSE
 		INSERT INTO day_totals (kind, day, n)
-		SELECT 'posts', day, SUM(d) FROM (
-			SELECT (published + 86400000000) / 86400 AS day, 1 AS d FROM new_rows WHERE deleted_at IS NULL
+		SELECT k, d, SUM(s) FROM (
+			SELECT k, d, 1 AS s FROM new_rows,
+				LATERAL (VALUES ('posts', (published + 86400000000) / 86400),
+					('posts/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
+			WHERE deleted_at IS NULL
 			UNION ALL
-			SELECT (published + 86400000000) / 86400, -1 FROM old_rows WHERE deleted_at IS NULL
-		) x GROUP BY day HAVING SUM(d) <> 0 ORDER BY day
+			SELECT k, d, -1 FROM old_rows,
+				LATERAL (VALUES ('posts', (published + 86400000000) / 86400),
+					('posts/64', (published + 86400000000) / 86400 / 64)) AS x(k, d)
+			WHERE deleted_at IS NULL
+		) c GROUP BY k, d HAVING SUM(s) <> 0 ORDER BY k, d
 		ON CONFLICT (kind, day) DO UPDATE SET n = day_totals.n + excluded.n;
 	END IF;
 	RETURN NULL;
