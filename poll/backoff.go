@@ -16,13 +16,22 @@ const backoffBase = time.Minute
 const maxRetryAfter = 7 * 24 * time.Hour
 
 // backoff returns the wait before polling again after the given number of
-// consecutive failures (1 for the first): base·2^(failures-1), at most
-// MaxBackoff, scaled by a random factor in [0.5, 1) so that feeds that
-// failed together (a shared host went down) do not retry together.
+// consecutive failures (1 for the first): Backoff from backoffBase to
+// MaxBackoff.
 func (p *Poller) backoff(failures int) time.Duration {
-	d := p.o.MaxBackoff
+	return Backoff(failures, backoffBase, p.o.MaxBackoff)
+}
+
+// Backoff returns the wait before the next attempt of a job that failed
+// the given number of consecutive times (1 for the first):
+// base·2^(failures-1), at most most, scaled by a random factor in
+// [0.5, 1) so that jobs that failed together (a shared host went down) do
+// not retry together. The poller's feeds back off with it, and so do
+// outgoing Webmentions.
+func Backoff(failures int, base, most time.Duration) time.Duration {
+	d := most
 	if n := failures - 1; n < 32 {
-		if e := backoffBase << max(n, 0); e < d {
+		if e := base << max(n, 0); e > 0 && e < d {
 			d = e
 		}
 	}
