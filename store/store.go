@@ -39,6 +39,7 @@ type Store interface {
 	Copier
 	Deriver
 	Secrets
+	Webmentions
 
 	// Close releases the store's resources.
 	Close() error
