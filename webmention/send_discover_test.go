@@ -38,6 +38,7 @@ func TestDiscover(t *testing.T) {
 		ctype string   // default text/html
 		body  string
 	}
+	p := testPoller(t, true)
 	for _, tc := range []struct {
 		name string
 		page page
@@ -108,7 +109,7 @@ func TestDiscover(t *testing.T) {
 			if tc.page.body == "redirect" {
 				target = srv.URL + "/start/redirect"
 			}
-			got, err := Discover(context.Background(), testPoller(t, true), target)
+			got, err := Discover(context.Background(), p, target)
 			if err != nil {
 				t.Fatal(err)
 			}
