@@ -166,6 +166,21 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
+// Init records the change log's end as the position to plan from, unless
+// a position is stored already: the posts written before the first sender
+// started send nothing. Run does it first; a server calls it before it
+// takes writes, so that none falls before the position unplanned.
+func (s *Sender) Init(ctx context.Context) error {
+	if _, ok, err := s.st.WebmentionCursor(ctx); err != nil || ok {
+		return err
+	}
+	last, err := s.st.LastChange(ctx)
+	if err != nil {
+		return err
+	}
+	return s.st.SetWebmentionCursor(ctx, last)
+}
+
 // Step plans the writes of the change log past the stored position, then
 // sends every notification that is due, and returns when they are done.
 func (s *Sender) Step(ctx context.Context) error {
@@ -182,11 +197,7 @@ func (s *Sender) plan(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		last, err := s.st.LastChange(ctx)
-		if err != nil {
-			return err
-		}
-		return s.st.SetWebmentionCursor(ctx, last)
+		return s.Init(ctx)
 	}
 	for {
 		recs, err := s.st.Changes(ctx, pos, changesPage)
