@@ -38,6 +38,10 @@ func Backoff(failures int, base, most time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.5 + rand.Float64()/2))
 }
 
+// RetryAfter is retryAfter for other components that back off (outgoing
+// Webmentions): the time a Retry-After header value v asks to wait until.
+func RetryAfter(v string, now time.Time) (time.Time, bool) { return retryAfter(v, now) }
+
 // retryAfter parses a Retry-After header, either delay-seconds or an
 // HTTP-date, into the time to retry at; ok is false when the header is
 // absent or unreadable. A time in the past means now, and the wait is at

@@ -3,6 +3,7 @@ package webmention
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -26,6 +27,8 @@ type Doer interface {
 type StatusError struct {
 	URL  string
 	Code int
+	// RetryAfter is the answer's Retry-After header, if any.
+	RetryAfter string
 }
 
 func (e *StatusError) Error() string {
@@ -44,11 +47,17 @@ func Discover(ctx context.Context, d Doer, target string) (string, error) {
 	}
 	req.Header.Set("Accept", "text/html, application/xhtml+xml;q=0.9, */*;q=0.5")
 	pg, err := d.Do(ctx, req)
-	if err != nil {
+	var tl *poll.TooLargeError
+	switch {
+	case err != nil && pg != nil && errors.As(err, &tl):
+		// A target larger than the limit (a video, a huge page) still
+		// has its headers, and the beginning of its HTML, where a
+		// <link> would be.
+	case err != nil:
 		return "", fmt.Errorf("discover the endpoint of %s: %w", target, err)
 	}
 	if pg.Status < 200 || pg.Status > 299 {
-		return "", &StatusError{URL: target, Code: pg.Status}
+		return "", &StatusError{URL: target, Code: pg.Status, RetryAfter: pg.Header.Get("Retry-After")}
 	}
 	return Endpoint(pg.URL, pg.Header, pg.Body), nil
 }

@@ -363,7 +363,16 @@ func (s *Sender) send(ctx context.Context, w *store.OutboundWebmention) error {
 		log.Warn("webmention given up", "endpoint", endpoint, "status", status, "err", err)
 	default:
 		w.State, w.LastError, outcome = store.WebmentionPending, err.Error(), OutcomeRetried
-		w.NextAttempt = s.o.Now().Add(s.o.Backoff(w.Attempts))
+		now := s.o.Now()
+		w.NextAttempt = now.Add(s.o.Backoff(w.Attempts))
+		// A 429 or 503 may say when to come back: not sooner, and not
+		// later than poll.RetryAfter allows.
+		var se *StatusError
+		if errors.As(err, &se) {
+			if at, ok := poll.RetryAfter(se.RetryAfter, now); ok && at.After(w.NextAttempt) {
+				w.NextAttempt = at
+			}
+		}
 		log.Info("webmention failed, will retry", "endpoint", endpoint, "status", status, "next_attempt", w.NextAttempt, "err", err)
 	}
 	s.o.Observe(outcome)
@@ -405,7 +414,7 @@ func (s *Sender) notify(ctx context.Context, w *store.OutboundWebmention) (int, 
 		// An endpoint's long answer body does not undo its success.
 		return pg.Status, endpoint, nil
 	}
-	return pg.Status, endpoint, &StatusError{URL: endpoint, Code: pg.Status}
+	return pg.Status, endpoint, &StatusError{URL: endpoint, Code: pg.Status, RetryAfter: pg.Header.Get("Retry-After")}
 }
 
 // permanentError is a failure that retries will not change.

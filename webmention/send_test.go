@@ -66,6 +66,9 @@ func (r *remote) serve(w http.ResponseWriter, req *http.Request) {
 				r.answers[req.URL.Path] = a[1:]
 			}
 		}
+		if code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "7200")
+		}
 		w.WriteHeader(code)
 		return
 	}
@@ -83,6 +86,12 @@ func (r *remote) serve(w http.ResponseWriter, req *http.Request) {
 		io.WriteString(w, `<link rel="webmention" href="/wm-flaky">`)
 	case "/down":
 		io.WriteString(w, `<link rel="webmention" href="/wm-503">`)
+	case "/huge":
+		// Over the poller's body limit: the Link header still counts.
+		w.Header().Set("Link", `</wm>; rel="webmention"`)
+		io.WriteString(w, strings.Repeat("<p>big</p>", 200<<10))
+	case "/busy":
+		io.WriteString(w, `<link rel="webmention" href="/wm-429">`)
 	case "/plain":
 		io.WriteString(w, `<p>no endpoint here</p>`)
 	default:
@@ -379,5 +388,28 @@ func TestSender_Links(t *testing.T) {
 	want := []string{"https://x.example/1", "http://y.example/?q=1", "https://blog.example.evil/"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("links %q, want %q", got, want)
+	}
+}
+
+// A target larger than the body limit is still told when its headers
+// advertise the endpoint; a 429 with Retry-After waits as long as it
+// asks, past the backoff's wait.
+func TestSender_HugeTargetAndRetryAfter(t *testing.T) {
+	r := newRemote(t)
+	r.answers["/wm-429"] = []int{429, 202}
+	e := newEnv(t, true, Options{})
+	src := base + "/posts/p1"
+	e.post("p1", fmt.Sprintf(`<a href="%[1]s/huge">huge</a> <a href="%[1]s/busy">busy</a>`, r.srv.URL))
+	e.step()
+	wantReceived(t, r, "/wm "+src+" {r}/huge", "/wm-429 "+src+" {r}/busy")
+	// The backoff says an hour, Retry-After two.
+	e.clock.Advance(time.Hour + time.Minute)
+	e.step()
+	wantReceived(t, r)
+	e.clock.Advance(time.Hour)
+	e.step()
+	wantReceived(t, r, "/wm-429 "+src+" {r}/busy")
+	if got, want := e.outbox("p1", r), "/busy:sent /huge:sent"; got != want {
+		t.Fatalf("outbox %s, want %s", got, want)
 	}
 }
