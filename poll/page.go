@@ -2,52 +2,53 @@ package poll
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 )
 
-// Page is the answer to a request made with Poller.Do.
+// acceptPages is the Accept header of FetchPage: a web page first.
+const acceptPages = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5, */*;q=0.1"
+
+// Page is a document FetchPage fetched: its final status, URL (after
+// redirects), headers and body.
 type Page struct {
-	URL    *url.URL // where the answer came from, after redirects
 	Status int
+	URL    *url.URL
 	Header http.Header
-	Body   []byte // at most Options.MaxBodyBytes of it
+	Body   []byte
 }
 
-// Do sends req, a request of another component than the poller (a
-// Webmention's discovery and notification), through the poller's fetch
-// guard: its client and transport (non-public addresses refused unless
-// Options.AllowPrivate, at most Options.MaxRedirects redirects, only to
-// http(s)), its User-Agent unless req sets one, the whole exchange
-// within Options.Timeout, and a body of at most Options.MaxBodyBytes (a
-// longer one fails with *TooLargeError, with the Page of what came).
-// Any status is an answer: the caller judges it. A non-nil error with a
-// nil Page means no answer came; its message is short, as a poll's.
-func (p *Poller) Do(ctx context.Context, req *http.Request) (*Page, error) {
-	if req.URL == nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
-		return nil, fmt.Errorf("bad url %q: not http(s)", req.URL.Redacted())
-	}
+// FetchPage fetches a web page that someone else named, such as the
+// source of a Webmention, the way polls fetch: with the poller's client
+// (redirects bounded, non-public addresses refused unless
+// Options.AllowPrivate), User-Agent, Options.Timeout over the whole
+// request, body included, and Options.MaxBodyBytes (a longer body fails
+// with *TooLargeError). Any status is returned, with its body (a 410's
+// too); only a request that got no answer, or whose body could not be
+// read within the limits, is an error.
+func (p *Poller) FetchPage(ctx context.Context, rawURL string) (*Page, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
-	req = req.WithContext(ctx)
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", p.o.UserAgent)
+	req, err := p.newRequest(ctx, rawURL)
+	if err != nil {
+		return nil, err
 	}
+	req.Header.Set("Accept", acceptPages)
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, p.requestError(ctx, err)
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, p.requestError(ctx, err))
 	}
 	defer resp.Body.Close()
-	pg := &Page{URL: resp.Request.URL, Status: resp.StatusCode, Header: resp.Header}
-	body := newLimitedReader(resp.Body, p.o.MaxBodyBytes)
-	pg.Body, err = io.ReadAll(body)
-	switch {
-	case body.exceeded():
-		return pg, &TooLargeError{Limit: p.o.MaxBodyBytes}
-	case err != nil:
-		return nil, p.requestError(ctx, err)
+	body, err := io.ReadAll(newLimitedReader(resp.Body, p.o.MaxBodyBytes))
+	if err != nil {
+		var tl *TooLargeError
+		if !errors.As(err, &tl) {
+			err = p.requestError(ctx, err)
+		}
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
-	return pg, nil
+	return &Page{Status: resp.StatusCode, URL: resp.Request.URL, Header: resp.Header, Body: body}, nil
 }

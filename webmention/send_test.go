@@ -116,9 +116,9 @@ func (r *remote) fetches(path string) int {
 
 const base = "https://blog.example"
 
-// env is a sender over a SQLite store on a test clock, with its outcomes
+// sendEnv is a sender over a SQLite store on a test clock, with its outcomes
 // counted.
-type env struct {
+type sendEnv struct {
 	t     *testing.T
 	st    *sqlite.DB
 	clock *clock
@@ -128,14 +128,14 @@ type env struct {
 	outcomes map[string]int
 }
 
-func newEnv(t *testing.T, allowPrivate bool, o Options) *env {
+func newSendEnv(t *testing.T, allowPrivate bool, o Options) *sendEnv {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "feedd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, st: st, clock: &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, outcomes: map[string]int{}}
+	e := &sendEnv{t: t, st: st, clock: &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, outcomes: map[string]int{}}
 	st.Now = e.clock.Now
 	o.SourceURL = func(id string) string { return base + "/posts/" + id }
 	o.Self = base
@@ -153,14 +153,14 @@ func newEnv(t *testing.T, allowPrivate bool, o Options) *env {
 	return e
 }
 
-func (e *env) step() {
+func (e *sendEnv) step() {
 	e.t.Helper()
 	if err := e.s.Step(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-func (e *env) counts() string {
+func (e *sendEnv) counts() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return fmt.Sprintf("sent=%d retried=%d failed=%d no_endpoint=%d",
@@ -169,7 +169,7 @@ func (e *env) counts() string {
 
 // outbox returns the post's rows as "path:state" (path of the target on
 // the remote), with the last error of failed ones.
-func (e *env) outbox(postID string, r *remote) string {
+func (e *sendEnv) outbox(postID string, r *remote) string {
 	e.t.Helper()
 	ws, err := e.st.OutboundWebmentions(context.Background(), postID)
 	if err != nil {
@@ -182,14 +182,14 @@ func (e *env) outbox(postID string, r *remote) string {
 	return strings.Join(out, " ")
 }
 
-func (e *env) post(id, content string) {
+func (e *sendEnv) post(id, content string) {
 	e.t.Helper()
 	if err := e.st.CreatePost(context.Background(), &feed.Post{ID: id, Title: "A post", Content: content}); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-func (e *env) edit(id string, u store.PostUpdate) {
+func (e *sendEnv) edit(id string, u store.PostUpdate) {
 	e.t.Helper()
 	if _, err := e.st.UpdatePost(context.Background(), id, u); err != nil {
 		e.t.Fatal(err)
@@ -207,14 +207,14 @@ func wantReceived(t *testing.T, r *remote, want ...string) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+func textPtr[T any](v T) *T { return &v }
 
 // A local post's links are told once each; an edit tells the links it
 // added and those it removed, not those that stayed; a deletion tells
 // every link still there.
 func TestSender_PublishEditDelete(t *testing.T) {
 	r := newRemote(t)
-	e := newEnv(t, true, Options{})
+	e := newSendEnv(t, true, Options{})
 	src := base + "/posts/p1"
 	e.post("p1", fmt.Sprintf(`<p>See <a href="%[1]s/a">a</a>, <a href="%[1]s/b#frag">b</a> and <a href="%[1]s/a">a again</a>,
 		<a href="/relative">mine</a>, <a href="%[2]s/posts/other">mine too</a>, <a href="mailto:x@example.com">mail</a>.</p>`, r.srv.URL, base))
@@ -227,12 +227,12 @@ func TestSender_PublishEditDelete(t *testing.T) {
 
 	// Drop b, add c: b and c are told, a is not.
 	e.clock.Advance(time.Minute)
-	e.edit("p1", store.PostUpdate{Content: ptr(fmt.Sprintf(`<a href="%[1]s/a">a</a> <a href="%[1]s/c">c</a>`, r.srv.URL))})
+	e.edit("p1", store.PostUpdate{Content: textPtr(fmt.Sprintf(`<a href="%[1]s/a">a</a> <a href="%[1]s/c">c</a>`, r.srv.URL))})
 	e.step()
 	wantReceived(t, r, "/wm "+src+" {r}/b", "/wm "+src+" {r}/c")
 	// An edit that keeps the links tells no one.
 	e.clock.Advance(time.Minute)
-	e.edit("p1", store.PostUpdate{Title: ptr("A new title")})
+	e.edit("p1", store.PostUpdate{Title: textPtr("A new title")})
 	e.step()
 	wantReceived(t, r)
 	if got, want := e.outbox("p1", r), "/a:sent /b:sent /c:sent"; got != want {
@@ -260,7 +260,7 @@ func TestSender_Outcomes(t *testing.T) {
 	r.answers["/wm-flaky"] = []int{500, 202}
 	r.answers["/wm-400"] = []int{400}
 	r.answers["/wm-503"] = []int{503}
-	e := newEnv(t, true, Options{MaxAttempts: 3})
+	e := newSendEnv(t, true, Options{MaxAttempts: 3})
 	src := base + "/posts/p1"
 	e.post("p1", fmt.Sprintf(`<a href="%[1]s/flaky">1</a> <a href="%[1]s/bad">2</a> <a href="%[1]s/plain">3</a> <a href="%[1]s/down">4</a> <a href="%[1]s/missing">5</a>`, r.srv.URL))
 	e.step()
@@ -318,7 +318,7 @@ func TestSender_Outcomes(t *testing.T) {
 // not fetched at all, and given up.
 func TestSender_PrivateTarget(t *testing.T) {
 	r := newRemote(t)
-	e := newEnv(t, false, Options{})
+	e := newSendEnv(t, false, Options{})
 	e.post("p1", fmt.Sprintf(`<a href="%s/a">a</a>`, r.srv.URL))
 	e.step()
 	e.clock.Advance(48 * time.Hour)
@@ -337,7 +337,7 @@ func TestSender_PrivateTarget(t *testing.T) {
 // links are told nothing, and no outbox row is made.
 func TestSender_MirroredPost(t *testing.T) {
 	r := newRemote(t)
-	e := newEnv(t, true, Options{})
+	e := newSendEnv(t, true, Options{})
 	p := &feed.Post{Title: "Upstream", Content: fmt.Sprintf(`<a href="%s/a">a</a>`, r.srv.URL),
 		Origin: &feed.Origin{Source: "up", ID: "u1", URL: "https://upstream.example/1"}}
 	if _, err := e.st.UpsertPost(context.Background(), p); err != nil {
@@ -362,7 +362,7 @@ func TestSender_MirroredPost(t *testing.T) {
 // sender on the same store (another process) sends nothing twice.
 func TestSender_RestartAndSecondProcess(t *testing.T) {
 	r := newRemote(t)
-	e := newEnv(t, true, Options{})
+	e := newSendEnv(t, true, Options{})
 	e.post("p1", fmt.Sprintf(`<a href="%s/a">a</a>`, r.srv.URL))
 	// Another sender on the store, as after a restart or in another
 	// process: it plans from the stored position.
@@ -397,7 +397,7 @@ func TestSender_Links(t *testing.T) {
 func TestSender_HugeTargetAndRetryAfter(t *testing.T) {
 	r := newRemote(t)
 	r.answers["/wm-429"] = []int{429, 202}
-	e := newEnv(t, true, Options{})
+	e := newSendEnv(t, true, Options{})
 	src := base + "/posts/p1"
 	e.post("p1", fmt.Sprintf(`<a href="%[1]s/huge">huge</a> <a href="%[1]s/busy">busy</a>`, r.srv.URL))
 	e.step()
