@@ -1,4 +1,4 @@
--- 0012: webmention_outbox: the Webmentions this site sends about its own
+-- 0014: webmention_outbox: the Webmentions this site sends about its own
 -- posts (store.Webmentions), one row per post and link target. A row
 -- records the post's version (a hash of what the post shows) it was last
 -- planned for and whether the post linked to the target then (present = 0:

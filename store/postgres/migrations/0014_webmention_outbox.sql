@@ -1,5 +1,5 @@
--- 0012: webmention_outbox (the PostgreSQL twin of
--- store/sqlite/migrations/0012_webmention_outbox.sql): the Webmentions this
+-- 0014: webmention_outbox (the PostgreSQL twin of
+-- store/sqlite/migrations/0014_webmention_outbox.sql): the Webmentions this
 -- site sends about its own posts (store.Webmentions), one row per post and
 -- link target. A row records the post's version (a hash of what the post
 -- shows) it was last planned for and whether the post linked to the target
