@@ -190,6 +190,30 @@ func testWebmentions(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("%d rows claimed, want 20", len(seen))
 		}
 	})
+	t.Run("Purge", func(t *testing.T) {
+		// Purging a deleted post removes its outbox rows; a live post's
+		// stay.
+		s := newStore(t, open)
+		clock := clockOf(t)
+		createPost(t, s, "gone", "Gone", at(1))
+		createPost(t, s, "kept", "Kept", at(2))
+		plan(t, s, "gone", "v1", 1, a)
+		plan(t, s, "kept", "v1", 1, b)
+		if _, err := s.DeletePost(t.Context(), "gone"); err != nil {
+			t.Fatal(err)
+		}
+		plan(t, s, "gone", "deleted", 1)
+		clock.Advance(time.Hour)
+		if _, err := s.Purge(t.Context(), clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if got := outbox(t, s, "gone"); got != "" {
+			t.Fatalf("a purged post's outbox: %s", got)
+		}
+		if got := outbox(t, s, "kept"); got != "+"+b+":pending@v1" {
+			t.Fatalf("a live post's outbox: %s", got)
+		}
+	})
 	t.Run("Cursor", func(t *testing.T) {
 		s := newStore(t, open)
 		if _, ok, err := s.WebmentionCursor(t.Context()); ok || err != nil {
