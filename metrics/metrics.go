@@ -14,6 +14,8 @@
 //	feedd_polls_total{source,outcome}                  polled URLs by source: ok, not_modified, error
 //	feedd_poll_comment_feeds_skipped_total{source,reason} due comment feeds a run left unfetched:
 //	                                                   run_limit, host_limit, cross_host, deadline
+//	feedd_webmention_sends_total{outcome}              attempts at sending Webmentions: sent, retried,
+//	                                                   failed (given up), no_endpoint
 //	feedd_store_operation_duration_seconds{operation}  store calls by method name (histogram)
 //	feedd_store_operation_errors_total{operation}      store calls that failed (see Store)
 //
@@ -77,6 +79,7 @@ type M struct {
 	pollSkipped   *prometheus.CounterVec
 	storeDuration *prometheus.HistogramVec
 	storeErrors   *prometheus.CounterVec
+	webmentions   *prometheus.CounterVec
 }
 
 // New returns the metrics on a new registry, which also holds the Go
@@ -116,9 +119,13 @@ func New() *M {
 			Namespace: namespace, Subsystem: "store", Name: "operation_errors_total",
 			Help: "Store calls that failed, by method name; answers such as not found, gone, invalid or conflict are not failures.",
 		}, []string{"operation"}),
+		webmentions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "webmention", Name: "sends_total",
+			Help: "Attempts at sending a Webmention about a local post, by outcome: sent (the endpoint accepted it), retried (a failure to try again), failed (refused, or out of attempts: given up), no_endpoint (the target advertises none).",
+		}, []string{"outcome"}),
 	}
 	m.reg.MustRegister(
-		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors,
+		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors, m.webmentions,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -196,6 +203,13 @@ func (m *M) ObservePollStatus(source string, status int, err error) {
 // poll.Options.ObserveSkipped.
 func (m *M) ObservePollSkipped(source, reason string, n int) {
 	m.pollSkipped.WithLabelValues(source, reason).Add(float64(n))
+}
+
+// ObserveWebmention records the outcome of one attempt at sending a
+// Webmention (webmention.OutcomeSent and the others), in the shape of
+// webmention.Options.Observe.
+func (m *M) ObserveWebmention(outcome string) {
+	m.webmentions.WithLabelValues(outcome).Inc()
 }
 
 // observeStore records one store call.

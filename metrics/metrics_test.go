@@ -21,6 +21,7 @@ import (
 	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/server"
+	"github.com/feedd/feedd/webmention"
 )
 
 // labels selects a series by some of its labels.
@@ -325,5 +326,49 @@ func TestMetrics_PollSkipped(t *testing.T) {
 	fams := scrape(t, m.Handler())
 	if got := value(t, fams, "feedd_poll_comment_feeds_skipped_total", labels{"source": "upstream", "reason": "cross_host"}); got != 1 {
 		t.Errorf("feedd_poll_comment_feeds_skipped_total{source=upstream,reason=cross_host} = %v, want 1", got)
+	}
+}
+
+// Webmentions sent are counted by outcome, and the outbox's store calls
+// are timed like every other: a post linking to a page whose endpoint
+// accepts and to one without endpoint.
+func TestMetrics_Webmention(t *testing.T) {
+	ctx := context.Background()
+	m := metrics.New()
+	st := m.Store(openSQLite(t, filepath.Join(t.TempDir(), "feedd.db")))
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost:
+			w.WriteHeader(http.StatusAccepted)
+		case r.URL.Path == "/with":
+			w.Header().Set("Link", `</wm>; rel="webmention"`)
+		}
+	}))
+	defer remote.Close()
+	p := poll.New(st, poll.Options{AllowPrivate: true}, nil)
+	s := webmention.New(st, p, webmention.Options{
+		SourceURL: func(id string) string { return "https://blog.example/posts/" + id },
+		Observe:   m.ObserveWebmention,
+	}, nil)
+	if err := s.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	post := &feed.Post{Title: "Links", Content: fmt.Sprintf(`<a href="%[1]s/with">1</a> <a href="%[1]s/without">2</a>`, remote.URL)}
+	if err := st.CreatePost(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fams := scrape(t, m.Handler())
+	for outcome, want := range map[string]float64{webmention.OutcomeSent: 1, webmention.OutcomeNoEndpoint: 1, webmention.OutcomeRetried: 0, webmention.OutcomeFailed: 0} {
+		if got := value(t, fams, "feedd_webmention_sends_total", labels{"outcome": outcome}); got != want {
+			t.Errorf("feedd_webmention_sends_total{outcome=%s} = %v, want %v", outcome, got, want)
+		}
+	}
+	for _, op := range []string{"PlanWebmentions", "ClaimWebmentions", "FinishWebmention", "WebmentionCursor", "SetWebmentionCursor"} {
+		if histogramCount(t, fams, "feedd_store_operation_duration_seconds", labels{"operation": op}) == 0 {
+			t.Errorf("store operation %s not timed", op)
+		}
 	}
 }

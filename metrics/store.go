@@ -187,6 +187,38 @@ func (s *timedStore) DeriveHTML(ctx context.Context) (int, error) {
 	return timed(s, "DeriveHTML", func() (int, error) { return s.st.DeriveHTML(ctx) })
 }
 
+func (s *timedStore) PlanWebmentions(ctx context.Context, postID, version string, targets []string) (int, error) {
+	return timed(s, "PlanWebmentions", func() (int, error) { return s.st.PlanWebmentions(ctx, postID, version, targets) })
+}
+
+func (s *timedStore) ClaimWebmentions(ctx context.Context, limit int, lease time.Duration) ([]*store.OutboundWebmention, error) {
+	return timed(s, "ClaimWebmentions", func() ([]*store.OutboundWebmention, error) { return s.st.ClaimWebmentions(ctx, limit, lease) })
+}
+
+func (s *timedStore) FinishWebmention(ctx context.Context, w *store.OutboundWebmention) (bool, error) {
+	return timed(s, "FinishWebmention", func() (bool, error) { return s.st.FinishWebmention(ctx, w) })
+}
+
+func (s *timedStore) OutboundWebmentions(ctx context.Context, postID string) ([]*store.OutboundWebmention, error) {
+	return timed(s, "OutboundWebmentions", func() ([]*store.OutboundWebmention, error) { return s.st.OutboundWebmentions(ctx, postID) })
+}
+
+func (s *timedStore) WebmentionCursor(ctx context.Context) (int64, bool, error) {
+	type cursor struct {
+		seq int64
+		ok  bool
+	}
+	c, err := timed(s, "WebmentionCursor", func() (cursor, error) {
+		seq, ok, err := s.st.WebmentionCursor(ctx)
+		return cursor{seq, ok}, err
+	})
+	return c.seq, c.ok, err
+}
+
+func (s *timedStore) SetWebmentionCursor(ctx context.Context, seq int64) error {
+	return timed0(s, "SetWebmentionCursor", func() error { return s.st.SetWebmentionCursor(ctx, seq) })
+}
+
 func (s *timedStore) Close() error {
 	return timed0(s, "Close", s.st.Close)
 }

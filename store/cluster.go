@@ -106,7 +106,9 @@ type CommentRecord struct {
 }
 
 // Copier copies a store whole, keeping every id, so that feed URLs and
-// entry ids stay valid across a move. Every Store is one.
+// entry ids stay valid across a move. Every Store is one. What concerns
+// the deployment rather than the blog is left behind: job claims, the
+// change log, the Webmention outbox and its log position (Webmentions).
 type Copier interface {
 	// CountRecords returns how many records Dump will yield.
 	CountRecords(ctx context.Context) (int, error)

@@ -39,6 +39,7 @@ type Store interface {
 	Copier
 	Deriver
 	Secrets
+	Webmentions
 
 	// Close releases the store's resources.
 	Close() error
@@ -174,7 +175,8 @@ type Purger interface {
 	// approved comments (also those deleted with their post); for a thread
 	// the post's deleted approved comments.
 	Tombstones(ctx context.Context, ref feed.Ref, limit int) ([]feed.Tombstone, error)
-	// Purge removes for good the posts and comments deleted before cutoff,
+	// Purge removes for good the posts and comments deleted before cutoff
+	// (and the Webmention outbox rows of those posts),
 	// and change-log records and job claims (JobClaimer) older than
 	// cutoff: a claim that old blocks no claim of a job whose period is
 	// under about 1.1 times its age (the claim must be 0.9×period old), so

@@ -48,10 +48,11 @@ type Config struct {
 	Poll    PollConfig     `yaml:"poll"`
 	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
 	// prefixes) whose X-Forwarded-For header names the client.
-	TrustedProxies []string     `yaml:"trusted_proxies"`
-	Log            LogConfig    `yaml:"log"`
-	WebSub         WebSubConfig `yaml:"websub"`
-	Export         ExportConfig `yaml:"export"`
+	TrustedProxies []string         `yaml:"trusted_proxies"`
+	Log            LogConfig        `yaml:"log"`
+	WebSub         WebSubConfig     `yaml:"websub"`
+	Webmention     WebmentionConfig `yaml:"webmention"`
+	Export         ExportConfig     `yaml:"export"`
 	// Demo seeds an empty store with a demo post and its conversation.
 	Demo bool `yaml:"demo"`
 }
@@ -77,6 +78,15 @@ type WebSubConfig struct {
 	// AllowPrivate lets the built-in hub call back subscribers on
 	// loopback, private and link-local addresses, refused by default.
 	AllowPrivate bool `yaml:"allow_private"`
+}
+
+// WebmentionConfig sets up Webmention (W3C).
+type WebmentionConfig struct {
+	// Send notifies the pages that local posts link to when a post is
+	// published, edited (links added and removed) or deleted; on by
+	// default. The targets are fetched through the poller's guard
+	// (poll.allow_private, its timeouts and body limit).
+	Send bool `yaml:"send"`
 }
 
 // ExportConfig sets up the static export.
@@ -233,10 +243,11 @@ const (
 // package that owns the setting.
 func DefaultConfig() Config {
 	return Config{
-		Listen: defaultListen,
-		Site:   SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
-		WebSub: WebSubConfig{Lease: websub.DefaultLease},
-		Store:  storeconfig.Default(),
+		Listen:     defaultListen,
+		Site:       SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
+		WebSub:     WebSubConfig{Lease: websub.DefaultLease},
+		Webmention: WebmentionConfig{Send: true},
+		Store:      storeconfig.Default(),
 		Feeds: FeedsConfig{PageSize: cache.DefaultPageSize, MaxAge: defaultMaxAge, TombstoneDays: schedule.DefaultTombstoneDays,
 			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
 		Cache: CacheConfig{MaxBytes: cache.DefaultMaxBytes},

@@ -28,6 +28,7 @@ import (
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
+	"github.com/feedd/feedd/webmention"
 	"github.com/feedd/feedd/websub"
 )
 
@@ -111,10 +112,13 @@ func setMemoryLimit(budget int64, log *slog.Logger) {
 
 // app is a wired feedd: the store and everything that reads or writes it.
 type app struct {
-	store     store.Store
-	renderer  *render.Renderer
-	cache     *cache.Cache
-	hub       *websub.Hub // nil without websub.hubs or websub.builtin
+	store    store.Store
+	renderer *render.Renderer
+	cache    *cache.Cache
+	hub      *websub.Hub // nil without websub.hubs or websub.builtin
+	// mentions sends the Webmentions of local posts; nil with
+	// webmention.send false.
+	mentions  *webmention.Sender
 	server    *server.Server
 	poller    *poll.Poller
 	sources   []SourceConfig
@@ -192,6 +196,14 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		hubHandler = hub
 	}
 	a.poller = newPoller(cfg, st, m.ObservePollStatus, m.ObservePollSkipped, log.With("component", "poll"))
+	if cfg.Webmention.Send {
+		// Targets and endpoints are fetched through the poller's guard.
+		a.mentions = webmention.New(st, a.poller, webmention.Options{
+			SourceURL: r.PostURL,
+			Self:      cfg.Site.BaseURL,
+			Observe:   m.ObserveWebmention,
+		}, log.With("component", "webmention"))
+	}
 	admin := httpjson.NewAdmin(cfg.AdminToken)
 	comments := submit.New(st, c, admin, submit.Config{
 		Moderation:       cfg.Comments.Moderation,
@@ -268,6 +280,14 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		ln.Close()
 		return err
 	}
+	if a.mentions != nil {
+		// The change-log position of Webmentions is set before any write
+		// is taken, so that none is missed.
+		if err := a.mentions.Init(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("webmention: %w", err)
+		}
+	}
 
 	// Scheduled jobs run under runCtx, cancelled at shutdown so that polls
 	// in flight give up rather than hold the exit for their timeouts.
@@ -309,6 +329,18 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 			}
 		}()
 		defer func() { cancelRuns(); <-hubDone }()
+	}
+
+	// Webmentions of local posts are sent until shutdown.
+	if a.mentions != nil {
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			if err := a.mentions.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("webmention sender stopped", "err", err)
+			}
+		}()
+		defer func() { cancelRuns(); <-sent }()
 	}
 
 	hs := &http.Server{

@@ -106,6 +106,9 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 			{`DELETE FROM comments WHERE ` + in("id"), plan.remove},
 			{`DELETE FROM post_categories WHERE ` + in("post_id"), plan.posts},
 			{`DELETE FROM posts WHERE ` + in("id"), plan.posts},
+			// The Webmentions of a post purged were sent (or given up)
+			// long ago: its deletion's were due at once.
+			{`DELETE FROM webmention_outbox WHERE ` + in("post_id"), plan.posts},
 		} {
 			if len(st.ids) == 0 {
 				continue

@@ -70,6 +70,7 @@ func run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("HTML", func(t *testing.T) { testHTML(t, open) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("LocalOrder", func(t *testing.T) { testLocalOrder(t, open) })
+	t.Run("Webmentions", func(t *testing.T) { testWebmentions(t, open) })
 }
 
 // t0 is a whole second in UTC that test entries are dated from.
