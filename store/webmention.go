@@ -22,9 +22,11 @@ type Webmentions interface {
 	// notification, due now; a target it linked to before and no longer
 	// does (the link was edited out, or targets is empty as the post was
 	// deleted) gets one too, with Present false, which tells the target
-	// to drop the mention. A target linked before and still is stays as
-	// it is: its mention was sent already. Planning the same links again
-	// changes nothing, so every process may plan every change it sees. It
+	// to drop the mention. A target linked before and still is gets one
+	// when version differs from its last plan's (the post changed, and the
+	// receiver updates its mention: W3C Webmention §3.1.3), and else stays
+	// as it is. Planning the same links of the same version again changes
+	// nothing, so every process may plan every change it sees. It
 	// returns the number of rows it made pending. postID must be a valid
 	// id and each target an absolute http(s) URL of at most
 	// feed.MaxURILen characters (EINVALID otherwise).

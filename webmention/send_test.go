@@ -209,8 +209,9 @@ func wantReceived(t *testing.T, r *remote, want ...string) {
 
 func textPtr[T any](v T) *T { return &v }
 
-// A local post's links are told once each; an edit tells the links it
-// added and those it removed, not those that stayed; a deletion tells
+// A local post's links are told once each; an edit that changes the post
+// (its title or content) tells every link it has and those it removed,
+// once, and one that does not change them tells no one; a deletion tells
 // every link still there.
 func TestSender_PublishEditDelete(t *testing.T) {
 	r := newRemote(t)
@@ -225,14 +226,21 @@ func TestSender_PublishEditDelete(t *testing.T) {
 	e.step()
 	wantReceived(t, r)
 
-	// Drop b, add c: b and c are told, a is not.
+	// Drop b, add c: b and c are told, and a again, as the post it is
+	// mentioned by changed.
 	e.clock.Advance(time.Minute)
 	e.edit("p1", store.PostUpdate{Content: textPtr(fmt.Sprintf(`<a href="%[1]s/a">a</a> <a href="%[1]s/c">c</a>`, r.srv.URL))})
 	e.step()
-	wantReceived(t, r, "/wm "+src+" {r}/b", "/wm "+src+" {r}/c")
-	// An edit that keeps the links tells no one.
+	wantReceived(t, r, "/wm "+src+" {r}/a", "/wm "+src+" {r}/b", "/wm "+src+" {r}/c")
+	// A new title is a new version: the links are told again, once.
 	e.clock.Advance(time.Minute)
 	e.edit("p1", store.PostUpdate{Title: textPtr("A new title")})
+	e.step()
+	e.step()
+	wantReceived(t, r, "/wm "+src+" {r}/a", "/wm "+src+" {r}/c")
+	// An edit of what a mention does not show tells no one.
+	e.clock.Advance(time.Minute)
+	e.edit("p1", store.PostUpdate{Categories: &[]string{"x"}})
 	e.step()
 	wantReceived(t, r)
 	if got, want := e.outbox("p1", r), "/a:sent /b:sent /c:sent"; got != want {
@@ -246,7 +254,7 @@ func TestSender_PublishEditDelete(t *testing.T) {
 	}
 	e.step()
 	wantReceived(t, r, "/wm "+src+" {r}/a", "/wm "+src+" {r}/c")
-	if got := e.counts(); got != "sent=6 retried=0 failed=0 no_endpoint=0" {
+	if got := e.counts(); got != "sent=9 retried=0 failed=0 no_endpoint=0" {
 		t.Fatalf("outcomes %s", got)
 	}
 }

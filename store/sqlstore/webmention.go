@@ -30,10 +30,12 @@ func scanWebmention(row scanner) (*store.OutboundWebmention, error) {
 }
 
 // PlanWebmentions makes pending the rows of the targets that postID links
-// to anew, and of those it no longer links to, in one transaction. Both
-// statements change only rows whose presence differs from the plan, so
-// that planning the same links again (another process, or this one after
-// a restart) writes nothing.
+// to anew or links to still in a new version of the post (the receivers
+// update their mentions: W3C Webmention §3.1.3), and of those it no longer
+// links to, in one transaction. Both statements change only rows whose
+// presence or version differs from the plan, so that planning the same
+// links of the same version again (another process, or this one after a
+// restart) writes nothing.
 func (db *DB) PlanWebmentions(ctx context.Context, postID, version string, targets []string) (int, error) {
 	if err := store.CheckWebmentionPlan(postID, version, targets); err != nil {
 		return 0, err
@@ -47,7 +49,7 @@ func (db *DB) PlanWebmentions(ctx context.Context, postID, version string, targe
 		ON CONFLICT (post_id, target) DO UPDATE SET post_version = excluded.post_version, present = 1,
 			state = 'pending', endpoint = '', attempts = 0, next_attempt = excluded.next_attempt,
 			last_status = 0, last_error = '', updated = excluded.updated
-		WHERE webmention_outbox.present = 0`
+		WHERE webmention_outbox.present = 0 OR webmention_outbox.post_version <> excluded.post_version`
 	remove := `UPDATE webmention_outbox SET post_version = ?, present = 0, state = 'pending', endpoint = '',
 			attempts = 0, next_attempt = ?, last_status = 0, last_error = '', updated = ?
 		WHERE post_id = ? AND present = 1 AND NOT (` + fmt.Sprintf(db.d.InList, "target") + `)`

@@ -49,17 +49,19 @@ func testWebmentions(t *testing.T, open func(t *testing.T) store.Store) {
 		if got, want := outbox(t, s, "p1"), "+"+a+":pending@v1 +"+b+":pending@v1"; got != want {
 			t.Fatalf("after the first plan: %s, want %s", got, want)
 		}
-		// The same links again: nothing to send.
+		// The same links of the same version again: nothing to send.
 		plan(t, s, "p1", "v1", 0, b, a)
-		plan(t, s, "p1", "v2", 0, a, b)
-		// An edit drops b and adds c: both are to be told; a is not.
-		plan(t, s, "p1", "v3", 2, a, c)
-		if got, want := outbox(t, s, "p1"), "+"+c+":pending@v3 +"+a+":pending@v1 -"+b+":pending@v3"; got != want {
+		// A new version of the post: its links are told again.
+		plan(t, s, "p1", "v2", 2, a, b)
+		// An edit drops b and adds c: both are to be told, and a of the
+		// new version.
+		plan(t, s, "p1", "v3", 3, a, c)
+		if got, want := outbox(t, s, "p1"), "+"+c+":pending@v3 +"+a+":pending@v3 -"+b+":pending@v3"; got != want {
 			t.Fatalf("after the edit: %s, want %s", got, want)
 		}
-		plan(t, s, "p1", "v4", 0, a, c)
+		plan(t, s, "p1", "v3", 0, a, c)
 		// b comes back; then the post is deleted: every present link goes.
-		plan(t, s, "p1", "v5", 1, a, b, c)
+		plan(t, s, "p1", "v5", 3, a, b, c)
 		plan(t, s, "p1", "deleted", 3)
 		if got, want := outbox(t, s, "p1"), "-"+c+":pending@deleted -"+a+":pending@deleted -"+b+":pending@deleted"; got != want {
 			t.Fatalf("after the deletion: %s, want %s", got, want)
@@ -142,19 +144,25 @@ func testWebmentions(t *testing.T, open func(t *testing.T) store.Store) {
 		if err != nil || len(again) != 1 || again[0].Target != b || again[0].Attempts != 2 || again[0].LastError != "endpoint answered 503" {
 			t.Fatalf("retry claim: %+v, %v", again, err)
 		}
-		// An edit re-plans b while it is claimed: the old claim's outcome
-		// no longer applies, and the new plan waits for the lease.
-		plan(t, s, "p1", "v2", 1, a)
+		// An edit re-plans b while it is claimed (and a, of the new
+		// version): the old claim's outcome no longer applies, and the new
+		// plan of b waits for the lease.
+		plan(t, s, "p1", "v2", 2, a)
 		again[0].State = store.WebmentionFailed
 		if ok, _ := s.FinishWebmention(t.Context(), again[0]); ok {
 			t.Fatal("a superseded claim's outcome applied")
 		}
-		if got, _ := s.ClaimWebmentions(t.Context(), 10, time.Minute); len(got) != 0 {
-			t.Fatal("a row claimed again within its lease")
+		ca, _ := s.ClaimWebmentions(t.Context(), 10, time.Minute)
+		if len(ca) != 1 || ca[0].Target != a || ca[0].Version != "v2" {
+			t.Fatalf("claim within b's lease: %+v, want a of v2 alone", ca)
+		}
+		ca[0].State = store.WebmentionSent
+		if ok, err := s.FinishWebmention(t.Context(), ca[0]); !ok || err != nil {
+			t.Fatalf("FinishWebmention(a of v2) = %v, %v", ok, err)
 		}
 		clock.Advance(time.Minute + time.Second)
 		got, err := s.ClaimWebmentions(t.Context(), 10, time.Minute)
-		if err != nil || len(got) != 1 || got[0].Present || got[0].Version != "v2" || got[0].Attempts != 1 {
+		if err != nil || len(got) != 1 || got[0].Target != b || got[0].Present || got[0].Version != "v2" || got[0].Attempts != 1 {
 			t.Fatalf("claim after the lease: %+v, %v", got, err)
 		}
 	})
