@@ -91,6 +91,10 @@ func (s *timedStore) HasApprovedAuthor(ctx context.Context, authorHash string) (
 	return timed(s, "HasApprovedAuthor", func() (bool, error) { return s.st.HasApprovedAuthor(ctx, authorHash) })
 }
 
+func (s *timedStore) Mention(ctx context.Context, postID, source string) (*feed.Comment, error) {
+	return timed(s, "Mention", func() (*feed.Comment, error) { return s.st.Mention(ctx, postID, source) })
+}
+
 func (s *timedStore) Secret(ctx context.Context, name string, rotate bool) (string, error) {
 	return timed(s, "Secret", func() (string, error) { return s.st.Secret(ctx, name, rotate) })
 }

@@ -151,6 +151,12 @@ type Comments interface {
 	// DeleteComment soft-deletes a live comment at the clock's time. Its
 	// replies stay. It returns the comment as it was.
 	DeleteComment(ctx context.Context, id string) (*feed.Comment, error)
+	// Mention returns the live mention (feed.Comment.Kind set) of a post
+	// whose SourceURL is source, whatever its status: ENOTFOUND when there
+	// is none. A post has at most one (CreateComment of a second is
+	// ECONFLICT); a deleted one is gone from here, so that a mention sent
+	// again after its removal is created afresh.
+	Mention(ctx context.Context, postID, source string) (*feed.Comment, error)
 	// HasApprovedAuthor reports whether a live approved comment carries
 	// the author hash (feed.Comment.AuthorHash: a keyed hash of the e-mail
 	// address and name its author gave), for first-time moderation. An
@@ -344,6 +350,10 @@ type PostUpdate struct {
 type CommentUpdate struct {
 	Content, AuthorName, AuthorURI *string
 	Status                         *feed.Status
+	// Kind changes a mention's kind (a like that became a reply); a
+	// comment cannot become a mention nor a mention a comment (EINVALID).
+	// A mention's SourceURL never changes.
+	Kind *string
 }
 
 // ChangeRecord is one entry of the change log: a write and what it touched.
