@@ -26,6 +26,7 @@ import (
 	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/submit"
+	"github.com/feedd/feedd/webmention"
 	"github.com/feedd/feedd/websub"
 )
 
@@ -46,10 +47,11 @@ type Config struct {
 	Poll    PollConfig     `yaml:"poll"`
 	// TrustedProxies lists the reverse proxies (IP addresses or CIDR
 	// prefixes) whose X-Forwarded-For header names the client.
-	TrustedProxies []string     `yaml:"trusted_proxies"`
-	Log            LogConfig    `yaml:"log"`
-	WebSub         WebSubConfig `yaml:"websub"`
-	Export         ExportConfig `yaml:"export"`
+	TrustedProxies []string         `yaml:"trusted_proxies"`
+	Log            LogConfig        `yaml:"log"`
+	WebSub         WebSubConfig     `yaml:"websub"`
+	Webmention     WebmentionConfig `yaml:"webmention"`
+	Export         ExportConfig     `yaml:"export"`
 	// Demo seeds an empty store with a demo post and its conversation.
 	Demo bool `yaml:"demo"`
 }
@@ -75,6 +77,21 @@ type WebSubConfig struct {
 	// AllowPrivate lets the built-in hub call back subscribers on
 	// loopback, private and link-local addresses, refused by default.
 	AllowPrivate bool `yaml:"allow_private"`
+}
+
+// WebmentionConfig sets up Webmention (W3C): mentions of the site's posts
+// on other sites, received at {site.base_url}/webmention.
+type WebmentionConfig struct {
+	// Receive advertises the endpoint on post pages and thread feeds and
+	// takes mentions at POST /webmention (404 when off).
+	Receive bool `yaml:"receive"`
+	// RatePerMinute and Burst bound the mentions taken from one source
+	// host (a token bucket); more get 429 with Retry-After.
+	RatePerMinute int `yaml:"rate_per_minute"`
+	Burst         int `yaml:"burst"`
+	// QueueSize bounds the mentions waiting for verification; more get
+	// 503 with Retry-After.
+	QueueSize int `yaml:"queue_size"`
 }
 
 // ExportConfig sets up the static export.
@@ -233,7 +250,9 @@ func DefaultConfig() Config {
 		Listen: defaultListen,
 		Site:   SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
 		WebSub: WebSubConfig{Lease: websub.DefaultLease},
-		Store:  storeconfig.Default(),
+		Webmention: WebmentionConfig{Receive: true, RatePerMinute: submit.DefaultMentionRate, Burst: submit.DefaultMentionBurst,
+			QueueSize: webmention.DefaultQueueSize},
+		Store: storeconfig.Default(),
 		Feeds: FeedsConfig{PageSize: cache.DefaultPageSize, MaxAge: defaultMaxAge, TombstoneDays: schedule.DefaultTombstoneDays,
 			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
 		Cache: CacheConfig{MaxBytes: cache.DefaultMaxBytes},
@@ -495,6 +514,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Comments.MaxAuthorLength < 1 || c.Comments.MaxAuthorLength > feed.MaxNameLen {
 		bad("comments.max_author_length", "must be between 1 and %d, got %d", feed.MaxNameLen, c.Comments.MaxAuthorLength)
+	}
+	if c.Webmention.RatePerMinute < 1 || c.Webmention.RatePerMinute > 100000 {
+		bad("webmention.rate_per_minute", "must be between 1 and 100000, got %d", c.Webmention.RatePerMinute)
+	}
+	if c.Webmention.Burst < 1 || c.Webmention.Burst > 100000 {
+		bad("webmention.burst", "must be between 1 and 100000, got %d", c.Webmention.Burst)
+	}
+	if c.Webmention.QueueSize < 1 || c.Webmention.QueueSize > 1000000 {
+		bad("webmention.queue_size", "must be between 1 and 1000000, got %d", c.Webmention.QueueSize)
 	}
 	if err := (submit.Config{HoneypotField: c.Comments.HoneypotField}).Validate(); err != nil {
 		bad("comments.honeypot_field", "%v", err)

@@ -29,6 +29,7 @@ import (
 	"github.com/feedd/feedd/store"
 	"github.com/feedd/feedd/submit"
 	"github.com/feedd/feedd/web"
+	"github.com/feedd/feedd/webmention"
 	"github.com/feedd/feedd/websub"
 )
 
@@ -115,7 +116,8 @@ type app struct {
 	store     store.Store
 	renderer  *render.Renderer
 	cache     *cache.Cache
-	hub       *websub.Hub // nil without websub.hubs or websub.builtin
+	hub       *websub.Hub          // nil without websub.hubs or websub.builtin
+	mentions  *webmention.Receiver // nil with webmention.receive off
 	server    *server.Server
 	poller    *poll.Poller
 	sources   []SourceConfig
@@ -202,9 +204,18 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		MaxAuthorLength:  cfg.Comments.MaxAuthorLength,
 		MaxDepth:         cfg.Comments.MaxDepth,
 		HoneypotField:    cfg.Comments.HoneypotField,
+		MentionRate:      float64(cfg.Webmention.RatePerMinute),
+		MentionBurst:     cfg.Webmention.Burst,
 		TrustedProxies:   proxies,
 		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
 	}, log)
+	var mentions http.Handler
+	if cfg.Webmention.Receive {
+		a.mentions = webmention.NewReceiver(st, comments, a.poller, r, webmention.ReceiverOptions{
+			QueueSize: cfg.Webmention.QueueSize,
+		}, log.With("component", "webmention"))
+		mentions = a.mentions
+	}
 	a.server = server.New(st, c, r, server.Config{
 		API: api.New(st, c, r, admin, comments, api.Config{
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
@@ -215,6 +226,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		Metrics:        m.Handler(),
 		Ready:          server.StoreReady(st),
 		Hub:            hubHandler,
+		Webmention:     mentions,
 
 		Delta: cfg.Feeds.Delta,
 		// Non-nil, so that an empty list in the file excludes none
@@ -310,6 +322,16 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 			}
 		}()
 		defer func() { cancelRuns(); <-hubDone }()
+	}
+
+	// Received Webmentions are verified until shutdown.
+	if a.mentions != nil {
+		mentionsDone := make(chan struct{})
+		go func() {
+			defer close(mentionsDone)
+			a.mentions.Run(runCtx)
+		}()
+		defer func() { cancelRuns(); <-mentionsDone }()
 	}
 
 	hs := &http.Server{
