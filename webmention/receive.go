@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/netguard"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/store"
 )
@@ -57,6 +59,11 @@ type ReceiverOptions struct {
 	Observe func(Result)
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
+	// AllowPrivate takes sources whose host is a loopback, private or
+	// otherwise non-public IP address, or localhost (poll.allow_private,
+	// which the Fetcher's guard follows too); refused with 400 otherwise.
+	// Names that resolve to such addresses are refused by the Fetcher.
+	AllowPrivate bool
 }
 
 // Result is the outcome of one verification.
@@ -197,11 +204,25 @@ func (rc *Receiver) check(ctx context.Context, source, target string) (su, tu *u
 	if sameURL(source, target) {
 		return nil, nil, "", feed.Errorf(feed.EINVALID, "source: the same URL as target")
 	}
+	if !rc.o.AllowPrivate && privateHost(su.Hostname()) {
+		return nil, nil, "", feed.Errorf(feed.EINVALID, "source: %s is a private address", su.Hostname())
+	}
 	if rc.r.OnSite(su) {
 		return nil, nil, "", feed.Errorf(feed.EINVALID, "source: a page of this site; webmentions come from other sites")
 	}
 	postID, err = rc.resolve(ctx, tu)
 	return su, tu, postID, err
+}
+
+// privateHost reports whether host is a non-public IP address (see
+// netguard.Public) or localhost.
+func privateHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && !netguard.Public(a)
 }
 
 // checkURL checks that s is an absolute http(s) URL of at most MaxURLBytes

@@ -212,7 +212,8 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	var mentions http.Handler
 	if cfg.Webmention.Receive {
 		a.mentions = webmention.NewReceiver(st, comments, a.poller, r, webmention.ReceiverOptions{
-			QueueSize: cfg.Webmention.QueueSize,
+			QueueSize:    cfg.Webmention.QueueSize,
+			AllowPrivate: cfg.Poll.AllowPrivate,
 		}, log.With("component", "webmention"))
 		mentions = a.mentions
 	}
