@@ -60,7 +60,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	db := sitetest.OpenStore(t)
 	sitetest.Seed(t, db)
-	r, err := render.New(render.Options{Title: "Test blog", BaseURL: sitetest.BaseURL, TTL: 5 * time.Minute})
+	r, err := render.New(render.Options{Title: "Test blog", BaseURL: sitetest.BaseURL, TTL: 5 * time.Minute, Webmention: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,10 +249,20 @@ func TestReceive_Off(t *testing.T) {
 	sitetest.Seed(t, db)
 	r, _ := render.New(render.Options{BaseURL: sitetest.BaseURL})
 	c := cache.New(db, r, cache.Options{}, nil)
-	h := server.New(db, c, r, server.Config{}, nil).Handler()
+	srv := server.New(db, c, r, server.Config{}, nil)
+	srv.SetPages(web.New(db, r, submit.New(db, c, httpjson.NewAdmin(""), submit.Config{}, nil), web.Options{}, nil))
+	h := srv.Handler()
 	w := sitetest.Do(t, h, "POST", "/webmention", form("https://other.example/1", alphaURL), "Content-Type", "application/x-www-form-urlencoded")
 	if w.Code != http.StatusNotFound {
 		t.Errorf("POST /webmention without a receiver = %d, want 404", w.Code)
+	}
+	// Nothing advertises it.
+	for _, path := range []string{"/posts/alpha", "/feeds/posts/alpha/comments.atom", "/feeds/posts/alpha/comments.json"} {
+		w := sitetest.Do(t, h, "GET", path, "")
+		if w.Code != http.StatusOK || strings.Contains(strings.Join(w.Header().Values("Link"), ","), "webmention") ||
+			strings.Contains(w.Body.String(), "webmention") {
+			t.Errorf("GET %s = %d, Link %q: advertises a Webmention endpoint that is off", path, w.Code, w.Header().Values("Link"))
+		}
 	}
 }
 

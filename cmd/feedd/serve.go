@@ -151,6 +151,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		TTL:           cfg.Feeds.MaxAge,
 		CommentCounts: cfg.Feeds.CommentCounts,
 		Hubs:          hubs,
+		Webmention:    cfg.Webmention.Receive,
 		Location:      loc,
 	})
 	if err != nil {

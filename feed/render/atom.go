@@ -163,6 +163,10 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 		}
 		f.Links = append(f.Links, newAtomLink(h, "hub", ""))
 	}
+	if wm := r.WebmentionEndpoint(); wm != "" && d.ref.Kind == feed.KindThread && !d.private {
+		// Where to send a Webmention of the post the thread follows.
+		f.Links = append(f.Links, newAtomLink(wm, "webmention", ""))
+	}
 	for _, e := range d.entries {
 		f.Entries = append(f.Entries, r.atomEntry(d, e))
 	}
