@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/poll"
@@ -31,20 +32,23 @@ var linkAttrs = map[atom.Atom][]string{
 	atom.Del:        {"cite"},
 }
 
-// linksTo reports whether the source page links to target. In HTML a link
-// is one of linkAttrs' attributes whose URL, resolved against the page's
-// final URL (and its <base href>), is the target (sameURL: case of scheme
-// and host, default port and fragment aside); any other document links
-// when its text contains the target as written.
-func linksTo(page *poll.Page, isHTML bool, target string) bool {
-	if !isHTML {
-		return bytes.Contains(page.Body, []byte(target))
-	}
-	doc, err := html.Parse(bytes.NewReader(page.Body))
+// parseHTML parses a page's body, decoded to UTF-8 from the charset its
+// Content-Type or its <meta> names.
+func parseHTML(page *poll.Page) (*html.Node, error) {
+	r, err := charset.NewReader(bytes.NewReader(page.Body), page.Header.Get("Content-Type"))
 	if err != nil {
-		return false
+		return nil, err
 	}
-	base := page.URL
+	return html.Parse(r)
+}
+
+// linksTo reports whether an HTML source page, doc from url, links to
+// target: one of linkAttrs' attributes whose URL, resolved against the
+// page's URL (and its <base href>), is the target (sameURL: case of scheme
+// and host, default port and fragment aside). Any other document links
+// when its text contains the target as written (see verify).
+func linksTo(doc *html.Node, pageURL *url.URL, target string) bool {
+	base := pageURL
 	if b := findBase(doc); b != "" && base != nil {
 		if u, err := base.Parse(b); err == nil {
 			base = u
@@ -91,11 +95,7 @@ func resolveRef(base *url.URL, ref string) (string, error) {
 }
 
 // pageTitle returns the text of the page's <title>, or "".
-func pageTitle(page *poll.Page) string {
-	doc, err := html.Parse(bytes.NewReader(page.Body))
-	if err != nil {
-		return ""
-	}
+func pageTitle(doc *html.Node) string {
 	var title string
 	var walk func(*html.Node) bool
 	walk = func(n *html.Node) bool {

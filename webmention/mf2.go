@@ -57,6 +57,11 @@ func Parse(r io.Reader, base *url.URL) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseNode(doc, base), nil
+}
+
+// ParseNode is Parse of a document parsed already.
+func ParseNode(doc *html.Node, base *url.URL) *Data {
 	p := &parser{base: base}
 	if b := findBase(doc); b != "" && base != nil {
 		if u, err := base.Parse(b); err == nil {
@@ -65,7 +70,7 @@ func Parse(r io.Reader, base *url.URL) (*Data, error) {
 	}
 	d := &Data{}
 	p.walkRoots(doc, func(n *html.Node) { d.Items = append(d.Items, p.item(n)) })
-	return d, nil
+	return d
 }
 
 type parser struct{ base *url.URL }

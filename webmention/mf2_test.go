@@ -218,3 +218,26 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: any page parses without a panic, and FindEntry and Kind
+// work on whatever it gives.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`<div class="h-entry"><a class="p-author h-card" href="/">A</a><a class="u-in-reply-to" href="https://b.example/p">x</a></div>`,
+		`<p class="dt-published"><span class="value">2024-01-01</span><span class="value">10:00</span></p>`,
+		`<div class="h-feed"><div class="h-entry u-url h-cite"><img class="u-photo" src=""></div></div>`,
+		`<base href="::"><a class="h-card" href="%zz">x</a>`,
+	} {
+		f.Add(s)
+	}
+	base, _ := url.Parse("https://a.example/notes/1")
+	f.Fuzz(func(t *testing.T, page string) {
+		d, err := Parse(strings.NewReader(page), base)
+		if err != nil {
+			return
+		}
+		if e := FindEntry(d, base.String()); e != nil {
+			e.Kind("https://b.example/p")
+		}
+	})
+}

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/net/html"
+
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/netguard"
@@ -349,15 +351,21 @@ func (rc *Receiver) verify(ctx context.Context, source, target string) Result {
 		// Not a verdict on the mention: keep what is there, store nothing.
 		return Result{PostID: postID, Action: "failed", Err: fmt.Errorf("source answered %d %s", page.Status, http.StatusText(page.Status))}
 	}
-	isHTML := isHTMLType(page.Header.Get("Content-Type"), page.Body)
-	if !linksTo(page, isHTML, target) {
+	var doc *html.Node
+	links := bytes.Contains(page.Body, []byte(target))
+	if isHTMLType(page.Header.Get("Content-Type"), page.Body) {
+		if doc, err = parseHTML(page); err != nil {
+			// Not a verdict either: a page nested too deep, say.
+			return Result{PostID: postID, Action: "failed", Err: fmt.Errorf("source: unreadable HTML: %w", err)}
+		}
+		links = linksTo(doc, page.URL, target)
+	}
+	if !links {
 		return rc.remove(ctx, postID, source, "the source does not link to the target")
 	}
 	c := &feed.Comment{PostID: postID, SourceURL: source, Kind: feed.MentionLink}
-	if isHTML {
-		rc.fromHTML(c, page, source, target)
-	} else {
-		c.Content = source
+	if doc != nil {
+		rc.fromHTML(c, doc, page.URL, source, target)
 	}
 	rc.fillIn(c, source)
 	stored, changed, err := rc.save.Mention(ctx, c)
@@ -394,14 +402,10 @@ func (rc *Receiver) remove(ctx context.Context, postID, source, why string) Resu
 }
 
 // fromHTML fills in c from the source's h-entry, or its title.
-func (rc *Receiver) fromHTML(c *feed.Comment, page *poll.Page, source, target string) {
-	d, err := Parse(bytes.NewReader(page.Body), page.URL)
-	if err != nil {
-		return
-	}
-	e := FindEntry(d, source)
+func (rc *Receiver) fromHTML(c *feed.Comment, doc *html.Node, pageURL *url.URL, source, target string) {
+	e := FindEntry(ParseNode(doc, pageURL), source)
 	if e == nil {
-		c.Content = pageTitle(page)
+		c.Content = pageTitle(doc)
 		return
 	}
 	c.Kind = e.Kind(target)
@@ -416,7 +420,7 @@ func (rc *Receiver) fromHTML(c *feed.Comment, page *poll.Page, source, target st
 	case e.Name != "":
 		c.Content = e.Name
 	default:
-		c.Content = pageTitle(page)
+		c.Content = pageTitle(doc)
 	}
 	now := rc.o.Now().UTC().Truncate(time.Second)
 	if p := e.Published; !p.IsZero() && !p.After(now) && p.Year() >= 1970 {

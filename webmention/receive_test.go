@@ -454,3 +454,64 @@ func get(t *testing.T, e *env, path string) string {
 	}
 	return w.Body.String()
 }
+
+// TestReceive_Pages: what a mention takes from pages of every shape.
+func TestReceive_Pages(t *testing.T) {
+	e := newEnv(t, envOptions{allowPrivate: true})
+	src := newSource(t)
+	host := strings.TrimPrefix(src.URL, "http://")
+	host = host[:strings.LastIndex(host, ":")]
+
+	t.Run("no h-entry: the title, the host", func(t *testing.T) {
+		src.set(200, "text/html", `<html><head><title>Links of the week</title></head><body><a href="`+alphaURL+`">alpha</a></body></html>`)
+		res := e.rc.Verify(t.Context(), src.URL+"/week", alphaURL)
+		c := res.Comment
+		if c == nil || c.Content != "Links of the week" || c.AuthorName != host || c.AuthorURI != src.URL+"/" || c.Kind != feed.MentionLink {
+			t.Errorf("mention = %+v", c)
+		}
+	})
+	t.Run("plain text: the source URL", func(t *testing.T) {
+		src.set(200, "text/plain", "see "+alphaURL)
+		res := e.rc.Verify(t.Context(), src.URL+"/note.txt", alphaURL)
+		if c := res.Comment; c == nil || c.Content != src.URL+"/note.txt" || c.AuthorName != host {
+			t.Errorf("mention = %+v", c)
+		}
+	})
+	t.Run("latin-1", func(t *testing.T) {
+		src.set(200, "text/html; charset=iso-8859-1", "<div class=\"h-entry\"><a class=\"p-author h-card\" href=\"/\">Zo\xeb</a>"+
+			"<p class=\"e-content\">Tr\xe8s bien: <a href=\""+alphaURL+"\">alpha</a></p></div>")
+		res := e.rc.Verify(t.Context(), src.URL+"/latin", alphaURL)
+		if c := res.Comment; c == nil || c.AuthorName != "Zoë" || !strings.Contains(c.Content, "Très bien") {
+			t.Errorf("mention = %+v", c)
+		}
+	})
+	t.Run("a future date is the store's clock", func(t *testing.T) {
+		src.set(200, "text/html", `<div class="h-entry"><time class="dt-published" datetime="2999-01-01T00:00:00Z"></time><a class="u-like-of" href="`+alphaURL+`">a</a></div>`)
+		res := e.rc.Verify(t.Context(), src.URL+"/future", alphaURL)
+		if c := res.Comment; c == nil || c.Published.Year() == 2999 || c.Kind != feed.MentionLike {
+			t.Errorf("mention = %+v", c)
+		}
+	})
+	t.Run("long content is cut", func(t *testing.T) {
+		src.set(200, "text/html", `<div class="h-entry"><p class="e-content">`+strings.Repeat("word ", 5000)+`<a href="`+alphaURL+`">a</a></p></div>`)
+		res := e.rc.Verify(t.Context(), src.URL+"/long", alphaURL)
+		if c := res.Comment; c == nil || len([]rune(c.Content)) > submit.DefaultMaxCommentLength || !strings.HasSuffix(c.Content, "…") {
+			t.Errorf("mention = %+v, %v", c, res.Err)
+		}
+	})
+	t.Run("nested too deep: kept as it was", func(t *testing.T) {
+		src.set(200, "text/html", `<a href="`+alphaURL+`">a</a>`)
+		before := e.rc.Verify(t.Context(), src.URL+"/deep", alphaURL)
+		if before.Comment == nil {
+			t.Fatalf("Verify = %+v", before)
+		}
+		src.set(200, "text/html", strings.Repeat("<div>", 1000)+`<a href="`+alphaURL+`">a</a>`)
+		res := e.rc.Verify(t.Context(), src.URL+"/deep", alphaURL)
+		if res.Action != "failed" || !strings.Contains(res.Err.Error(), "unreadable HTML") {
+			t.Errorf("Verify = %+v, want a failure", res)
+		}
+		if m, err := e.db.Mention(t.Context(), "alpha", src.URL+"/deep"); err != nil || m.ID != before.Comment.ID {
+			t.Errorf("Mention = %+v, %v; want it kept", m, err)
+		}
+	})
+}
