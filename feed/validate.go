@@ -91,6 +91,10 @@ func (c *Comment) Validate() error {
 	case c.Kind != "" && c.SourceURL == "":
 		return Errorf(EINVALID, "source_url: required for a mention")
 	}
+	if len(c.SourceURL) > MaxURILen {
+		// Bytes, not characters: it is a key of an index.
+		return Errorf(EINVALID, "source_url: longer than %d bytes", MaxURILen)
+	}
 	if err := checkURI("source_url", c.SourceURL); err != nil {
 		return err
 	}

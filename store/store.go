@@ -39,9 +39,42 @@ type Store interface {
 	Copier
 	Deriver
 	Secrets
+	MentionQueue
 
 	// Close releases the store's resources.
 	Close() error
+}
+
+// MentionQueue keeps the Webmentions received and waiting for
+// verification (package webmention) in the store, so that a restart loses
+// none and every feedd sharing the store works one queue: each waiting
+// mention is verified by one process at a time. None of its methods logs
+// a change: no feed shows the queue.
+type MentionQueue interface {
+	// QueueMention records that source says it mentions target, received
+	// at the clock's time, and reports whether it is queued: false when
+	// max (when positive) mentions are waiting already and this one is
+	// not among them. A (source, target) waiting already keeps its place
+	// and is queued once; if a process is verifying it, its claim is
+	// dropped, so that it is verified again, as it may have changed.
+	QueueMention(ctx context.Context, source, target string, max int) (bool, error)
+	// ClaimMention claims the waiting mention received longest ago that
+	// no process claimed within lease (a claim older than that is taken
+	// to be of a process that died) and returns it; nil when there is
+	// none. Concurrent callers never get the same claim.
+	ClaimMention(ctx context.Context, lease time.Duration) (*PendingMention, error)
+	// DoneMention removes a claimed mention from the queue, unless it was
+	// received again since m's claim (see QueueMention).
+	DoneMention(ctx context.Context, m *PendingMention) error
+}
+
+// PendingMention is a Webmention waiting for verification, as
+// ClaimMention claimed it.
+type PendingMention struct {
+	Source, Target string
+	Received       time.Time
+	// Claim identifies the claim (its time in unix milliseconds).
+	Claim int64
 }
 
 // Deriver keeps the HTML derived from posts' and comments' content
