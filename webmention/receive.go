@@ -29,6 +29,8 @@ import (
 const (
 	DefaultQueueSize = 1000
 	DefaultWorkers   = 2
+	DefaultLease     = 10 * time.Minute
+	DefaultPoll      = 10 * time.Second
 	// MaxURLBytes bounds source and target, as feed.MaxURILen bounds
 	// every URL stored.
 	MaxURLBytes = 2048
@@ -54,8 +56,16 @@ type ReceiverOptions struct {
 	// QueueSize bounds the mentions waiting for verification; a request
 	// that finds the queue full gets 503 with Retry-After.
 	QueueSize int
-	// Workers is how many mentions are verified at once.
+	// Workers is how many mentions this process verifies at once.
 	Workers int
+	// Lease is how long a claimed mention is left to the process that
+	// claimed it before another takes it over (the claimer died); it
+	// must exceed a verification (the fetch's timeout and the writes).
+	Lease time.Duration
+	// Poll is how often idle workers look at the queue for mentions that
+	// other processes sharing the store received, or that a claim past
+	// its lease left; mentions this process receives wake them at once.
+	Poll time.Duration
 	// Observe, when set, is called after each verification with its
 	// outcome (see Result). It must be safe for concurrent use.
 	Observe func(Result)
@@ -82,21 +92,20 @@ type Result struct {
 	Comment *feed.Comment
 }
 
-// job is one queued mention.
-type job struct{ source, target string }
-
 // Receiver is the Webmention endpoint (POST /webmention) and the queue of
 // mentions waiting for verification. Requests are validated at once and
 // answered 202; Run verifies them in the background.
 //
-// The queue is in memory, bounded (ReceiverOptions.QueueSize) and
-// deduplicated: a (source, target) pair waiting already is not queued
-// twice. Mentions waiting when the process stops are lost; their senders
-// are expected to send again when they change (Webmention has no
-// delivery guarantee), and a verification is idempotent. Each process
-// sharing a PostgreSQL store verifies what it received; the store's
-// unique key on (post, source) keeps one mention per source even when
-// two verify the same one at once.
+// The queue is the store's (store.MentionQueue): bounded
+// (ReceiverOptions.QueueSize), one entry per (source, target), kept
+// across restarts, and shared by every feedd on the store, each mention
+// verified by one process at a time (a claim past ReceiverOptions.Lease
+// is taken over). Verification starts as soon as a worker is free: there
+// is no delay. A verification that fails (the source unreachable, too
+// large, too slow) is not retried: the mention is dropped from the queue,
+// logged, and its sender may send it again. The store's unique key on
+// (post, source) keeps one mention per source even when two processes
+// verify the same one at once.
 type Receiver struct {
 	st    store.Store
 	save  Saver
@@ -105,9 +114,8 @@ type Receiver struct {
 	o     ReceiverOptions
 	log   *slog.Logger
 
-	queue   chan job
-	mu      sync.Mutex
-	waiting map[job]bool
+	// wake tells idle workers that this process queued a mention.
+	wake chan struct{}
 }
 
 // NewReceiver returns a Receiver that resolves targets to the posts of st
@@ -123,11 +131,17 @@ func NewReceiver(st store.Store, save Saver, fetch Fetcher, r *render.Renderer, 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Poll <= 0 {
+		o.Poll = DefaultPoll
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Receiver{st: st, save: save, fetch: fetch, r: r, o: o, log: log,
-		queue: make(chan job, o.QueueSize), waiting: make(map[job]bool)}
+		wake: make(chan struct{}, 1)}
 }
 
 // ServeHTTP is POST /webmention: a form (application/x-www-form-urlencoded)
@@ -172,10 +186,20 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusTooManyRequests, fmt.Sprintf("too many webmentions from %s: try again in %d seconds", su.Hostname(), wait))
 		return
 	}
-	if !rc.enqueue(job{source: su.String(), target: tu.String()}) {
+	queued, err := rc.st.QueueMention(context.WithoutCancel(r.Context()), su.String(), tu.String(), rc.o.QueueSize)
+	if err != nil {
+		rc.log.Error("webmention: queueing", "source", source, "target", target, "err", err)
+		plain(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if !queued {
 		w.Header().Set("Retry-After", "60")
 		plain(w, http.StatusServiceUnavailable, "the verification queue is full: try again later")
 		return
+	}
+	select {
+	case rc.wake <- struct{}{}:
+	default: // a wake-up is pending already
 	}
 	rc.log.Info("webmention queued", "source", source, "target", target, "post_id", postID)
 	plain(w, http.StatusAccepted, "accepted: the webmention is queued for verification\n")
@@ -265,46 +289,55 @@ func (rc *Receiver) resolve(ctx context.Context, tu *url.URL) (string, error) {
 	}
 }
 
-// enqueue queues j unless it is waiting already; false when the queue is
-// full.
-func (rc *Receiver) enqueue(j job) bool {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.waiting[j] {
-		return true
-	}
-	select {
-	case rc.queue <- j:
-		rc.waiting[j] = true
-		return true
-	default:
-		return false
-	}
-}
-
 // Run verifies queued mentions with ReceiverOptions.Workers workers until
-// ctx ends, and returns ctx's error then.
+// ctx ends, and returns ctx's error then. A worker claims the oldest
+// waiting mention, verifies it and removes it from the queue; with none
+// waiting it sleeps until this process queues one, or ReceiverOptions.Poll
+// passes.
 func (rc *Receiver) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range rc.o.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case j := <-rc.queue:
-					rc.mu.Lock()
-					delete(rc.waiting, j)
-					rc.mu.Unlock()
-					rc.Verify(ctx, j.source, j.target)
-				}
-			}
+			rc.work(ctx)
 		}()
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+// work is one of Run's workers.
+func (rc *Receiver) work(ctx context.Context) {
+	t := time.NewTimer(rc.o.Poll)
+	defer t.Stop()
+	for ctx.Err() == nil {
+		m, err := rc.st.ClaimMention(ctx, rc.o.Lease)
+		if err != nil && ctx.Err() == nil {
+			rc.log.Error("webmention: claiming from the queue", "err", err)
+		}
+		if m == nil {
+			t.Reset(rc.o.Poll)
+			select {
+			case <-ctx.Done():
+			case <-rc.wake:
+			case <-t.C:
+			}
+			continue
+		}
+		// Another wake-up for the other workers: there may be more.
+		select {
+		case rc.wake <- struct{}{}:
+		default:
+		}
+		rc.Verify(ctx, m.Source, m.Target)
+		if ctx.Err() != nil {
+			return // unfinished: claimed again once the lease is over
+		}
+		if err := rc.st.DoneMention(context.WithoutCancel(ctx), m); err != nil {
+			rc.log.Error("webmention: removing from the queue", "source", m.Source, "target", m.Target, "err", err)
+		}
+	}
 }
 
 // Verify verifies one mention and stores, updates or removes it (see

@@ -54,6 +54,7 @@ type envOptions struct {
 	mentionBurst int
 	maxBody      int64
 	timeout      time.Duration
+	queueSize    int
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -83,6 +84,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e := &env{db: db, r: r, cache: c, logs: logs, results: make(chan webmention.Result, 16)}
 	e.rc = webmention.NewReceiver(db, sub, p, r, webmention.ReceiverOptions{
 		AllowPrivate: o.allowPrivate,
+		QueueSize:    o.queueSize,
 		Observe:      func(res webmention.Result) { e.results <- res },
 	}, log)
 	srv := server.New(db, c, r, server.Config{Webmention: e.rc}, log)
@@ -226,17 +228,9 @@ func TestReceive_BadRequests(t *testing.T) {
 		t.Errorf("a bad request was verified: %+v", res)
 	default:
 	}
-	// Nothing was queued: a worker started now finds nothing to verify.
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- e.rc.Run(ctx) }()
-	select {
-	case res := <-e.results:
-		t.Errorf("a bad request was queued: %+v", res)
-	case <-time.After(50 * time.Millisecond):
+	if m, err := e.db.ClaimMention(t.Context(), time.Minute); m != nil || err != nil {
+		t.Errorf("a bad request was queued: %+v, %v", m, err)
 	}
-	cancel()
-	<-done
 }
 
 func form(source, target string) string {
@@ -514,4 +508,46 @@ func TestReceive_Pages(t *testing.T) {
 			t.Errorf("Mention = %+v, %v; want it kept", m, err)
 		}
 	})
+}
+
+// TestReceive_Queue: the queue is the store's: bounded (503 with
+// Retry-After when full), one entry per source and target, and kept for
+// a receiver started later, as after a restart.
+func TestReceive_Queue(t *testing.T) {
+	e := newEnv(t, envOptions{allowPrivate: true, queueSize: 2})
+	src := newSource(t)
+	src.set(200, "text/html", `<a href="`+alphaURL+`">alpha</a>`)
+	for _, path := range []string{"/1", "/2", "/1"} {
+		if w := e.post(t, src.URL+path, alphaURL); w.Code != http.StatusAccepted {
+			t.Fatalf("POST %s = %d %q", path, w.Code, w.Body.String())
+		}
+	}
+	w := e.post(t, src.URL+"/3", alphaURL)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "queue is full") {
+		t.Fatalf("POST past the bound = %d %q, Retry-After %q; want 503", w.Code, w.Body.String(), w.Header().Get("Retry-After"))
+	}
+	// Another receiver over the store (a restarted feedd) verifies them.
+	results := make(chan webmention.Result, 4)
+	p := poll.New(e.db, poll.Options{AllowPrivate: true}, nil)
+	rc := webmention.NewReceiver(e.db, submit.New(e.db, e.cache, httpjson.NewAdmin(""), submit.Config{Moderation: submit.ModerationNone}, nil),
+		p, e.r, webmention.ReceiverOptions{AllowPrivate: true, Poll: 10 * time.Millisecond, Observe: func(r webmention.Result) { results <- r }}, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- rc.Run(ctx) }()
+	got := map[string]string{}
+	for range 2 {
+		res := testutil.Receive(t, 10*time.Second, results, "the queued mentions were not verified")
+		got[res.Source] = res.Action
+	}
+	cancel()
+	<-done
+	if got[src.URL+"/1"] != "stored" || got[src.URL+"/2"] != "stored" {
+		t.Errorf("verified %v, want /1 and /2 stored", got)
+	}
+	if ms := e.mentions(t, "alpha"); len(ms) != 2 {
+		t.Errorf("%d mentions, want 2", len(ms))
+	}
+	if m, err := e.db.ClaimMention(t.Context(), time.Minute); m != nil || err != nil {
+		t.Errorf("the queue is not empty: %+v, %v", m, err)
+	}
 }

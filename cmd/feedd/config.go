@@ -89,8 +89,8 @@ type WebmentionConfig struct {
 	// host (a token bucket); more get 429 with Retry-After.
 	RatePerMinute int `yaml:"rate_per_minute"`
 	Burst         int `yaml:"burst"`
-	// QueueSize bounds the mentions waiting for verification; more get
-	// 503 with Retry-After.
+	// QueueSize bounds the mentions waiting for verification, kept in the
+	// store; more get 503 with Retry-After.
 	QueueSize int `yaml:"queue_size"`
 }
 
