@@ -51,6 +51,14 @@ func (d *document) post(e *entry, source string, now time.Time) *feed.Post {
 	}
 	p.AuthorName, p.AuthorURI = d.author(e, base)
 	p.Published, p.Updated = e.dates(now)
+	fillPost(p, body, link)
+	return p
+}
+
+// fillPost gives a mapped post what the store requires and its entry may
+// lack: a title, taken from the start of body, and content, a link to
+// link, the summary or the title.
+func fillPost(p *feed.Post, body, link string) {
 	if p.Title == "" {
 		// Posts need a title: take the start of the text, as readers do.
 		p.Title = truncateEllipsis(strings.Join(strings.Fields(textOf(body)), " "), 80)
@@ -70,7 +78,6 @@ func (d *document) post(e *entry, source string, now time.Time) *feed.Post {
 			p.Content = "<p>" + html.EscapeString(p.Title) + "</p>"
 		}
 	}
-	return p
 }
 
 // comment maps an entry of a comment feed, or of an export, to a mirrored
@@ -234,6 +241,12 @@ func (e *entry) categories() []string {
 	} else {
 		raw = e.item.Categories
 	}
+	return cleanCategories(raw)
+}
+
+// cleanCategories returns categories cleaned, deduplicated and within
+// feed.Post's limits.
+func cleanCategories(raw []string) []string {
 	var out []string
 	seen := make(map[string]bool)
 	for _, c := range raw {

@@ -2,7 +2,8 @@
 // JSON Feed) with conditional GETs, maps each entry to a feed.Post, follows
 // each post's comment feed into threaded feed.Comments, and upserts both into
 // the store, keyed by their upstream ids so that a re-poll updates in place.
-// Import loads a feed document or a Blogger export the same way.
+// Import loads a feed document, or a Blogger, WordPress or Disqus export,
+// the same way.
 //
 // Each upstream URL has a feed.Fetch row in the store: its validators, when
 // it was polled, its last status and error, and when it may be polled again
@@ -128,6 +129,10 @@ type Options struct {
 	// left due comment feeds unfetched, with how many and why: SkipRunLimit,
 	// SkipHostLimit, SkipCrossHost or SkipDeadline. Same rules as Observe.
 	ObserveSkipped func(source, reason string, n int)
+	// PostURL, when set, returns the permalink of a post of this site
+	// (render.Renderer.PostURL), by which Import matches a Disqus
+	// export's threads to local posts as well as mirrored ones.
+	PostURL func(id string) string
 }
 
 // Why a due comment feed was not fetched in a run (ObserveSkipped).

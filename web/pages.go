@@ -83,6 +83,7 @@ func (h *Handler) summary(p *feed.Post, comments int, counted bool) postSummary 
 
 // postView is the data of a post's page.
 type postView struct {
+	URL        string // the post's permalink (the h-entry's u-url)
 	Title      string
 	Author     string
 	AuthorURI  string // linkable, or empty
@@ -136,6 +137,7 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 	rules := h.comments.Rules()
 	roots, byID := h.thread(id, comments, rules.MaxDepth)
 	v := postView{
+		URL:       h.r.PostURL(id),
 		Title:     postTitle(p),
 		Author:    content.Line(p.AuthorName),
 		AuthorURI: linkable(p.AuthorURI),
@@ -195,7 +197,7 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 	}
 	h.render(w, r, pagePost, status, cache, &page{
 		Title:     v.Title + " – " + h.site,
-		Canonical: h.r.PostURL(id),
+		Canonical: v.URL,
 		Feeds: append(h.siteFeeds(), h.feedGroup("Comments on this post",
 			"Comments on \u2018"+v.Title+"\u2019", feed.ThreadFeed(id))),
 		Alternates: alternates,

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/store"
 )
@@ -68,11 +69,21 @@ func (c *cli) openStore(ctx context.Context) (store.Store, Config, error) {
 			return nil, cfg, fmt.Errorf("no store at %s (%s); 'feedd serve' creates it", file, from)
 		}
 	}
-	st, err := storeconfig.Open(ctx, cfg.Store)
+	st, err := openConfigured(ctx, cfg)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("%s: %w", path, openStoreError(cfg.Store, err))
 	}
 	return st, cfg, nil
+}
+
+// openConfigured opens the store of cfg, which is valid, once the process
+// derives content as cfg says (comments.images): every command that opens
+// a store may write comments, whose HTML is derived on the write.
+func openConfigured(ctx context.Context, cfg Config) (store.Store, error) {
+	if err := content.SetCommentImages(cfg.Comments.Images); err != nil {
+		return nil, fmt.Errorf("comments.images: %w", err)
+	}
+	return storeconfig.Open(ctx, cfg.Store)
 }
 
 // openStoreError names the key of a store that failed to open, and for a

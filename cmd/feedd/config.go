@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/feedd/feedd/cache"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/content"
 	"github.com/feedd/feedd/httpjson"
 	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/poll"
@@ -159,6 +161,7 @@ type CommentsConfig struct {
 	MaxDepth        int    `yaml:"max_depth"`         // levels of replies
 	MaxAuthorLength int    `yaml:"max_author_length"` // characters of the name
 	HoneypotField   string `yaml:"honeypot_field"`    // a field only bots fill in
+	Images          string `yaml:"images"`            // links or drop (content.SetCommentImages)
 }
 
 // ScheduleConfig holds cron specs (standard 5-field specs or descriptors
@@ -282,6 +285,7 @@ func DefaultConfig() Config {
 			MaxDepth:        submit.DefaultMaxDepth,
 			MaxAuthorLength: submit.DefaultMaxAuthorLength,
 			HoneypotField:   submit.DefaultHoneypotField,
+			Images:          content.ImagesLinks,
 		},
 		HTTP: HTTPConfig{MaxBodyBytes: httpjson.DefaultMaxBodyBytes, ShutdownTimeout: defaultShutdownTimeout},
 		Log:  LogConfig{Level: defaultLogLevel, Format: defaultLogFormat},
@@ -526,6 +530,9 @@ func (c *Config) Validate() error {
 	}
 	if err := (submit.Config{HoneypotField: c.Comments.HoneypotField}).Validate(); err != nil {
 		bad("comments.honeypot_field", "%v", err)
+	}
+	if !slices.Contains(content.ImageModes, c.Comments.Images) {
+		bad("comments.images", "want %s, got %q", strings.Join(content.ImageModes, " or "), c.Comments.Images)
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		bad("trusted_proxies", "%v", err)

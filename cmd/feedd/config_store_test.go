@@ -1,8 +1,11 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/feedd/feedd/feed/content"
 )
 
 func TestParseConfig_Postgres(t *testing.T) {
@@ -54,5 +57,24 @@ func TestParseConfig_BadPostgres(t *testing.T) {
 				t.Errorf("error %q shows the password", err)
 			}
 		})
+	}
+}
+
+// TestOpenConfigured_CommentImages: every command's store is opened with
+// the process deriving comments as comments.images says.
+func TestOpenConfigured_CommentImages(t *testing.T) {
+	t.Cleanup(func() { content.SetCommentImages(content.ImagesLinks) })
+	for _, mode := range []string{content.ImagesDrop, content.ImagesLinks} {
+		cfg := DefaultConfig()
+		cfg.Store.DSN = filepath.Join(t.TempDir(), "feedd.db")
+		cfg.Comments.Images = mode
+		st, err := openConfigured(t.Context(), cfg)
+		if err != nil {
+			t.Fatalf("openConfigured: %v", err)
+		}
+		st.Close()
+		if got := content.CommentImages(); got != mode {
+			t.Errorf("comments.images %s: the process derives under %q", mode, got)
+		}
 	}
 }

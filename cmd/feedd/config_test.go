@@ -168,6 +168,7 @@ func TestParseConfig_Bad(t *testing.T) {
 		{"huge comment length", "comments: {max_length: 100000000}\n", "comments.max_length"},
 		{"bad honeypot", "comments: {honeypot_field: \"a b\"}\n", "comments.honeypot_field"},
 		{"honeypot is a real field", "comments: {honeypot_field: content}\n", "comments.honeypot_field"},
+		{"bad images", "comments: {images: keep}\n", "comments.images"},
 		{"bad proxy", "trusted_proxies: [\"10.0.0.0/33\"]\n", "trusted_proxies"},
 		{"proxies not a list", "trusted_proxies: {a: b}\n", "trusted_proxies"},
 		{"zero tombstone days", "feeds: {tombstone_days: 0}\n", "feeds.tombstone_days"},

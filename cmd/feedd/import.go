@@ -12,17 +12,28 @@ import (
 	"github.com/feedd/feedd/poll"
 )
 
-const importSynopsis = "import FILE|URL [--source NAME] [--config FILE] [--json]"
+const importSynopsis = `import FILE|URL [--source NAME] [--config FILE] [--json]
+
+FILE (or URL; - reads standard input) is one of:
+  a feed (Atom, RSS, RSS 1.0, JSON Feed)  its entries become posts
+  a Blogger export (Atom or Takeout)      posts with their threaded comments
+  a WordPress export (WXR)                published posts with their categories,
+                                          tags and approved comments, pingbacks
+                                          and trackbacks included
+  a Disqus export                         comments, threaded, under the posts
+                                          their threads link to (already in the
+                                          store: import the blog first)
+Importing again updates rather than duplicates.`
 
 // defaultImportSource is the source name of imported entries unless
 // --source names another.
 const defaultImportSource = "import"
 
-// runImport implements 'feedd import': it loads a feed or a Blogger-style
-// Atom export, from a file, standard input ("-") or a URL, into the store
-// through the poller's import, the mapping that polls use. Entries are
-// keyed by source and upstream id, so importing again updates rather than
-// duplicates them.
+// runImport implements 'feedd import': it loads a feed, a Blogger export,
+// a WordPress export (WXR) or a Disqus export, from a file, standard input
+// ("-") or a URL, into the store through the poller's import, the mapping
+// that polls use. Entries are keyed by source and upstream id, so
+// importing again updates rather than duplicates them.
 func runImport(ctx context.Context, args []string, c *cli) error {
 	fs := newFlagSet("import", importSynopsis, c.stderr)
 	c.commonFlags(fs)
@@ -93,8 +104,13 @@ func runImport(ctx context.Context, args []string, c *cli) error {
 		return fmt.Errorf("import %s: %w", arg, storeError(err))
 	}
 	if c.json {
-		return c.printJSON(map[string]int{"posts": res.Posts, "comments": res.Comments, "unchanged": res.Unchanged})
+		return c.printJSON(map[string]int{"posts": res.Posts, "comments": res.Comments, "unchanged": res.Unchanged, "skipped": res.Skipped})
 	}
-	fmt.Fprintf(c.stdout, "imported %d posts, %d comments, %d unchanged\n", res.Posts, res.Comments, res.Unchanged)
+	skipped := ""
+	if res.Skipped > 0 {
+		// The threads are logged above, each with its link.
+		skipped = fmt.Sprintf(", %d skipped (their Disqus thread links to no post in the store)", res.Skipped)
+	}
+	fmt.Fprintf(c.stdout, "imported %d posts, %d comments, %d unchanged%s\n", res.Posts, res.Comments, res.Unchanged, skipped)
 	return nil
 }

@@ -123,7 +123,7 @@ func TestCLI_ImportFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(strings.Fields(out), ""); got != `{"comments":3,"posts":2,"unchanged":0}` {
+	if got := strings.Join(strings.Fields(out), ""); got != `{"comments":3,"posts":2,"skipped":0,"unchanged":0}` {
 		t.Errorf("import --json = %s", out)
 	}
 	if n := len(mirrored(t, e, "harbour")); n != 2 {

@@ -47,7 +47,8 @@ Usage:
   feedd comment list|approve|spam|delete ...       moderate comments
   feedd admin feed-url [--rotate]                  print the private moderation feed's URL
   feedd sources [--json]                           show the mirrored sources' state
-  feedd import FILE|URL [--source NAME]            load a feed or a blog export
+  feedd import FILE|URL [--source NAME]            load a feed, or a Blogger, WordPress
+                                                   (WXR) or Disqus export
   feedd migrate --from STORE --to STORE            copy a store into an empty one
                                                    (STORE: sqlite:PATH or postgres://...)
   feedd healthcheck [--addr HOST:PORT]             exit 0 if a running daemon answers /healthz

@@ -21,7 +21,6 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/httpjson"
-	"github.com/feedd/feedd/internal/storeconfig"
 	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/schedule"
@@ -258,7 +257,7 @@ func (a *app) nextScheduled(name string) time.Time {
 // and finish in-flight requests, stop the scheduler and wait for running
 // jobs, close the store.
 func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (err error) {
-	st, err := storeconfig.Open(ctx, cfg.Store)
+	st, err := openConfigured(ctx, cfg)
 	if err != nil {
 		ln.Close()
 		return openStoreError(cfg.Store, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedd/feedd/api"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/poll"
 	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/store"
@@ -32,6 +33,12 @@ func newPoller(cfg Config, st store.Store, observe func(source string, status in
 	if recent == 0 {
 		recent = -1 // no post is recent; the poller's zero is its default
 	}
+	// Local posts' permalinks, by which a Disqus import finds the posts
+	// its threads discuss; none without a valid site.base_url.
+	var postURL func(string) string
+	if r, err := render.New(render.Options{Title: cfg.Site.Title, BaseURL: cfg.Site.BaseURL}); err == nil {
+		postURL = r.PostURL
+	}
 	return poll.New(st, poll.Options{
 		UserAgent:      userAgent(cfg.Site.BaseURL),
 		ConnectTimeout: cfg.Poll.ConnectTimeout,
@@ -48,6 +55,7 @@ func newPoller(cfg Config, st store.Store, observe func(source string, status in
 		OldInterval:              cfg.Poll.OldInterval,
 		AllowPrivate:             cfg.Poll.AllowPrivate,
 		Observe:                  observe,
+		PostURL:                  postURL,
 	}, log)
 }
 

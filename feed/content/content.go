@@ -65,7 +65,11 @@ var markdown = goldmark.New(
 //
 // Version 3: posts' ids and anchor names get the user-content- prefix, and
 // their in-page links follow (see harden).
-const Version = 3
+//
+// Version 4: images in comments that are HTML become links to them or are
+// dropped (see SetCommentImages; a change of that setting re-derives the
+// comments that hold one, without a new Version).
+const Version = 4
 
 // PostHTML returns the content of p as safe HTML: p.HTML when it was
 // derived under this Version (DerivePost; stores fill it in on reads),
@@ -166,6 +170,19 @@ func finish(s string, policy *bluemonday.Policy, ugc bool) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/16)
+	if ugc {
+		// Comments' images are replaced in the fragment as a whole, so
+		// that a top-level <img> is too.
+		root := bodyContext()
+		for _, n := range nodes {
+			root.AppendChild(n)
+		}
+		replaceImages(root, false)
+		nodes = nodes[:0]
+		for n := root.FirstChild; n != nil; n = n.NextSibling {
+			nodes = append(nodes, n)
+		}
+	}
 	for _, n := range nodes {
 		harden(n, ugc)
 		if err := nethtml.Render(&b, n); err != nil {

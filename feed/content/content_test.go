@@ -94,7 +94,8 @@ func TestCommentHTML(t *testing.T) {
 			`<p><a href="https://x.example/" rel="nofollow ugc">x</a></p>`},
 		{"relative link", `<a href="../posts/other">o</a>`, `<p><a href="../posts/other" rel="nofollow ugc">o</a></p>`},
 		{"javascript link", `<a href="javascript:alert(1)">x</a>`, `<p>x</p>`},
-		{"no images", `<p>a<img src="https://tracker.example/p.gif">b</p>`, `<p>ab</p>`},
+		{"image becomes a link", `<p>a<img src="https://tracker.example/p.gif">b</p>`,
+			`<p>a<a href="https://tracker.example/p.gif" rel="nofollow ugc">image</a>b</p>`},
 		{"no headings or tables", `<p>x</p><h1>Big</h1><table><tr><td>c</td></tr></table>`, `<p>x</p>Bigc`},
 		{"allowed tags", `<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`,
 			`<blockquote><p><strong>s</strong> <i>i</i> <code>c</code></p></blockquote><pre>p</pre><ul><li>u</li></ul><ol><li>o</li></ol>`},
@@ -221,6 +222,53 @@ func TestCommentHTML_InlineHTMLParagraphs(t *testing.T) {
 // TestCommentHTML_PlainTextKeepsEveryCharacter (issue 14 item 6): a
 // comment without a tag the comment policy keeps is plain text, and none
 // of its characters is lost to an HTML parser.
+// TestCommentHTML_Images: no comment's HTML holds an <img> (a tracking
+// pixel in every reader); by default each becomes a link to its image,
+// and with ImagesDrop it is removed.
+func TestCommentHTML_Images(t *testing.T) {
+	for _, tc := range []struct{ name, in, links, drop string }{
+		{"alt text", `<p>see <img src="https://x.example/cat.png" alt="a cat" width="1" height="1"> here</p>`,
+			`<p>see <a href="https://x.example/cat.png" rel="nofollow ugc">a cat</a> here</p>`,
+			`<p>see  here</p>`},
+		{"no alt", `<p><img src="/p.gif"></p>`, `<p><a href="/p.gif" rel="nofollow ugc">image</a></p>`, `<p></p>`},
+		{"top level", `<p>x</p><img src="https://x.example/i.png" alt="i">`,
+			`<p>x</p><a href="https://x.example/i.png" rel="nofollow ugc">i</a>`, `<p>x</p>`},
+		{"inside a link", `<a href="https://x.example/"><img src="https://x.example/i.png" alt="logo"></a>`,
+			`<p><a href="https://x.example/" rel="nofollow ugc">logo</a></p>`,
+			`<p><a href="https://x.example/" rel="nofollow ugc"></a></p>`},
+		{"data URL", `<p><img src="data:image/png;base64,AAAA" alt="d"></p>`, `<p>d</p>`, `<p></p>`},
+		{"javascript URL", `<p><img src="javascript:alert(1)"></p>`, `<p></p>`, `<p></p>`},
+		{"handlers", `<p><img src="https://x.example/i.png" onerror="alert(1)" alt="&quot;><script>"></p>`,
+			`<p><a href="https://x.example/i.png" rel="nofollow ugc">&#34;&gt;&lt;script&gt;</a></p>`, `<p></p>`},
+		{"srcset only", `<p><img srcset="https://x.example/i.png 2x" alt="s"></p>`, `<p>s</p>`, `<p></p>`},
+		// A comment is HTML only with a tag the policy keeps, and <img> is
+		// not one: alone it is plain text, shown as typed.
+		{"plain text", `use <img src=x> tags`, `<p>use &lt;img src=x&gt; tags</p>`, `<p>use &lt;img src=x&gt; tags</p>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkCommentHTML(t, tc.in, tc.links)
+			setImages(t, ImagesDrop)
+			checkCommentHTML(t, tc.in, tc.drop)
+		})
+	}
+	if err := SetCommentImages("keep"); err == nil {
+		t.Error(`SetCommentImages("keep") succeeded`)
+	}
+	if got := CommentImages(); got != ImagesLinks {
+		t.Errorf("CommentImages() = %q after a refused mode, want %q", got, ImagesLinks)
+	}
+}
+
+// setImages sets the comment image mode for the rest of t.
+func setImages(t *testing.T, mode string) {
+	t.Helper()
+	old := CommentImages()
+	if err := SetCommentImages(mode); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { SetCommentImages(old) })
+}
+
 func TestCommentHTML_PlainTextKeepsEveryCharacter(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"CDATA", "a <![CDATA[ x ]]> b", "<p>a &lt;![CDATA[ x ]]&gt; b</p>"},

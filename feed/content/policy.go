@@ -123,8 +123,9 @@ func newRichPolicy() *bluemonday.Policy {
 // newCommentPolicy returns the policy of comments, written by strangers: a
 // few text-level elements, links and nothing else. No images, which would
 // let a commenter track every reader of a feed (or of a page showing the
-// comment) and show anything at all under the site's name; no attributes
-// but href; no ids, classes or titles.
+// comment) and show anything at all under the site's name: they pass the
+// policy only to become links or nothing (see SetCommentImages); no
+// attributes but href; no ids, classes or titles.
 //
 // bluemonday adds rel="nofollow" to links; finish makes it "nofollow ugc"
 // and removes any target.
@@ -136,6 +137,9 @@ func newCommentPolicy() *bluemonday.Policy {
 	// whether a comment is HTML.
 	p.AllowElements("p", "br", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li")
 	p.AllowAttrs("href").OnElements("a")
+	// Images pass the policy only to be replaced by links or dropped
+	// (replaceImages): no comment's HTML holds one.
+	p.AllowAttrs("src", "alt").OnElements("img")
 	skipContent(p)
 	return p
 }

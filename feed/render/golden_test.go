@@ -257,7 +257,8 @@ func ugcComments() []*feed.Comment {
 }
 
 const (
-	ugcXSSContentWant   = `<p>Hi there <a href="https://x.example/" rel="nofollow ugc">link</a> <b>bold</b></p>`
+	// The <img> becomes a link to its image (comments.images: links).
+	ugcXSSContentWant   = `<p>Hi there<a href="` + root + `/posts/x" rel="nofollow ugc">image</a> <a href="https://x.example/" rel="nofollow ugc">link</a> <b>bold</b></p>`
 	ugcPlainContentWant = "<p>Great post!<br/>\nSee <a href=\"https://example.com/fish?a=1&amp;b=2\" rel=\"nofollow ugc\">https://example.com/fish?a=1&amp;b=2</a>.</p>\n<p>Cheers &amp; thanks &lt;3</p>"
 )
 

@@ -57,8 +57,8 @@ func TestQueryPlans(t *testing.T) {
 		INSERT INTO posts (id, title, content, published, updated, deleted_at)
 			SELECT 'p' || i, 'T', 'c', i * 3600, i * 3600, CASE WHEN i % 50 = 0 THEN i * 3600 END
 			FROM generate_series(1, 500) i;
-		INSERT INTO comments (id, post_id, author_name, author_key, content, status, published, updated)
-			SELECT 'c' || i, 'p' || (i % 500 + 1), 'A', 'a|', 'c',
+		INSERT INTO comments (id, post_id, author_name, content, status, published, updated)
+			SELECT 'c' || i, 'p' || (i % 500 + 1), 'A', 'c',
 				CASE WHEN i % 10 = 0 THEN 'pending' ELSE 'approved' END, i * 60, i * 60
 			FROM generate_series(1, 20000) i;
 		INSERT INTO changes (at, post_id, comment_id) SELECT i, 'p1', 'c' || i FROM generate_series(1, 20000) i;

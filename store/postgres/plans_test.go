@@ -24,8 +24,8 @@ func TestRenderQueryPlans(t *testing.T) {
 			FROM generate_series(1, 5000) i;
 		INSERT INTO post_categories (post_id, position, name)
 			SELECT 'p' || i, 0, (ARRAY['go', 'feeds', 'news', 'misc'])[i % 4 + 1] FROM generate_series(1, 5000) i;
-		INSERT INTO comments (id, post_id, author_name, author_key, content, status, published, updated, deleted_at, tombstone)
-			SELECT 'c' || i, 'p' || (i % 5000 + 1), 'A', 'a|', 'c',
+		INSERT INTO comments (id, post_id, author_name, content, status, published, updated, deleted_at, tombstone)
+			SELECT 'c' || i, 'p' || (i % 5000 + 1), 'A', 'c',
 				CASE WHEN i % 10 = 0 THEN 'pending' ELSE 'approved' END, i * 60, i * 60,
 				CASE WHEN i % 100 = 1 THEN i * 60 END, CASE WHEN i % 100 = 1 THEN 1 ELSE 0 END
 			FROM generate_series(1, 50000) i;

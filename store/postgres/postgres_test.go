@@ -218,3 +218,21 @@ func TestStore_HTMLVersions(t *testing.T) {
 		return s.(*DB).sql, sqlstore.Rebind
 	})
 }
+
+func TestStore_Seek(t *testing.T) {
+	defer func(n int) { sqlstore.SeekAfter = n }(sqlstore.SeekAfter)
+	sqlstore.SeekAfter = 2
+	storetest.RunSeek(t, func(t *testing.T) store.Store {
+		dsn, _ := pgtest.Schema(t)
+		return mustOpen(t, dsn)
+	})
+}
+
+func TestStore_CommentImages(t *testing.T) {
+	storetest.RunCommentImages(t, func(t *testing.T) store.Store {
+		dsn, _ := pgtest.Schema(t)
+		return mustOpen(t, dsn)
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).sql, sqlstore.Rebind
+	})
+}

@@ -126,7 +126,7 @@ func TestPurge_Husk(t *testing.T) {
 	// said it.
 	var content, name, uri, key string
 	var tombstone int
-	const query = `SELECT content, author_name, author_uri, author_key, tombstone FROM comments WHERE id = 'c1'`
+	const query = `SELECT content, author_name, author_uri, author_hash, tombstone FROM comments WHERE id = 'c1'`
 	if err := db.db.QueryRowContext(t.Context(), query).Scan(&content, &name, &uri, &key, &tombstone); err != nil {
 		t.Fatalf("select husk: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
+	"github.com/feedd/feedd/store/sqlstore"
 	"github.com/feedd/feedd/store/storetest"
 )
 
@@ -140,6 +141,22 @@ func TestNewID(t *testing.T) {
 
 func TestStore_HTMLVersions(t *testing.T) {
 	storetest.RunHTMLVersions(t, func(t *testing.T) store.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "feedd.db"))
+	}, func(s store.Store) (*sql.DB, func(string) string) {
+		return s.(*DB).db, func(q string) string { return q }
+	})
+}
+
+func TestStore_Seek(t *testing.T) {
+	defer func(n int) { sqlstore.SeekAfter = n }(sqlstore.SeekAfter)
+	sqlstore.SeekAfter = 2
+	storetest.RunSeek(t, func(t *testing.T) store.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "feedd.db"))
+	})
+}
+
+func TestStore_CommentImages(t *testing.T) {
+	storetest.RunCommentImages(t, func(t *testing.T) store.Store {
 		return mustOpen(t, filepath.Join(t.TempDir(), "feedd.db"))
 	}, func(s store.Store) (*sql.DB, func(string) string) {
 		return s.(*DB).db, func(q string) string { return q }

@@ -99,32 +99,32 @@ func (db *DB) CreateComment(ctx context.Context, c *feed.Comment) error {
 // insertComment stores q, validated, its HTML derived and with its ID,
 // times, parent and depth set, and logs the change, in tx.
 func (db *DB) insertComment(ctx context.Context, tx *Tx, q *feed.Comment) error {
-	db.insertCommentRow(tx, q, time.Time{}, 0, authorKey(q.AuthorName, q.AuthorURI), q.AuthorHash)
+	db.insertCommentRow(tx, q, time.Time{}, 0, q.AuthorHash)
 	return tx.change(ctx, db.now(), q.PostID, q.ID)
 }
 
 // insertCommentRow queues the insert of c as it is, its derived HTML
 // included, deleted at deleted (zero: live), with its tombstone state and
-// author key and author hash.
-func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, key, hash string) {
-	tx.queueRows(insertComment, [][]any{commentRow(c, deleted, tombstone, key, hash)})
+// author hash.
+func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombstone int, hash string) {
+	tx.queueRows(insertComment, [][]any{commentRow(c, deleted, tombstone, hash)})
 }
 
 // insertComment inserts a row of commentRow's values.
-const insertComment = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri, author_key,
+const insertComment = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri,
 	content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url,
 	html, html_version, author_hash, kind, source_url)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // commentRow returns the values insertComment stores for c, deleted at
-// deleted (zero: live), with its tombstone state, author key and author
-// hash (feed.Comment.AuthorHash, or ” for a husk).
-func commentRow(c *feed.Comment, deleted time.Time, tombstone int, key, hash string) []any {
+// deleted (zero: live), with its tombstone state and author hash
+// (feed.Comment.AuthorHash, or ” for a husk).
+func commentRow(c *feed.Comment, deleted time.Time, tombstone int, hash string) []any {
 	var o feed.Origin // all '' for a native comment
 	if c.Origin != nil {
 		o = *c.Origin
 	}
-	return []any{c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI, key,
+	return []any{c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI,
 		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
 		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion, hash, c.Kind, c.SourceURL}
 }
@@ -175,12 +175,6 @@ func (db *DB) postOfComment(ctx context.Context, tx *Tx, c *feed.Comment) (*feed
 		return nil, nil
 	}
 	return &o, nil
-}
-
-// authorKey names a comment's author for HasApprovedComment: the name
-// lowercased (with Unicode rules), and the URI as given.
-func authorKey(name, uri string) string {
-	return strings.ToLower(strings.TrimSpace(name)) + "|" + strings.TrimSpace(uri)
 }
 
 // commentColumns selects a comment from comments c joined with its post p,
@@ -421,9 +415,9 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 			content.DeriveComment(&c)
 		}
 		// The HTML is written even when unchanged, as in UpdatePost.
-		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
+		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?,
 			status = ?, published = ?, updated = ?, html = ?, html_version = ?, kind = ? WHERE id = ?`
-		tx.queue(update, c.Content, c.AuthorName, c.AuthorURI, authorKey(c.AuthorName, c.AuthorURI),
+		tx.queue(update, c.Content, c.AuthorName, c.AuthorURI,
 			string(c.Status), c.Published.Unix(), c.Updated.Unix(), c.HTML, c.HTMLVersion, c.Kind, id)
 		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
 			// Spam that feeds showed is withdrawn from them like a deleted

@@ -196,16 +196,16 @@ func recordRow(i int, r store.Record) (loadRow, error) {
 		if c.ID == "" {
 			return loadRow{}, feed.Errorf(feed.EINVALID, "load comment: id required")
 		}
-		tombstone, key, hash := 0, authorKey(c.AuthorName, c.AuthorURI), c.AuthorHash
+		tombstone, hash := 0, c.AuthorHash
 		switch deleted := r.Comment.Deleted; {
 		case r.Comment.Tombstone && deleted.IsZero():
 			return loadRow{}, feed.Errorf(feed.EINVALID, "load comment %q: a tombstone needs a deletion time", c.ID)
 		case r.Comment.Tombstone:
 			tombstone = 1
 		case !deleted.IsZero() && c.AuthorName == "":
-			tombstone, key, hash = 2, "", "" // a husk, erased
+			tombstone, hash = 2, "" // a husk, erased
 		}
-		return loadRow{insert: insertComment, values: commentRow(c, r.Comment.Deleted, tombstone, key, hash), what: fmt.Sprintf("comment %q", c.ID)}, nil
+		return loadRow{insert: insertComment, values: commentRow(c, r.Comment.Deleted, tombstone, hash), what: fmt.Sprintf("comment %q", c.ID)}, nil
 	case r.Fetch != nil:
 		f := r.Fetch
 		if f.Source == "" {

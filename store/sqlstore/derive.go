@@ -22,20 +22,31 @@ type staleRow struct {
 }
 
 // DeriveHTML re-derives the HTML of the rows of posts and comments derived
-// under an older content.Version (see store.Deriver). Each batch is read
-// outside any transaction, derived, then written in a transaction of its
-// own, each row on the condition that its source and version are still
-// those read: a row edited meanwhile was derived by its edit. A pass that
-// finishes marks html_derived with this Version, which later passes read
-// first and stop at. Rows written meanwhile by a feedd of an older
-// Version are derived in memory on reads until a later Version's pass.
+// under an older content.Version (see store.Deriver), and, when the
+// comment image mode (content.CommentImages) is not the one html_derived
+// records, of the comments that hold an image. Each batch is read outside
+// any transaction, derived, then written in a transaction of its own, each
+// row on the condition that its source and version are still those read: a
+// row edited meanwhile was derived by its edit. A pass that finishes marks
+// html_derived with this Version and mode, which later passes read first
+// and stop at. Rows written meanwhile by a feedd of an older Version are
+// derived in memory on reads until a later Version's pass.
 func (db *DB) DeriveHTML(ctx context.Context) (int, error) {
 	var mark int
-	if err := db.one(ctx, `SELECT version FROM html_derived`, nil, &mark); err != nil {
+	var images string
+	if err := db.one(ctx, `SELECT version, comment_images FROM html_derived`, nil, &mark, &images); err != nil {
 		return 0, fmt.Errorf("derive html: read mark: %w", err)
 	}
-	if mark >= content.Version {
+	stale := mark < content.Version
+	if !stale && images == content.CommentImages() {
 		return 0, nil
+	}
+	// Rows of an older version, or, after a change of the image mode
+	// alone, the comments that may hold an image (rows of a newer version
+	// are that feedd's to derive).
+	commentsWhere := `html_version < ?`
+	if !stale {
+		commentsWhere = `html_version <= ? AND lower(content) LIKE '%<img%'`
 	}
 	n := 0
 	// A comment's source is its content alone; its format reads as ''.
@@ -57,7 +68,7 @@ func (db *DB) DeriveHTML(ctx context.Context) (int, error) {
 			}},
 		{"comments",
 			`SELECT id, content, '', html_version FROM comments
-				WHERE id > ? AND html_version < ? ORDER BY id LIMIT ?`,
+				WHERE id > ? AND ` + commentsWhere + ` ORDER BY id LIMIT ?`,
 			`UPDATE comments SET html = ?, html_version = ?
 				WHERE id = ? AND html_version = ? AND content = ?`,
 			func(r *staleRow) []any { return []any{r.html, content.Version, r.id, r.version, r.content} },
@@ -67,6 +78,9 @@ func (db *DB) DeriveHTML(ctx context.Context) (int, error) {
 				r.html = c.HTML
 			}},
 	} {
+		if t.table == "posts" && !stale {
+			continue // posts have no image mode
+		}
 		after := ""
 		for {
 			if err := ctx.Err(); err != nil {
@@ -104,7 +118,8 @@ func (db *DB) DeriveHTML(ctx context.Context) (int, error) {
 		}
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `UPDATE html_derived SET version = ? WHERE version < ?`, content.Version, content.Version)
+		_, err := tx.exec(ctx, `UPDATE html_derived SET version = ?, comment_images = ? WHERE version <= ?`,
+			content.Version, content.CommentImages(), content.Version)
 		return err
 	})
 	if err != nil {

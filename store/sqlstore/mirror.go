@@ -259,10 +259,10 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			stored = old
 			return nil
 		}
-		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?, author_key = ?,
+		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?,
 			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ?, html = ?, html_version = ?
 			WHERE id = ?`
-		tx.queue(update, q.Content, q.AuthorName, q.AuthorURI, authorKey(q.AuthorName, q.AuthorURI),
+		tx.queue(update, q.Content, q.AuthorName, q.AuthorURI,
 			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.HTML, q.HTMLVersion, q.ID)
 		if q.Depth != old.Depth {
 			// A new parent moves the whole subtree: replies that arrived

@@ -55,6 +55,15 @@ func RenderQueries(d *Dialect) ([]RenderQuery, error) {
 	window("posts query orderby=updated", "posts_updated_idx", posts(store.PostFilter{OrderBy: feed.OrderUpdated}), 100, false)
 	window("posts query published-min/max", "posts_live_idx",
 		posts(store.PostFilter{PublishedMin: day, PublishedMax: day.AddDate(0, 1, 0)}), 0, false)
+	// A window deep into the posts feed or the site comments feed first
+	// sums the sizes of its days (seek), then walks from its day on.
+	seek := func(name, index string, s selection, ascending bool) {
+		add(name+": its day", "day_totals", daysQuery(ascending), []any{5000, 5000, s.total.kind}, nil)
+		window(name, index, fromDay(s, (day.Unix()+dayShift)/daySeconds, ascending), 10, ascending)
+	}
+	seek("posts archive, deep", "posts_live_idx", posts(store.PostFilter{}), true)
+	seek("site comments archive, deep", "comments_status_idx", comments(store.CommentFilter{}), true)
+	seek("site comments page, deep", "comments_status_idx", comments(store.CommentFilter{}), false)
 	window("site comments head", "comments_status_idx", comments(store.CommentFilter{}), 0, false)
 	window("site comments archive, older half", "comments_status_idx", comments(store.CommentFilter{}), 50, true)
 	window("site comments query orderby=updated", "comments_status_updated_idx",

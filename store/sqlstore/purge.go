@@ -101,7 +101,7 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (store.PurgeResult, e
 		}{
 			// A husk's text goes with its derived HTML, which is of
 			// empty content under any version.
-			{`UPDATE comments SET content = '', author_name = '', author_uri = '', author_key = '', author_hash = '',
+			{`UPDATE comments SET content = '', author_name = '', author_uri = '', author_hash = '',
 				html = '', html_version = ` + strconv.Itoa(content.Version) + `, tombstone = 2 WHERE ` + in("id"), plan.husk},
 			{`DELETE FROM comments WHERE ` + in("id"), plan.remove},
 			{`DELETE FROM post_categories WHERE ` + in("post_id"), plan.posts},

@@ -136,6 +136,10 @@ func placed[T any](ctx context.Context, db *DB, s selection, place func(int) (st
 		// read reads skip then n entries, and the size where s has a
 		// row of totals (else it keeps size).
 		read := func(skip, n int, ascending bool, size int) ([]T, int, error) {
+			s, skip, err := db.seek(ctx, q, s, skip, ascending)
+			if err != nil {
+				return nil, 0, err
+			}
 			query, args, err := db.windowQuery(s, skip, n, ascending)
 			if err != nil {
 				return nil, 0, err
@@ -231,3 +235,74 @@ const headRead = 64
 // writes to the very selection came between two statements. The last
 // read stands, as a read of two statements always did.
 const maxPlacings = 8
+
+// SeekAfter is how many entries a read of the posts feed or of the site
+// comments feed skips before it seeks instead (see seek). It is a
+// variable for the tests, which lower it to seek on small stores.
+var SeekAfter = 1000
+
+// dayShift and daySeconds spell the day of a time in day_totals
+// (migration 0012): (unix + dayShift) / daySeconds, which floors for every
+// date feedd takes.
+const (
+	dayShift   = 86400000000
+	daySeconds = 86400
+)
+
+// seek turns a read of s that skips many entries into one that skips few:
+// for the two long selections with per-day sizes (day_totals: the posts
+// feed and the site comments feed, in order of publication), it sums the
+// sizes of the days from the end the read starts at until the day that
+// holds the first entry of the window, and returns s bounded to that day
+// and what remains to skip within it, so that the read's index walk
+// starts at that day instead of stepping over every entry before it. Any
+// other selection, or a short skip, is returned as it is. The day rows
+// are read apart from the window, as the size of a selection once was: a
+// write between the two that moves an entry across the window's start
+// shifts that one read by an entry, and the read placed again by the
+// write's new size (placed) or the next render after the write's
+// invalidation gets it right.
+func (db *DB) seek(ctx context.Context, q Querier, s selection, skip int, ascending bool) (selection, int, error) {
+	kind := s.total.kind
+	if skip < SeekAfter || (kind != "posts" && kind != "comments") || (s.orderBy != "" && s.orderBy != feed.OrderPublished) {
+		return s, skip, nil
+	}
+	var day sql.NullInt64
+	var before int64
+	err := db.on(q).QueryRowContext(ctx, db.q(daysQuery(ascending)), skip, skip, kind).Scan(&day, &before)
+	switch {
+	case err != nil:
+		return s, skip, fmt.Errorf("seek: %w", err)
+	case !day.Valid:
+		return s, skip, nil // past the end of the days: the read finds nothing either way
+	}
+	left := int64(skip) - before
+	return fromDay(s, day.Int64, ascending), int(left), nil
+}
+
+// daysQuery finds, in the day sizes of a kind of day_totals summed in
+// the order of a read (seek), the first day whose sum passes a number of
+// entries to skip (the day that holds the entry after them; NULL past the
+// end), and the sum of the days before it. The database sums them in one
+// pass (a window function, then an aggregate: no sort): a feed's history
+// is a few thousand days. Its arguments are the skip twice, then the kind.
+func daysQuery(ascending bool) string {
+	dir, first := ` DESC`, `MAX`
+	if ascending {
+		dir, first = ` ASC`, `MIN`
+	}
+	return `SELECT ` + first + `(CASE WHEN seen > ? THEN day END), COALESCE(MAX(CASE WHEN seen <= ? THEN seen END), 0)
+		FROM (SELECT day, SUM(n) OVER (ORDER BY day` + dir + `) AS seen FROM day_totals WHERE kind = ?) d`
+}
+
+// fromDay returns s without the entries before day (ascending: older), or
+// else after it (newer).
+func fromDay(s selection, day int64, ascending bool) selection {
+	bound, op := day*daySeconds-dayShift, ` >= ?` // the day's first second
+	if !ascending {
+		bound, op = bound+daySeconds, ` < ?` // after the day's last
+	}
+	s.where += ` AND ` + s.a + `.published` + op
+	s.args = append(slices.Clip(s.args), bound)
+	return s
+}

@@ -343,3 +343,70 @@ func RunHTMLVersions(t *testing.T, open func(t *testing.T) store.Store, raw Raw)
 	html, v = stored("comments", "h")
 	checkHTML(t, "stored husk", html, v, "")
 }
+
+// RunCommentImages checks that a change of the comment image mode
+// (content.SetCommentImages, comments.images) re-derives, in DeriveHTML's
+// pass, the stored comments that hold an image, and only those, and that
+// the pass is not run again for the same mode. It sets the process's mode,
+// so it must not run beside tests that write comments with images.
+func RunCommentImages(t *testing.T, open func(t *testing.T) store.Store, raw Raw) {
+	s := newStore(t, open)
+	db, spell := raw(s)
+	old := content.CommentImages()
+	t.Cleanup(func() { content.SetCommentImages(old) })
+	if err := content.SetCommentImages(content.ImagesLinks); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeriveHTML(t.Context()); err != nil { // the mark of a new store
+		t.Fatalf("DeriveHTML: %v", err)
+	}
+	stored := func(id string) string {
+		t.Helper()
+		var html string
+		if err := db.QueryRowContext(t.Context(), spell(`SELECT html FROM comments WHERE id = ?`), id).Scan(&html); err != nil {
+			t.Fatalf("select comment %s: %v", id, err)
+		}
+		return html
+	}
+	createPost(t, s, "p", "P", at(0))
+	const pics = 3
+	for i := range 2 * pics {
+		body := fmt.Sprintf("<p>plain %d</p>", i)
+		if i%2 == 0 {
+			body = fmt.Sprintf(`<p>see <IMG src="https://x.example/%d.png" alt="pic %d"></p>`, i, i)
+		}
+		c := &feed.Comment{ID: fmt.Sprintf("c%d", i), PostID: "p", AuthorName: "Ann", Content: body, Published: at(1 + i)}
+		if err := s.CreateComment(t.Context(), c); err != nil {
+			t.Fatalf("CreateComment: %v", err)
+		}
+	}
+	want := func(mode string) {
+		t.Helper()
+		for i := range 2 * pics {
+			w := fmt.Sprintf("<p>plain %d</p>", i)
+			switch {
+			case i%2 == 1:
+			case mode == content.ImagesLinks:
+				w = fmt.Sprintf(`<p>see <a href="https://x.example/%d.png" rel="nofollow ugc">pic %d</a></p>`, i, i)
+			default:
+				w = "<p>see </p>"
+			}
+			if got := stored(fmt.Sprintf("c%d", i)); got != w {
+				t.Errorf("%s: stored comment c%d = %q, want %q", mode, i, got, w)
+			}
+		}
+	}
+	want(content.ImagesLinks)
+	for _, mode := range []string{content.ImagesDrop, content.ImagesLinks} {
+		if err := content.SetCommentImages(mode); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.DeriveHTML(t.Context()); n != pics || err != nil {
+			t.Errorf("DeriveHTML after the mode became %s = %d, %v; want %d (the comments with an image), nil", mode, n, err, pics)
+		}
+		want(mode)
+		if n, err := s.DeriveHTML(t.Context()); n != 0 || err != nil {
+			t.Errorf("DeriveHTML again in mode %s = %d, %v; want 0, nil", mode, n, err)
+		}
+	}
+}

@@ -1,4 +1,4 @@
--- 0011: mentions: Webmentions received from other sites are comments of
+-- 0013: mentions: Webmentions received from other sites are comments of
 -- their post's thread, marked by kind ('' for an ordinary comment; reply,
 -- like, repost, bookmark or mention: see feed.Comment.Kind) and carrying
 -- the page that mentions the post, source_url ('' for an ordinary
@@ -21,11 +21,11 @@ CREATE UNIQUE INDEX comments_mention_idx ON comments (post_id, source_url)
 -- (a process that died) is taken over. received (unix seconds) orders the
 -- queue.
 CREATE TABLE mention_queue (
-	key      TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+	key      TEXT NOT NULL PRIMARY KEY,
 	source   TEXT NOT NULL,
 	target   TEXT NOT NULL,
-	received BIGINT NOT NULL,
-	claimed  BIGINT NOT NULL DEFAULT 0
-);
+	received INTEGER NOT NULL,
+	claimed  INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
 
 CREATE INDEX mention_queue_received_idx ON mention_queue (received, key);
