@@ -77,6 +77,7 @@ type M struct {
 	pollSkipped   *prometheus.CounterVec
 	storeDuration *prometheus.HistogramVec
 	storeErrors   *prometheus.CounterVec
+	webmentions   *prometheus.CounterVec
 }
 
 // New returns the metrics on a new registry, which also holds the Go
@@ -116,9 +117,13 @@ func New() *M {
 			Namespace: namespace, Subsystem: "store", Name: "operation_errors_total",
 			Help: "Store calls that failed, by method name; answers such as not found, gone, invalid or conflict are not failures.",
 		}, []string{"operation"}),
+		webmentions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "webmentions_verified_total",
+			Help: "Received Webmentions verified, by outcome: stored (created or updated), unchanged, deleted (the source no longer links, or is gone), none (no link, nothing to remove), failed (the source could not be read; nothing changed).",
+		}, []string{"action"}),
 	}
 	m.reg.MustRegister(
-		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors,
+		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors, m.webmentions,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -196,6 +201,12 @@ func (m *M) ObservePollStatus(source string, status int, err error) {
 // poll.Options.ObserveSkipped.
 func (m *M) ObservePollSkipped(source, reason string, n int) {
 	m.pollSkipped.WithLabelValues(source, reason).Add(float64(n))
+}
+
+// ObserveWebmention records the outcome of one Webmention's verification
+// (webmention.Result.Action), for webmention.ReceiverOptions.Observe.
+func (m *M) ObserveWebmention(action string) {
+	m.webmentions.WithLabelValues(action).Inc()
 }
 
 // observeStore records one store call.

@@ -304,6 +304,20 @@ func do(h http.Handler, method, path string) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
 }
 
+// Webmention verifications are counted by outcome.
+func TestMetrics_Webmentions(t *testing.T) {
+	m := metrics.New()
+	for _, a := range []string{"stored", "stored", "failed"} {
+		m.ObserveWebmention(a)
+	}
+	fams := scrape(t, m.Handler())
+	for action, want := range map[string]float64{"stored": 2, "failed": 1} {
+		if got := value(t, fams, "feedd_webmentions_verified_total", labels{"action": action}); got != want {
+			t.Errorf("feedd_webmentions_verified_total{action=%s} = %v, want %v", action, got, want)
+		}
+	}
+}
+
 // The poller's comment feeds left unfetched are counted by source and
 // reason: here one on another host than its source's feed.
 func TestMetrics_PollSkipped(t *testing.T) {

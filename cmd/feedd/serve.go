@@ -214,6 +214,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		a.mentions = webmention.NewReceiver(st, comments, a.poller, r, webmention.ReceiverOptions{
 			QueueSize:    cfg.Webmention.QueueSize,
 			AllowPrivate: cfg.Poll.AllowPrivate,
+			Observe:      func(res webmention.Result) { m.ObserveWebmention(res.Action) },
 		}, log.With("component", "webmention"))
 		mentions = a.mentions
 	}

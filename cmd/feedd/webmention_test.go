@@ -53,6 +53,9 @@ func TestServe_Webmention(t *testing.T) {
 		f := get(t, d.base+"/feeds/posts/"+demoPostID+"/comments.atom")
 		return bytes.Contains(f.body, []byte("Lena Loopback liked")) && bytes.Contains(f.body, []byte(src.URL+"/likes/1"))
 	}, "the mention is not in the thread feed; logs:\n%s", d.logs)
+	if m := get(t, d.base+"/metrics"); !bytes.Contains(m.body, []byte(`feedd_webmentions_verified_total{action="stored"} 1`)) {
+		t.Errorf("/metrics does not count the verified mention")
+	}
 
 	// Off: 404, and nothing advertised.
 	dir = t.TempDir()
