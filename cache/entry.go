@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
 )
 
@@ -44,7 +45,8 @@ type Fields struct {
 	ContentType                      []string
 	// Link are the Link fields of WebSub discovery (W3C WebSub §4) that
 	// the document names in its own links: one rel="hub" per hub of the
-	// renderer, then rel="self" with the document's URL.
+	// renderer, then rel="self" with the document's URL; a thread's also
+	// the Webmention endpoint (rel="webmention"), when it has one.
 	Link []string
 }
 
@@ -101,6 +103,11 @@ func (c *Cache) newEntryOf(k key, body []byte, mod time.Time, contentType string
 		link = append(link, "<"+h+`>; rel="hub"`)
 	}
 	link = append(link, "<"+c.r.ViewURL(k.ref, k.view, k.format)+`>; rel="self"`)
+	if wm := c.r.WebmentionEndpoint(); wm != "" && k.ref.Kind == feed.KindThread {
+		// A thread's documents, and their pages, name where mentions
+		// of its post go (W3C Webmention §3.1.2).
+		link = append(link, "<"+wm+`>; rel="webmention"`)
+	}
 	e.Fields = Fields{
 		ETag:              one(e.ETag),
 		GzipETag:          one(e.GzipETag),

@@ -70,6 +70,17 @@ type Comment struct {
 	// Depth is the comment's place in its thread: 0 for a comment on the
 	// post, its parent's Depth+1 for a reply. Stores fill it in.
 	Depth int `json:"depth"`
+
+	// Kind is "" for a comment written here (or mirrored), and one of the
+	// Mention kinds for a Webmention received from another site: how
+	// the source page refers to the post (MentionReply, MentionLike, ...).
+	// SourceURL is then the mention's source, the page that links to the
+	// post, which feeds link as the entry's alternate; it is set exactly
+	// when Kind is, and a post has at most one live mention per
+	// SourceURL (a re-sent Webmention updates it).
+	Kind      string `json:"kind,omitempty"`
+	SourceURL string `json:"source_url,omitempty"`
+
 	// Origin is set on comments mirrored from an upstream source.
 	Origin *Origin `json:"origin,omitempty"`
 
@@ -83,6 +94,27 @@ type Comment struct {
 	// a second query, and date a feed that changes when the post's title does.
 	PostTitle   string    `json:"-"`
 	PostUpdated time.Time `json:"-"`
+}
+
+// The kinds of a mention (Comment.Kind): what the source's h-entry does
+// with the post it links to, from its microformats2 properties
+// (in-reply-to, like-of, repost-of, bookmark-of), else MentionLink, a
+// page that merely links to the post (a pingback is one too).
+const (
+	MentionReply    = "reply"
+	MentionLike     = "like"
+	MentionRepost   = "repost"
+	MentionBookmark = "bookmark"
+	MentionLink     = "mention"
+)
+
+// ValidMentionKind reports whether k is one of the mention kinds.
+func ValidMentionKind(k string) bool {
+	switch k {
+	case MentionReply, MentionLike, MentionRepost, MentionBookmark, MentionLink:
+		return true
+	}
+	return false
 }
 
 // Tombstone records a deleted post or comment (RFC 6721), so that feeds can

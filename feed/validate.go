@@ -82,6 +82,25 @@ func (c *Comment) Validate() error {
 	if c.ParentID != "" && !ValidID(c.ParentID) {
 		return Errorf(EINVALID, "parent_id: not a valid id")
 	}
+	c.SourceURL = strings.TrimSpace(c.SourceURL)
+	switch {
+	case c.Kind == "" && c.SourceURL != "":
+		return Errorf(EINVALID, "source_url: only a mention (kind set) has one")
+	case c.Kind != "" && !ValidMentionKind(c.Kind):
+		return Errorf(EINVALID, "kind: %q is not one of reply, like, repost, bookmark, mention", c.Kind)
+	case c.Kind != "" && c.SourceURL == "":
+		return Errorf(EINVALID, "source_url: required for a mention")
+	}
+	if len(c.SourceURL) > MaxURILen {
+		// Bytes, not characters: it is a key of an index.
+		return Errorf(EINVALID, "source_url: longer than %d bytes", MaxURILen)
+	}
+	if err := checkURI("source_url", c.SourceURL); err != nil {
+		return err
+	}
+	if u, err := url.Parse(c.SourceURL); c.SourceURL != "" && (err != nil || u.Scheme == "mailto") {
+		return Errorf(EINVALID, "source_url: must be an absolute http or https URL")
+	}
 	return checkDates(c.Published, c.Updated)
 }
 

@@ -16,6 +16,8 @@
 //	                                                   run_limit, host_limit, cross_host, deadline
 //	feedd_webmention_sends_total{outcome}              attempts at sending Webmentions: sent, retried,
 //	                                                   failed (given up), no_endpoint
+//	feedd_webmention_verifications_total{action}       received Webmentions verified: stored, unchanged,
+//	                                                   deleted, none, failed
 //	feedd_store_operation_duration_seconds{operation}  store calls by method name (histogram)
 //	feedd_store_operation_errors_total{operation}      store calls that failed (see Store)
 //
@@ -72,14 +74,15 @@ var (
 type M struct {
 	reg *prometheus.Registry
 
-	httpRequests  *prometheus.CounterVec
-	httpDuration  *prometheus.HistogramVec
-	renders       *prometheus.HistogramVec
-	polls         *prometheus.CounterVec
-	pollSkipped   *prometheus.CounterVec
-	storeDuration *prometheus.HistogramVec
-	storeErrors   *prometheus.CounterVec
-	webmentions   *prometheus.CounterVec
+	httpRequests            *prometheus.CounterVec
+	httpDuration            *prometheus.HistogramVec
+	renders                 *prometheus.HistogramVec
+	polls                   *prometheus.CounterVec
+	pollSkipped             *prometheus.CounterVec
+	storeDuration           *prometheus.HistogramVec
+	storeErrors             *prometheus.CounterVec
+	webmentionSends         *prometheus.CounterVec
+	webmentionVerifications *prometheus.CounterVec
 }
 
 // New returns the metrics on a new registry, which also holds the Go
@@ -119,13 +122,18 @@ func New() *M {
 			Namespace: namespace, Subsystem: "store", Name: "operation_errors_total",
 			Help: "Store calls that failed, by method name; answers such as not found, gone, invalid or conflict are not failures.",
 		}, []string{"operation"}),
-		webmentions: prometheus.NewCounterVec(prometheus.CounterOpts{
+		webmentionSends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "webmention", Name: "sends_total",
 			Help: "Attempts at sending a Webmention about a local post, by outcome: sent (the endpoint accepted it), retried (a failure to try again), failed (refused, or out of attempts: given up), no_endpoint (the target advertises none).",
 		}, []string{"outcome"}),
+		webmentionVerifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "webmention", Name: "verifications_total",
+			Help: "Received Webmentions verified, by outcome: stored (created or updated), unchanged, deleted (the source no longer links, or is gone), none (no link, nothing to remove), failed (the source could not be read; nothing changed).",
+		}, []string{"action"}),
 	}
 	m.reg.MustRegister(
-		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors, m.webmentions,
+		m.httpRequests, m.httpDuration, m.renders, m.polls, m.pollSkipped, m.storeDuration, m.storeErrors,
+		m.webmentionSends, m.webmentionVerifications,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -205,11 +213,17 @@ func (m *M) ObservePollSkipped(source, reason string, n int) {
 	m.pollSkipped.WithLabelValues(source, reason).Add(float64(n))
 }
 
-// ObserveWebmention records the outcome of one attempt at sending a
+// ObserveWebmentionSend records the outcome of one attempt at sending a
 // Webmention (webmention.OutcomeSent and the others), in the shape of
 // webmention.Options.Observe.
-func (m *M) ObserveWebmention(outcome string) {
-	m.webmentions.WithLabelValues(outcome).Inc()
+func (m *M) ObserveWebmentionSend(outcome string) {
+	m.webmentionSends.WithLabelValues(outcome).Inc()
+}
+
+// ObserveWebmentionVerified records the outcome of one received
+// Webmention's verification (webmention.Result.Action).
+func (m *M) ObserveWebmentionVerified(action string) {
+	m.webmentionVerifications.WithLabelValues(action).Inc()
 }
 
 // observeStore records one store call.

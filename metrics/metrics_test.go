@@ -305,6 +305,20 @@ func do(h http.Handler, method, path string) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
 }
 
+// Webmention verifications are counted by outcome.
+func TestMetrics_Webmentions(t *testing.T) {
+	m := metrics.New()
+	for _, a := range []string{"stored", "stored", "failed"} {
+		m.ObserveWebmentionVerified(a)
+	}
+	fams := scrape(t, m.Handler())
+	for action, want := range map[string]float64{"stored": 2, "failed": 1} {
+		if got := value(t, fams, "feedd_webmention_verifications_total", labels{"action": action}); got != want {
+			t.Errorf("feedd_webmention_verifications_total{action=%s} = %v, want %v", action, got, want)
+		}
+	}
+}
+
 // The poller's comment feeds left unfetched are counted by source and
 // reason: here one on another host than its source's feed.
 func TestMetrics_PollSkipped(t *testing.T) {
@@ -348,7 +362,7 @@ func TestMetrics_Webmention(t *testing.T) {
 	p := poll.New(st, poll.Options{AllowPrivate: true}, nil)
 	s := webmention.New(st, p, webmention.Options{
 		SourceURL: func(id string) string { return "https://blog.example/posts/" + id },
-		Observe:   m.ObserveWebmention,
+		Observe:   m.ObserveWebmentionSend,
 	}, nil)
 	if err := s.Step(ctx); err != nil {
 		t.Fatal(err)

@@ -91,6 +91,22 @@ func (s *timedStore) HasApprovedAuthor(ctx context.Context, authorHash string) (
 	return timed(s, "HasApprovedAuthor", func() (bool, error) { return s.st.HasApprovedAuthor(ctx, authorHash) })
 }
 
+func (s *timedStore) Mention(ctx context.Context, postID, source string) (*feed.Comment, error) {
+	return timed(s, "Mention", func() (*feed.Comment, error) { return s.st.Mention(ctx, postID, source) })
+}
+
+func (s *timedStore) QueueMention(ctx context.Context, source, target string, max int) (bool, error) {
+	return timed(s, "QueueMention", func() (bool, error) { return s.st.QueueMention(ctx, source, target, max) })
+}
+
+func (s *timedStore) ClaimMention(ctx context.Context, lease time.Duration) (*store.PendingMention, error) {
+	return timed(s, "ClaimMention", func() (*store.PendingMention, error) { return s.st.ClaimMention(ctx, lease) })
+}
+
+func (s *timedStore) DoneMention(ctx context.Context, m *store.PendingMention) error {
+	return timed0(s, "DoneMention", func() error { return s.st.DoneMention(ctx, m) })
+}
+
 func (s *timedStore) Secret(ctx context.Context, name string, rotate bool) (string, error) {
 	return timed(s, "Secret", func() (string, error) { return s.st.Secret(ctx, name, rotate) })
 }

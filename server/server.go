@@ -56,6 +56,10 @@ type Config struct {
 	// Hub, when set, is the built-in WebSub hub (websub.Hub), served at
 	// POST /websub; that route answers 404 (405) when it is nil.
 	Hub http.Handler
+	// Webmention, when set, is the Webmention endpoint
+	// (webmention.Receiver), served at POST /webmention; that route
+	// answers 404 (405) when it is nil (webmention.receive: false).
+	Webmention http.Handler
 	// Metrics, when set, is served at GET /metrics: metrics.M.Handler.
 	// That route answers 404 when it is nil.
 	Metrics http.Handler
@@ -176,6 +180,7 @@ func New(st store.Store, c *cache.Cache, r *render.Renderer, cfg Config, log *sl
 //
 //	GET    /feeds/...                       every feed URL of the catalogue (feed.Routes)
 //	POST   /websub                          (the built-in WebSub hub, see Config.Hub)
+//	POST   /webmention                      (the Webmention endpoint, see Config.Webmention)
 //	       /api/...                         (the JSON API, see Config.API and package api)
 //	GET    /admin/feed/{key}.atom           (the private moderation feed, see handleModeration)
 //	GET    /healthz                         (the process serves)
@@ -202,6 +207,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /feeds", func(w http.ResponseWriter, r *http.Request) { s.feedNotFound(w) })
 	if s.cfg.Hub != nil {
 		mux.Handle("POST /websub", s.cfg.Hub)
+	}
+	if s.cfg.Webmention != nil {
+		mux.Handle("POST "+render.WebmentionPath, s.cfg.Webmention)
 	}
 	if s.cfg.API != nil {
 		s.cfg.API.Register(mux)

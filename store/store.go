@@ -40,9 +40,42 @@ type Store interface {
 	Deriver
 	Secrets
 	Webmentions
+	MentionQueue
 
 	// Close releases the store's resources.
 	Close() error
+}
+
+// MentionQueue keeps the Webmentions received and waiting for
+// verification (package webmention) in the store, so that a restart loses
+// none and every feedd sharing the store works one queue: each waiting
+// mention is verified by one process at a time. None of its methods logs
+// a change: no feed shows the queue.
+type MentionQueue interface {
+	// QueueMention records that source says it mentions target, received
+	// at the clock's time, and reports whether it is queued: false when
+	// max (when positive) mentions are waiting already and this one is
+	// not among them. A (source, target) waiting already keeps its place
+	// and is queued once; if a process is verifying it, its claim is
+	// dropped, so that it is verified again, as it may have changed.
+	QueueMention(ctx context.Context, source, target string, max int) (bool, error)
+	// ClaimMention claims the waiting mention received longest ago that
+	// no process claimed within lease (a claim older than that is taken
+	// to be of a process that died) and returns it; nil when there is
+	// none. Concurrent callers never get the same claim.
+	ClaimMention(ctx context.Context, lease time.Duration) (*PendingMention, error)
+	// DoneMention removes a claimed mention from the queue, unless it was
+	// received again since m's claim (see QueueMention).
+	DoneMention(ctx context.Context, m *PendingMention) error
+}
+
+// PendingMention is a Webmention waiting for verification, as
+// ClaimMention claimed it.
+type PendingMention struct {
+	Source, Target string
+	Received       time.Time
+	// Claim identifies the claim (its time in unix milliseconds).
+	Claim int64
 }
 
 // Deriver keeps the HTML derived from posts' and comments' content
@@ -152,6 +185,12 @@ type Comments interface {
 	// DeleteComment soft-deletes a live comment at the clock's time. Its
 	// replies stay. It returns the comment as it was.
 	DeleteComment(ctx context.Context, id string) (*feed.Comment, error)
+	// Mention returns the live mention (feed.Comment.Kind set) of a post
+	// whose SourceURL is source, whatever its status: ENOTFOUND when there
+	// is none. A post has at most one (CreateComment of a second is
+	// ECONFLICT); a deleted one is gone from here, so that a mention sent
+	// again after its removal is created afresh.
+	Mention(ctx context.Context, postID, source string) (*feed.Comment, error)
 	// HasApprovedAuthor reports whether a live approved comment carries
 	// the author hash (feed.Comment.AuthorHash: a keyed hash of the e-mail
 	// address and name its author gave), for first-time moderation. An
@@ -346,6 +385,10 @@ type PostUpdate struct {
 type CommentUpdate struct {
 	Content, AuthorName, AuthorURI *string
 	Status                         *feed.Status
+	// Kind changes a mention's kind (a like that became a reply); a
+	// comment cannot become a mention nor a mention a comment (EINVALID).
+	// A mention's SourceURL never changes.
+	Kind *string
 }
 
 // ChangeRecord is one entry of the change log: a write and what it touched.

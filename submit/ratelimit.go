@@ -3,7 +3,7 @@ package submit
 import (
 	"math"
 	"net/http"
-	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +21,8 @@ const (
 	limiterFullSweep  = time.Second
 )
 
-// rateLimiter keeps a token bucket (golang.org/x/time/rate) per client.
+// rateLimiter keeps a token bucket (golang.org/x/time/rate) per client: an
+// address for comments, a host for Webmentions.
 //
 // Memory is bounded: a bucket that has refilled is in the state of a new
 // one, so dropping it loses nothing; such buckets are dropped on the way,
@@ -29,25 +30,25 @@ const (
 // still hold partly drained buckets, new clients share one overflow bucket
 // until a sweep makes room: under such an attack they wait, while clients
 // that already have a bucket are not slowed.
-type rateLimiter struct {
+type rateLimiter[K comparable] struct {
 	limit rate.Limit
 	burst int
 	max   int
 	now   func() time.Time
 
 	mu        sync.Mutex
-	clients   map[netip.Addr]*rate.Limiter
+	clients   map[K]*rate.Limiter
 	overflow  *rate.Limiter
 	lastSweep time.Time
 }
 
-func newRateLimiter(limit rate.Limit, burst int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{
+func newRateLimiter[K comparable](limit rate.Limit, burst int, now func() time.Time) *rateLimiter[K] {
+	return &rateLimiter[K]{
 		limit:     limit,
 		burst:     burst,
 		max:       maxLimitedClients,
 		now:       now,
-		clients:   make(map[netip.Addr]*rate.Limiter),
+		clients:   make(map[K]*rate.Limiter),
 		overflow:  rate.NewLimiter(limit, burst),
 		lastSweep: now(),
 	}
@@ -57,7 +58,7 @@ func newRateLimiter(limit rate.Limit, burst int, now func() time.Time) *rateLimi
 // the request may go ahead, or else how long the client must wait for a
 // token; the reservation is then cancelled, so that a refused request
 // costs the client nothing.
-func (l *rateLimiter) reserve(key netip.Addr) time.Duration {
+func (l *rateLimiter[K]) reserve(key K) time.Duration {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -88,7 +89,7 @@ func (l *rateLimiter) reserve(key netip.Addr) time.Duration {
 }
 
 // sweepLocked drops the buckets that are full again. l.mu must be held.
-func (l *rateLimiter) sweepLocked(now time.Time) {
+func (l *rateLimiter[K]) sweepLocked(now time.Time) {
 	for k, lim := range l.clients {
 		if lim.TokensAt(now) >= float64(l.burst) {
 			delete(l.clients, k)
@@ -98,7 +99,7 @@ func (l *rateLimiter) sweepLocked(now time.Time) {
 }
 
 // size returns the number of clients with a bucket of their own.
-func (l *rateLimiter) size() int {
+func (l *rateLimiter[K]) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.clients)
@@ -119,6 +120,23 @@ func (s *Submitter) reserveComment(r *http.Request) int64 {
 	}
 	secs := retryAfterSeconds(wait)
 	s.log.Info("comment refused: rate limit", "client", client.String(), "retry_after", secs)
+	return secs
+}
+
+// ReserveMention takes a token from the bucket of a Webmention's source
+// host (Config.MentionRate, MentionBurst) and returns zero when the
+// mention may be queued, or else the whole seconds until a token is there
+// (at least 1), for Retry-After. Without a limit every mention goes ahead.
+func (s *Submitter) ReserveMention(sourceHost string) int64 {
+	if s.mentionLimiter == nil {
+		return 0
+	}
+	wait := s.mentionLimiter.reserve(strings.ToLower(sourceHost))
+	if wait == 0 {
+		return 0
+	}
+	secs := retryAfterSeconds(wait)
+	s.log.Info("webmention refused: rate limit", "source_host", sourceHost, "retry_after", secs)
 	return secs
 }
 

@@ -22,7 +22,7 @@ func near(d, want time.Duration) bool { return d > want-time.Millisecond && d <=
 
 func TestRateLimiter_Bucket(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newRateLimiter(rate.Limit(6.0/60), 3, clk.now)
+	l := newRateLimiter[netip.Addr](rate.Limit(6.0/60), 3, clk.now)
 	a, b := addr("192.0.2.1"), addr("192.0.2.2")
 	for i := 0; i < 3; i++ {
 		if d := l.reserve(a); d != 0 {
@@ -57,7 +57,7 @@ func TestRateLimiter_Bucket(t *testing.T) {
 
 func TestRateLimiter_Eviction(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newRateLimiter(rate.Limit(6.0/60), 3, clk.now)
+	l := newRateLimiter[netip.Addr](rate.Limit(6.0/60), 3, clk.now)
 	for i := 0; i < 100; i++ {
 		l.reserve(netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}))
 	}
@@ -86,7 +86,7 @@ func TestRateLimiter_Eviction(t *testing.T) {
 
 func TestRateLimiter_Full(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newRateLimiter(rate.Limit(6.0/60), 1, clk.now)
+	l := newRateLimiter[netip.Addr](rate.Limit(6.0/60), 1, clk.now)
 	l.max = 2
 	a, b := addr("192.0.2.1"), addr("192.0.2.2")
 	l.reserve(a)

@@ -31,6 +31,8 @@ const (
 	DefaultMaxAuthorLength  = 80
 	DefaultMaxDepth         = 8
 	DefaultHoneypotField    = "website"
+	DefaultMentionRate      = 30 // Webmentions per minute and source host
+	DefaultMentionBurst     = 10
 )
 
 // Comment moderation policies, the values of Config.Moderation.
@@ -81,6 +83,13 @@ type Config struct {
 	// right-most address of X-Forwarded-For outside these prefixes. Empty
 	// trusts none; the peer address is the client.
 	TrustedProxies []netip.Prefix
+	// MentionRate is how many Webmentions from one source host (the
+	// source URL's host name) are taken per minute, on average, and
+	// MentionBurst how many in a row; DefaultMentionRate and
+	// DefaultMentionBurst when zero, and a negative MentionRate lifts the
+	// limit (see ReserveMention).
+	MentionRate  float64
+	MentionBurst int
 	// MaxBodyBytes limits the body of a comment; larger ones get 413.
 	// httpjson.DefaultMaxBodyBytes when zero or negative.
 	MaxBodyBytes int64
@@ -125,6 +134,12 @@ func (c Config) withDefaults(log *slog.Logger) Config {
 	if c.CommentBurst <= 0 {
 		c.CommentBurst = DefaultCommentBurst
 	}
+	if c.MentionRate == 0 {
+		c.MentionRate = DefaultMentionRate
+	}
+	if c.MentionBurst <= 0 {
+		c.MentionBurst = DefaultMentionBurst
+	}
 	if c.MaxCommentLength <= 0 {
 		c.MaxCommentLength = DefaultMaxCommentLength
 	}
@@ -152,7 +167,10 @@ type Submitter struct {
 	admin   httpjson.Admin
 	cfg     Config
 	log     *slog.Logger
-	limiter *rateLimiter // per client; nil when unlimited
+	limiter *rateLimiter[netip.Addr] // per client; nil when unlimited
+	// mentionLimiter limits Webmentions per source host; nil when
+	// unlimited.
+	mentionLimiter *rateLimiter[string]
 
 	// hashKey is the author-hash secret once read: it is made once per
 	// store and never rotated (a new key would forget every regular), so
@@ -173,7 +191,10 @@ func New(st store.Store, c *cache.Cache, admin httpjson.Admin, cfg Config, log *
 	cfg = cfg.withDefaults(log)
 	s := &Submitter{st: st, cache: c, admin: admin, cfg: cfg, log: log}
 	if cfg.CommentRate > 0 {
-		s.limiter = newRateLimiter(rate.Limit(cfg.CommentRate/60), cfg.CommentBurst, time.Now)
+		s.limiter = newRateLimiter[netip.Addr](rate.Limit(cfg.CommentRate/60), cfg.CommentBurst, time.Now)
+	}
+	if cfg.MentionRate > 0 {
+		s.mentionLimiter = newRateLimiter[string](rate.Limit(cfg.MentionRate/60), cfg.MentionBurst, time.Now)
 	}
 	return s
 }

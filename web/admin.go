@@ -177,6 +177,8 @@ type adminComment struct {
 	ID, Author, PostTitle, PostPath, Action string
 	HTML                                    template.HTML
 	Published                               time.Time
+	// Mention is set for a Webmention: its kind and source.
+	Mention *mentionView
 }
 
 func (h *Handler) handleAdmin(w http.ResponseWriter, r *http.Request) {
@@ -229,6 +231,9 @@ func (h *Handler) adminComments(cs []*feed.Comment) []adminComment {
 			Published: c.Published,
 			Action:    h.prefix + "/admin/comments/" + url.PathEscape(c.ID) + "/",
 		})
+		if c.Kind != "" {
+			out[len(out)-1].Mention = newMentionView(c)
+		}
 	}
 	return out
 }

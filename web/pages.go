@@ -201,6 +201,7 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, status int, f
 		Feeds: append(h.siteFeeds(), h.feedGroup("Comments on this post",
 			"Comments on \u2018"+v.Title+"\u2019", feed.ThreadFeed(id))),
 		Alternates: alternates,
+		Webmention: h.r.WebmentionEndpoint(),
 		Main:       v,
 	})
 }

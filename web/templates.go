@@ -78,6 +78,9 @@ type page struct {
 	// Alternates are further feeds the page advertises in the head only,
 	// in one format each: the feeds of a post's categories and author.
 	Alternates []feedLink
+	// Webmention is the Webmention endpoint a post's page advertises
+	// (<link rel="webmention"> and the Link field), "" for none.
+	Webmention string
 	// Main is the data of the page's "main" template.
 	Main any
 }
@@ -172,6 +175,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, st
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", cacheControl)
 	setSecurityHeaders(hd)
+	if p.Webmention != "" {
+		hd["Link"] = h.webmentionLink
+	}
 	if status == http.StatusOK {
 		sum := sha256.Sum256(b.Bytes())
 		tag := `"` + hex.EncodeToString(sum[:12]) + `"`

@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"net/url"
 	"slices"
 	"time"
 
@@ -28,6 +29,8 @@ type commentNode struct {
 	CanReply bool
 	// ReplyPath opens the page with the form replying to this comment.
 	ReplyPath string
+	// Mention is set for a Webmention from another site.
+	Mention *mentionView
 
 	parentID string
 }
@@ -39,7 +42,7 @@ func newCommentNode(c *feed.Comment, maxDepth int) *commentNode {
 	if author == "" {
 		author = "Anonymous"
 	}
-	return &commentNode{
+	n := &commentNode{
 		ID:        c.ID,
 		Author:    author,
 		AuthorURI: linkable(c.AuthorURI),
@@ -49,6 +52,42 @@ func newCommentNode(c *feed.Comment, maxDepth int) *commentNode {
 		ReplyPath: "?reply=" + c.ID + "#comment-form",
 		parentID:  c.ParentID,
 	}
+	if c.Kind != "" {
+		n.Mention = newMentionView(c)
+		// A like, repost or bookmark is no conversation to answer.
+		n.CanReply = n.CanReply && (c.Kind == feed.MentionReply || c.Kind == feed.MentionLink)
+	}
+	return n
+}
+
+// mentionView is how a page marks a Webmention: its kind, in words and as
+// a class, and the page it came from.
+type mentionView struct {
+	Kind   string // the class: reply, like, repost, bookmark, mention
+	Verb   string // "liked this", "mentioned this"...
+	Source string // the source, linkable, or ""
+	Site   string // the source's host, the link's text
+}
+
+// mentionVerbs are the words of each kind of mention on a page.
+var mentionVerbs = map[string]string{
+	feed.MentionReply:    "replied",
+	feed.MentionLike:     "liked this",
+	feed.MentionRepost:   "reposted this",
+	feed.MentionBookmark: "bookmarked this",
+	feed.MentionLink:     "mentioned this",
+}
+
+// newMentionView returns how a page marks c, a mention.
+func newMentionView(c *feed.Comment) *mentionView {
+	v := &mentionView{Kind: c.Kind, Verb: mentionVerbs[c.Kind], Source: linkableHTTP(c.SourceURL)}
+	if v.Verb == "" {
+		v.Kind, v.Verb = feed.MentionLink, mentionVerbs[feed.MentionLink]
+	}
+	if u, err := url.Parse(v.Source); err == nil && v.Source != "" {
+		v.Site = u.Hostname()
+	}
+	return v
 }
 
 // thread arranges the approved comments of a post, which the store lists

@@ -93,6 +93,10 @@ type Handler struct {
 	mux    *http.ServeMux
 	origin *originGuard // refuses cross-origin form posts
 
+	// webmentionLink is the Link field of a post's page: the Webmention
+	// endpoint, made once; nil without one.
+	webmentionLink []string
+
 	sessions *adminSessions // the moderation inbox's sessions
 	secure   bool           // the base URL is https: session cookies are Secure
 }
@@ -125,6 +129,9 @@ func New(st store.Store, r *render.Renderer, c Commenter, o Options, log *slog.L
 		origin:   newOriginGuard(r.HomeURL()),
 		sessions: newAdminSessions(),
 		secure:   home.Scheme == "https",
+	}
+	if wm := r.WebmentionEndpoint(); wm != "" {
+		h.webmentionLink = []string{"<" + wm + `>; rel="webmention"`}
 	}
 	if h.site == "" {
 		h.site = home.Hostname()

@@ -28,6 +28,7 @@ import (
 	"github.com/feedd/feedd/schedule"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/submit"
+	"github.com/feedd/feedd/webmention"
 	"github.com/feedd/feedd/websub"
 )
 
@@ -80,12 +81,23 @@ type WebSubConfig struct {
 	AllowPrivate bool `yaml:"allow_private"`
 }
 
-// WebmentionConfig sets up Webmention (W3C).
+// WebmentionConfig sets up Webmention (W3C): mentions of the site's posts
+// on other sites, received at {site.base_url}/webmention.
 type WebmentionConfig struct {
+	// Receive advertises the endpoint on post pages and thread feeds and
+	// takes mentions at POST /webmention (404 when off).
+	Receive bool `yaml:"receive"`
+	// RatePerMinute and Burst bound the mentions taken from one source
+	// host (a token bucket); more get 429 with Retry-After.
+	RatePerMinute int `yaml:"rate_per_minute"`
+	Burst         int `yaml:"burst"`
+	// QueueSize bounds the mentions waiting for verification, kept in the
+	// store; more get 503 with Retry-After.
+	QueueSize int `yaml:"queue_size"`
 	// Send notifies the pages that local posts link to when a post is
-	// published, edited (links added and removed) or deleted; on by
-	// default. The targets are fetched through the poller's guard
-	// (poll.allow_private, its timeouts and body limit).
+	// published, edited or deleted; on by default. The targets are
+	// fetched through the poller's guard (poll.allow_private, its
+	// timeouts and body limit).
 	Send bool `yaml:"send"`
 }
 
@@ -243,11 +255,12 @@ const (
 // package that owns the setting.
 func DefaultConfig() Config {
 	return Config{
-		Listen:     defaultListen,
-		Site:       SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
-		WebSub:     WebSubConfig{Lease: websub.DefaultLease},
-		Webmention: WebmentionConfig{Send: true},
-		Store:      storeconfig.Default(),
+		Listen: defaultListen,
+		Site:   SiteConfig{Title: defaultTitle, Timezone: defaultTimezone},
+		WebSub: WebSubConfig{Lease: websub.DefaultLease},
+		Webmention: WebmentionConfig{Receive: true, RatePerMinute: submit.DefaultMentionRate, Burst: submit.DefaultMentionBurst,
+			QueueSize: webmention.DefaultQueueSize, Send: true},
+		Store: storeconfig.Default(),
 		Feeds: FeedsConfig{PageSize: cache.DefaultPageSize, MaxAge: defaultMaxAge, TombstoneDays: schedule.DefaultTombstoneDays,
 			DeltaExcludedAgents: server.DefaultDeltaExcludedAgents()},
 		Cache: CacheConfig{MaxBytes: cache.DefaultMaxBytes},
@@ -510,6 +523,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Comments.MaxAuthorLength < 1 || c.Comments.MaxAuthorLength > feed.MaxNameLen {
 		bad("comments.max_author_length", "must be between 1 and %d, got %d", feed.MaxNameLen, c.Comments.MaxAuthorLength)
+	}
+	if c.Webmention.RatePerMinute < 1 || c.Webmention.RatePerMinute > 100000 {
+		bad("webmention.rate_per_minute", "must be between 1 and 100000, got %d", c.Webmention.RatePerMinute)
+	}
+	if c.Webmention.Burst < 1 || c.Webmention.Burst > 100000 {
+		bad("webmention.burst", "must be between 1 and 100000, got %d", c.Webmention.Burst)
+	}
+	if c.Webmention.QueueSize < 1 || c.Webmention.QueueSize > 1000000 {
+		bad("webmention.queue_size", "must be between 1 and 1000000, got %d", c.Webmention.QueueSize)
 	}
 	if err := (submit.Config{HoneypotField: c.Comments.HoneypotField}).Validate(); err != nil {
 		bad("comments.honeypot_field", "%v", err)

@@ -102,8 +102,12 @@ func (d *daemon) kill(t *testing.T) {
 	d.cmd.Wait()
 }
 
+// writeConfig writes a config file into dir, which it makes if need be.
 func writeConfig(t *testing.T, dir, extra string) string {
 	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, "config.yaml")
 	cfg := fmt.Sprintf("site: {title: Test blog, base_url: \"https://blog.example.org\"}\nstore: {driver: sqlite, dsn: %q}\ndemo: true\nlog: {level: warn}\n%s", filepath.Join(dir, "feedd.db"), extra)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {

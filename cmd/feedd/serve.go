@@ -112,13 +112,12 @@ func setMemoryLimit(budget int64, log *slog.Logger) {
 
 // app is a wired feedd: the store and everything that reads or writes it.
 type app struct {
-	store    store.Store
-	renderer *render.Renderer
-	cache    *cache.Cache
-	hub      *websub.Hub // nil without websub.hubs or websub.builtin
-	// mentions sends the Webmentions of local posts; nil with
-	// webmention.send false.
-	mentions  *webmention.Sender
+	store     store.Store
+	renderer  *render.Renderer
+	cache     *cache.Cache
+	hub       *websub.Hub          // nil without websub.hubs or websub.builtin
+	receiver  *webmention.Receiver // nil with webmention.receive off
+	sender    *webmention.Sender   // nil with webmention.send off
 	server    *server.Server
 	poller    *poll.Poller
 	sources   []SourceConfig
@@ -152,6 +151,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		TTL:           cfg.Feeds.MaxAge,
 		CommentCounts: cfg.Feeds.CommentCounts,
 		Hubs:          hubs,
+		Webmention:    cfg.Webmention.Receive,
 		Location:      loc,
 	})
 	if err != nil {
@@ -198,10 +198,10 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	a.poller = newPoller(cfg, st, m.ObservePollStatus, m.ObservePollSkipped, log.With("component", "poll"))
 	if cfg.Webmention.Send {
 		// Targets and endpoints are fetched through the poller's guard.
-		a.mentions = webmention.New(st, a.poller, webmention.Options{
+		a.sender = webmention.New(st, a.poller, webmention.Options{
 			SourceURL: r.PostURL,
 			Self:      cfg.Site.BaseURL,
-			Observe:   m.ObserveWebmention,
+			Observe:   m.ObserveWebmentionSend,
 		}, log.With("component", "webmention"))
 	}
 	admin := httpjson.NewAdmin(cfg.AdminToken)
@@ -213,9 +213,20 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		MaxAuthorLength:  cfg.Comments.MaxAuthorLength,
 		MaxDepth:         cfg.Comments.MaxDepth,
 		HoneypotField:    cfg.Comments.HoneypotField,
+		MentionRate:      float64(cfg.Webmention.RatePerMinute),
+		MentionBurst:     cfg.Webmention.Burst,
 		TrustedProxies:   proxies,
 		MaxBodyBytes:     cfg.HTTP.MaxBodyBytes,
 	}, log)
+	var mentions http.Handler
+	if cfg.Webmention.Receive {
+		a.receiver = webmention.NewReceiver(st, comments, a.poller, r, webmention.ReceiverOptions{
+			QueueSize:    cfg.Webmention.QueueSize,
+			AllowPrivate: cfg.Poll.AllowPrivate,
+			Observe:      func(res webmention.Result) { m.ObserveWebmentionVerified(res.Action) },
+		}, log.With("component", "webmention"))
+		mentions = a.receiver
+	}
 	a.server = server.New(st, c, r, server.Config{
 		API: api.New(st, c, r, admin, comments, api.Config{
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
@@ -226,6 +237,7 @@ func newApp(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 		Metrics:        m.Handler(),
 		Ready:          server.StoreReady(st),
 		Hub:            hubHandler,
+		Webmention:     mentions,
 
 		Delta: cfg.Feeds.Delta,
 		// Non-nil, so that an empty list in the file excludes none
@@ -280,10 +292,10 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		ln.Close()
 		return err
 	}
-	if a.mentions != nil {
+	if a.sender != nil {
 		// The change-log position of Webmentions is set before any write
 		// is taken, so that none is missed.
-		if err := a.mentions.Init(ctx); err != nil {
+		if err := a.sender.Init(ctx); err != nil {
 			ln.Close()
 			return fmt.Errorf("webmention: %w", err)
 		}
@@ -331,16 +343,25 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 		defer func() { cancelRuns(); <-hubDone }()
 	}
 
-	// Webmentions of local posts are sent until shutdown.
-	if a.mentions != nil {
+	// Webmentions of local posts are sent, and received ones verified,
+	// until shutdown.
+	if a.sender != nil {
 		sent := make(chan struct{})
 		go func() {
 			defer close(sent)
-			if err := a.mentions.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := a.sender.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("webmention sender stopped", "err", err)
 			}
 		}()
 		defer func() { cancelRuns(); <-sent }()
+	}
+	if a.receiver != nil {
+		verified := make(chan struct{})
+		go func() {
+			defer close(verified)
+			a.receiver.Run(runCtx)
+		}()
+		defer func() { cancelRuns(); <-verified }()
 	}
 
 	hs := &http.Server{

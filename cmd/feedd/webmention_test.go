@@ -73,8 +73,8 @@ func (s *mentionSink) expect(t *testing.T, d *daemon, want ...string) {
 
 // A live feedd sends the Webmentions of posts written through the API and
 // through the CLI (another process, which the daemon learns of from the
-// change log): a new post tells its links, an edit the links it dropped
-// and added, not the one it kept. Nothing else arrives: the last
+// change log): a new post tells its links, an edit of its content every
+// link it has and the one it dropped. Nothing else arrives: the last
 // exchange's mentions would follow any stray one in the channel.
 func TestServe_WebmentionSend(t *testing.T) {
 	sink := newMentionSink(t)
@@ -164,7 +164,7 @@ func TestConfig_WebmentionSend(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := a.mentions != nil; got != tc.want {
+			if got := a.sender != nil; got != tc.want {
 				t.Fatalf("sender wired: %v, want %v", got, tc.want)
 			}
 		})

@@ -120,7 +120,8 @@ type atomLink struct {
 }
 
 type atomCategory struct {
-	Term string `xml:"term,attr"`
+	Term   string `xml:"term,attr"`
+	Scheme string `xml:"scheme,attr,omitempty"`
 }
 
 // inReplyTo is RFC 4685's thr:in-reply-to, in Atom entries and RSS items:
@@ -162,6 +163,10 @@ func (r *Renderer) atom(d *document) ([]byte, error) {
 		}
 		f.Links = append(f.Links, newAtomLink(h, "hub", ""))
 	}
+	if wm := r.WebmentionEndpoint(); wm != "" && d.ref.Kind == feed.KindThread && !d.private {
+		// Where to send a Webmention of the post the thread follows.
+		f.Links = append(f.Links, newAtomLink(wm, "webmention", ""))
+	}
 	for _, e := range d.entries {
 		f.Entries = append(f.Entries, r.atomEntry(d, e))
 	}
@@ -196,6 +201,9 @@ func (r *Renderer) atomEntry(d *document, e *entry) *atomEntry {
 	if e.link != "" {
 		a.Links = append(a.Links, newAtomLink(e.link, "alternate", htmlType))
 	}
+	if e.related != "" {
+		a.Links = append(a.Links, newAtomLink(e.related, "related", htmlType))
+	}
 	if e.edit != "" {
 		a.Links = append(a.Links, newAtomLink(e.edit, "edit", htmlType))
 	}
@@ -208,7 +216,11 @@ func (r *Renderer) atomEntry(d *document, e *entry) *atomEntry {
 		a.Links = append(a.Links, replies)
 	}
 	for _, c := range e.categories {
-		a.Categories = append(a.Categories, atomCategory{Term: c})
+		cat := atomCategory{Term: c}
+		if e.mention != "" {
+			cat.Scheme = MentionScheme
+		}
+		a.Categories = append(a.Categories, cat)
 	}
 	if e.inReplyTo != "" {
 		a.InReplyTo = &inReplyTo{Ref: e.inReplyTo, Href: e.inReplyTo, Type: htmlType}

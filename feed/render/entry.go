@@ -2,6 +2,7 @@ package render
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -73,6 +74,13 @@ type entry struct {
 
 	// edit is where the entry is moderated (rel="edit"), or "".
 	edit string
+
+	// mention is a Webmention's kind (feed.Comment.Kind), "" for any
+	// other entry: it is also the entry's one category, written with
+	// MentionScheme, and link is then its source, related its permalink
+	// here.
+	mention string
+	related string
 }
 
 // person is an entry's or a feed's author.
@@ -217,14 +225,52 @@ func (r *Renderer) commentEntry(c *feed.Comment, postID, postTitle string) *entr
 	if c.ParentID != "" {
 		e.inReplyTo = r.CommentURL(postID, c.ParentID)
 	}
-	if t := line(postTitle); t != "" {
+	switch t := line(postTitle); {
+	case c.Kind != "":
+		r.mentionEntry(e, c, t)
+	case t != "":
 		e.title = "Comment on \u2018" + t + "\u2019 by " + e.author.name
-	} else {
+	default:
 		e.title = "Comment by " + e.author.name
 	}
 	e.content = absolutize(content.CommentHTML(c), e.id)
 	e.published, e.updated = entryDates(c.Published, c.Updated)
 	return e
+}
+
+// MentionScheme is the Atom category scheme (and RSS category domain) of
+// a Webmention's kind, the entry's category term: reply, like, repost,
+// bookmark or mention (feed.Comment.Kind).
+const MentionScheme = "https://github.com/feedd/feedd#mention-kind"
+
+// mentionVerbs are the titles' words for each kind of mention.
+var mentionVerbs = map[string]string{
+	feed.MentionReply:    "replied to",
+	feed.MentionLike:     "liked",
+	feed.MentionRepost:   "reposted",
+	feed.MentionBookmark: "bookmarked",
+	feed.MentionLink:     "mentioned",
+}
+
+// mentionEntry makes e, a comment's entry, a Webmention's: its kind as
+// its category and in its title ("Ann liked ‘Hello’"), its source as the
+// alternate link, its permalink here as the related one. A source that is
+// not linkable (never stored so) leaves the permalink as the link.
+func (r *Renderer) mentionEntry(e *entry, c *feed.Comment, postTitle string) {
+	e.mention = c.Kind
+	e.categories = []string{c.Kind}
+	verb := mentionVerbs[c.Kind]
+	if verb == "" {
+		verb = mentionVerbs[feed.MentionLink]
+	}
+	if postTitle != "" {
+		e.title = e.author.name + " " + verb + " \u2018" + postTitle + "\u2019"
+	} else {
+		e.title = e.author.name + " " + verb + " this post"
+	}
+	if src := line(c.SourceURL); linkable(src) && !strings.HasPrefix(src, "mailto:") {
+		e.link, e.related = src, e.id
+	}
 }
 
 // author returns the author with the given name and URI, or the site when

@@ -222,6 +222,25 @@ const markdownContentWant = "<h2>Notes</h2>\n<p>Some <em>emphasis</em>, <del>old
 // ugcComments are strangers' comments on p3: one in plain text with a URL
 // and an ampersand, one with markup that must not survive, by an author
 // whose name holds a right-to-left override and whose URI is javascript:.
+// mentionThread is p1's thread with Webmentions of every kind, newest
+// first, and an ordinary comment among them.
+func mentionThread() []*feed.Comment {
+	var cs []*feed.Comment
+	for i, k := range []string{feed.MentionReply, feed.MentionLike, feed.MentionRepost, feed.MentionBookmark, feed.MentionLink, ""} {
+		c := &feed.Comment{
+			ID: "m" + string(rune('1'+i)), PostID: "hello", Kind: k, AuthorName: "Ann Other", AuthorURI: "https://other.example/",
+			Content: "<p>About <a href=\"https://example.com/blog/posts/hello\">Hello</a></p>", Status: feed.StatusApproved,
+			Published: date("2024-03-0" + string(rune('6'-i)) + "T09:00:00Z"), PostTitle: "Hello, world",
+		}
+		c.Updated = c.Published
+		if k != "" {
+			c.SourceURL = "https://other.example/notes/" + k + "?x=1&y=2"
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
 func ugcComments() []*feed.Comment {
 	return []*feed.Comment{{
 		ID: "x1", PostID: "fish", PostTitle: "Fish & Chips <3",
@@ -401,6 +420,25 @@ func headCases() []goldenCase {
 			want: func() wantFeed {
 				w := wantPosts([]*feed.Post{markdownPost()}, nil)
 				w.entries[0].content = markdownContentWant
+				return w
+			}(),
+		},
+		{
+			name: "thread_mentions",
+			render: func(r *Renderer, f feed.Format) ([]byte, time.Time, error) {
+				return r.Thread(f, s.p1, mentionThread(), nil)
+			},
+			want: func() wantFeed {
+				w := wantComments(feed.ThreadFeed("hello"), "Comments on \u2018Hello, world\u2019", mentionThread(), s.p1.Title)
+				for i := range w.entries {
+					w.entries[i].content = `<p>About <a href="https://example.com/blog/posts/hello" rel="nofollow ugc">Hello</a></p>`
+				}
+				for i, verb := range []string{"replied to", "liked", "reposted", "bookmarked", "mentioned"} {
+					c := mentionThread()[i]
+					e := &w.entries[i]
+					e.title = "Ann Other " + verb + " \u2018Hello, world\u2019"
+					e.link, e.mention, e.categories = c.SourceURL, c.Kind, []string{c.Kind}
+				}
 				return w
 			}(),
 		},

@@ -47,8 +47,9 @@ type jsonArchive struct {
 // empty: JSON Feed wants content_html or content_text in every item.
 type jsonItem struct {
 	feeds.JSONItem
-	ContentText *string     `json:"content_text,omitempty"`
-	Thread      *jsonThread `json:"_thread,omitempty"`
+	ContentText *string      `json:"content_text,omitempty"`
+	Thread      *jsonThread  `json:"_thread,omitempty"`
+	Mention     *jsonMention `json:"_mention,omitempty"`
 }
 
 // jsonThread is the _thread extension object of JSON Feed items
@@ -71,6 +72,14 @@ type jsonItem struct {
 //	"_thread": {
 //	  "replies": {"feed_url": "{base}/feeds/posts/p/comments.json", "count": 3, "updated": "2026-04-02T08:00:00Z"}
 //	}
+//
+// jsonMention is the _mention extension of a Webmention's item: its kind
+// (also the item's one tag) and its source (also its url).
+type jsonMention struct {
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
+}
+
 type jsonThread struct {
 	InReplyTo *jsonRef     `json:"in_reply_to,omitempty"`
 	Post      *jsonRef     `json:"post,omitempty"`
@@ -171,6 +180,9 @@ func (r *Renderer) jsonItem(d *document, e *entry) *jsonItem {
 		it.Thread = &jsonThread{Replies: rp}
 	case e.inReplyTo != "":
 		it.Thread = &jsonThread{InReplyTo: &jsonRef{e.inReplyTo, e.inReplyTo}, Post: &jsonRef{e.post, e.post}}
+	}
+	if e.mention != "" {
+		it.Mention = &jsonMention{Kind: e.mention, Source: e.link}
 	}
 	return it
 }

@@ -91,6 +91,21 @@ type wantEntry struct {
 	inReplyTo         string   // a comment's parent entry
 	post              string   // a comment's post
 	noLink            bool     // no alternate link, and the id is no permalink (digests)
+	// link is the alternate link when it is not the id (a mention's
+	// source), and mention the mention's kind: its category's term, with
+	// MentionScheme, and the related link is then the id.
+	link, mention string
+}
+
+// alternateOf is the alternate link e wants.
+func (e wantEntry) alternateOf() string {
+	switch {
+	case e.noLink:
+		return ""
+	case e.link != "":
+		return e.link
+	}
+	return e.id
 }
 
 // wantPosts derives the expectations of a posts feed from its posts. counts
@@ -286,12 +301,8 @@ func checkUniversal(t *testing.T, f feed.Format, data []byte, w wantFeed) {
 		if it.GUID != e.id {
 			t.Errorf("item %d id = %q, want %q", i, it.GUID, e.id)
 		}
-		wantLink := e.id
-		if e.noLink {
-			wantLink = ""
-		}
-		if it.Link != wantLink {
-			t.Errorf("item %d link = %q, want %q", i, it.Link, wantLink)
+		if wantLink := e.alternateOf(); it.Link != wantLink {
+			t.Errorf("item %d link = %q, want %q", i, it.Link, e.alternateOf())
 		}
 		if it.Title != e.title {
 			t.Errorf("item %d title = %q, want %q", i, it.Title, e.title)
@@ -423,7 +434,13 @@ func checkAtom(t *testing.T, data []byte, w wantFeed) {
 				t.Errorf("entry %d links = %v, want none", i, en.Links)
 			}
 		} else {
-			checkAtomLink(t, "entry", en.Links, "alternate", e.id, "text/html")
+			checkAtomLink(t, "entry", en.Links, "alternate", e.alternateOf(), "text/html")
+		}
+		if e.mention != "" {
+			checkAtomLink(t, "entry", en.Links, "related", e.id, "text/html")
+			if len(en.Categories) != 1 || en.Categories[0].Term != e.mention || en.Categories[0].Scheme != MentionScheme {
+				t.Errorf("entry %d categories = %+v, want %q in %s", i, en.Categories, e.mention, MentionScheme)
+			}
 		}
 		switch {
 		case w.summaryOnly && en.Content != nil:
@@ -596,7 +613,11 @@ type jsonDoc struct {
 				Updated string `json:"updated"`
 			} `json:"replies"`
 		} `json:"_thread"`
-		Feedd *json.RawMessage `json:"_feedd"` // the old name, gone
+		Feedd   *json.RawMessage `json:"_feedd"` // the old name, gone
+		Mention *struct {
+			Kind   string `json:"kind"`
+			Source string `json:"source"`
+		} `json:"_mention"`
 	} `json:"items"`
 }
 
@@ -671,10 +692,7 @@ func checkJSON(t *testing.T, data []byte, w wantFeed) {
 	}
 	for i, it := range *doc.Items {
 		e := w.entries[i]
-		wantURL := e.id
-		if e.noLink {
-			wantURL = ""
-		}
+		wantURL := e.alternateOf()
 		if it.ID != e.id || it.URL != wantURL || it.Title != e.title || it.Summary != e.summary {
 			t.Errorf("item %d id, url, title, summary = %q, %q, %q, %q", i, it.ID, it.URL, it.Title, it.Summary)
 		}
@@ -694,6 +712,12 @@ func checkJSON(t *testing.T, data []byte, w wantFeed) {
 		}
 		if !slices.Equal(it.Tags, e.categories) {
 			t.Errorf("item %d tags = %q, want %q", i, it.Tags, e.categories)
+		}
+		switch m := it.Mention; {
+		case e.mention == "" && m != nil:
+			t.Errorf("item %d _mention = %+v, want none", i, m)
+		case e.mention != "" && (m == nil || m.Kind != e.mention || m.Source != e.link):
+			t.Errorf("item %d _mention = %+v, want kind %q, source %q", i, m, e.mention, e.link)
 		}
 		if it.Feedd != nil {
 			t.Errorf("item %d has the old _feedd object", i)

@@ -41,6 +41,9 @@ type Options struct {
 	// Hubs are the WebSub hubs every document advertises (rel="hub"):
 	// absolute http or https URLs, in the order given.
 	Hubs []string
+	// Webmention advertises the Webmention endpoint (WebmentionURL) in
+	// every thread feed, for the post it comments (webmention.receive).
+	Webmention bool
 	// Location is the site's time zone (site.timezone), in which digest
 	// periods are dated (entry ids and titles); nil means UTC.
 	Location *time.Location
@@ -80,6 +83,15 @@ func New(o Options) (*Renderer, error) {
 		r.site.name = u.Hostname() // feeds and Atom authors need a non-blank name
 	}
 	return r, nil
+}
+
+// WebmentionEndpoint returns the Webmention endpoint that post pages and
+// thread feeds advertise (rel="webmention"), "" without Options.Webmention.
+func (r *Renderer) WebmentionEndpoint() string {
+	if !r.opts.Webmention {
+		return ""
+	}
+	return r.WebmentionURL()
 }
 
 // Hubs returns the WebSub hubs that every document advertises

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/xml"
 	"html"
 	"time"
 
@@ -67,11 +68,25 @@ type rssItem struct {
 	Description  xmlText           `xml:"description"`
 	Content      *feeds.RssContent // content:encoded, as CDATA
 	Creator      string            `xml:"dc:creator"`
-	Categories   []plainText       `xml:"category"`
+	Categories   []rssCategory     `xml:"category"`
 	Updated      string            `xml:"atom:updated"`
 	CommentRSS   string            `xml:"wfw:commentRss,omitempty"`
 	CommentCount *int              `xml:"slash:comments,omitempty"`
 	InReplyTo    *inReplyTo        `xml:"thr:in-reply-to"`
+}
+
+// rssCategory is an RSS <category>, with a domain for a mention's kind.
+type rssCategory struct {
+	Domain string
+	Text   plainText
+}
+
+// MarshalXML writes the category's text, and its domain when it has one.
+func (c rssCategory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if c.Domain != "" {
+		start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Local: "domain"}, Value: c.Domain})
+	}
+	return c.Text.MarshalXML(e, start)
 }
 
 // rss writes d as an RSS 2.0 feed.
@@ -138,7 +153,11 @@ func (r *Renderer) rssItem(d *document, e *entry) *rssItem {
 		it.Content = &feeds.RssContent{Content: e.content}
 	}
 	for _, c := range e.categories {
-		it.Categories = append(it.Categories, plainText(c))
+		cat := rssCategory{Text: plainText(c)}
+		if e.mention != "" {
+			cat.Domain = MentionScheme
+		}
+		it.Categories = append(it.Categories, cat)
 	}
 	if e.thread.Kind != "" {
 		it.Comments = r.CommentsURL(e.thread.PostID)

@@ -144,3 +144,57 @@ func (r *Renderer) ParseFeedURL(u string) (feed.Ref, feed.Format, bool) {
 	}
 	return t.Ref, t.Format, true
 }
+
+// WebmentionPath is the path, below the base URL, of the Webmention
+// endpoint (package webmention) that post pages and thread feeds
+// advertise.
+const WebmentionPath = "/webmention"
+
+// WebmentionURL returns the Webmention endpoint, {base}/webmention.
+func (r *Renderer) WebmentionURL() string { return r.root + WebmentionPath }
+
+// OnSite reports whether u, an absolute URL, is on this site: its scheme
+// and host are the base URL's and its path is at or below the base's.
+func (r *Renderer) OnSite(u *url.URL) bool {
+	_, ok := r.sitePath(u)
+	return ok
+}
+
+// sitePath returns the path of u below the base URL, "" for the base
+// itself, and whether u is on this site (see OnSite).
+func (r *Renderer) sitePath(u *url.URL) (string, bool) {
+	if u == nil || u.Host == "" {
+		return "", false
+	}
+	c := canonicalBase(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	root, _ := url.Parse(r.root)
+	if c != canonicalBase(&url.URL{Scheme: root.Scheme, Host: root.Host}) {
+		return "", false
+	}
+	p := u.EscapedPath()
+	rest, ok := strings.CutPrefix(p, root.EscapedPath())
+	if !ok || rest != "" && rest[0] != '/' {
+		return "", false
+	}
+	return rest, true
+}
+
+// ParsePostURL returns the id of the post whose permalink (PostURL) u is,
+// and false for any other URL. Its scheme and host match case-insensitively
+// and with or without their default port, and a fragment (a comment's
+// permalink) is ignored; a query is not: it is another page.
+func (r *Renderer) ParsePostURL(u *url.URL) (string, bool) {
+	rest, ok := r.sitePath(u)
+	if !ok || u.RawQuery != "" || u.ForceQuery {
+		return "", false
+	}
+	esc, ok := strings.CutPrefix(rest, "/posts/")
+	if !ok || esc == "" || strings.Contains(esc, "/") {
+		return "", false
+	}
+	id, err := url.PathUnescape(esc)
+	if err != nil || !feed.ValidID(id) {
+		return "", false
+	}
+	return id, true
+}

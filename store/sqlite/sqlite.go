@@ -139,6 +139,7 @@ var dialect = &sqlstore.Dialect{
 var uniqueIndexes = map[string]string{
 	"posts.origin_source, posts.origin_id":                         "posts_origin_idx",
 	"comments.post_id, comments.origin_source, comments.origin_id": "comments_origin_idx",
+	"comments.post_id, comments.source_url":                        "comments_mention_idx",
 }
 
 // classify tells what a SQLite error means. A comment whose id is taken on

@@ -113,8 +113,8 @@ func (db *DB) insertCommentRow(tx *Tx, c *feed.Comment, deleted time.Time, tombs
 // insertComment inserts a row of commentRow's values.
 const insertComment = `INSERT INTO comments (id, post_id, parent_id, author_name, author_uri,
 	content, status, depth, published, updated, deleted_at, tombstone, origin_source, origin_id, origin_url,
-	html, html_version, author_hash)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	html, html_version, author_hash, kind, source_url)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // commentRow returns the values insertComment stores for c, deleted at
 // deleted (zero: live), with its tombstone state and author hash
@@ -126,7 +126,7 @@ func commentRow(c *feed.Comment, deleted time.Time, tombstone int, hash string) 
 	}
 	return []any{c.ID, c.PostID, nullable(c.ParentID), c.AuthorName, c.AuthorURI,
 		c.Content, string(c.Status), c.Depth, c.Published.Unix(), c.Updated.Unix(), nullUnix(deleted), tombstone,
-		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion, hash}
+		o.Source, o.ID, o.URL, c.HTML, c.HTMLVersion, hash, c.Kind, c.SourceURL}
 }
 
 // commentConflict turns the unique violation of an insert of comment q
@@ -134,6 +134,8 @@ func commentRow(c *feed.Comment, deleted time.Time, tombstone int, hash string) 
 // on.
 func (db *DB) commentConflict(err error, q *feed.Comment) error {
 	switch {
+	case db.is(err, Duplicate, "comments_mention_idx"):
+		return feed.Errorf(feed.ECONFLICT, "post %q already has a mention from %q", q.PostID, q.SourceURL)
 	case db.is(err, Duplicate, "comments_origin_idx"):
 		return feed.Errorf(feed.ECONFLICT, "comment %q of source %q already exists on post %q",
 			q.Origin.ID, q.Origin.Source, q.PostID)
@@ -179,7 +181,7 @@ func (db *DB) postOfComment(ctx context.Context, tx *Tx, c *feed.Comment) (*feed
 // its origin and derived HTML, then whether either was deleted.
 const commentColumns = `c.id, c.post_id, COALESCE(c.parent_id, ''), c.author_name, c.author_uri, c.content,
 	c.status, c.depth, c.published, c.updated, p.title, p.updated,
-	c.origin_source, c.origin_id, c.origin_url, c.html, c.html_version,
+	c.origin_source, c.origin_id, c.origin_url, c.html, c.html_version, c.kind, c.source_url,
 	c.deleted_at IS NOT NULL OR p.deleted_at IS NOT NULL`
 
 // commentByID selects a comment by id.
@@ -197,7 +199,7 @@ func scanComment(row scanner) (c *feed.Comment, deleted bool, err error) {
 	)
 	err = row.Scan(&q.ID, &q.PostID, &q.ParentID, &q.AuthorName, &q.AuthorURI, &q.Content,
 		&status, &q.Depth, &published, &updated, &q.PostTitle, &postUpdated,
-		&o.Source, &o.ID, &o.URL, &q.HTML, &q.HTMLVersion, &deleted)
+		&o.Source, &o.ID, &o.URL, &q.HTML, &q.HTMLVersion, &q.Kind, &q.SourceURL, &deleted)
 	if err != nil {
 		return nil, false, err
 	}
@@ -380,6 +382,10 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		store.MergeField(&c.AuthorName, u.AuthorName)
 		store.MergeField(&c.AuthorURI, u.AuthorURI)
 		store.MergeField(&c.Status, u.Status)
+		if u.Kind != nil && (c.Kind == "") != (*u.Kind == "") {
+			return feed.Errorf(feed.EINVALID, "kind: a comment cannot become a mention, nor a mention a comment")
+		}
+		store.MergeField(&c.Kind, u.Kind)
 		if err := store.CheckStatus(c.Status); err != nil {
 			return err
 		}
@@ -390,8 +396,10 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		}
 		now := db.now()
 		c.Updated = store.Edited(now, old.Updated)
-		if c.Status == feed.StatusApproved && old.Status == feed.StatusPending && c.Origin == nil {
+		if c.Status == feed.StatusApproved && old.Status == feed.StatusPending && c.Origin == nil && c.Kind == "" {
 			// New to readers: a local comment approved now is dated now
+			// (a mention keeps the date its source gives, as a mirrored
+			// comment keeps its upstream's)
 			// (placed after every public comment, as placeNew places a
 			// new one, its id kept), so that it joins its feeds' newest
 			// pages and no full archive page ever changes.
@@ -408,9 +416,9 @@ func (db *DB) UpdateComment(ctx context.Context, id string, u store.CommentUpdat
 		}
 		// The HTML is written even when unchanged, as in UpdatePost.
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?,
-			status = ?, published = ?, updated = ?, html = ?, html_version = ? WHERE id = ?`
+			status = ?, published = ?, updated = ?, html = ?, html_version = ?, kind = ? WHERE id = ?`
 		tx.queue(update, c.Content, c.AuthorName, c.AuthorURI,
-			string(c.Status), c.Published.Unix(), c.Updated.Unix(), c.HTML, c.HTMLVersion, id)
+			string(c.Status), c.Published.Unix(), c.Updated.Unix(), c.HTML, c.HTMLVersion, c.Kind, id)
 		if c.Status == feed.StatusSpam && old.Status == feed.StatusApproved {
 			// Spam that feeds showed is withdrawn from them like a deleted
 			// comment, tombstone and all. Its replies stay, as on delete.
@@ -443,6 +451,29 @@ func (db *DB) DeleteComment(ctx context.Context, id string) (*feed.Comment, erro
 		return nil, errorf(err, "delete comment %q: %w", id, err)
 	}
 	return c, nil
+}
+
+// Mention returns the live mention of a post from source, whatever its
+// status.
+func (db *DB) Mention(ctx context.Context, postID, source string) (*feed.Comment, error) {
+	if source == "" {
+		return nil, feed.Errorf(feed.EINVALID, "source_url: required")
+	}
+	// comments_mention_idx finds it; a deleted post's mentions are
+	// deleted with it, so the join's condition only reports EGONE rightly.
+	const query = `SELECT ` + commentColumns + ` FROM comments c JOIN posts p ON p.id = c.post_id
+		WHERE c.post_id = ? AND c.source_url = ? AND c.source_url <> '' AND c.deleted_at IS NULL`
+	var c *feed.Comment
+	err := db.Read(ctx, func(q Querier) error {
+		var (
+			deleted bool
+			err     error
+		)
+		c, deleted, err = scanComment(db.on(q).QueryRowContext(ctx, db.q(query), postID, source))
+		c, err = live(c, deleted, err, "mention from", source)
+		return err
+	})
+	return c, err
 }
 
 // HasApprovedAuthor reports whether a live approved comment carries the

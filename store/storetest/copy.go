@@ -181,6 +181,23 @@ func writeHistory(t *testing.T, s store.Store) {
 	if err := s.CreateComment(ctx, unicode); err != nil {
 		t.Fatalf("CreateComment: %v", err)
 	}
+	// Webmentions: one approved and edited to another kind, one pending,
+	// one removed (a tombstone) and received again.
+	for _, m := range []*feed.Comment{
+		{ID: "w1", PostID: "p4", Kind: feed.MentionLike, SourceURL: "https://other.example/likes/1", AuthorName: "Bea", Content: "liked", Published: at(28)},
+		{ID: "w2", PostID: "p4", Kind: feed.MentionReply, SourceURL: "https://other.example/2", AuthorName: "Cy", Content: "re", Published: at(29), Status: feed.StatusPending},
+		{ID: "w3", PostID: "p4", Kind: feed.MentionLink, SourceURL: "https://other.example/3", AuthorName: "Di", Content: "link", Published: at(29)},
+	} {
+		if err := s.CreateComment(ctx, m); err != nil {
+			t.Fatalf("CreateComment(%s): %v", m.ID, err)
+		}
+	}
+	updateComment(t, s, "w1", store.CommentUpdate{Kind: ptr(feed.MentionReply), Content: ptr("now a reply")})
+	deleteComment(t, s, "w3")
+	again := &feed.Comment{ID: "w4", PostID: "p4", Kind: feed.MentionRepost, SourceURL: "https://other.example/3", AuthorName: "Di", Content: "again", Published: at(30)}
+	if err := s.CreateComment(ctx, again); err != nil {
+		t.Fatalf("CreateComment(w4): %v", err)
+	}
 	updateComment(t, s, "c7", store.CommentUpdate{Status: ptr(feed.StatusSpam)})
 	updateComment(t, s, "c8", store.CommentUpdate{Status: ptr(feed.StatusSpam)}) // deleted, tombstone
 	updateComment(t, s, "c10", store.CommentUpdate{Status: ptr(feed.StatusApproved), Content: ptr("approved")})

@@ -51,6 +51,8 @@ func run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("UpdateComment", func(t *testing.T) { testUpdateComment(t, open) })
 	t.Run("DeleteComment", func(t *testing.T) { testDeleteComment(t, open) })
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
+	t.Run("Mention", func(t *testing.T) { testMention(t, open) })
+	t.Run("MentionQueue", func(t *testing.T) { testMentionQueue(t, open) })
 	t.Run("HasApprovedAuthor", func(t *testing.T) { testHasApprovedAuthor(t, open) })
 	t.Run("Depth", func(t *testing.T) { testDepth(t, open) })
 	t.Run("ThreadStats", func(t *testing.T) { testThreadStats(t, open) })
