@@ -272,6 +272,7 @@ func wxrComments(cs []wxrComment, postKey, link string, base *url.URL, source st
 	}
 	key := func(id string) string { return normID(postKey + "#comment-" + id) }
 	var out []threaded
+	pinged := map[string]bool{}
 	for _, c := range cs {
 		id := strings.TrimSpace(c.ID)
 		if !kept[id] {
@@ -304,10 +305,13 @@ func wxrComments(cs []wxrComment, postKey, link string, base *url.URL, source st
 			Origin:     &feed.Origin{Source: source, ID: key(id)},
 		}
 		cm.Origin.URL = commentLink(link, id)
-		// A pingback or trackback is kept as a comment by the linking
-		// page (AuthorURI); the one line to add once feed.Comment has a
-		// mention kind (issue 16):
-		// TODO(mention kind): if kind == "pingback" || kind == "trackback" { cm.Kind = <mention kind> }
+		// A pingback or trackback is a mention by the linking page, as a
+		// Webmention that merely links is (once per page and post: a post
+		// has one live mention of a source).
+		if (kind == "pingback" || kind == "trackback") && uri != "" && !pinged[uri] {
+			pinged[uri] = true
+			cm.Kind, cm.SourceURL = feed.MentionLink, uri
+		}
 		cm.Published = saneTime(wpTime(c.DateGMT), now)
 		cm.Updated = cm.Published
 		out = append(out, threaded{c: cm, parent: parent})

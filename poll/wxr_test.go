@@ -128,8 +128,13 @@ func TestImport_WordPress(t *testing.T) {
 	if ping.AuthorURI != "https://seeds.example.com/2019/10/garlic-roundup/" || !strings.Contains(ping.Content, "Jane has the best guide") {
 		t.Errorf("pingback = %q by %q", ping.Content, ping.AuthorURI)
 	}
-	if tb := garlicThread[wpComment(wpGarlic, "209")]; tb.AuthorURI != "http://allotment.example.net/2019/10/09/garlic/" {
-		t.Errorf("trackback author URI = %q", tb.AuthorURI)
+	// Kept as mentions by the linking page.
+	if ping.Kind != feed.MentionLink || ping.SourceURL != ping.AuthorURI {
+		t.Errorf("pingback kind %q, source %q; want a mention by its page", ping.Kind, ping.SourceURL)
+	}
+	if tb := garlicThread[wpComment(wpGarlic, "209")]; tb.AuthorURI != "http://allotment.example.net/2019/10/09/garlic/" ||
+		tb.Kind != feed.MentionLink || tb.SourceURL != tb.AuthorURI {
+		t.Errorf("trackback author URI = %q, kind %q, source %q", tb.AuthorURI, tb.Kind, tb.SourceURL)
 	}
 
 	tomatoThread := e.comments(t, tomato.ID)

@@ -98,7 +98,8 @@ func SamePost(old, q *feed.Post) bool {
 // in every feed. Updated is left out, as in samePost.
 func SameComment(old, q *feed.Comment) bool {
 	return old.Content == q.Content && old.AuthorName == q.AuthorName && old.AuthorURI == q.AuthorURI &&
-		old.Published.Equal(q.Published) && old.ParentID == q.ParentID && old.Origin.URL == q.Origin.URL
+		old.Published.Equal(q.Published) && old.ParentID == q.ParentID && old.Origin.URL == q.Origin.URL &&
+		old.Kind == q.Kind && old.SourceURL == q.SourceURL
 }
 
 // MirrorPost readies q, a mirrored post as upstream now gives it (its

@@ -260,10 +260,11 @@ func (db *DB) UpsertComment(ctx context.Context, c *feed.Comment, parentUpstream
 			return nil
 		}
 		const update = `UPDATE comments SET content = ?, author_name = ?, author_uri = ?,
-			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ?, html = ?, html_version = ?
-			WHERE id = ?`
+			published = ?, updated = ?, parent_id = ?, depth = ?, origin_url = ?, html = ?, html_version = ?,
+			kind = ?, source_url = ? WHERE id = ?`
 		tx.queue(update, q.Content, q.AuthorName, q.AuthorURI,
-			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.HTML, q.HTMLVersion, q.ID)
+			q.Published.Unix(), q.Updated.Unix(), nullable(q.ParentID), q.Depth, o.URL, q.HTML, q.HTMLVersion,
+			q.Kind, q.SourceURL, q.ID)
 		if q.Depth != old.Depth {
 			// A new parent moves the whole subtree: replies that arrived
 			// while the comment waited for its parent go down with it.
