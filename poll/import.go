@@ -68,6 +68,9 @@ func (p *Poller) Import(ctx context.Context, r io.Reader, baseURL, source string
 		base = u
 	}
 	dec, err := decode(r, "")
+	if errors.Is(err, errLongProlog) {
+		return res, feed.Errorf(feed.EINVALID, "%v: import takes %s", err, acceptedFormats)
+	}
 	if err != nil {
 		return res, fmt.Errorf("import: parse: %w", err)
 	}
@@ -76,7 +79,7 @@ func (p *Poller) Import(ctx context.Context, r io.Reader, baseURL, source string
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return res, fmt.Errorf("import: read: %w", err)
 	}
-	format, err := sniff(head)
+	format, err := sniff(head, len(head) < prologSize)
 	if err != nil {
 		return res, err
 	}

@@ -38,8 +38,9 @@ const acceptedFormats = "Atom, RSS, RSS 1.0 (RDF) or JSON Feed, a Blogger export
 // left as UTF-8 without an XML declaration: the root element and the
 // namespaces it declares. JSON, and a start that encoding/xml cannot read
 // to its root element, go to gofeed, which reports its own errors; an
-// empty document and an unknown root element fail here.
-func sniff(head []byte) (importFormat, error) {
+// empty document, a whole document (whole) that ends before its root
+// element, and an unknown root element fail here.
+func sniff(head []byte, whole bool) (importFormat, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, bomUTF8), " \t\r\n")
 	if len(trimmed) == 0 {
 		return 0, feed.Errorf(feed.EINVALID, "empty document: import takes %s", acceptedFormats)
@@ -52,6 +53,10 @@ func sniff(head []byte) (importFormat, error) {
 	for {
 		tok, err := d.RawToken()
 		if err != nil {
+			if whole && (errors.Is(err, io.EOF) || strings.Contains(err.Error(), "unexpected EOF")) {
+				line, _ := d.InputPos()
+				return 0, feed.Errorf(feed.EINVALID, "line %d: the document ends before its root element (truncated?): import takes %s", line, acceptedFormats)
+			}
 			return formatFeed, nil
 		}
 		se, ok := tok.(xml.StartElement)

@@ -244,4 +244,4 @@ func checkProlog(head []byte) error {
 	}
 }
 
-var errLongProlog = fmt.Errorf("no root element in the first %d bytes", prologSize)
+var errLongProlog = fmt.Errorf("no root element: the document ends (truncated?), or its prolog runs past %d bytes, before one", prologSize)

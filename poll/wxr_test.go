@@ -311,6 +311,8 @@ func TestImport_BadExports(t *testing.T) {
 			[]string{"WordPress export (WXR): line 4:", "wp:post_id"}},
 		{"WXR with an unknown entity", wxrHead + "\n<channel><title>&bogus;</title></channel></rss>", []string{"WordPress export (WXR): line 3:", "&bogus;"}},
 		{"truncated Disqus", string(dsq[:len(dsq)/2]), []string{"Disqus export: line", "unexpected end of file"}},
+		{"cut in the prolog", string(wxr[:300]), []string{"no root element", "truncated?", "WordPress export (WXR)"}},
+		{"a prolog and no root", "<?xml version=\"1.0\"?>\n<!-- only a comment -->\n", []string{"line 3:", "ends before its root element", "Disqus export"}},
 		{"Disqus post of an unknown thread", dsqHead + "\n<thread dsq:id=\"1\"><link>https://x.example/a</link></thread>\n<post dsq:id=\"2\"><message>hi</message><thread dsq:id=\"3\"/></post></disqus>",
 			[]string{"Disqus export: line 4:", `thread dsq:id="3"`, "does not define"}},
 		{"Disqus post without thread", dsqHead + "\n\n<post dsq:id=\"2\"><message>hi</message></post></disqus>", []string{"Disqus export: line 4:", "names no <thread"}},
