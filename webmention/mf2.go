@@ -189,24 +189,20 @@ func (p *parser) item(n *html.Node) *Item {
 					continue
 				}
 				for _, pr := range props {
+					// A property that is an item takes the item's name
+					// (p-) or url (u-) for its text, where it has one.
 					v := Value{Item: child}
+					var own []Value
 					switch pr.prefix {
 					case "p":
-						if names := child.Properties["name"]; len(names) > 0 {
-							v.Text = names[0].Text
-						} else {
-							v.Text = p.pValue(c)
-						}
+						own = child.Properties["name"]
 					case "u":
-						if urls := child.Properties["url"]; len(urls) > 0 {
-							v.Text = urls[0].Text
-						} else {
-							v.Text = p.uValue(c)
-						}
-					case "dt":
-						v.Text = p.dtValue(c)
-					case "e":
-						v.Text, v.HTML = textContent(c), innerHTML(c)
+						own = child.Properties["url"]
+					}
+					if len(own) > 0 {
+						v.Text = own[0].Text
+					} else {
+						v.Text, v.HTML = p.value(c, pr.prefix)
 					}
 					p.mark(&explicit, pr)
 					it.Properties[pr.name] = append(it.Properties[pr.name], v)
@@ -215,16 +211,7 @@ func (p *parser) item(n *html.Node) *Item {
 			}
 			for _, pr := range props {
 				var v Value
-				switch pr.prefix {
-				case "p":
-					v.Text = p.pValue(c)
-				case "u":
-					v.Text = p.uValue(c)
-				case "dt":
-					v.Text = p.dtValue(c)
-				case "e":
-					v.Text, v.HTML = textContent(c), innerHTML(c)
-				}
+				v.Text, v.HTML = p.value(c, pr.prefix)
 				p.mark(&explicit, pr)
 				it.Properties[pr.name] = append(it.Properties[pr.name], v)
 			}
@@ -376,6 +363,22 @@ func (p *parser) impliedURL(n *html.Node) string {
 		}
 	}
 	return ""
+}
+
+// value parses the property of element c with prefix (p, u, dt or e): its
+// text, and for e- its HTML too.
+func (p *parser) value(c *html.Node, prefix string) (text, htm string) {
+	switch prefix {
+	case "p":
+		return p.pValue(c), ""
+	case "u":
+		return p.uValue(c), ""
+	case "dt":
+		return p.dtValue(c), ""
+	case "e":
+		return textContent(c), innerHTML(c)
+	}
+	return "", ""
 }
 
 // pValue parses a p-* property of n.

@@ -35,10 +35,17 @@ func startSite(t *testing.T, name string) *site {
 // api calls the site's JSON API as its admin.
 func (s *site) api(t *testing.T, method, path string, body any, want int) map[string]any {
 	t.Helper()
+	return adminAPI(t, s.d.base, s.token, method, path, body, want)
+}
+
+// adminAPI calls the JSON API of the feedd at base with the admin token,
+// failing t unless it answers want, and returns the answer's object.
+func adminAPI(t *testing.T, base, token, method, path string, body any, want int) map[string]any {
+	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, s.d.base+path, bytes.NewReader(b))
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +53,7 @@ func (s *site) api(t *testing.T, method, path string, body any, want int) map[st
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != want {
-		t.Fatalf("%s %s%s: %d %s", method, s.d.base, path, resp.StatusCode, out)
+		t.Fatalf("%s %s%s: %d %s", method, base, path, resp.StatusCode, out)
 	}
 	var v map[string]any
 	json.Unmarshal(out, &v)

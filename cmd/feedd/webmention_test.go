@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -85,22 +82,7 @@ func TestServe_WebmentionSend(t *testing.T) {
 
 	api := func(method, path string, body any, want int) map[string]any {
 		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, d.base+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
-		}
-		var v map[string]any
-		json.Unmarshal(out, &v)
-		return v
+		return adminAPI(t, d.base, token, method, path, body, want)
 	}
 	p := api("POST", "/api/posts", map[string]string{"title": "Links", "format": "html",
 		"content": fmt.Sprintf(`<p><a href="%[1]s/a">a</a> and <a href="%[1]s/b">b</a></p>`, sink.srv.URL)}, http.StatusCreated)

@@ -72,18 +72,17 @@ type jsonItem struct {
 //	"_thread": {
 //	  "replies": {"feed_url": "{base}/feeds/posts/p/comments.json", "count": 3, "updated": "2026-04-02T08:00:00Z"}
 //	}
-//
+type jsonThread struct {
+	InReplyTo *jsonRef     `json:"in_reply_to,omitempty"`
+	Post      *jsonRef     `json:"post,omitempty"`
+	Replies   *jsonReplies `json:"replies,omitempty"`
+}
+
 // jsonMention is the _mention extension of a Webmention's item: its kind
 // (also the item's one tag) and its source (also its url).
 type jsonMention struct {
 	Kind   string `json:"kind"`
 	Source string `json:"source"`
-}
-
-type jsonThread struct {
-	InReplyTo *jsonRef     `json:"in_reply_to,omitempty"`
-	Post      *jsonRef     `json:"post,omitempty"`
-	Replies   *jsonReplies `json:"replies,omitempty"`
 }
 
 // jsonRef names an entry by id and URL.
