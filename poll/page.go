@@ -2,9 +2,7 @@ package poll
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 )
@@ -22,7 +20,7 @@ type Page struct {
 }
 
 // FetchPage fetches a web page that someone else named, such as the
-// source of a Webmention, the way polls fetch: with the poller's client
+// source of a Webmention, through Do, the way polls fetch: with the poller's client
 // (redirects bounded, non-public addresses refused unless
 // Options.AllowPrivate), User-Agent, Options.Timeout over the whole
 // request, body included, and Options.MaxBodyBytes (a longer body fails
@@ -30,25 +28,14 @@ type Page struct {
 // too); only a request that got no answer, or whose body could not be
 // read within the limits, is an error.
 func (p *Poller) FetchPage(ctx context.Context, rawURL string) (*Page, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
-	defer cancel()
 	req, err := p.newRequest(ctx, rawURL)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", acceptPages)
-	resp, err := p.client.Do(req)
+	pg, err := p.Do(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", rawURL, p.requestError(ctx, err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(newLimitedReader(resp.Body, p.o.MaxBodyBytes))
-	if err != nil {
-		var tl *TooLargeError
-		if !errors.As(err, &tl) {
-			err = p.requestError(ctx, err)
-		}
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
-	return &Page{Status: resp.StatusCode, URL: resp.Request.URL, Header: resp.Header, Body: body}, nil
+	return pg, nil
 }

@@ -322,46 +322,30 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (
 	// replicas) reach the cache through the store's change log: at once
 	// where the store signals writes (PostgreSQL), else within a second.
 	followCtx, stopFollow := context.WithCancel(context.Background())
-	followed := make(chan struct{})
-	go func() {
-		defer close(followed)
-		if err := a.cache.Follow(followCtx, followInterval); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("following store changes stopped", "err", err)
-		}
-	}()
-	defer func() { stopFollow(); <-followed }()
+	waitFollow := background(followCtx, log, "following store changes", func(ctx context.Context) error {
+		return a.cache.Follow(ctx, followInterval)
+	})
+	defer func() { stopFollow(); waitFollow() }()
 
-	// The WebSub hub publishes and delivers until shutdown.
-	if a.hub != nil {
-		hubDone := make(chan struct{})
-		go func() {
-			defer close(hubDone)
-			if err := a.hub.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("websub hub stopped", "err", err)
-			}
-		}()
-		defer func() { cancelRuns(); <-hubDone }()
+	// The WebSub hub publishes and delivers, Webmentions of local posts
+	// are sent and received ones verified, until shutdown.
+	type job struct {
+		what string
+		run  func(context.Context) error
 	}
-
-	// Webmentions of local posts are sent, and received ones verified,
-	// until shutdown.
+	var jobs []job
+	if a.hub != nil {
+		jobs = append(jobs, job{"websub hub", a.hub.Run})
+	}
 	if a.sender != nil {
-		sent := make(chan struct{})
-		go func() {
-			defer close(sent)
-			if err := a.sender.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("webmention sender stopped", "err", err)
-			}
-		}()
-		defer func() { cancelRuns(); <-sent }()
+		jobs = append(jobs, job{"webmention sender", a.sender.Run})
 	}
 	if a.receiver != nil {
-		verified := make(chan struct{})
-		go func() {
-			defer close(verified)
-			a.receiver.Run(runCtx)
-		}()
-		defer func() { cancelRuns(); <-verified }()
+		jobs = append(jobs, job{"webmention receiver", a.receiver.Run})
+	}
+	for _, j := range jobs {
+		wait := background(runCtx, log, j.what, j.run)
+		defer func() { cancelRuns(); wait() }()
 	}
 
 	hs := &http.Server{
@@ -433,4 +417,18 @@ func (a *app) export(ctx context.Context) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		a.log.Error("static export failed", "dir", a.exportDir, "err", err)
 	}
+}
+
+// background runs f on ctx in a goroutine of its own, logging the error it
+// ends with unless ctx was cancelled, and returns a function that waits
+// for it to return.
+func background(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error(what+" stopped", "err", err)
+		}
+	}()
+	return func() { <-done }
 }
