@@ -142,6 +142,18 @@ func CleanText(s string) string {
 	return strings.ReplaceAll(s, "\ufffd", "")
 }
 
+// Shorten cuts s to at most n characters (runes), the last an ellipsis
+// when it was cut, white space before the ellipsis trimmed: text taken
+// from elsewhere (an upstream feed, a Webmention's source) that is
+// longer than a limit is shown shortened rather than refused.
+func Shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "\u2026"
+}
+
 // CleanLine is CleanText for single-line fields (titles, names,
 // categories), which also lose the explicit bidirectional controls (see
 // IsBidiControl) that could make a line read as something else, and

@@ -81,7 +81,7 @@ func DecodeObject(body []byte, dst any) string {
 		return "body: must be a JSON object"
 	}
 	if key, ok := duplicateKey(body); ok {
-		return fmt.Sprintf("body: duplicate key %q", clip(key))
+		return fmt.Sprintf("body: duplicate key %q", Clip(key))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -172,8 +172,8 @@ func foldKey(s string) string {
 	return b.String()
 }
 
-// clip shortens a key quoted in a message.
-func clip(s string) string {
+// Clip shortens a value a client sent for quoting in an error message.
+func Clip(s string) string {
 	const n = 64
 	if len(s) > n {
 		return s[:n] + "..."

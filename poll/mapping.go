@@ -61,7 +61,7 @@ func (d *document) post(e *entry, source string, now time.Time) *feed.Post {
 func fillPost(p *feed.Post, body, link string) {
 	if p.Title == "" {
 		// Posts need a title: take the start of the text, as readers do.
-		p.Title = truncateEllipsis(strings.Join(strings.Fields(textOf(body)), " "), 80)
+		p.Title = feed.Shorten(strings.Join(strings.Fields(textOf(body)), " "), 80)
 	}
 	if p.Title == "" {
 		p.Title = "Untitled"
@@ -292,7 +292,7 @@ func title(s string) string {
 		s = textOf(s)
 	}
 	s = strings.Join(strings.Fields(content.Line(s)), " ")
-	return truncateEllipsis(s, feed.MaxTitleLen)
+	return feed.Shorten(s, feed.MaxTitleLen)
 }
 
 // hasTags reports whether s holds a tag of a known HTML element, so that
@@ -379,15 +379,6 @@ func truncate(s string, n int) string {
 		i++
 	}
 	return s
-}
-
-// truncateEllipsis cuts s to at most n characters, the last an ellipsis
-// when it was cut.
-func truncateEllipsis(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return strings.TrimSpace(truncate(s, n-1)) + "\u2026"
 }
 
 // extension returns the first extension element called name, in the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/httpjson"
 )
 
 // viewError is a malformed feed query parameter: the answer is 400 with a
@@ -54,7 +55,7 @@ func parseView(q url.Values, ref feed.Ref) (feed.View, error) {
 			return v, badParam(p.name, "only the posts feed has one")
 		}
 		if strings.TrimSpace(s) == "" || len(s) > feed.MaxNameLen {
-			return v, badParam(p.name, "want 1 to %d characters, got %q", feed.MaxNameLen, truncate(s))
+			return v, badParam(p.name, "want 1 to %d characters, got %q", feed.MaxNameLen, httpjson.Clip(s))
 		}
 		*p.dst = s
 	}
@@ -78,7 +79,7 @@ func parseView(q url.Values, ref feed.Ref) (feed.View, error) {
 		case feed.OrderPublished, feed.OrderUpdated:
 			v.OrderBy = s
 		default:
-			return v, badParam("orderby", "want published or updated, got %q", truncate(s))
+			return v, badParam("orderby", "want published or updated, got %q", httpjson.Clip(s))
 		}
 	}
 	if v.Page > 1 && v.IsQuery() {
@@ -116,13 +117,13 @@ func intParam(q url.Values, name string, lo, hi int) (int, error) {
 	s := q.Get(name)
 	n, err := strconv.Atoi(s)
 	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "+") {
-		return 0, badParam(name, "out of range, got %q", truncate(s))
+		return 0, badParam(name, "out of range, got %q", httpjson.Clip(s))
 	}
 	if err != nil || n < lo || (hi > 0 && n > hi) || strings.HasPrefix(s, "+") {
 		if hi > 0 {
-			return 0, badParam(name, "want a whole number from %d to %d, got %q", lo, hi, truncate(s))
+			return 0, badParam(name, "want a whole number from %d to %d, got %q", lo, hi, httpjson.Clip(s))
 		}
-		return 0, badParam(name, "want a whole number of at least %d, got %q", lo, truncate(s))
+		return 0, badParam(name, "want a whole number of at least %d, got %q", lo, httpjson.Clip(s))
 	}
 	return n, nil
 }
@@ -138,16 +139,7 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, badParam(name, "want an RFC 3339 timestamp such as 2026-12-01T00:00:00Z, or a date such as 2026-12-01, got %q", truncate(s))
-}
-
-// truncate shortens a parameter value quoted in an error message.
-func truncate(s string) string {
-	const n = 64
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
+	return time.Time{}, badParam(name, "want an RFC 3339 timestamp such as 2026-12-01T00:00:00Z, or a date such as 2026-12-01, got %q", httpjson.Clip(s))
 }
 
 // parseAlt reads Blogger's alt parameter: atom (the default), rss or json.
@@ -159,7 +151,7 @@ func parseAlt(q url.Values) (feed.Format, error) {
 	if f, ok := feed.ParseFormat(s); ok {
 		return f, nil
 	}
-	return "", badParam("alt", "want atom, rss or json, got %q", truncate(s))
+	return "", badParam("alt", "want atom, rss or json, got %q", httpjson.Clip(s))
 }
 
 // parsePeriod reads the digest feeds' period parameter: daily (the
@@ -172,7 +164,7 @@ func parsePeriod(q url.Values) (string, error) {
 	case feed.PeriodDaily, feed.PeriodWeekly:
 		return s, nil
 	default:
-		return "", badParam("period", "want daily or weekly, got %q", truncate(s))
+		return "", badParam("period", "want daily or weekly, got %q", httpjson.Clip(s))
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/store"
@@ -26,8 +25,8 @@ import (
 // write is in the cached feeds when it returns.
 func (s *Submitter) Mention(ctx context.Context, c *feed.Comment) (*feed.Comment, bool, error) {
 	q := *c
-	q.AuthorName = truncate(strings.TrimSpace(feed.CleanLine(q.AuthorName)), s.cfg.MaxAuthorLength)
-	q.Content = truncate(q.Content, s.cfg.MaxCommentLength)
+	q.AuthorName = feed.Shorten(strings.TrimSpace(feed.CleanLine(q.AuthorName)), s.cfg.MaxAuthorLength)
+	q.Content = feed.Shorten(q.Content, s.cfg.MaxCommentLength)
 	if err := q.Validate(); err != nil {
 		return nil, false, err
 	}
@@ -75,13 +74,4 @@ func (s *Submitter) sync(ctx context.Context, wrote *store.Writes, c *feed.Comme
 	if err := s.cache.Sync(ctx, wrote.Seq()); err != nil && ctx.Err() == nil {
 		s.log.Warn("mention stored, but the cache did not catch up", "comment_id", c.ID, "err", err)
 	}
-}
-
-// truncate cuts s to at most n characters, the last an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
