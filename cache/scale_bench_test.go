@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -61,6 +62,70 @@ func BenchmarkScaleCold(b *testing.B) {
 				o := seed.Options{Seed: 1, Posts: size.posts, CommentsPerPost: scaleCommentsPerPost}
 				st := scaleStore(b, engine, o)
 				benchScaleKinds(b, st, o)
+			})
+		}
+	}
+}
+
+// BenchmarkScaleWriteVisible measures a comment's way from its write to
+// its thread feed, on the fixtures of BenchmarkScaleCold: the comment is
+// stored (derived, placed, counted, logged), the cache applies the change
+// log up to the write (Sync, as the API does before answering), and the
+// thread feed, which was cached, is asked for again and rendered. The
+// comments go to 100 posts of their own, so that the documents the cold
+// benchmarks render stay as they were.
+//
+//	FEEDD_SCALE=1 FEEDD_SCALE_DIR=/var/tmp/feedd-scale \
+//		go test -run '^$' -bench ScaleWriteVisible -benchtime 200x -count 5 ./cache/
+func BenchmarkScaleWriteVisible(b *testing.B) {
+	for _, size := range scaleSizes {
+		if size.big && os.Getenv("FEEDD_SCALE") != "1" {
+			continue
+		}
+		for _, engine := range []string{"sqlite", "postgres"} {
+			b.Run(size.name+"/"+engine, func(b *testing.B) {
+				if engine == "postgres" {
+					pgtest.BaseDSN(b)
+				}
+				o := seed.Options{Seed: 1, Posts: size.posts, CommentsPerPost: scaleCommentsPerPost}
+				st := scaleStore(b, engine, o)
+				r, err := render.New(render.Options{Title: "Scale", BaseURL: "https://blog.example.org"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				c := cache.New(st, r, cache.Options{}, slog.New(slog.DiscardHandler))
+				ctx := context.Background()
+				pick := rand.New(rand.NewPCG(3, 4))
+				var threads []feed.Ref
+				for range 100 {
+					ps, err := st.Posts(ctx, store.PostFilter{Offset: pick.IntN(o.Posts), Limit: 1})
+					if err != nil || len(ps) != 1 {
+						b.Fatalf("pick a thread: %v", err)
+					}
+					ref := feed.ThreadFeed(ps[0].ID)
+					if _, err := c.Get(ctx, ref, feed.Atom); err != nil { // cached, as a read one is
+						b.Fatal(err)
+					}
+					threads = append(threads, ref)
+				}
+				i := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					ref := threads[i%len(threads)]
+					wctx, wrote := store.Track(ctx)
+					cm := &feed.Comment{PostID: ref.PostID, AuthorName: "Bench", Content: fmt.Sprintf("A comment, number %d, to read at once.", i)}
+					if err := st.CreateComment(wctx, cm); err != nil {
+						b.Fatal(err)
+					}
+					if err := c.Sync(ctx, wrote.Seq()); err != nil {
+						b.Fatal(err)
+					}
+					e, err := c.Get(ctx, ref, feed.Atom)
+					if err != nil || !bytes.Contains(e.Body, []byte(cm.ID)) {
+						b.Fatalf("the thread feed does not show comment %s: %v", cm.ID, err)
+					}
+					i++
+				}
 			})
 		}
 	}
