@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -109,9 +110,11 @@ func BenchmarkScaleWriteVisible(b *testing.B) {
 					threads = append(threads, ref)
 				}
 				i := 0
+				var lat latencies
 				b.ReportAllocs()
 				for b.Loop() {
 					ref := threads[i%len(threads)]
+					start := time.Now()
 					wctx, wrote := store.Track(ctx)
 					cm := &feed.Comment{PostID: ref.PostID, AuthorName: "Bench", Content: fmt.Sprintf("A comment, number %d, to read at once.", i)}
 					if err := st.CreateComment(wctx, cm); err != nil {
@@ -124,8 +127,10 @@ func BenchmarkScaleWriteVisible(b *testing.B) {
 					if err != nil || !bytes.Contains(e.Body, []byte(cm.ID)) {
 						b.Fatalf("the thread feed does not show comment %s: %v", cm.ID, err)
 					}
+					lat.add(time.Since(start))
 					i++
 				}
+				lat.report(b)
 			})
 		}
 	}
@@ -142,17 +147,7 @@ func benchScaleKinds(b *testing.B, st store.Store, o seed.Options) {
 	now := seed.DefaultEnd.Add(5 * 24 * time.Hour)
 	c := cache.New(st, r, cache.Options{CommentCounts: true, Now: func() time.Time { return now }},
 		slog.New(slog.DiscardHandler))
-	// The threads a thread benchmark picks from: 100 posts spread over
-	// the fixture, the same each run.
-	pick := rand.New(rand.NewPCG(1, 2))
-	var threads []string
-	for range 100 {
-		ps, err := st.Posts(context.Background(), store.PostFilter{Offset: pick.IntN(o.Posts), Limit: 1})
-		if err != nil || len(ps) != 1 {
-			b.Fatalf("pick a thread: %v", err)
-		}
-		threads = append(threads, ps[0].ID)
-	}
+	threads := scaleThreads(b, st, o)
 	comments := o.Posts * o.CommentsPerPost
 	for _, d := range []struct {
 		name string
@@ -161,7 +156,7 @@ func benchScaleKinds(b *testing.B, st store.Store, o seed.Options) {
 	}{
 		{"posts", func(int) feed.Ref { return feed.PostsFeed }, feed.View{}},
 		{"comments", func(int) feed.Ref { return feed.CommentsFeed }, feed.View{}},
-		{"thread", func(i int) feed.Ref { return feed.ThreadFeed(threads[i%len(threads)]) }, feed.View{}},
+		{"thread", func(int) feed.Ref { return feed.ThreadFeed(threads.next()) }, feed.View{}},
 		{"digest", func(int) feed.Ref { return feed.DigestFeed("daily") }, feed.View{}},
 		{"posts-page2", func(int) feed.Ref { return feed.PostsFeed }, feed.View{Page: 2}},
 		{"posts-category", func(int) feed.Ref { return feed.PostsFeed }, feed.View{Category: "books"}},
@@ -170,11 +165,14 @@ func benchScaleKinds(b *testing.B, st store.Store, o seed.Options) {
 		b.Run(d.name, func(b *testing.B) {
 			ctx := context.Background()
 			var size int
+			var lat latencies
 			i := 0
 			b.ReportAllocs()
 			for b.Loop() {
 				c.Purge()
+				start := time.Now()
 				e, err := c.GetView(ctx, d.ref(i), d.view, feed.Atom)
+				lat.add(time.Since(start))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -182,11 +180,67 @@ func benchScaleKinds(b *testing.B, st store.Store, o seed.Options) {
 				i++
 			}
 			b.ReportMetric(float64(size), "B/doc")
+			lat.report(b)
 		})
 	}
 }
 
+// latencies collects the times of a benchmark's operations, to report
+// their median and 99th percentile beside the mean that -bench prints:
+// the targets are percentiles.
+type latencies []time.Duration
+
+func (l *latencies) add(d time.Duration) { *l = append(*l, d) }
+
+func (l latencies) report(b *testing.B) {
+	if len(l) == 0 {
+		return
+	}
+	slices.Sort(l)
+	b.ReportMetric(float64(l[len(l)/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(l[len(l)*99/100])/1e6, "p99-ms")
+}
+
+// threadPicks are the threads a thread benchmark renders, per fixture:
+// scaleThreadPicks posts spread over the fixture (the same each run),
+// taken in turn across the rounds of a -count, so that no round renders
+// a thread an earlier one read (whose pages SQLite or PostgreSQL would
+// still hold): each render reaches its rows cold, as a crawler's does.
+type threadPicks struct {
+	ids []string
+	pos int
+}
+
+const scaleThreadPicks = 2000
+
+func (t *threadPicks) next() string {
+	id := t.ids[t.pos%len(t.ids)]
+	t.pos++
+	return id
+}
+
+// scaleThreads returns the thread picks of st, which holds fixture o.
+func scaleThreads(b *testing.B, st store.Store, o seed.Options) *threadPicks {
+	scaleMu.Lock()
+	defer scaleMu.Unlock()
+	if t := scalePicks[st]; t != nil {
+		return t
+	}
+	pick := rand.New(rand.NewPCG(1, 2))
+	t := &threadPicks{}
+	for _, offset := range pick.Perm(o.Posts)[:min(scaleThreadPicks, o.Posts)] {
+		ps, err := st.Posts(context.Background(), store.PostFilter{Offset: offset, Limit: 1})
+		if err != nil || len(ps) != 1 {
+			b.Fatalf("pick a thread: %v", err)
+		}
+		t.ids = append(t.ids, ps[0].ID)
+	}
+	scalePicks[st] = t
+	return t
+}
+
 var (
+	scalePicks  = map[store.Store]*threadPicks{}
 	scaleMu     sync.Mutex
 	scaleStores = map[string]store.Store{} // open fixtures, by engine and size
 	scaleTemp   string                     // the temporary FEEDD_SCALE_DIR
